@@ -1,0 +1,67 @@
+"""Per-person daily usage records and the stored rollups that pages read.
+
+`scope_key` is the NOT NULL form of the scope (0 = Live, otherwise the scenario id): NULL never
+collides in a unique index, so the natural key uses it. `scenario_id` stays for joins and readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Numeric, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from orgonaut.clock import utcnow
+
+LIVE_SCOPE_KEY = 0
+
+
+def scope_key(scenario_id: int | None) -> int:
+    return LIVE_SCOPE_KEY if scenario_id is None else scenario_id
+
+
+class AiToolUsageRecord(SQLModel, table=True):
+    __tablename__ = "ai_tool_usage_records"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id", "provider", "scope_key", "source_email", "usage_date", name="uq_ai_usage_natural_key"
+        ),
+        Index("ix_ai_usage_actor_date", "actor_id", "usage_date"),
+        Index("ix_ai_usage_scope_date", "tenant_id", "scope_key", "usage_date"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        # BIGINT on PostgreSQL; SQLite only auto-increments a column typed exactly INTEGER.
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
+    tenant_id: int = Field(foreign_key="tenants.id")
+    integration_id: int | None = Field(default=None, foreign_key="integrations.id")
+    provider: str = Field(max_length=40)
+    scope_key: int = LIVE_SCOPE_KEY
+    scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
+    # Lower-cased e-mail, or `api-key:<key name>` for API-key actors (never matched).
+    source_email: str = Field(sa_column=Column(String(320), nullable=False))
+    usage_date: dt.date
+    actor_id: int | None = Field(default=None, foreign_key="actors.id")
+    sessions_count: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+    commits_count: int = 0
+    pull_requests_count: int = 0
+    total_input_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    total_output_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    total_cache_read_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    total_cache_creation_tokens: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, default=0)
+    )
+    # USD cents, exact: the vendor's amounts are JSON numbers that may carry fractions of a cent.
+    total_cost_cents: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False, default=0)
+    )
+    tool_actions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    model_breakdown: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fetched_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,119 @@
+"""Scenarios and snapshots, org units, actors and placements.
+
+Live is `scenario_id IS NULL` on every org row. Rows copied into a scenario keep `source_id`
+(lineage): never compare rows across scopes by raw id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Numeric, String
+from sqlmodel import Field, SQLModel
+
+from orgonaut.clock import utcnow
+
+
+class ScenarioKind(StrEnum):
+    scenario = "scenario"
+    snapshot = "snapshot"
+
+
+class ScenarioStatus(StrEnum):
+    active = "active"
+    archived = "archived"
+
+
+class OrgUnitKind(StrEnum):
+    company = "company"
+    department = "department"
+    team = "team"
+    system = "system"
+
+
+class ActorKind(StrEnum):
+    human = "human"
+    robot = "robot"
+    agent = "agent"
+
+
+class ActorStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+
+
+class Scenario(SQLModel, table=True):
+    __tablename__ = "scenarios"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    name: str = Field(max_length=200)
+    kind: ScenarioKind = Field(default=ScenarioKind.scenario, sa_column=Column(String(20), nullable=False))
+    status: ScenarioStatus = Field(
+        default=ScenarioStatus.active, sa_column=Column(String(20), nullable=False)
+    )
+    # NULL = copied from Live.
+    source_scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+
+    @property
+    def read_only(self) -> bool:
+        return self.kind == ScenarioKind.snapshot or self.status == ScenarioStatus.archived
+
+
+class OrgUnit(SQLModel, table=True):
+    __tablename__ = "org_units"
+    __table_args__ = (Index("ix_org_units_scope", "tenant_id", "scenario_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
+    kind: OrgUnitKind = Field(sa_column=Column(String(20), nullable=False))
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="org_units.id", index=True)
+    team_type: str | None = Field(default=None, max_length=40)  # stream-aligned | platform | enabling
+    purpose: str | None = Field(default=None, max_length=500)
+    source_id: int | None = Field(default=None, foreign_key="org_units.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Actor(SQLModel, table=True):
+    __tablename__ = "actors"
+    __table_args__ = (
+        Index("ix_actors_scope_email", "tenant_id", "scenario_id", "email"),
+        Index("ix_actors_external_uid", "tenant_id", "external_uid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
+    kind: ActorKind = Field(default=ActorKind.human, sa_column=Column(String(20), nullable=False))
+    name: str = Field(max_length=200)
+    # Trimmed, lower case; empty for robots and agents without a mailbox.
+    email: str = Field(default="", max_length=320)
+    fte: Decimal = Field(default=Decimal("1.00"), sa_column=Column(Numeric(4, 2), nullable=False))
+    status: ActorStatus = Field(default=ActorStatus.active, sa_column=Column(String(20), nullable=False))
+    # Durable identity, the same across scopes (a scenario copy keeps it).
+    external_uid: str = Field(max_length=64)
+    source_id: int | None = Field(default=None, foreign_key="actors.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Placement(SQLModel, table=True):
+    __tablename__ = "placements"
+    __table_args__ = (Index("ix_placements_unit_dates", "org_unit_id", "start_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
+    actor_id: int = Field(foreign_key="actors.id", index=True)
+    org_unit_id: int = Field(foreign_key="org_units.id")
+    is_primary: bool = False
+    allocation_pct: int = Field(default=100)  # 0..300
+    start_date: dt.date
+    end_date: dt.date | None = None  # inclusive; NULL = open-ended
+    source_id: int | None = Field(default=None, foreign_key="placements.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,121 @@
+"""Typed settings from the environment, in one place.
+
+Every process (web, worker, beat, CLI, tests) imports `get_settings()`; nothing else reads
+`os.environ` for configuration. Defaults are the embedded demo: a SQLite file under `var/`,
+Redis on loopback, the Anthropic simulator on loopback.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+DEMO_SECRET_FILE = VAR_DIR / "secret-keys"
+
+
+def _local_timezone() -> str:
+    """The machine's IANA zone name, or UTC when it cannot be told."""
+    try:
+        link = Path("/etc/localtime").resolve()
+        parts = link.parts
+        if "zoneinfo" in parts:
+            return "/".join(parts[parts.index("zoneinfo") + 1 :])
+    except OSError:
+        pass
+    tz_file = Path("/etc/timezone")
+    if tz_file.exists():
+        return tz_file.read_text().strip() or "UTC"
+    return "UTC"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    environment: str = Field("demo", alias="ORGONAUT_ENV")  # demo | test | production
+    database_url: str = Field(f"sqlite:///{VAR_DIR / 'orgonaut.db'}", alias="ORGONAUT_DATABASE_URL")
+    redis_url: str = Field("redis://127.0.0.1:6379", alias="REDIS_URL")
+    # Reflex state and Celery live in separate Redis databases so a flush of one never hits the other.
+    redis_state_db: int = Field(0, alias="ORGONAUT_REDIS_STATE_DB")
+    redis_celery_db: int = Field(1, alias="ORGONAUT_REDIS_CELERY_DB")
+    redis_locks_db: int = Field(2, alias="ORGONAUT_REDIS_LOCKS_DB")
+    secret_keys: str = Field("", alias="ORGONAUT_SECRET_KEYS")
+    timezone: str = Field(default_factory=_local_timezone, alias="ORGONAUT_TIMEZONE")
+    anthropic_api_base: str = Field("http://127.0.0.1:8765", alias="ANTHROPIC_API_BASE")
+    smtp_url: str = Field("smtp://127.0.0.1:8025", alias="ORGONAUT_SMTP_URL")
+    mail_from: str = Field("Orgonaut <alerts@orgonaut.local>", alias="ORGONAUT_MAIL_FROM")
+    base_url: str = Field("http://localhost:3000", alias="ORGONAUT_BASE_URL")
+    port: int = Field(3000, alias="ORGONAUT_PORT")
+    lookback_days: int = Field(3, alias="ORGONAUT_AI_TOOLING_LOOKBACK_DAYS", ge=0, le=31)
+    alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
+    session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
+    login_max_failures: int = Field(10, alias="ORGONAUT_LOGIN_MAX_FAILURES", ge=1)
+    login_window_minutes: int = Field(15, alias="ORGONAUT_LOGIN_WINDOW_MINUTES", ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises a clear error for an unknown zone
+        return value
+
+    def redis_db_url(self, db: int) -> str:
+        base = self.redis_url.rstrip("/")
+        # Strip an explicit database number: we choose the database per purpose.
+        head, _, tail = base.rpartition("/")
+        if tail.isdigit() and head.count("/") >= 2:
+            base = head
+        return f"{base}/{db}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.redis_db_url(self.redis_celery_db)
+
+    @property
+    def redis_state_url(self) -> str:
+        return self.redis_db_url(self.redis_state_db)
+
+    @property
+    def redis_locks_url(self) -> str:
+        return self.redis_db_url(self.redis_locks_db)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def fernet_keys(self) -> list[str]:
+        """Fernet keys, newest first. Outside demo/test a missing key is refused."""
+        keys = [k.strip() for k in self.secret_keys.split(",") if k.strip()]
+        if keys:
+            return keys
+        if self.environment in ("demo", "test"):
+            return [_demo_secret_key()]
+        raise RuntimeError("ORGONAUT_SECRET_KEYS is not set: refusing to run without an encryption key")
+
+
+def _demo_secret_key() -> str:
+    """A generated key kept in a git-ignored file, so demo secrets survive restarts."""
+    from cryptography.fernet import Fernet
+
+    if DEMO_SECRET_FILE.exists():
+        return DEMO_SECRET_FILE.read_text().strip().split(",")[0]
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    DEMO_SECRET_FILE.write_text(key)
+    DEMO_SECRET_FILE.chmod(0o600)
+    return key
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests change the environment and call this to reload."""
+    get_settings.cache_clear()

@@ -1,0 +1,135 @@
+"""Tenants, plans and their features, users, roles and their abilities, login sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from orgonaut.clock import utcnow
+
+
+class Plan(StrEnum):
+    free = "free"
+    team = "team"
+    business = "business"
+    enterprise = "enterprise"
+    agency = "agency"
+
+
+class Feature(StrEnum):
+    ai_tooling = "integrations.ai-tooling"
+    hris = "integrations.hris"
+    mcp = "mcp-server"
+
+
+# Plans -> features, the one place that says which plan includes what.
+PLAN_FEATURES: dict[Plan, frozenset[Feature]] = {
+    Plan.free: frozenset(),
+    Plan.team: frozenset(),
+    Plan.business: frozenset({Feature.ai_tooling, Feature.hris, Feature.mcp}),
+    Plan.enterprise: frozenset({Feature.ai_tooling, Feature.hris, Feature.mcp}),
+    Plan.agency: frozenset({Feature.ai_tooling, Feature.hris, Feature.mcp}),
+}
+
+
+def plans_with(feature: Feature) -> list[Plan]:
+    return [plan for plan in Plan if feature in PLAN_FEATURES[plan]]
+
+
+class Role(StrEnum):
+    owner = "owner"
+    admin = "admin"
+    manager = "manager"
+    member = "member"
+    viewer = "viewer"
+
+
+class Ability(StrEnum):
+    integrations_manage = "integrations.manage"
+    ai_tooling_manage = "ai-tooling.manage"
+    api_tokens_manage = "api-tokens.manage"
+    billing_manage = "billing.manage"
+    imports_manage = "imports.manage"
+    audit_read = "audit.read"
+    org_write = "org.write"
+    scenarios_read = "scenarios.read"
+    org_units_read = "org-units.read"
+    teams_read = "teams.read"
+    placements_read = "placements.read"
+    costs_read = "costs.read"
+    org_metrics_read = "org-metrics.read"
+
+
+_READ = frozenset(
+    {
+        Ability.scenarios_read,
+        Ability.org_units_read,
+        Ability.teams_read,
+        Ability.placements_read,
+        Ability.costs_read,
+        Ability.org_metrics_read,
+    }
+)
+_MANAGER = _READ | {Ability.org_write, Ability.imports_manage, Ability.audit_read}
+_ADMIN = _MANAGER | {Ability.integrations_manage, Ability.ai_tooling_manage, Ability.api_tokens_manage}
+
+# Roles -> abilities, the one place that says who may do what.
+ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
+    Role.owner: _ADMIN | {Ability.billing_manage},
+    Role.admin: _ADMIN,
+    Role.manager: _MANAGER,
+    Role.member: _READ,
+    Role.viewer: _READ - {Ability.costs_read},
+}
+
+
+class Tenant(SQLModel, table=True):
+    __tablename__ = "tenants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(63), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    plan: Plan = Field(default=Plan.business, sa_column=Column(String(20), nullable=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    currency: str = Field(default="USD", max_length=3)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    email: str = Field(max_length=320, index=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255, repr=False)
+    role: Role = Field(sa_column=Column(String(20), nullable=False))
+    is_active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    """A server-side login session. Only the hash of the cookie's token is stored."""
+
+    __tablename__ = "login_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False), repr=False)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login, kept to slow down guessing per e-mail."""
+
+    __tablename__ = "login_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,233 @@
+"""Tenants, users, passwords, login sessions, and the one access check: `can(user, ability)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from zoneinfo import ZoneInfo
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, delete, func, select
+
+from orgonaut.clock import utcnow
+from orgonaut.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from orgonaut.settings import get_settings
+from orgonaut.tenancy.models import (
+    PLAN_FEATURES,
+    ROLE_ABILITIES,
+    Ability,
+    Feature,
+    LoginFailure,
+    LoginSession,
+    Plan,
+    Role,
+    Tenant,
+    User,
+)
+
+MIN_PASSWORD_LENGTH = 12
+LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
+_DUMMY_HASH = _hasher.hash("orgonaut-dummy-password")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_email(email: str) -> str:
+    value = normalise_email(email)
+    if not _EMAIL_RE.match(value):
+        raise ValidationFailed(f"'{email.strip()}' is not a valid e-mail address.")
+    return value
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def abilities_of(role: Role | str) -> frozenset[Ability]:
+    return ROLE_ABILITIES[Role(role)]
+
+
+def can(user: User | None, ability: Ability | str) -> bool:
+    """The one access check, used by pages, event handlers, API routes and tasks alike."""
+    if user is None or not user.is_active:
+        return False
+    return Ability(ability) in abilities_of(user.role)
+
+
+def has_feature(tenant: Tenant, feature: Feature | str) -> bool:
+    return Feature(feature) in PLAN_FEATURES[Plan(tenant.plan)]
+
+
+# --- tenants ----------------------------------------------------------------------------------
+
+
+def get_tenant_by_slug(*, session: Session, slug: str) -> Tenant | None:
+    return session.exec(select(Tenant).where(Tenant.slug == slug)).first()
+
+
+def get_tenant_by_slug_or_raise(*, session: Session, slug: str) -> Tenant:
+    tenant = get_tenant_by_slug(session=session, slug=slug)
+    if tenant is None:
+        raise NotFound(f"Unknown tenant '{slug}'.")
+    return tenant
+
+
+def create_tenant(
+    *, session: Session, slug: str, name: str, plan: Plan | str = Plan.business, timezone: str = "UTC",
+    currency: str = "USD",
+) -> Tenant:
+    if not _SLUG_RE.match(slug):
+        raise ValidationFailed("A tenant slug is lower-case letters, digits and dashes (at most 63).")
+    try:
+        plan = Plan(plan)
+    except ValueError:
+        raise ValidationFailed(
+            f"Unknown plan '{plan}'. Valid plans: {', '.join(p.value for p in Plan)}."
+        ) from None
+    try:
+        ZoneInfo(timezone)
+    except Exception:
+        raise ValidationFailed(f"Unknown time zone '{timezone}'.") from None
+    if get_tenant_by_slug(session=session, slug=slug):
+        raise Conflict(f"A tenant with slug '{slug}' already exists.")
+    tenant = Tenant(slug=slug, name=name.strip() or slug, plan=plan, timezone=timezone, currency=currency)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def set_plan(*, session: Session, tenant: Tenant, plan: Plan | str) -> Tenant:
+    tenant.plan = Plan(plan)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    return _hasher.hash(password)
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationFailed(
+            f"Unknown role '{role}'. Valid roles: {', '.join(r.value for r in Role)}."
+        ) from None
+
+
+def create_user(
+    *, session: Session, tenant: Tenant, email: str, password: str, role: Role | str, name: str = ""
+) -> User:
+    address = validate_email(email)
+    role = parse_role(role)
+    existing = session.exec(
+        select(User).where(User.tenant_id == tenant.id, User.email == address)
+    ).first()
+    if existing:
+        raise Conflict(f"A user with e-mail {address} already exists in {tenant.slug}.")
+    user = User(
+        tenant_id=tenant.id, email=address, name=name or address.split("@")[0], role=role,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_users(*, session: Session, tenant: Tenant, roles: set[Role] | None = None) -> list[User]:
+    statement = select(User).where(User.tenant_id == tenant.id, User.is_active == True)  # noqa: E712
+    if roles:
+        statement = statement.where(col(User.role).in_([r.value for r in roles]))
+    return list(session.exec(statement.order_by(User.email)))
+
+
+# --- login ------------------------------------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _recent_failures(session: Session, email: str) -> int:
+    settings = get_settings()
+    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
+    return session.exec(
+        select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.email == email, LoginFailure.at >= since
+        )
+    ).one()
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User:
+    """The user for these credentials, or one generic error that does not say which part was wrong.
+
+    Failures are counted per e-mail; past the limit every attempt is refused until the window passes.
+    """
+    settings = get_settings()
+    address = normalise_email(email)
+    if _recent_failures(session, address) >= settings.login_max_failures:
+        raise RateLimited(
+            f"Too many failed attempts for this e-mail. Try again in {settings.login_window_minutes} minutes."
+        )
+    # Users are unique per tenant; a login e-mail names one user (the first tenant's wins).
+    user = session.exec(
+        select(User).where(User.email == address, User.is_active == True).order_by(User.id)  # noqa: E712
+    ).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        ok = user is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        session.add(LoginFailure(email=address))
+        session.commit()
+        raise ValidationFailed(LOGIN_FAILED_MESSAGE)
+    session.exec(delete(LoginFailure).where(LoginFailure.email == address))
+    return user
+
+
+def start_session(*, session: Session, user: User) -> str:
+    """Creates a login session; returns the token for the cookie. Only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(days=get_settings().session_days)
+    session.add(LoginSession(user_id=user.id, token_hash=_hash_token(token), expires_at=expires))
+    session.flush()
+    return token
+
+
+def user_for_token(*, session: Session, token: str | None) -> User | None:
+    if not token:
+        return None
+    login = session.exec(select(LoginSession).where(LoginSession.token_hash == _hash_token(token))).first()
+    if login is None or login.revoked_at is not None or login.expires_at <= utcnow():
+        return None
+    user = session.get(User, login.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def end_session(*, session: Session, token: str | None) -> None:
+    if not token:
+        return
+    login = session.exec(select(LoginSession).where(LoginSession.token_hash == _hash_token(token))).first()
+    if login is not None and login.revoked_at is None:
+        login.revoked_at = utcnow()
+        session.add(login)
+        session.flush()

@@ -1,0 +1,76 @@
+"""Throw-away databases for one test run: a SQLite file and, when it answers, a PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("ORGONAUT_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL)
+
+
+def postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(postgres_admin_url(), connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def create_postgres_database(tag: str) -> str:
+    """Creates `orgonaut_test_<tag>_<random>` next to the admin database; returns its URL."""
+    admin = make_url(postgres_admin_url())
+    name = f"orgonaut_test_{tag}_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    target = make_url(url)
+    admin = make_url(postgres_admin_url())
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def sqlite_url(directory: Path, tag: str) -> str:
+    return f"sqlite:///{directory / f'{tag}.db'}"
+
+
+def truncate_all(url: str) -> None:
+    """Empties every table (keeps the schema) so each test starts from nothing."""
+    from orgonaut.db import engine_for
+    from orgonaut.models import metadata
+
+    engine = engine_for(url)
+    tables = [t.name for t in metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(sa.text(f"DELETE FROM {name}"))
+            if _has_sqlite_sequence(connection):
+                connection.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+def _has_sqlite_sequence(connection) -> bool:
+    return bool(
+        connection.execute(
+            sa.text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='sqlite_sequence'")
+        ).first()
+    )

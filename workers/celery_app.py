@@ -1,0 +1,48 @@
+"""The Celery app: Redis broker, JSON, late acks, and the beat schedule in one place.
+
+Task modules are `workers/*_tasks.py`; each task takes ids and primitives and calls a service.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+from orgonaut.settings import get_settings
+
+settings = get_settings()
+
+TASK_MODULES = sorted(
+    f"workers.{m.name}"
+    for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+    if m.name.endswith("_tasks")
+)
+
+app = Celery("orgonaut", broker=settings.celery_broker_url, backend=settings.celery_broker_url,
+             include=TASK_MODULES)
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # Long work is split into short tasks (a few days each); an hour leaves room to spare.
+    broker_transport_options={"visibility_timeout": 3600},
+    result_expires=24 * 3600,
+    timezone=settings.timezone,
+    enable_utc=False,
+    broker_connection_retry_on_startup=True,
+    task_default_queue="orgonaut",
+)
+
+# The beat schedule, defined here only.
+app.conf.beat_schedule = {
+    "ai-tooling-nightly-sync": {
+        "task": "orgonaut.ai_tooling.nightly_sync",
+        "schedule": crontab(hour=3, minute=0),
+    },
+}
