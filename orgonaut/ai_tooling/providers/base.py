@@ -1,0 +1,81 @@
+"""The provider seam: what every AI Tooling provider gives the rest of the product.
+
+A provider knows its vendor's API and nothing of actors, scopes or the database. It tests a
+connection (-> organisation name) and fetches one day (-> normalised per-person daily usage).
+Ingestion, matching and the pages only ever see `DailyUsage` and `ProviderError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ErrorKind(StrEnum):
+    invalid_key = "invalid_key"  # 401
+    missing_permission = "missing_permission"  # 403
+    unavailable = "unavailable"  # 5xx / 529 after retries, network errors, timeouts
+    rate_limited = "rate_limited"  # 429 after retries
+    malformed = "malformed"  # a response that does not have the documented shape
+    bad_request = "bad_request"  # other 4xx
+
+
+class ProviderError(Exception):
+    """A provider call failed. `str(error)` is safe to show and to store: it never holds the key."""
+
+    def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None,
+                 request_id: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.request_id = request_id
+
+
+class ProviderRetriableError(ProviderError):
+    """Transient: a later attempt may succeed (used for Celery's autoretry)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DailyUsage:
+    """One person's usage on one day with one provider, already summed over the vendor's rows."""
+
+    source_email: str  # trimmed, lower case; `api-key:<name>` for API-key actors
+    usage_date: dt.date
+    sessions_count: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+    commits_count: int = 0
+    pull_requests_count: int = 0
+    total_input_tokens: int = 0
+    total_output_tokens: int = 0
+    total_cache_read_tokens: int = 0
+    total_cache_creation_tokens: int = 0
+    total_cost_cents: Decimal = Decimal(0)  # USD cents, exact
+    tool_actions: dict[str, Any] = dataclasses.field(default_factory=dict)
+    model_breakdown: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.source_email.startswith(API_KEY_PREFIX)
+
+
+API_KEY_PREFIX = "api-key:"
+
+
+class AiToolingProvider(Protocol):
+    key: str
+    display_name: str
+
+    def test_connection(self) -> str:
+        """Returns the organisation name, or raises ProviderError."""
+
+    def fetch_day(self, day: dt.date) -> list[DailyUsage]:
+        """All people's usage on `day` (UTC), one record per person; raises ProviderError."""
+
+
+class ProviderState(StrEnum):
+    available = "available"
+    coming_soon = "coming_soon"
