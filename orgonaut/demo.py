@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from orgonaut.org.demo_data import seed_demo_org
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Plan, Role, Tenant
 
@@ -35,4 +36,5 @@ def seed_tenant_and_users(*, session: Session, timezone: str = "UTC") -> Tenant:
 def seed_demo(*, session: Session, timezone: str = "UTC") -> Tenant:
     """Every demo step in order. Each step is idempotent on its own."""
     tenant = seed_tenant_and_users(session=session, timezone=timezone)
+    seed_demo_org(session=session, tenant=tenant)
     return tenant

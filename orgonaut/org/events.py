@@ -1,5 +1,135 @@
 """Org change events, defined in one place, delivered after the commit that made the change.
 
 Services call `emit(session, event)`; subscribers run once the session's transaction commits (never
-for a rolled-back change). Subscribers must not raise into the caller: errors are logged.
+for a rolled-back change, nor for one made inside a savepoint that was rolled back). Handlers get the
+event only and open their own sessions. A handler that raises is logged and does not reach the caller
+or the other handlers.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ActorCreated:
+    tenant_id: int
+    scenario_id: int | None
+    actor_id: int
+    email: str
+
+
+@dataclass(frozen=True)
+class ActorEmailChanged:
+    tenant_id: int
+    scenario_id: int | None
+    actor_id: int
+    old_email: str
+    new_email: str
+
+
+@dataclass(frozen=True)
+class PlacementChanged:
+    tenant_id: int
+    scenario_id: int | None
+    placement_id: int
+    actor_id: int
+    # Every unit the placement was or is in (old and new on a move).
+    org_unit_ids: tuple[int, ...]
+    change: str  # "created" | "changed" | "ended"
+    # The dates the change touches: the old and the new range unioned (end None = open-ended).
+    start: dt.date
+    end: dt.date | None
+
+
+@dataclass(frozen=True)
+class OrgUnitMoved:
+    """A unit got a new parent: rollups of both the old and the new ancestors change."""
+
+    tenant_id: int
+    scenario_id: int | None
+    org_unit_id: int
+    old_parent_id: int | None
+    new_parent_id: int | None
+
+
+@dataclass(frozen=True)
+class ScenarioCreated:
+    tenant_id: int
+    scenario_id: int
+
+
+OrgEvent = ActorCreated | ActorEmailChanged | PlacementChanged | OrgUnitMoved | ScenarioCreated
+E = TypeVar("E")
+
+_subscribers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
+# session.info key: the events waiting for this session's commit, each with the transaction it was
+# emitted in (so a rolled-back savepoint drops its own events only).
+_PENDING = "orgonaut.org.pending_events"
+
+
+def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Call `handler(event)` after each commit that emitted an event of this type."""
+    if handler not in _subscribers[event_type]:
+        _subscribers[event_type].append(handler)
+
+
+def clear_subscribers() -> None:
+    _subscribers.clear()
+
+
+def emit(session: Session, event: OrgEvent) -> None:
+    """Queue `event` on the session; it is delivered after the session's transaction commits."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        # Services flush before they emit, so a transaction is always open here.
+        raise RuntimeError("emit() needs a session with an open transaction (flush first).")
+    session.info.setdefault(_PENDING, []).append((transaction, event))
+
+
+def _deliver(event: OrgEvent) -> None:
+    for handler in list(_subscribers.get(type(event), ())):
+        try:
+            handler(event)
+        except Exception:
+            logger.exception("Org event handler %r failed for %r", handler, event)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    # Popped before delivery: a handler that commits this session again cannot re-deliver them.
+    for _transaction, event in pending or ():
+        _deliver(event)
+
+
+def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [(t, e) for t, e in pending if not _inside(t, previous_transaction)]
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (close() without commit): nothing happened.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_PENDING, None)
