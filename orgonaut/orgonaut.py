@@ -1,9 +1,26 @@
+"""The Reflex app: theme, pages, and (later) the REST API mount."""
+
+from __future__ import annotations
+
 import reflex as rx
 
+from orgonaut.ui import layout, routes
+from orgonaut.ui.auth import AuthState
+from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_tooling_settings_page
+from orgonaut.ui.pages.login import login_page
+from orgonaut.ui.pages.people import PeopleState, people_page
 
-def index() -> rx.Component:
-    return rx.heading("hello")
+app = rx.App(
+    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
+)
 
-
-app = rx.App()
-app.add_page(index, route="/")
+app.add_page(login_page, route=routes.LOGIN, title="Log in · Orgonaut", on_load=AuthState.redirect_if_signed_in)
+app.add_page(lambda: rx.center(rx.spinner(), height="100vh"), route=routes.HOME, title="Orgonaut",
+             on_load=AuthState.go_home)
+app.add_page(lambda: layout.shell("Access denied", layout.access_denied()), route=routes.ACCESS_DENIED,
+             title="Access denied · Orgonaut", on_load=AuthState.require_login)
+app.add_page(layout.not_found, route="404", title="Page not found · Orgonaut")
+app.add_page(people_page, route=routes.PEOPLE, title="People · Orgonaut",
+             on_load=[AuthState.require_login, PeopleState.load])
+app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
+             on_load=[AuthState.require_login, AiToolingSettingsState.load])

@@ -1,0 +1,61 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+BUN_VERSION := 1.4.5
+BUN := .tools/node_modules/.bin/bun
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
+
+.PHONY: run test test-unit test-sqlite test-postgres test-e2e bench lint setup clean-demo
+
+setup: $(STAMP) $(BUN)
+
+# The venv is (re)installed only when the project or the pinned versions change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+# Reflex builds its pages with bun; we take it from npm into a project-local folder.
+$(BUN):
+	@if command -v bun >/dev/null 2>&1; then mkdir -p $(dir $(BUN)) && ln -sf "$$(command -v bun)" $(BUN); \
+	else mkdir -p .tools && cd .tools && npm install --no-fund --no-audit --loglevel=error bun@$(BUN_VERSION); fi
+
+run: setup
+	$(PY) -m orgonaut.devstack run
+
+# Unit and integration tests on SQLite, integration tests again on PostgreSQL when it answers,
+# then the browser flows against the full stack.
+test: setup
+	@$(PY) -m orgonaut.devstack prepare-tests
+	$(PY) -m ruff check .
+	$(PY) -m pytest tests/unit tests/integration -q
+	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
+		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration -q; \
+	else echo "PostgreSQL does not answer at $${ORGONAUT_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}: PostgreSQL pass not run"; fi
+	$(PY) -m pytest tests/e2e -q
+
+test-unit: setup
+	$(PY) -m pytest tests/unit -q
+
+test-sqlite: setup
+	$(PY) -m pytest tests/unit tests/integration -q
+
+test-postgres: setup
+	ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration -q
+
+test-e2e: setup
+	@$(PY) -m orgonaut.devstack prepare-tests
+	$(PY) -m pytest tests/e2e -q
+
+bench: setup
+	@$(PY) -m orgonaut.devstack redis
+	$(PY) -m tests.bench
+
+lint: setup
+	$(PY) -m ruff check .
+
+clean-demo:
+	rm -f var/orgonaut.db var/orgonaut.db-wal var/orgonaut.db-shm var/celerybeat-schedule*

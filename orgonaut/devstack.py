@@ -1,0 +1,169 @@
+"""Brings up what the demo and the tests need on a fresh machine, and runs the demo stack.
+
+`python -m orgonaut.devstack run` (called by `make run`) and `... prepare-tests` (by `make test`).
+Processes are supervised by honcho's Manager: one Ctrl-C stops them all. Nothing here is used in
+production, where each process is started by the platform's own supervisor.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from orgonaut.settings import PROJECT_ROOT, VAR_DIR, get_settings
+
+SIMULATOR_PORT = 8765
+SMTP_PORT = 8025
+
+
+def say(message: str) -> None:
+    print(f"[orgonaut] {message}", flush=True)
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_in_use(port):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing answered on port {port} within {timeout:.0f}s")
+
+
+def apt_install(package: str) -> None:
+    if os.geteuid() != 0:
+        raise SystemExit(f"{package} is missing; install it with: sudo apt-get install -y {package}")
+    say(f"installing Debian's {package} (once)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def ensure_redis() -> None:
+    """Use REDIS_URL when it answers; otherwise start the machine's redis-server on loopback."""
+    settings = get_settings()
+    if redis_answers(settings.redis_url):
+        return
+    parsed = urlparse(settings.redis_url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 6379
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"Redis at {settings.redis_url} does not answer; start it or point REDIS_URL elsewhere")
+    if port_in_use(port):
+        raise SystemExit(f"port {port} is taken by something that is not Redis; free it or set REDIS_URL")
+    if shutil.which("redis-server") is None:
+        apt_install("redis-server")
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    say(f"starting redis-server on 127.0.0.1:{port}")
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(VAR_DIR), "--logfile", str(VAR_DIR / "redis.log"),
+         "--pidfile", str(VAR_DIR / "redis.pid")],
+        check=True,
+    )
+    deadline = time.monotonic() + 15
+    while not redis_answers(settings.redis_url):
+        if time.monotonic() > deadline:
+            raise SystemExit("redis-server did not start; see var/redis.log")
+        time.sleep(0.2)
+
+
+def ensure_chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        apt_install("chromium")
+        path = shutil.which("chromium")
+    if path is None:
+        raise SystemExit("chromium is not installed and could not be installed")
+    return path
+
+
+def _orgonaut(*args: str) -> list[str]:
+    return [sys.executable, "-m", "orgonaut.cli", *args]
+
+
+def processes(port: int) -> dict[str, list[str]]:
+    """The demo stack, one place: name -> command."""
+    return {
+        "web": [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+                "--frontend-port", str(port), "--loglevel", "warning"],
+        "worker": [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
+                   "--concurrency=2", "-n", "demo@%h"],
+        "beat": [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
+                 "--schedule", str(VAR_DIR / "celerybeat-schedule")],
+        "simulator": _orgonaut("simulate", "anthropic", "--port", str(SIMULATOR_PORT), "--demo"),
+        "smtp": _orgonaut("smtp", "--port", str(SMTP_PORT)),
+    }
+
+
+def run() -> None:
+    settings = get_settings()
+    port = settings.port
+    for name, taken_port in (("web", port), ("simulator", SIMULATOR_PORT), ("smtp", SMTP_PORT)):
+        if port_in_use(taken_port):
+            raise SystemExit(
+                f"port {taken_port} ({name}) is already taken by another process: stop it first "
+                "(Orgonaut does not move to another port)"
+            )
+    ensure_redis()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ANTHROPIC_API_BASE": f"http://127.0.0.1:{SIMULATOR_PORT}",
+           "ORGONAUT_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}"}
+    subprocess.run(_orgonaut("migrate"), check=True, env=env, cwd=PROJECT_ROOT)
+    # The demo seed connects to the simulator and backfills, so the simulator runs for the seed
+    # first; honcho then starts it again with the rest (honcho stops everything when one exits).
+    simulator = subprocess.Popen(processes(port)["simulator"], env=env, cwd=PROJECT_ROOT)
+    try:
+        wait_for_port(SIMULATOR_PORT)
+        subprocess.run(_orgonaut("seed-demo"), check=True, env=env, cwd=PROJECT_ROOT)
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+
+    from honcho.manager import Manager
+
+    manager = Manager()
+    for name, command in processes(port).items():
+        manager.add_process(name, subprocess.list2cmdline(command), env=env, cwd=str(PROJECT_ROOT))
+    _print_banner(settings.base_url)
+    manager.loop()
+    sys.exit(manager.returncode or 0)
+
+
+def _print_banner(base_url: str) -> None:
+    from orgonaut.demo import DEMO_PASSWORD, DEMO_USERS
+
+    lines = [f"Orgonaut is starting at {base_url} (the first build of the pages takes a minute or two)",
+             "Demo logins (password: " + DEMO_PASSWORD + "):"]
+    lines += [f"  {email:<22} {role.value}" for email, role, _ in DEMO_USERS]
+    lines.append(f"Alert e-mails land in {VAR_DIR / 'mail'} (local SMTP on port {SMTP_PORT})")
+    lines.append("Ctrl-C stops every process.")
+    say("\n".join(lines))
+
+
+def prepare_tests() -> None:
+    ensure_redis()
+    print(ensure_chromium())
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    {"run": run, "prepare-tests": prepare_tests, "redis": ensure_redis}[command]()

@@ -1,0 +1,141 @@
+"""Login state shared by every page: the session cookie and who is signed in.
+
+Every protected page runs `AuthState.require_login` on load, and every event handler that reads or
+changes data calls `self.current_user()` / `self.require(ability)` again on the server: hiding a
+button is never the check.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.db import session_scope
+from orgonaut.errors import DomainError
+from orgonaut.settings import get_settings
+from orgonaut.tenancy import service as tenancy
+from orgonaut.tenancy.models import Ability, Tenant, User
+from orgonaut.ui import routes
+
+SESSION_COOKIE = "orgonaut_session"
+
+
+class AuthState(rx.State):
+    session_token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, max_age=get_settings().session_days * 86400, same_site="strict"
+    )
+    user_email: str = ""
+    user_name: str = ""
+    user_role: str = ""
+    tenant_name: str = ""
+    tenant_slug: str = ""
+    abilities: list[str] = []
+    login_error: str = ""
+    # Set by `guard()` in each page's on_load: whether this user may see the page's content.
+    page_checked: bool = False
+    page_allowed: bool = False
+
+    # --- server-side checks, used by every page state -------------------------------------------
+
+    def current_user(self) -> User | None:
+        with session_scope() as session:
+            return tenancy.user_for_token(session=session, token=self.session_token)
+
+    def current_tenant(self, user: User) -> Tenant:
+        with session_scope() as session:
+            return session.get(Tenant, user.tenant_id)
+
+    def require(self, ability: Ability | str | None = None) -> User | None:
+        """The signed-in user if they hold `ability` (or any user when None), else None."""
+        user = self.current_user()
+        if user is None:
+            return None
+        if ability is not None and not tenancy.can(user, ability):
+            return None
+        return user
+
+    def guard(self, ability: Ability | str | None = None) -> User | None:
+        """For a page's on_load: decides (on the server) whether its content may be shown."""
+        user = self.require(ability)
+        self.page_checked = True
+        self.page_allowed = user is not None
+        return user
+
+    def _remember(self, user: User | None) -> None:
+        if user is None:
+            self.user_email = self.user_name = self.user_role = self.tenant_name = self.tenant_slug = ""
+            self.abilities = []
+            return
+        tenant = self.current_tenant(user)
+        self.user_email = user.email
+        self.user_name = user.name or user.email
+        self.user_role = str(user.role)
+        self.tenant_name = tenant.name
+        self.tenant_slug = tenant.slug
+        self.abilities = sorted(a.value for a in tenancy.abilities_of(user.role))
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.user_email)
+
+    @rx.var
+    def can_manage_ai_tooling(self) -> bool:
+        return Ability.ai_tooling_manage.value in self.abilities
+
+    @rx.var
+    def can_manage_api_tokens(self) -> bool:
+        return Ability.api_tokens_manage.value in self.abilities
+
+    @rx.var
+    def can_edit_org(self) -> bool:
+        return Ability.org_write.value in self.abilities
+
+    # --- events -------------------------------------------------------------------------------
+
+    @rx.event
+    def require_login(self):
+        """On load of every protected page: refresh who is signed in, or go to the login page."""
+        self.page_checked = False
+        self.page_allowed = False
+        user = self.current_user()
+        self._remember(user)
+        if user is None:
+            return rx.redirect(routes.LOGIN)
+        return None
+
+    @rx.event
+    def redirect_if_signed_in(self):
+        user = self.current_user()
+        self._remember(user)
+        if user is not None:
+            return rx.redirect(routes.PEOPLE)
+        return None
+
+    @rx.event
+    def go_home(self):
+        user = self.current_user()
+        self._remember(user)
+        return rx.redirect(routes.PEOPLE if user is not None else routes.LOGIN)
+
+    @rx.event
+    def login(self, form_data: dict):
+        self.login_error = ""
+        email = str(form_data.get("email", ""))
+        password = str(form_data.get("password", ""))
+        try:
+            with session_scope() as session:
+                user = tenancy.authenticate(session=session, email=email, password=password)
+                token = tenancy.start_session(session=session, user=user)
+        except DomainError as error:
+            self.login_error = str(error)
+            return None
+        self.session_token = token
+        self._remember(user)
+        return rx.redirect(routes.PEOPLE)
+
+    @rx.event
+    def logout(self):
+        with session_scope() as session:
+            tenancy.end_session(session=session, token=self.session_token)
+        self.session_token = ""
+        self._remember(None)
+        return [rx.remove_cookie(SESSION_COOKIE), rx.redirect(routes.LOGIN)]

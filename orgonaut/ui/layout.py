@@ -1,0 +1,181 @@
+"""The app shell: navigation, tenant name, user menu; and the shared denied and not-found views."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.ui import routes
+from orgonaut.ui.auth import AuthState
+
+# Extra pieces other modules put into the top bar (scope switcher, notification bell).
+TOP_BAR_EXTRAS: list = []
+
+
+def _nav_link(label: str, href: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), spacing="2", align="center"),
+        href=href,
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        padding_y="6px",
+        padding_x="8px",
+        border_radius="6px",
+        width="100%",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.link(
+            rx.hstack(rx.icon("orbit", size=20), rx.heading("Orgonaut", size="4"), align="center"),
+            href=routes.PEOPLE,
+            underline="none",
+            color_scheme="gray",
+            high_contrast=True,
+        ),
+        rx.text(AuthState.tenant_name, size="1", color_scheme="gray"),
+        rx.divider(),
+        rx.el.nav(
+            rx.vstack(
+                _nav_link("People", routes.PEOPLE, "users"),
+                _nav_link("Teams", routes.TEAMS, "users-round"),
+                _nav_link("Departments", routes.DEPARTMENTS, "building-2"),
+                rx.text("Settings", size="1", weight="bold", color_scheme="gray", padding_top="12px"),
+                rx.cond(
+                    AuthState.can_manage_ai_tooling,
+                    _nav_link("AI Tooling", routes.AI_TOOLING_SETTINGS, "bot"),
+                ),
+                rx.cond(
+                    AuthState.can_manage_api_tokens,
+                    _nav_link("API tokens", routes.API_TOKENS_SETTINGS, "key-round"),
+                ),
+                _nav_link("Notifications", routes.NOTIFICATION_SETTINGS, "bell"),
+                spacing="1",
+                width="100%",
+            ),
+            aria_label="Main",
+            width="100%",
+        ),
+        width="220px",
+        min_width="220px",
+        padding="16px",
+        spacing="3",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("circle-user", size=16),
+                AuthState.user_name,
+                variant="ghost",
+                aria_label="User menu",
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.text(AuthState.user_email, size="1"), disabled=True),
+            rx.menu.item(rx.text("Role: ", AuthState.user_role, size="1"), disabled=True),
+            rx.menu.separator(),
+            rx.menu.item("Log out", on_click=AuthState.logout),
+        ),
+    )
+
+
+def top_bar(title: rx.Component | str) -> rx.Component:
+    heading = rx.heading(title, size="6") if isinstance(title, str) else title
+    return rx.hstack(
+        heading,
+        rx.spacer(),
+        *[extra() for extra in TOP_BAR_EXTRAS],
+        user_menu(),
+        align="center",
+        width="100%",
+        padding_bottom="12px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def shell(title: rx.Component | str, *children: rx.Component) -> rx.Component:
+    """A signed-in page: navigation on the left, title bar and content on the right."""
+    return rx.cond(
+        AuthState.signed_in,
+        rx.hstack(
+            sidebar(),
+            rx.vstack(
+                top_bar(title),
+                rx.el.main(rx.vstack(*children, width="100%", spacing="4"), width="100%"),
+                padding="20px 28px",
+                width="100%",
+                spacing="4",
+                align="start",
+            ),
+            spacing="0",
+            width="100%",
+            align="start",
+        ),
+        rx.center(rx.spinner(size="3"), height="100vh"),
+    )
+
+
+def access_denied() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("shield-x", size=40, color=rx.color("red", 9)),
+            rx.heading("You don't have access to this page", size="5"),
+            rx.text(
+                "Your role does not include the permission this page needs. "
+                "Ask an owner or admin of your organisation if you need it.",
+                color_scheme="gray",
+            ),
+            rx.link("Back to People", href=routes.PEOPLE),
+            align="center",
+            spacing="3",
+            max_width="480px",
+            text_align="center",
+        ),
+        padding_top="80px",
+        width="100%",
+    )
+
+
+def guarded(allowed: rx.Var[bool], checked: rx.Var[bool], content: rx.Component) -> rx.Component:
+    """Content only when the server said yes; the denied view when it said no; a spinner before."""
+    return rx.cond(checked, rx.cond(allowed, content, access_denied()), rx.center(rx.spinner(), width="100%"))
+
+
+def not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.heading("Page not found", size="7"),
+            rx.text("We could not find that page. It may have moved, or the link may be wrong.",
+                    color_scheme="gray"),
+            rx.link("Go to People", href=routes.PEOPLE),
+            align="center",
+            spacing="3",
+        ),
+        height="80vh",
+    )
+
+
+def empty_state(icon: str, title: str, body: str | rx.Component, *actions: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=32, color=rx.color("gray", 9)),
+            rx.text(title, weight="bold"),
+            rx.text(body, color_scheme="gray", size="2") if isinstance(body, str) else body,
+            *actions,
+            align="center",
+            spacing="2",
+            text_align="center",
+        ),
+        padding="32px",
+        width="100%",
+        border=f"1px dashed {rx.color('gray', 6)}",
+        border_radius="8px",
+    )

@@ -1,0 +1,56 @@
+"""Browser tests: a real web app process, a real worker, the demo seed, and Debian's Chromium.
+
+The database is seeded once for the session (the demo tenant), so these tests do not empty the
+tables after each test; a test that changes shared rows puts them back or uses its own tenant.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.support.stack import WebApp
+
+E2E_PORT = int(os.environ.get("ORGONAUT_E2E_PORT", "3100"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables():
+    """Overrides the per-test emptying: browser tests share one seeded database."""
+    yield
+
+
+@pytest.fixture(scope="session")
+def seeded_demo():
+    from orgonaut.db import session_scope
+    from orgonaut.demo import seed_demo
+
+    with session_scope() as session:
+        tenant = seed_demo(session=session, timezone="UTC")
+        return tenant.slug
+
+
+@pytest.fixture(scope="session")
+def web_app(seeded_demo, run_dir):
+    app = WebApp(E2E_PORT, run_dir / "web.log").start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(web_app):
+    return web_app.base_url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = shutil.which("chromium")
+    if executable is None:
+        raise RuntimeError("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}

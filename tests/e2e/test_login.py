@@ -1,0 +1,50 @@
+import re
+
+from playwright.sync_api import Page, expect
+
+from orgonaut.tenancy.service import LOGIN_FAILED_MESSAGE
+from tests.e2e.pages import LoginPage, log_in, log_out
+
+
+def test_each_demo_user_logs_in_and_out(page: Page, base_url: str):
+    for email in ("owner@demo.test", "admin@demo.test", "manager@demo.test", "member@demo.test"):
+        log_in(page, base_url, email)
+        expect(page).to_have_url(re.compile(r"/people/?$"))
+        page.get_by_role("button", name="User menu").click()
+        expect(page.get_by_role("menuitem", name=email)).to_be_visible()
+        page.keyboard.press("Escape")
+        log_out(page)
+        expect(page).to_have_url(re.compile(r"/login/?$"))
+        # After logout a protected page sends us back to the login page.
+        page.goto(f"{base_url}/people")
+        expect(page).to_have_url(re.compile(r"/login/?$"))
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(page: Page, base_url: str):
+    login = LoginPage(page, base_url).open()
+    login.log_in("owner@demo.test", "not-the-password")
+    expect(page.get_by_role("alert")).to_have_text(LOGIN_FAILED_MESSAGE)
+    login.log_in("nobody@demo.test", "not-the-password")
+    expect(page.get_by_role("alert")).to_have_text(LOGIN_FAILED_MESSAGE)
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+
+
+def test_member_neither_sees_nor_opens_ai_tooling_settings(page: Page, base_url: str):
+    log_in(page, base_url, "member@demo.test")
+    navigation = page.get_by_role("navigation", name="Main")
+    expect(navigation.get_by_role("link", name="People")).to_be_visible()
+    expect(navigation.get_by_role("link", name="AI Tooling")).to_have_count(0)
+    page.goto(f"{base_url}/settings/integrations/ai-tooling")
+    expect(page.get_by_role("heading", name="You don't have access to this page")).to_be_visible()
+    expect(page.get_by_text("Connect Claude Code")).to_have_count(0)
+
+
+def test_admin_sees_ai_tooling_in_navigation(page: Page, base_url: str):
+    log_in(page, base_url, "admin@demo.test")
+    navigation = page.get_by_role("navigation", name="Main")
+    expect(navigation.get_by_role("link", name="AI Tooling")).to_be_visible()
+
+
+def test_unknown_page_shows_a_friendly_404(page: Page, base_url: str):
+    page.goto(f"{base_url}/no-such-page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
