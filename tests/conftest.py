@@ -18,7 +18,10 @@ from tests.support import databases
 BACKEND = os.environ.get("ORGONAUT_TEST_DB", "sqlite")
 RUN_DIR = Path(tempfile.mkdtemp(prefix=f"orgonaut-test-{BACKEND}-"))
 # Redis databases per backend pass, so the two passes (and the demo on 0-2) never share a queue.
-_REDIS_DBS = {"sqlite": (3, 4, 5), "postgresql": (6, 7, 8)}[BACKEND]
+# ORGONAUT_TEST_REDIS_DBS="a,b,c" overrides them when two test runs must share one Redis.
+_REDIS_DBS = tuple(
+    int(n) for n in os.environ.get("ORGONAUT_TEST_REDIS_DBS", "").split(",") if n.strip()
+) or {"sqlite": (3, 4, 5), "postgresql": (6, 7, 8)}[BACKEND]
 
 if BACKEND == "postgresql":
     if not databases.postgres_available():

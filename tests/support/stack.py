@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.support.processes import ROOT
 
-E2E_WEB_DIR = ROOT / "var" / "e2e-web"
+E2E_WEB_DIR = Path(os.environ.get("ORGONAUT_E2E_WEB_DIR", ROOT / "var" / "e2e-web"))
 
 
 class WebApp:
