@@ -65,12 +65,7 @@ class Settings(BaseSettings):
         return value
 
     def redis_db_url(self, db: int) -> str:
-        base = self.redis_url.rstrip("/")
-        # Strip an explicit database number: we choose the database per purpose.
-        head, _, tail = base.rpartition("/")
-        if tail.isdigit() and head.count("/") >= 2:
-            base = head
-        return f"{base}/{db}"
+        return redis_url_with_db(self.redis_url, db)
 
     @property
     def celery_broker_url(self) -> str:
@@ -96,6 +91,15 @@ class Settings(BaseSettings):
         if self.environment in ("demo", "test"):
             return [_demo_secret_key()]
         raise RuntimeError("ORGONAUT_SECRET_KEYS is not set: refusing to run without an encryption key")
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """The same server with database `db` (an explicit number in `url` is replaced)."""
+    base = url.rstrip("/")
+    head, _, tail = base.rpartition("/")
+    if tail.isdigit() and head.count("/") >= 2:
+        base = head
+    return f"{base}/{db}"
 
 
 def _demo_secret_key() -> str:

@@ -13,15 +13,16 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from tests.support import databases
+from tests.support import databases, redis_claims
 
 BACKEND = os.environ.get("ORGONAUT_TEST_DB", "sqlite")
 RUN_DIR = Path(tempfile.mkdtemp(prefix=f"orgonaut-test-{BACKEND}-"))
-# Redis databases per backend pass, so the two passes (and the demo on 0-2) never share a queue.
-# ORGONAUT_TEST_REDIS_DBS="a,b,c" overrides them when two test runs must share one Redis.
-_REDIS_DBS = tuple(
-    int(n) for n in os.environ.get("ORGONAUT_TEST_REDIS_DBS", "").split(",") if n.strip()
-) or {"sqlite": (3, 4, 5), "postgresql": (6, 7, 8)}[BACKEND]
+# Each run claims three Redis databases of its own (3..15; the demo uses 0-2), so runs that share
+# one Redis at the same time never take each other's tasks or locks.
+# ORGONAUT_TEST_REDIS_DBS="a,b,c" pins them instead.
+_REDIS_DBS = redis_claims.claim(
+    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"), os.environ.get("ORGONAUT_TEST_REDIS_DBS", "")
+)
 
 if BACKEND == "postgresql":
     if not databases.postgres_available():
@@ -64,6 +65,7 @@ def _schema():
     settings = get_settings()
     for db in (settings.redis_state_db, settings.redis_celery_db, settings.redis_locks_db):
         redis.Redis.from_url(settings.redis_db_url(db)).flushdb()
+    redis_claims.mark(settings.redis_url, _REDIS_DBS)
     yield
     from orgonaut.db import engine_for
 

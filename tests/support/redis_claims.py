@@ -1,0 +1,52 @@
+"""Claims Redis database numbers for one test run, so parallel runs on one Redis stay apart."""
+
+from __future__ import annotations
+
+import atexit
+import os
+
+import redis
+
+from orgonaut.settings import redis_url_with_db
+
+CLAIM_KEY = "orgonaut:test-run-claim"
+CLAIM_SECONDS = 3 * 3600
+FIRST_TEST_DB, LAST_DB = 3, 15
+
+
+def _client(url: str, db: int) -> redis.Redis:
+    return redis.Redis.from_url(redis_url_with_db(url, db))
+
+
+def claim(url: str, pinned: str = "") -> tuple[int, int, int]:
+    if pinned.strip():
+        dbs = tuple(int(n) for n in pinned.split(","))
+        return dbs  # type: ignore[return-value]
+    owner = f"{os.getpid()}"
+    taken: list[int] = []
+    for db in range(FIRST_TEST_DB, LAST_DB + 1):
+        if _client(url, db).set(CLAIM_KEY, owner, nx=True, ex=CLAIM_SECONDS):
+            taken.append(db)
+            if len(taken) == 3:
+                break
+    if len(taken) < 3:
+        release(url, taken)
+        raise RuntimeError("no free Redis databases for this test run (too many runs at once?)")
+    atexit.register(release, url, taken)
+    return tuple(taken)  # type: ignore[return-value]
+
+
+def mark(url: str, dbs) -> None:
+    """Re-writes the claims after the run flushed its databases."""
+    for db in dbs:
+        _client(url, db).set(CLAIM_KEY, str(os.getpid()), ex=CLAIM_SECONDS)
+
+
+def release(url: str, dbs) -> None:
+    for db in dbs:
+        try:
+            client = _client(url, db)
+            if client.get(CLAIM_KEY) == str(os.getpid()).encode():
+                client.delete(CLAIM_KEY)
+        except redis.RedisError:
+            pass
