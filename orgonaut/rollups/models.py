@@ -1,0 +1,102 @@
+"""The stored aggregates that team and department pages read instead of raw usage records.
+
+Three tables, all derived from `ai_tool_usage_records` and the org tree, and rebuilt from them at any
+time (`orgonaut rollups rebuild`):
+
+- `ai_usage_rollups`: per (tenant, scope, org unit, breadth, day, provider) the summed metrics and the
+  number of distinct actors with usage that day. Breadth `direct` counts actors placed in the unit
+  itself, `subtree` actors placed in the unit or any descendant, each actor once.
+- `ai_usage_member_rollups`: per (tenant, scope, org unit, actor, day, provider) one actor's metrics
+  for a unit they were placed in directly that day. It feeds the team member table and exact distinct
+  "active users" over any period (a period's distinct count is never a sum of daily counts).
+- `ai_usage_rollup_scopes`: one row per (tenant, scope); its row lock serialises refreshes of a
+  scope, and it remembers when the scope was last refreshed.
+
+No foreign keys: these are bulk-written derived rows (a foreign-key check per inserted row would
+dominate a rebuild), and a refresh or rebuild removes rows of units, actors or scenarios that are gone.
+The natural key is the primary key, so there is no surrogate id to fill or index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Date, Integer, Numeric, String
+from sqlmodel import Field, SQLModel
+
+from orgonaut.clock import utcnow
+
+
+class Breadth(StrEnum):
+    direct = "direct"
+    subtree = "subtree"
+
+
+def _key(type_) -> Column:
+    return Column(type_, primary_key=True, autoincrement=False, nullable=False)
+
+
+def _count(type_=Integer) -> Column:
+    return Column(type_, nullable=False, default=0)
+
+
+def _cents() -> Column:
+    # USD cents as exact as the raw records (fractions of a cent add up over a month).
+    return Column(Numeric(18, 6), nullable=False, default=0)
+
+
+class AiUsageRollup(SQLModel, table=True):
+    __tablename__ = "ai_usage_rollups"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))  # 0 = Live, else the scenario id
+    org_unit_id: int = Field(sa_column=_key(Integer))
+    breadth: Breadth = Field(sa_column=_key(String(10)))
+    usage_date: dt.date = Field(sa_column=_key(Date))
+    provider: str = Field(sa_column=_key(String(40)))
+    scenario_id: int | None = None
+    cost_cents: Decimal = Field(default=Decimal(0), sa_column=_cents())
+    sessions: int = Field(default=0, sa_column=_count())
+    commits: int = Field(default=0, sa_column=_count())
+    pull_requests: int = Field(default=0, sa_column=_count())
+    lines_added: int = Field(default=0, sa_column=_count(BigInteger))
+    lines_removed: int = Field(default=0, sa_column=_count(BigInteger))
+    input_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    output_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    cache_read_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    cache_creation_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    actors_count: int = Field(default=0, sa_column=_count())  # distinct actors with usage that day
+    computed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AiUsageMemberRollup(SQLModel, table=True):
+    __tablename__ = "ai_usage_member_rollups"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    org_unit_id: int = Field(sa_column=_key(Integer))
+    usage_date: dt.date = Field(sa_column=_key(Date))
+    provider: str = Field(sa_column=_key(String(40)))
+    actor_id: int = Field(sa_column=_key(Integer))
+    scenario_id: int | None = None
+    cost_cents: Decimal = Field(default=Decimal(0), sa_column=_cents())
+    sessions: int = Field(default=0, sa_column=_count())
+    commits: int = Field(default=0, sa_column=_count())
+    pull_requests: int = Field(default=0, sa_column=_count())
+    lines_added: int = Field(default=0, sa_column=_count(BigInteger))
+    lines_removed: int = Field(default=0, sa_column=_count(BigInteger))
+    input_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    output_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    cache_read_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+    cache_creation_tokens: int = Field(default=0, sa_column=_count(BigInteger))
+
+
+class AiUsageRollupScope(SQLModel, table=True):
+    __tablename__ = "ai_usage_rollup_scopes"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    scenario_id: int | None = None
+    refreshed_at: dt.datetime = Field(default_factory=utcnow)

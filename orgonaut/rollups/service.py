@@ -1,0 +1,341 @@
+"""Computes the stored AI Tooling usage rollups from raw usage records and the org tree.
+
+Attribution: a record (one actor, day and provider) counts for every unit in which the actor had a
+placement effective that day (`start_date <= day <= end_date`, end inclusive, NULL open). `direct`
+rows sum the actors placed in the unit itself; `subtree` rows sum the actors placed in the unit or
+anywhere below it, each record once however many of the actor's placements sit in that subtree.
+Allocation % does not scale cost: an actor placed at 50% in two teams counts fully in each.
+
+Everything here is set-based SQL (INSERT .. SELECT .. GROUP BY) that runs on SQLite and PostgreSQL;
+nothing loops over records in Python. Functions flush but never commit: the caller's transaction
+makes a refresh all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, String, and_, delete, distinct, func, literal, or_, select
+from sqlmodel import Session
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.clock import utcnow
+from orgonaut.db import upsert
+from orgonaut.errors import NotFound, ValidationFailed
+from orgonaut.org.models import OrgUnit, Placement
+from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
+from orgonaut.tenancy.models import Tenant
+
+RECORDS = AiToolUsageRecord.__table__
+PLACEMENTS = Placement.__table__
+UNITS = OrgUnit.__table__
+ROLLUPS = AiUsageRollup.__table__
+MEMBERS = AiUsageMemberRollup.__table__
+
+# Metric columns of both rollup tables and the raw record column each one sums.
+METRICS: dict[str, str] = {
+    "cost_cents": "total_cost_cents",
+    "sessions": "sessions_count",
+    "commits": "commits_count",
+    "pull_requests": "pull_requests_count",
+    "lines_added": "lines_added",
+    "lines_removed": "lines_removed",
+    "input_tokens": "total_input_tokens",
+    "output_tokens": "total_output_tokens",
+    "cache_read_tokens": "total_cache_read_tokens",
+    "cache_creation_tokens": "total_cache_creation_tokens",
+}
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    # None: every unit of the scope.
+    org_unit_ids: tuple[int, ...] | None
+    start: dt.date | None
+    end: dt.date | None
+    unit_rows: int
+    member_rows: int
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    tenants: int
+    scopes: int
+    unit_rows: int
+    member_rows: int
+
+
+def scope_condition(column: Any, scenario_id: int | None) -> Any:
+    """Live is `scenario_id IS NULL` on org rows."""
+    return column.is_(None) if scenario_id is None else column == scenario_id
+
+
+def effective_on(placements: Any, day: Any) -> Any:
+    """SQL: the placement is in force on `day` (a column or a date)."""
+    return and_(placements.c.start_date <= day, or_(placements.c.end_date.is_(None), placements.c.end_date >= day))
+
+
+def with_ancestors(
+    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_ids: Iterable[int]
+) -> list[int]:
+    """The given units of the scope and every unit above them (ids sorted); foreign ids are dropped."""
+    seeds = sorted(set(org_unit_ids))
+    if not seeds:
+        return []
+    chain = (
+        select(UNITS.c.id.label("id"), UNITS.c.parent_id.label("parent_id"))
+        .where(UNITS.c.tenant_id == tenant_id, scope_condition(UNITS.c.scenario_id, scenario_id),
+               UNITS.c.id.in_(seeds))
+        .cte("chain", recursive=True)
+    )
+    parent = UNITS.alias("parent")
+    # UNION (not UNION ALL) stops at a unit already seen, so even a corrupt cyclic tree terminates.
+    chain = chain.union(select(parent.c.id, parent.c.parent_id).where(parent.c.id == chain.c.parent_id))
+    return sorted(session.execute(select(chain.c.id)).scalars())
+
+
+def units_to_refresh(
+    *, session: Session, tenant_id: int, scenario_id: int | None, start: dt.date, end: dt.date,
+    actor_ids: Iterable[int] = (), org_unit_ids: Iterable[int] = (),
+) -> list[int]:
+    """The units whose rollups change when these actors' usage or these units changed over the dates.
+
+    Actors resolve to the units they were placed in at any time in [start, end]; ancestors are added.
+    Given unit ids are kept even when they are gone from the tree, so a refresh clears their rows.
+    """
+    given = set(org_unit_ids)
+    actors = sorted(set(actor_ids))
+    placed: set[int] = set()
+    if actors:
+        placed = set(
+            session.execute(
+                select(PLACEMENTS.c.org_unit_id).distinct().where(
+                    PLACEMENTS.c.tenant_id == tenant_id,
+                    scope_condition(PLACEMENTS.c.scenario_id, scenario_id),
+                    PLACEMENTS.c.actor_id.in_(actors),
+                    PLACEMENTS.c.start_date <= end,
+                    or_(PLACEMENTS.c.end_date.is_(None), PLACEMENTS.c.end_date >= start),
+                )
+            ).scalars()
+        )
+    ancestors = with_ancestors(session=session, tenant_id=tenant_id, scenario_id=scenario_id,
+                               org_unit_ids=given | placed)
+    return sorted(given | placed | set(ancestors))
+
+
+def refresh(
+    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_ids: Iterable[int] | None,
+    start: dt.date, end: dt.date, on_locked: Callable[[], None] | None = None,
+) -> RefreshResult:
+    """Recomputes the rollups of these units and their ancestors (None: every unit of the scope)
+    for the days start..end (inclusive), replacing the stored rows in the caller's transaction.
+
+    `on_locked` runs once this refresh holds the scope's refresh lock, before it reads anything.
+    """
+    if start > end:
+        raise ValidationFailed(f"The refresh range ends ({end}) before it starts ({start}).")
+    _lock_scope(session, tenant_id=tenant_id, scenario_id=scenario_id)
+    if on_locked is not None:
+        on_locked()
+    targets = None
+    if org_unit_ids is not None:
+        given = set(org_unit_ids)
+        targets = sorted(given | set(with_ancestors(session=session, tenant_id=tenant_id,
+                                                    scenario_id=scenario_id, org_unit_ids=given)))
+    return _recompute(session, tenant_id=tenant_id, scenario_id=scenario_id, targets=targets, start=start, end=end)
+
+
+def rebuild(*, session: Session, tenant_id: int | None = None) -> RebuildResult:
+    """Recomputes every rollup of one tenant (or of every tenant), every scope and every day."""
+    if tenant_id is not None:
+        if session.get(Tenant, tenant_id) is None:
+            raise NotFound(f"Unknown tenant id {tenant_id}.")
+        tenant_ids = [tenant_id]
+    else:
+        tenant_ids = list(session.execute(select(Tenant.id).order_by(Tenant.id)).scalars())
+    scopes_done = unit_rows = member_rows = 0
+    for tid in tenant_ids:
+        scopes = session.execute(
+            select(RECORDS.c.scope_key, RECORDS.c.scenario_id)
+            .where(RECORDS.c.tenant_id == tid)
+            .group_by(RECORDS.c.scope_key, RECORDS.c.scenario_id)
+            .order_by(RECORDS.c.scope_key)
+        ).all()
+        for _key, scenario_id in scopes:
+            _lock_scope(session, tenant_id=tid, scenario_id=scenario_id)
+        # Scopes without records any more (a deleted scenario) lose their rows here too.
+        session.execute(delete(MEMBERS).where(MEMBERS.c.tenant_id == tid))
+        session.execute(delete(ROLLUPS).where(ROLLUPS.c.tenant_id == tid))
+        for _key, scenario_id in scopes:
+            result = _recompute(session, tenant_id=tid, scenario_id=scenario_id, targets=None, start=None,
+                                end=None, cleared=True)
+            scopes_done += 1
+            unit_rows += result.unit_rows
+            member_rows += result.member_rows
+    return RebuildResult(tenants=len(tenant_ids), scopes=scopes_done, unit_rows=unit_rows, member_rows=member_rows)
+
+
+def usage_span(
+    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_id: int
+) -> tuple[dt.date, dt.date] | None:
+    """First and last day with usage anywhere in the unit's subtree, per its stored rollups."""
+    first, last = session.execute(
+        select(func.min(ROLLUPS.c.usage_date), func.max(ROLLUPS.c.usage_date)).where(
+            ROLLUPS.c.tenant_id == tenant_id, ROLLUPS.c.scope_key == scope_key(scenario_id),
+            ROLLUPS.c.org_unit_id == org_unit_id, ROLLUPS.c.breadth == Breadth.subtree.value,
+        )
+    ).one()
+    return None if first is None else (first, last)
+
+
+def _lock_scope(session: Session, *, tenant_id: int, scenario_id: int | None) -> None:
+    """Writes the scope's row first: its row lock (PostgreSQL) or the write lock (SQLite) makes
+    concurrent refreshes of one scope wait for each other instead of colliding on the same keys."""
+    upsert(
+        session, AiUsageRollupScope,
+        [{"tenant_id": tenant_id, "scope_key": scope_key(scenario_id), "scenario_id": scenario_id,
+          "refreshed_at": utcnow()}],
+        conflict_columns=["tenant_id", "scope_key"], update_columns=["refreshed_at"],
+    )
+
+
+def _recompute(
+    session: Session, *, tenant_id: int, scenario_id: int | None, targets: list[int] | None,
+    start: dt.date | None, end: dt.date | None, cleared: bool = False,
+) -> RefreshResult:
+    key = scope_key(scenario_id)
+    if not cleared:
+        for table in (MEMBERS, ROLLUPS):
+            conditions = [table.c.tenant_id == tenant_id, table.c.scope_key == key]
+            if targets is not None:
+                conditions.append(table.c.org_unit_id.in_(targets))
+            conditions += _date_conditions(table.c.usage_date, start, end)
+            session.execute(delete(table).where(*conditions))
+    if targets == []:
+        return RefreshResult(org_unit_ids=(), start=start, end=end, unit_rows=0, member_rows=0)
+
+    constants = [literal(tenant_id, Integer()), literal(key, Integer()), literal(scenario_id, Integer())]
+    metric_names = list(METRICS)
+
+    # Members: (unit, record) pairs, distinct so that two overlapping placements of one actor in one
+    # unit count the record once; then summed per (unit, actor, day, provider).
+    pairs = _attributed(tenant_id, scenario_id, targets, start, end, subtree=False)
+    record = RECORDS.alias("record")
+    member_rows = session.execute(
+        MEMBERS.insert().execution_options(preserve_rowcount=True).from_select(
+            ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "actor_id", "usage_date", "provider",
+             *metric_names],
+            select(
+                *constants, pairs.c.org_unit_id, record.c.actor_id, record.c.usage_date, record.c.provider,
+                *[func.sum(record.c[METRICS[name]]) for name in metric_names],
+            )
+            .join_from(pairs, record, record.c.id == pairs.c.record_id)
+            .group_by(pairs.c.org_unit_id, record.c.actor_id, record.c.usage_date, record.c.provider),
+        )
+    ).rowcount
+
+    computed_at = literal(utcnow(), UTCDateTime())
+    # Direct unit rows: the member rows of the unit itself; one member row per distinct actor.
+    member_filter = [MEMBERS.c.tenant_id == tenant_id, MEMBERS.c.scope_key == key,
+                     *_date_conditions(MEMBERS.c.usage_date, start, end)]
+    if targets is not None:
+        member_filter.append(MEMBERS.c.org_unit_id.in_(targets))
+    unit_rows = session.execute(
+        ROLLUPS.insert().execution_options(preserve_rowcount=True).from_select(
+            ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "breadth", "usage_date", "provider",
+             *metric_names, "actors_count", "computed_at"],
+            select(
+                *constants, MEMBERS.c.org_unit_id, literal(Breadth.direct.value, String()), MEMBERS.c.usage_date,
+                MEMBERS.c.provider, *[func.sum(MEMBERS.c[name]) for name in metric_names], func.count(),
+                computed_at,
+            )
+            .where(*member_filter)
+            .group_by(MEMBERS.c.org_unit_id, MEMBERS.c.usage_date, MEMBERS.c.provider),
+        )
+    ).rowcount
+
+    # Subtree unit rows straight from the records, each record once per ancestor.
+    pairs = _attributed(tenant_id, scenario_id, targets, start, end, subtree=True)
+    record = RECORDS.alias("record")
+    unit_rows += session.execute(
+        ROLLUPS.insert().execution_options(preserve_rowcount=True).from_select(
+            ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "breadth", "usage_date", "provider",
+             *metric_names, "actors_count", "computed_at"],
+            select(
+                *constants, pairs.c.org_unit_id, literal(Breadth.subtree.value, String()), record.c.usage_date,
+                record.c.provider, *[func.sum(record.c[METRICS[name]]) for name in metric_names],
+                func.count(distinct(record.c.actor_id)), computed_at,
+            )
+            .join_from(pairs, record, record.c.id == pairs.c.record_id)
+            .group_by(pairs.c.org_unit_id, record.c.usage_date, record.c.provider),
+        )
+    ).rowcount
+    session.flush()
+    return RefreshResult(
+        org_unit_ids=None if targets is None else tuple(targets), start=start, end=end, unit_rows=unit_rows,
+        member_rows=member_rows,
+    )
+
+
+def _date_conditions(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any]:
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column <= end)
+    return conditions
+
+
+def _attributed(
+    tenant_id: int, scenario_id: int | None, targets: list[int] | None, start: dt.date | None,
+    end: dt.date | None, *, subtree: bool,
+) -> Any:
+    """Distinct (org_unit_id, record_id): which matched records count for which target units."""
+    placement = PLACEMENTS.alias("placement")
+    conditions = [
+        RECORDS.c.tenant_id == tenant_id,
+        RECORDS.c.scope_key == scope_key(scenario_id),
+        RECORDS.c.actor_id.is_not(None),
+        *_date_conditions(RECORDS.c.usage_date, start, end),
+        placement.c.tenant_id == tenant_id,
+        scope_condition(placement.c.scenario_id, scenario_id),
+    ]
+    joined = RECORDS.join(
+        placement, and_(placement.c.actor_id == RECORDS.c.actor_id, effective_on(placement, RECORDS.c.usage_date))
+    )
+    if not subtree:
+        if targets is not None:
+            conditions.append(placement.c.org_unit_id.in_(targets))
+        unit_column = placement.c.org_unit_id
+    else:
+        closure = _closure(tenant_id, scenario_id, targets)
+        joined = joined.join(closure, closure.c.unit_id == placement.c.org_unit_id)
+        unit_column = closure.c.ancestor_id
+    return (
+        select(unit_column.label("org_unit_id"), RECORDS.c.id.label("record_id"))
+        .select_from(joined)
+        .where(*conditions)
+        .distinct()
+        .subquery("attributed")
+    )
+
+
+def _closure(tenant_id: int, scenario_id: int | None, targets: list[int] | None) -> Any:
+    """(ancestor_id, unit_id) for each target unit (or every unit of the scope) and each unit of its
+    subtree, itself included."""
+    seed = select(UNITS.c.id.label("ancestor_id"), UNITS.c.id.label("unit_id")).where(
+        UNITS.c.tenant_id == tenant_id, scope_condition(UNITS.c.scenario_id, scenario_id)
+    )
+    if targets is not None:
+        seed = seed.where(UNITS.c.id.in_(targets))
+    # Nested, so the statement starts with INSERT (SQLite reports row counts only for those).
+    closure = seed.cte("closure", recursive=True, nesting=True)
+    child = UNITS.alias("child")
+    # UNION drops repeats, so a corrupt cyclic tree still terminates.
+    return closure.union(
+        select(closure.c.ancestor_id, child.c.id).where(child.c.parent_id == closure.c.unit_id)
+    )
