@@ -1,0 +1,231 @@
+"""Ingestion: where a day's usage goes (targeting), who it belongs to (matching), and storing it fast.
+
+Targeting: Live when the baseline flag is on; each selected scenario that is still active; with
+all-future on, every active scenario created after the targeting was set. Archived scenarios and
+snapshots are never written, even when selected; they come back as skipped, with the reason, so the
+sync log can say so.
+
+Storing: one row per (tenant, provider, scope, e-mail, date), upserted. On PostgreSQL the day's
+rows are COPY'd into a temporary staging table and merged with one INSERT .. SELECT .. ON CONFLICT
+(about 0.8 of a plain COPY); on SQLite `orgonaut.db.upsert` sends batched INSERT .. ON CONFLICT.
+The caller commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from orgonaut import db
+from orgonaut.ai_tooling.matching import actor_email_map, owner_of
+from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling.providers.base import DailyUsage, ErrorKind, ProviderError
+from orgonaut.clock import utcnow
+from orgonaut.integrations.models import Integration
+from orgonaut.org.models import Scenario, ScenarioKind, ScenarioStatus
+
+# --- targeting --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetScope:
+    scenario_id: int | None  # None = Live
+    name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scenario_id": self.scenario_id, "name": self.name}
+
+
+@dataclasses.dataclass(frozen=True)
+class SkippedScope:
+    scenario_id: int
+    name: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scenario_id": self.scenario_id, "name": self.name, "reason": self.reason}
+
+
+LIVE = TargetScope(scenario_id=None, name="Live")
+
+
+def _unwritable_reason(scenario: Scenario) -> str | None:
+    if scenario.kind == ScenarioKind.snapshot:
+        return "snapshot (read-only)"
+    if scenario.status == ScenarioStatus.archived:
+        return "archived (read-only)"
+    return None
+
+
+def resolve_targets(*, session: Session, integration: Integration) -> tuple[list[TargetScope], list[SkippedScope]]:
+    """The scopes this integration writes to now, and the selected ones it must skip (with why)."""
+    scopes: list[TargetScope] = [LIVE] if integration.target_baseline else []
+    skipped: list[SkippedScope] = []
+    selected = [int(i) for i in integration.target_scenario_ids or []]
+    candidates: dict[int, Scenario] = {}
+    if selected:
+        for scenario in session.exec(select(Scenario).where(col(Scenario.id).in_(selected))):
+            if scenario.tenant_id == integration.tenant_id:
+                candidates[scenario.id] = scenario
+        for scenario_id in selected:
+            if scenario_id not in candidates:
+                skipped.append(SkippedScope(scenario_id, f"Scenario {scenario_id}", "no longer exists"))
+    if integration.target_all_future:
+        newer = select(Scenario).where(
+            Scenario.tenant_id == integration.tenant_id,
+            Scenario.kind == ScenarioKind.scenario,
+            Scenario.created_at > integration.targeting_updated_at,
+        )
+        for scenario in session.exec(newer):
+            candidates.setdefault(scenario.id, scenario)
+    for scenario_id in sorted(candidates):
+        scenario = candidates[scenario_id]
+        reason = _unwritable_reason(scenario)
+        if reason:
+            skipped.append(SkippedScope(scenario_id, scenario.name, reason))
+        else:
+            scopes.append(TargetScope(scenario_id, scenario.name))
+    return scopes, skipped
+
+
+@dataclasses.dataclass
+class ScopeMatcher:
+    scope: TargetScope
+    owners: dict[str, int]  # e-mail -> actor id in this scope
+
+
+def load_matchers(*, session: Session, tenant_id: int, scopes: Sequence[TargetScope]) -> list[ScopeMatcher]:
+    return [
+        ScopeMatcher(scope, actor_email_map(session=session, tenant_id=tenant_id, scenario_id=scope.scenario_id))
+        for scope in scopes
+    ]
+
+
+# --- storing ----------------------------------------------------------------------------------
+
+# Every column the upsert writes, in COPY order; the natural key is the conflict target.
+NATURAL_KEY = ("tenant_id", "provider", "scope_key", "source_email", "usage_date")
+METRICS = (
+    "sessions_count", "lines_added", "lines_removed", "commits_count", "pull_requests_count",
+    "total_input_tokens", "total_output_tokens", "total_cache_read_tokens", "total_cache_creation_tokens",
+    "total_cost_cents", "tool_actions", "model_breakdown",
+)
+COLUMNS = (*NATURAL_KEY, "integration_id", "scenario_id", "actor_id", *METRICS)
+UPDATE_COLUMNS = ("integration_id", "scenario_id", "actor_id", *METRICS, "updated_at")
+_STAGE = "ai_usage_stage"
+
+
+@dataclasses.dataclass
+class DayResult:
+    day: dt.date
+    fetched: int = 0  # people-days the provider returned
+    upserted: int = 0  # rows written (one per person-day per target scope)
+    matched: int = 0
+    unmatched: int = 0
+    # scope (None = Live) -> actors whose usage changed, for the rollup refresh
+    actor_ids: dict[int | None, set[int]] = dataclasses.field(default_factory=dict)
+    unmatched_emails: set[str] = dataclasses.field(default_factory=set)
+
+
+def _check_unique(usages: Sequence[DailyUsage]) -> None:
+    seen: set[tuple[str, dt.date]] = set()
+    for usage in usages:
+        key = (usage.source_email, usage.usage_date)
+        if key in seen:
+            raise ProviderError(
+                ErrorKind.malformed,
+                f"The provider returned two records for {usage.source_email} on {usage.usage_date}.",
+            )
+        seen.add(key)
+
+
+def build_rows(
+    *, integration: Integration, matchers: Sequence[ScopeMatcher], usages: Sequence[DailyUsage], day: dt.date
+) -> tuple[list[tuple[Any, ...]], DayResult]:
+    """One tuple per (usage, scope) in COLUMNS order, matched against the scope's actors."""
+    _check_unique(usages)
+    result = DayResult(day=day, fetched=len(usages))
+    rows: list[tuple[Any, ...]] = []
+    for matcher in matchers:
+        scenario_id = matcher.scope.scenario_id
+        key = scope_key(scenario_id)
+        matched = result.actor_ids.setdefault(scenario_id, set())
+        for usage in usages:
+            actor_id = owner_of(usage.source_email, matcher.owners)
+            if actor_id is None:
+                result.unmatched += 1
+                result.unmatched_emails.add(usage.source_email)
+            else:
+                result.matched += 1
+                matched.add(actor_id)
+            rows.append((
+                integration.tenant_id, integration.provider, key, usage.source_email, usage.usage_date,
+                integration.id, scenario_id, actor_id,
+                usage.sessions_count, usage.lines_added, usage.lines_removed, usage.commits_count,
+                usage.pull_requests_count, usage.total_input_tokens, usage.total_output_tokens,
+                usage.total_cache_read_tokens, usage.total_cache_creation_tokens, Decimal(usage.total_cost_cents),
+                usage.tool_actions, usage.model_breakdown,
+            ))
+    result.upserted = len(rows)
+    return rows, result
+
+
+def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
+    connection = session.connection()
+    columns = ", ".join(COLUMNS)
+    # Column types copied from the real table; a temp table lives as long as the pooled connection.
+    connection.execute(text(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} AS SELECT {columns} FROM ai_tool_usage_records WITH NO DATA"
+    ))
+    json_at = (COLUMNS.index("tool_actions"), COLUMNS.index("model_breakdown"))
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            values = list(row)
+            for index in json_at:
+                values[index] = json.dumps(values[index], separators=(",", ":"))
+            copy.write_row(values)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in UPDATE_COLUMNS)
+    connection.execute(
+        text(
+            f"INSERT INTO ai_tool_usage_records ({columns}, fetched_at, updated_at) "
+            f"SELECT {columns}, :now, :now FROM {_STAGE} "
+            f"ON CONFLICT ({', '.join(NATURAL_KEY)}) DO UPDATE SET {updates}"
+        ),
+        {"now": now},
+    )
+    connection.execute(text(f"DELETE FROM {_STAGE}"))
+
+
+def _store_generic(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
+    dicts = [{**dict(zip(COLUMNS, row, strict=True)), "fetched_at": now, "updated_at": now} for row in rows]
+    db.upsert(session, AiToolUsageRecord, dicts, conflict_columns=NATURAL_KEY, update_columns=UPDATE_COLUMNS)
+
+
+def store_rows(*, session: Session, rows: list[tuple[Any, ...]]) -> int:
+    """Upserts rows built by `build_rows` on the natural key. Returns rows sent; the caller commits."""
+    if not rows:
+        return 0
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        _store_postgres(session, rows, now)
+    else:
+        _store_generic(session, rows, now)
+    return len(rows)
+
+
+def store_day(
+    *, session: Session, integration: Integration, matchers: Sequence[ScopeMatcher], day: dt.date,
+    usages: Sequence[DailyUsage],
+) -> DayResult:
+    """Matches and upserts one day's usage into every target scope (flushed, not committed)."""
+    rows, result = build_rows(integration=integration, matchers=matchers, usages=usages, day=day)
+    store_rows(session=session, rows=rows)
+    return result

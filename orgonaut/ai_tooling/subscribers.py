@@ -1,0 +1,43 @@
+"""Re-matching usage records when the org model changes an actor's e-mail.
+
+An actor created, or an actor's e-mail changed, re-matches that scope's records for the e-mails
+involved: new matches link, records of an e-mail the actor no longer owns become unmatched (or go to
+another actor who owns it). The stored rollups of the actors whose usage moved are then refreshed.
+Handlers run after the org change commits, in their own session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from orgonaut.ai_tooling.matching import rematch
+from orgonaut.ai_tooling.refresh import queue_rollup_refresh
+from orgonaut.db import session_scope
+from orgonaut.org import events
+
+
+def rematch_emails(*, tenant_id: int, scenario_id: int | None, emails: Iterable[str]) -> None:
+    with session_scope() as session:
+        result = rematch(session=session, tenant_id=tenant_id, scenario_id=scenario_id, emails=emails)
+    if result.changed and result.start and result.end:
+        queue_rollup_refresh(
+            tenant_id=tenant_id, scenario_id=scenario_id, start=result.start, end=result.end,
+            actor_ids=sorted(result.actor_ids),
+        )
+
+
+def on_actor_created(event: events.ActorCreated) -> None:
+    if event.email:
+        rematch_emails(tenant_id=event.tenant_id, scenario_id=event.scenario_id, emails=[event.email])
+
+
+def on_actor_email_changed(event: events.ActorEmailChanged) -> None:
+    emails = [e for e in (event.old_email, event.new_email) if e]
+    if emails:
+        rematch_emails(tenant_id=event.tenant_id, scenario_id=event.scenario_id, emails=emails)
+
+
+def register() -> None:
+    """Idempotent: `events.subscribe` ignores a handler it already has."""
+    events.subscribe(events.ActorCreated, on_actor_created)
+    events.subscribe(events.ActorEmailChanged, on_actor_email_changed)

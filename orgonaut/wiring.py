@@ -1,0 +1,15 @@
+"""Start-up wiring: every domain's reactions to org events, registered in one call.
+
+Every process that changes org data or runs jobs calls `install()` once at start (web, worker, CLI,
+tests). It is idempotent: the event bus ignores a handler it already holds, so calling it again, or
+after a test cleared the subscribers, leaves exactly one registration per handler.
+"""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    from orgonaut.ai_tooling import refresh, subscribers
+
+    subscribers.register()  # actor created / e-mail changed -> re-match usage records
+    refresh.subscribe_to_org_events()  # placement changed / unit moved -> rollup refresh
