@@ -8,10 +8,11 @@ or the other handlers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -65,6 +66,9 @@ class OrgUnitMoved:
 
 @dataclass(frozen=True)
 class ScenarioCreated:
+    """A scenario or snapshot was created. Its copied rows fire no events of their own: the whole
+    scope is new."""
+
     tenant_id: int
     scenario_id: int
 
@@ -84,8 +88,25 @@ def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
         _subscribers[event_type].append(handler)
 
 
+def unsubscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+    if handler in _subscribers.get(event_type, []):
+        _subscribers[event_type].remove(handler)
+
+
 def clear_subscribers() -> None:
     _subscribers.clear()
+
+
+@contextlib.contextmanager
+def isolated_subscribers() -> Iterator[None]:
+    """Tests: no subscribers inside the block; the ones registered before are back afterwards."""
+    saved = {event_type: list(handlers) for event_type, handlers in _subscribers.items()}
+    _subscribers.clear()
+    try:
+        yield
+    finally:
+        _subscribers.clear()
+        _subscribers.update(saved)
 
 
 def emit(session: Session, event: OrgEvent) -> None:

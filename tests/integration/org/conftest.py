@@ -25,9 +25,9 @@ ORG_TABLES = ("scenarios", "org_units", "actors", "placements")
 
 @pytest.fixture(autouse=True)
 def _no_subscribers():
-    events.clear_subscribers()
-    yield
-    events.clear_subscribers()
+    # Other domains' subscribers stay out of these tests and come back after them.
+    with events.isolated_subscribers():
+        yield
 
 
 @dataclass

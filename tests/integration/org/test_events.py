@@ -100,11 +100,31 @@ def test_handlers_can_read_the_committed_change_in_their_own_session(session, or
     assert seen == ["neo@x.test"]
 
 
-def test_clear_subscribers_stops_delivery(session, org, recorder):
+def test_unsubscribe_and_clear_subscribers_stop_delivery(session, org, recorder):
+    other = []
+    events.subscribe(events.ActorCreated, other.append)
+    events.unsubscribe(events.ActorCreated, recorder.events.append)
+    first = service.create_actor(session=session, tenant_id=org.tenant_id, scenario_id=None, name="Neo",
+                                 email="neo@x.test")
+    session.commit()
     events.clear_subscribers()
-    service.create_actor(session=session, tenant_id=org.tenant_id, scenario_id=None, name="Neo", email="neo@x.test")
+    service.create_actor(session=session, tenant_id=org.tenant_id, scenario_id=None, name="Trin", email="t@x.test")
     session.commit()
     assert recorder.events == []
+    assert [e.actor_id for e in other] == [first.id]
+
+
+def test_isolated_subscribers_puts_the_previous_ones_back(session, org):
+    outside = []
+    events.subscribe(events.ActorCreated, outside.append)
+    with events.isolated_subscribers():
+        inside = []
+        events.subscribe(events.ActorCreated, inside.append)
+        service.create_actor(session=session, tenant_id=org.tenant_id, scenario_id=None, name="A", email="a@x.test")
+        session.commit()
+    service.create_actor(session=session, tenant_id=org.tenant_id, scenario_id=None, name="B", email="b@x.test")
+    session.commit()
+    assert ([e.email for e in inside], [e.email for e in outside]) == (["a@x.test"], ["b@x.test"])
 
 
 def test_placement_events_union_old_and_new_dates(session, org, recorder):
