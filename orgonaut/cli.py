@@ -9,8 +9,11 @@ import sys
 
 import typer
 
+from orgonaut import wiring
+from orgonaut.ai_tooling.cli import app as ai_tooling_app
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
+from orgonaut.integrations.cli import app as secrets_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -20,6 +23,9 @@ users_app = typer.Typer(no_args_is_help=True, help="Users of a tenant.")
 tenants_app = typer.Typer(no_args_is_help=True, help="Tenants.")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(ai_tooling_app, name="ai-tooling")
+app.add_typer(secrets_app, name="secrets")
+wiring.install()
 
 
 def fail(message: str) -> None:

@@ -48,9 +48,11 @@ os.environ.update(
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
+from orgonaut import wiring  # noqa: E402
 from orgonaut.settings import get_settings, reset_settings_cache  # noqa: E402
 
 reset_settings_cache()
+wiring.install()
 
 
 def pytest_report_header(config):

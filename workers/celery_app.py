@@ -11,6 +11,7 @@ from pathlib import Path
 from celery import Celery
 from celery.schedules import crontab
 
+from orgonaut import wiring
 from orgonaut.settings import get_settings
 
 settings = get_settings()
@@ -20,6 +21,8 @@ TASK_MODULES = sorted(
     for m in pkgutil.iter_modules([str(Path(__file__).parent)])
     if m.name.endswith("_tasks")
 )
+
+wiring.install()  # org events -> re-matching and rollup refreshes, in every worker
 
 app = Celery("orgonaut", broker=settings.celery_broker_url, backend=settings.celery_broker_url,
              include=TASK_MODULES)
