@@ -14,6 +14,7 @@ from orgonaut.ai_tooling.cli import app as ai_tooling_app
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.integrations.cli import app as secrets_app
+from orgonaut.rollups.cli import app as rollups_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -25,6 +26,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(ai_tooling_app, name="ai-tooling")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(rollups_app, name="rollups")
 wiring.install()
 
 
