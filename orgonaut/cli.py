@@ -15,6 +15,7 @@ from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.integrations.cli import app as secrets_app
 from orgonaut.rollups.cli import app as rollups_app
+from orgonaut.simulator.cli import app as simulate_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -24,6 +25,7 @@ users_app = typer.Typer(no_args_is_help=True, help="Users of a tenant.")
 tenants_app = typer.Typer(no_args_is_help=True, help="Tenants.")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(simulate_app, name="simulate")
 app.add_typer(ai_tooling_app, name="ai-tooling")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(rollups_app, name="rollups")

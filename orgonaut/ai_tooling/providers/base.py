@@ -27,11 +27,13 @@ class ProviderError(Exception):
     """A provider call failed. `str(error)` is safe to show and to store: it never holds the key."""
 
     def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None,
-                 request_id: str | None = None):
+                 request_id: str | None = None, retry_after: float | None = None):
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.request_id = request_id
+        # Seconds the vendor asked us to wait (a 429's `retry-after`), for a later retry's countdown.
+        self.retry_after = retry_after
 
 
 class ProviderRetriableError(ProviderError):

@@ -1,0 +1,37 @@
+"""Vendor cost amounts (USD cents) to exact Decimals: the one place money is summed.
+
+Vendors send amounts as JSON numbers that may carry fractions of a cent. Floats would drift over a
+month of rows, so amounts arrive here as `Decimal` (or `int`) and are added in a context that raises
+instead of rounding.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable
+from decimal import Decimal
+
+# Enough digits for any sum of validated amounts (each < 10**12 with at most 12 decimal places).
+_EXACT = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow])
+
+
+def sum_cost_cents(amounts: Iterable[Decimal | int]) -> Decimal:
+    """The exact sum of cost amounts in USD cents. Refuses floats, booleans and non-finite values."""
+    whole = 0  # whole-cent amounts add up as Python ints, exact and fast
+    total = Decimal(0)
+    for amount in amounts:
+        kind = type(amount)
+        if kind is int:
+            whole += amount  # type: ignore[operator]
+        elif kind is Decimal:
+            if not amount.is_finite():  # type: ignore[union-attr]
+                raise ValueError("cost amounts must be finite")
+            total = _EXACT.add(total, amount)
+        else:
+            raise TypeError(f"cost amounts must be Decimal or int, not {kind.__name__}")
+    return _EXACT.add(total, Decimal(whole))
+
+
+def cents_to_json(amount: Decimal) -> str:
+    """A JSON-safe, exact form of an amount (`"186"`, `"12.345"`): never a float."""
+    return format(amount, "f")

@@ -1,0 +1,99 @@
+"""The Anthropic simulator for tests: a real uvicorn server on a free loopback port, in a thread.
+
+Use it in a test module (or a conftest) with
+
+    from tests.support.simulator import clean_simulator, simulator  # noqa: F401
+
+`simulator` is one server for the whole run (session scope); `clean_simulator` is the same server
+with its faults and request log reset before and after the test. Point a provider or an integration
+at `simulator.base_url`; steer it with `set_fault(...)`, `set_faults([...])`, `clear_faults()`,
+`requests(path=...)` and `reset()`. A worker subprocess reaches it over HTTP like any client.
+For a server with its own configuration (another seed, a roster), start a `SimulatorServer(config)`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig, create_app
+from tests.support.processes import free_port, wait_for_port
+
+VALID_KEY = "sk-ant-admin01-test-valid-key-0000"
+REVOKED_KEY = "sk-ant-admin01-revoked-0000"
+NO_PERMISSION_KEY = "sk-ant-admin01-noperm-0000"
+
+
+class SimulatorServer:
+    def __init__(self, config: SimulatorConfig | None = None):
+        self.config = config or SimulatorConfig()
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SimulatorServer:
+        config = uvicorn.Config(create_app(self.config), host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="anthropic-simulator", daemon=True)
+        self._thread.start()
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- controls over HTTP -----------------------------------------------------------------------
+
+    def _post(self, path: str, body: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.base_url}{path}", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def set_fault(self, **fault: Any) -> None:
+        """One fault, e.g. `set_fault(status=429, retry_after=1, count=2)` or `set_fault(mode="slow", delay=2)`."""
+        self._post("/_sim/faults", fault)
+
+    def set_faults(self, faults: list[dict[str, Any]]) -> None:
+        """A queue of faults: the first that matches a request decides, until its count is spent."""
+        self._post("/_sim/faults", {"faults": faults})
+
+    def clear_faults(self) -> None:
+        self._post("/_sim/faults", {"mode": "clear"})
+
+    def reset(self) -> None:
+        self._post("/_sim/reset", {})
+
+    def requests(self, path: str | None = USAGE_REPORT_PATH) -> list[dict[str, Any]]:
+        """API requests received since the last reset (all paths when `path` is None)."""
+        response = httpx.get(f"{self.base_url}/_sim/requests", timeout=10)
+        response.raise_for_status()
+        entries = response.json()["requests"]
+        return [entry for entry in entries if path is None or entry["path"] == path]
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    server = SimulatorServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clean_simulator(simulator):
+    simulator.reset()
+    yield simulator
+    simulator.reset()
