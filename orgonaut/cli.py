@@ -14,6 +14,7 @@ from orgonaut.ai_tooling.cli import app as ai_tooling_app
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.integrations.cli import app as secrets_app
+from orgonaut.notify.cli import smtp as smtp_command
 from orgonaut.rollups.cli import app as rollups_app
 from orgonaut.simulator.cli import app as simulate_app
 
@@ -30,6 +31,7 @@ app.add_typer(ai_tooling_app, name="ai-tooling")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(rollups_app, name="rollups")
 wiring.install()
+app.command("smtp")(smtp_command)
 
 
 def fail(message: str) -> None:

@@ -1,0 +1,414 @@
+"""The e-mail outbox and its SMTP sender.
+
+An e-mail is a row in `email_outbox`, written in the same transaction as whatever caused it; the
+send task is queued after that transaction commits (a session hook, so callers need not know).
+
+Exactly once, and why: an SMTP server takes a message when it receives the final "." of the data
+(RFC 5321); before that it throws a half-sent message away, so everything up to the "." may be
+repeated safely. The sender therefore
+
+1. claims the row with a conditional UPDATE (pending -> sending, attempts + 1) and commits, so two
+   tasks for one row never both proceed;
+2. talks SMTP up to the end of the data, then, in its own commit, records `handed_over_at` with a
+   second conditional UPDATE fenced by its attempt number (a slow attempt that was taken over fails
+   this and drops the connection without the ".");
+3. sends the "." and records `sent` (250), `failed` (5xx), back to `pending` (4xx, retried), or
+   `unconfirmed` when the reply never came.
+
+So the "." goes out at most once per row, whatever crashes: no duplicate ever leaves us. A worker
+that dies before step 2 leaves a `sending` row that `requeue_stuck` puts back to `pending` after
+`SEND_LEASE`; one that dies between the "." and the reply leaves `handed_over_at` set, and that row
+becomes `unconfirmed` (the server most likely has it), never re-sent. Each message carries a
+Message-ID we generate, unique in the table, the same on every attempt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import email.policy
+import email.utils
+import hashlib
+import logging
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+from email.message import EmailMessage
+from urllib.parse import unquote, urlparse
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as SaSession
+from sqlalchemy.orm import SessionTransaction
+from sqlmodel import Session, col, func, select, update
+
+from orgonaut.clock import utcnow
+from orgonaut.errors import ValidationFailed
+from orgonaut.notify.models import EmailOutbox, EmailStatus
+from orgonaut.settings import get_settings
+from orgonaut.tenancy.models import User
+from orgonaut.tenancy.service import validate_email
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+SMTP_TIMEOUT_SECONDS = 30.0
+# Longer than any live attempt needs before its hand-over (a few SMTP round trips of at most
+# SMTP_TIMEOUT_SECONDS each); past it, the attempt's worker is taken to be dead.
+SEND_LEASE = dt.timedelta(minutes=10)
+# A pending row untouched this long lost its task (e.g. Redis was down after the commit).
+STUCK_PENDING_AFTER = dt.timedelta(minutes=10)
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+def _mail_domain() -> str:
+    _, address = email.utils.parseaddr(get_settings().mail_from)
+    return address.rpartition("@")[2] or "orgonaut.local"
+
+
+def queue_email(
+    *, session: Session, user: User, subject: str, text_body: str, html_body: str
+) -> EmailOutbox:
+    """Writes one e-mail to the outbox (flushed); it is sent after the session commits."""
+    subject = " ".join(subject.split())  # no line breaks in a header
+    if not subject:
+        raise ValidationFailed("An e-mail needs a subject.")
+    row = EmailOutbox(
+        tenant_id=user.tenant_id, user_id=user.id, to_address=validate_email(user.email), subject=subject[:300],
+        text_body=text_body, html_body=html_body, message_id=email.utils.make_msgid(domain=_mail_domain()),
+    )
+    session.add(row)
+    session.flush()
+    send_after_commit(session, row.id)
+    return row
+
+
+def build_message(row: EmailOutbox) -> EmailMessage:
+    """The same bytes on every attempt: headers come from the row, not from the moment of sending."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = get_settings().mail_from
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = email.utils.format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    # A boundary from the Message-ID instead of a random one, so every attempt is byte-identical.
+    message.set_boundary("=_" + hashlib.sha256(row.message_id.encode()).hexdigest()[:40])
+    return message
+
+
+# --- queueing after commit --------------------------------------------------------------------
+
+# session.info key: outbox ids waiting for this session's commit, each with the transaction that
+# wrote it, so a rolled-back savepoint drops its own e-mails only.
+_PENDING = "orgonaut.notify.outbox_after_commit"
+
+
+def send_after_commit(session: Session, outbox_id: int) -> None:
+    """Queue the send task for `outbox_id` once the session's transaction commits (never if it rolls back)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        raise RuntimeError("send_after_commit() needs a session with an open transaction (flush first).")
+    session.info.setdefault(_PENDING, []).append((transaction, outbox_id))
+
+
+def _enqueue(outbox_ids: list[int]) -> None:
+    from workers.notify_tasks import send_email
+
+    for outbox_id in outbox_ids:
+        try:
+            send_email.delay(outbox_id)
+        except Exception:
+            # The row stays pending; requeue_stuck picks it up once the broker answers again.
+            logger.exception("could not queue e-mail %s; the outbox reaper will retry it", outbox_id)
+
+
+@sa_event.listens_for(SaSession, "after_commit")
+def _after_commit(session: SaSession) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _enqueue([outbox_id for _transaction, outbox_id in pending])
+
+
+def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@sa_event.listens_for(SaSession, "after_soft_rollback")
+def _after_rollback(session: SaSession, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [(t, i) for t, i in pending if not _inside(t, previous_transaction)]
+
+
+@sa_event.listens_for(SaSession, "after_transaction_end")
+def _after_transaction_end(session: SaSession, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (closed without commit): nothing was written.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_PENDING, None)
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SmtpUrl:
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str | None = dataclasses.field(default=None, repr=False)
+    password: str | None = dataclasses.field(default=None, repr=False)
+
+
+def parse_smtp_url(url: str) -> SmtpUrl:
+    """`smtp://[user:password@]host[:port]` (plain, port 25) or `smtps://...` (TLS from the start, port 465)."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+        # Never echo the URL: it may hold a password.
+        raise ValidationFailed("ORGONAUT_SMTP_URL must look like smtp://host:port or smtps://user:password@host:port.")
+    implicit_tls = parsed.scheme == "smtps"
+    return SmtpUrl(
+        host=parsed.hostname, port=parsed.port or (465 if implicit_tls else 25), implicit_tls=implicit_tls,
+        username=unquote(parsed.username) if parsed.username else None,
+        password=unquote(parsed.password) if parsed.password else None,
+    )
+
+
+class SmtpTransient(Exception):
+    """Not delivered, and a later attempt may succeed (network, timeout, 4xx)."""
+
+
+class SmtpPermanent(Exception):
+    """Not delivered, and trying again will not help (5xx)."""
+
+
+class SmtpOutcomeUnknown(Exception):
+    """The final '.' went out and no reply came back: the server may have the message."""
+
+
+class HandOverRefused(Exception):
+    """Another attempt owns the row now; this one stopped before the final '.'."""
+
+
+def _check(reply: tuple[int, bytes], expected: int, step: str) -> None:
+    code, text = reply
+    if code == expected:
+        return
+    message = f"{step}: {code} {text.decode(errors='replace')}".strip()
+    raise SmtpPermanent(message) if 500 <= code < 600 else SmtpTransient(message)
+
+
+def _data_payload(message: EmailMessage) -> bytes:
+    """The data section without its final '.': CRLF lines, leading dots doubled (RFC 5321 4.5.2)."""
+    payload = message.as_bytes(policy=email.policy.SMTP)
+    payload = re.sub(rb"(?m)^\.", b"..", payload)
+    return payload if payload.endswith(b"\r\n") else payload + b"\r\n"
+
+
+def deliver(
+    message: EmailMessage, *, sender: str, recipient: str, smtp: SmtpUrl, hand_over: Callable[[], bool],
+    timeout: float = SMTP_TIMEOUT_SECONDS,
+) -> None:
+    """One SMTP transaction. `hand_over()` runs just before the final '.'; False aborts without it."""
+    connection: smtplib.SMTP | None = None
+    try:
+        try:
+            if smtp.implicit_tls:
+                connection = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout,
+                                              context=ssl.create_default_context())
+            else:
+                connection = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+            connection.ehlo_or_helo_if_needed()
+            if smtp.username:
+                connection.login(smtp.username, smtp.password or "")
+            _check(connection.mail(sender), 250, "MAIL FROM")
+            _check(connection.rcpt(recipient), 250, "RCPT TO")
+            _check(connection.docmd("DATA"), 354, "DATA")
+            connection.send(_data_payload(message))
+        except smtplib.SMTPAuthenticationError as error:
+            raise SmtpPermanent(f"SMTP login refused: {error.smtp_code}") from None
+        except smtplib.SMTPNotSupportedError:
+            raise SmtpPermanent("the SMTP server does not offer login; check ORGONAUT_SMTP_URL") from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise SmtpTransient(f"SMTP failed before the data was complete: {type(error).__name__}: {error}") from None
+        if not hand_over():
+            raise HandOverRefused()
+        try:
+            connection.send(b".\r\n")
+            reply = connection.getreply()
+        except (smtplib.SMTPException, OSError) as error:
+            raise SmtpOutcomeUnknown(
+                f"no reply after the data was sent ({type(error).__name__}); not sent again"
+            ) from None
+        _check(reply, 250, "end of data")
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.quit()  # the server already took the message; a failed goodbye changes nothing
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+# --- the sender -------------------------------------------------------------------------------
+
+
+def _finish(session: Session, outbox_id: int, attempt: int, **values) -> bool:
+    """Records an attempt's outcome, only while that attempt still owns the row; commits."""
+    result = session.exec(
+        update(EmailOutbox)
+        .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.sending,
+               col(EmailOutbox.attempts) == attempt)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+class TransientSendError(Exception):
+    """The e-mail went back to pending; the task retries it later."""
+
+
+def send_outbox_email(*, session: Session, outbox_id: int) -> EmailStatus | None:
+    """Sends one outbox row at most once. Commits on `session` at each step (see the module doc).
+
+    Returns the row's status afterwards (None when the row is gone); raises TransientSendError when
+    the row went back to pending and should be retried.
+    """
+    settings = get_settings()
+    claim = session.exec(
+        update(EmailOutbox)
+        .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.pending)
+        .values(status=EmailStatus.sending, sending_started_at=utcnow(), handed_over_at=None,
+                attempts=EmailOutbox.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    row = session.get(EmailOutbox, outbox_id, populate_existing=True)
+    if row is None:
+        return None
+    if claim.rowcount != 1:
+        # Sent, given up, unconfirmed, or another worker holds it: nothing to do here.
+        return EmailStatus(row.status)
+    attempt, recipient, message = row.attempts, row.to_address, build_message(row)
+    session.commit()  # no transaction stays open while we talk to the SMTP server
+
+    def hand_over() -> bool:
+        result = session.exec(
+            update(EmailOutbox)
+            .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.sending,
+                   col(EmailOutbox.attempts) == attempt, col(EmailOutbox.handed_over_at).is_(None))
+            .values(handed_over_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return result.rowcount == 1
+
+    _, sender = email.utils.parseaddr(settings.mail_from)
+    try:
+        deliver(message, sender=sender, recipient=recipient, smtp=parse_smtp_url(settings.smtp_url),
+                hand_over=hand_over, timeout=SMTP_TIMEOUT_SECONDS)
+    except HandOverRefused:
+        logger.warning("e-mail %s: attempt %s was taken over by a later attempt; stopped before sending", outbox_id,
+                       attempt)
+        return _status(session, outbox_id)
+    except SmtpOutcomeUnknown as error:
+        _finish(session, outbox_id, attempt, status=EmailStatus.unconfirmed, last_error=str(error))
+        return _status(session, outbox_id)
+    except (SmtpPermanent, ValidationFailed) as error:
+        _finish(session, outbox_id, attempt, status=EmailStatus.failed, last_error=str(error))
+        return _status(session, outbox_id)
+    except SmtpTransient as error:
+        if attempt >= MAX_ATTEMPTS:
+            _finish(session, outbox_id, attempt, status=EmailStatus.failed,
+                    last_error=f"gave up after {attempt} attempts: {error}")
+            return _status(session, outbox_id)
+        if _finish(session, outbox_id, attempt, status=EmailStatus.pending, handed_over_at=None,
+                   last_error=str(error)):
+            raise TransientSendError(str(error)) from None
+        return _status(session, outbox_id)
+    _finish(session, outbox_id, attempt, status=EmailStatus.sent, sent_at=utcnow(), last_error=None)
+    return _status(session, outbox_id)
+
+
+def _status(session: Session, outbox_id: int) -> EmailStatus | None:
+    row = session.get(EmailOutbox, outbox_id, populate_existing=True)
+    return EmailStatus(row.status) if row is not None else None
+
+
+@dataclasses.dataclass(frozen=True)
+class RequeueResult:
+    requeued: list[int]  # queued again (after the commit)
+    unconfirmed: list[int]  # handed over by a worker that died before the reply: not sent again
+
+
+def requeue_stuck(*, session: Session) -> RequeueResult:
+    """The outbox reaper (run every minute or so): recovers rows whose worker died or whose task was lost.
+
+    A `sending` row past SEND_LEASE that was never handed over goes back to pending and is queued
+    again; one that was handed over becomes `unconfirmed`. A pending row untouched for
+    STUCK_PENDING_AFTER is queued again. Each change is a conditional UPDATE on the row's attempt,
+    so a late worker and the reaper can never both win. Queues after the caller commits.
+    """
+    now = utcnow()
+    lease_cutoff = now - SEND_LEASE
+    stale = session.exec(
+        select(EmailOutbox.id, EmailOutbox.attempts, EmailOutbox.handed_over_at).where(
+            col(EmailOutbox.status) == EmailStatus.sending, col(EmailOutbox.sending_started_at) < lease_cutoff
+        )
+    ).all()
+    requeued: list[int] = []
+    unconfirmed: list[int] = []
+    for outbox_id, attempt, handed_over_at in stale:
+        guard = update(EmailOutbox).where(
+            col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.sending,
+            col(EmailOutbox.attempts) == attempt,
+        ).execution_options(synchronize_session=False)
+        if handed_over_at is not None:
+            result = session.exec(
+                guard.where(col(EmailOutbox.handed_over_at).is_not(None)).values(
+                    status=EmailStatus.unconfirmed,
+                    last_error="the worker stopped after handing the message to the SMTP server and before its "
+                               "reply; not sent again so it cannot arrive twice",
+                )
+            )
+            if result.rowcount == 1:
+                unconfirmed.append(outbox_id)
+        else:
+            result = session.exec(
+                guard.where(col(EmailOutbox.handed_over_at).is_(None)).values(
+                    status=EmailStatus.pending, last_error="the worker stopped before sending; queued again"
+                )
+            )
+            if result.rowcount == 1:
+                requeued.append(outbox_id)
+    pending_cutoff = now - STUCK_PENDING_AFTER
+    requeued += [
+        outbox_id
+        for outbox_id in session.exec(
+            select(EmailOutbox.id).where(
+                col(EmailOutbox.status) == EmailStatus.pending,
+                func.coalesce(EmailOutbox.sending_started_at, EmailOutbox.created_at) < pending_cutoff,
+            )
+        ).all()
+        if outbox_id not in requeued
+    ]
+    for outbox_id in requeued:
+        send_after_commit(session, outbox_id)
+    session.flush()
+    return RequeueResult(requeued=requeued, unconfirmed=unconfirmed)
+
+
+def list_outbox(*, session: Session, tenant_id: int, status: EmailStatus | None = None) -> list[EmailOutbox]:
+    statement = select(EmailOutbox).where(EmailOutbox.tenant_id == tenant_id)
+    if status is not None:
+        statement = statement.where(col(EmailOutbox.status) == status)
+    return list(session.exec(statement.order_by(col(EmailOutbox.id))))
+
