@@ -626,7 +626,8 @@ def run_chunk(
             except _DayFailed as failed:
                 day, error = failed.day, failed.error
                 if isinstance(error, TRANSIENT_ERRORS):
-                    _note_transient(session, log, error, day, attempt)
+                    if attempt < MAX_TRANSIENT_RETRIES:  # the last attempt is recorded by fail_run
+                        _note_transient(session, log, error, day, attempt)
                     raise error from None
                 if isinstance(error, ProviderError):
                     _fail(session, log, integration, error, error.kind.value, day)

@@ -1,0 +1,90 @@
+"""Shared pieces for the sync engine's integration tests: a tenant, actors, a connected integration,
+and the simulator's raw report for a day (read over HTTP, summed here independently of the provider)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from orgonaut.ai_tooling import service
+from orgonaut.integrations.models import Integration
+from orgonaut.org import service as org
+from tests.factories import make_tenant
+from tests.support.simulator import VALID_KEY, clean_simulator, simulator  # noqa: F401
+
+# Days whose data the simulator serves (long over); a Monday to Sunday week.
+WEEK = [dt.date(2025, 3, 3) + dt.timedelta(days=n) for n in range(7)]
+
+
+@pytest.fixture
+def tenant(session):
+    row = make_tenant(session)
+    session.commit()
+    return row
+
+
+def add_actor(session, tenant_id: int, email: str, scenario_id: int | None = None, name: str | None = None):
+    actor = org.create_actor(
+        session=session, tenant_id=tenant_id, scenario_id=scenario_id, name=name or email.split("@")[0], email=email
+    )
+    session.commit()
+    return actor
+
+
+def connect(session, tenant, simulator_url: str, *, key: str = VALID_KEY, baseline: bool = True,
+            scenario_ids=(), all_future: bool = False) -> Integration:
+    integration = service.connect(
+        session=session, tenant_id=tenant.id, provider="claude_code", api_key=key, api_base=simulator_url,
+        baseline=baseline, scenario_ids=scenario_ids, all_future=all_future,
+    )
+    session.commit()
+    return integration
+
+
+def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY) -> list[dict[str, Any]]:
+    """Every vendor row of `day`, straight from the simulator (small pages, so paging is exercised)."""
+    rows: list[dict[str, Any]] = []
+    params = {"starting_at": day.isoformat(), "limit": "7"}
+    headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
+    while True:
+        response = httpx.get(f"{base_url}/v1/organizations/usage_report/claude_code", params=params,
+                             headers=headers, timeout=10)
+        response.raise_for_status()
+        page = json.loads(response.text, parse_float=Decimal)
+        rows.extend(page["data"])
+        if not page["has_more"]:
+            return rows
+        params["page"] = page["next_page"]
+
+
+def expected_totals(base_url: str, day: dt.date) -> dict[str, dict[str, Any]]:
+    """source_email -> summed metrics for `day`, computed from the raw rows."""
+    totals: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(Decimal))
+    rows_per_person: dict[str, int] = defaultdict(int)
+    for row in raw_records(base_url, day):
+        actor = row["actor"]
+        who = (actor["email_address"].strip().lower() if actor["type"] == "user_actor"
+               else f"api-key:{actor['api_key_name']}")
+        rows_per_person[who] += 1
+        core = row["core_metrics"]
+        total = totals[who]
+        total["sessions_count"] += core["num_sessions"]
+        total["lines_added"] += core["lines_of_code"]["added"]
+        total["lines_removed"] += core["lines_of_code"]["removed"]
+        total["commits_count"] += core["commits_by_claude_code"]
+        total["pull_requests_count"] += core["pull_requests_by_claude_code"]
+        for model in row["model_breakdown"]:
+            total["total_input_tokens"] += model["tokens"]["input"]
+            total["total_output_tokens"] += model["tokens"]["output"]
+            total["total_cache_read_tokens"] += model["tokens"]["cache_read"]
+            total["total_cache_creation_tokens"] += model["tokens"]["cache_creation"]
+            total["total_cost_cents"] += Decimal(str(model["estimated_cost"]["amount"]))
+    for who, total in totals.items():
+        total["rows"] = rows_per_person[who]
+    return {who: dict(total) for who, total in totals.items()}
