@@ -7,8 +7,13 @@ import reflex as rx
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_tooling_settings_page
+from orgonaut.ui.pages.department import DepartmentState, department_page
+from orgonaut.ui.pages.departments import DepartmentsState, departments_page
 from orgonaut.ui.pages.login import login_page
 from orgonaut.ui.pages.people import PeopleState, people_page
+from orgonaut.ui.pages.person import PersonState, person_page
+from orgonaut.ui.pages.team import TeamState, team_page
+from orgonaut.ui.pages.teams import TeamsState, teams_page
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
@@ -22,5 +27,15 @@ app.add_page(lambda: layout.shell("Access denied", layout.access_denied()), rout
 app.add_page(layout.not_found, route="404", title="Page not found · Orgonaut")
 app.add_page(people_page, route=routes.PEOPLE, title="People · Orgonaut",
              on_load=[AuthState.require_login, PeopleState.load])
+app.add_page(person_page, route=routes.PERSON, title="Person · Orgonaut",
+             on_load=[AuthState.require_login, PersonState.load])
+app.add_page(teams_page, route=routes.TEAMS, title="Teams · Orgonaut",
+             on_load=[AuthState.require_login, TeamsState.load])
+app.add_page(team_page, route=routes.TEAM, title="Team · Orgonaut",
+             on_load=[AuthState.require_login, TeamState.load])
+app.add_page(departments_page, route=routes.DEPARTMENTS, title="Departments · Orgonaut",
+             on_load=[AuthState.require_login, DepartmentsState.load])
+app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgonaut",
+             on_load=[AuthState.require_login, DepartmentState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
              on_load=[AuthState.require_login, AiToolingSettingsState.load])

@@ -1,0 +1,53 @@
+"""Page headers with the scope badge, the not-found panel, and labelled facts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.ui.scope import scope_badge
+
+
+def page_title(title: str) -> rx.Component:
+    """The top bar's title: the page's name and the scope it shows."""
+    return rx.hstack(rx.heading(title, size="6"), scope_badge(), align="center", spacing="3")
+
+
+def not_found_panel(what: str, back_label: str, back_href: str) -> rx.Component:
+    """For an id that is not in the chosen scope of the user's tenant (unknown, other scope, other tenant
+    alike), so nothing about other scopes or tenants leaks."""
+    return rx.center(
+        rx.vstack(
+            rx.icon("search-x", size=36, color=rx.color("gray", 9)),
+            rx.heading(f"{what} not found", size="5"),
+            rx.text(
+                f"There is no such {what.lower()} in the scope you are looking at. The link may be wrong, "
+                "or it may point into another scope: pick that scope above, then open the list again.",
+                color_scheme="gray",
+            ),
+            rx.link(back_label, href=back_href),
+            align="center",
+            spacing="3",
+            max_width="520px",
+            text_align="center",
+        ),
+        padding_top="60px",
+        width="100%",
+    )
+
+
+def fact(label: str, *value: rx.Component | rx.Var | str) -> rx.Component:
+    """A labelled value in a page's header card (a definition-list pair)."""
+    return rx.vstack(
+        rx.el.dt(rx.text(label, size="1", color_scheme="gray", weight="medium")),
+        rx.el.dd(rx.hstack(*value, spacing="2", align="center"), margin="0"),
+        spacing="1",
+        min_width="110px",
+    )
+
+
+def facts(*items: rx.Component) -> rx.Component:
+    return rx.el.dl(rx.hstack(*items, spacing="6", wrap="wrap"), margin="0")
+
+
+def loading() -> rx.Component:
+    return rx.center(rx.spinner(), width="100%", padding="24px")

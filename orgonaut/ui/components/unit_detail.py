@@ -1,0 +1,120 @@
+"""What a team's and a department's page share: loading one unit of the chosen scope and showing its
+header, child units and direct members."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.db import session_scope
+from orgonaut.org import queries
+from orgonaut.org import service as org
+from orgonaut.org.models import OrgUnitKind
+from orgonaut.tenancy.models import User
+from orgonaut.ui import layout
+from orgonaut.ui.components import rows
+from orgonaut.ui.components.badges import allocation_text, kind_badge, primary_badge
+from orgonaut.ui.components.panels import fact, facts
+from orgonaut.ui.components.tables import data_table, link_or_text
+
+
+class UnitPageMixin(rx.State, mixin=True):
+    found: bool = False
+    unit: rows.UnitRow = rows.UnitRow()
+    child_units: list[rows.UnitRow] = []
+    members: list[rows.MemberRow] = []
+    # The direct members' effective FTE summed.
+    members_fte: str = ""
+
+    def _load_unit(self, user: User, scenario_id: int | None, raw_id: str, kind: OrgUnitKind) -> None:
+        """Fills the page for unit `raw_id` if it is a `kind` of the user's tenant in `scenario_id`."""
+        self.found, self.unit, self.child_units, self.members, self.members_fte = False, rows.UnitRow(), [], [], ""
+        if not raw_id.isdigit():
+            return
+        with session_scope() as session:
+            unit = org.get_org_unit(session=session, tenant_id=user.tenant_id, org_unit_id=int(raw_id))
+            # Another tenant's, another scope's or another kind's id looks exactly like an unknown one.
+            if unit is None or unit.scenario_id != scenario_id or unit.kind != kind:
+                return
+            today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
+            summary = queries.unit_summary(session=session, unit=unit, on=today)
+            children = queries.child_units(session=session, org_unit_id=unit.id, on=today)
+            members = queries.actors_in_unit(session=session, org_unit_id=unit.id, on=today)
+        self.unit = rows.unit_row(summary)
+        self.child_units = [rows.unit_row(child) for child in children]
+        self.members = [rows.member_row(actor, placement) for actor, placement in members]
+        self.members_fte = rows.members_effective_fte(members)
+        self.found = True
+
+    @rx.var
+    def members_text(self) -> str:
+        count = len(self.members)
+        return f"{count} {'member' if count == 1 else 'members'}"
+
+
+def unit_header(state: type[UnitPageMixin], extra_facts: list[rx.Component]) -> rx.Component:
+    unit = state.unit
+    return rx.card(
+        rx.vstack(
+            rx.heading(unit.name, size="5"),
+            rx.cond(unit.purpose != "", rx.text(unit.purpose, color_scheme="gray", size="2")),
+            facts(
+                fact("Parent unit", link_or_text(unit.parent_name, unit.parent_url)),
+                *extra_facts,
+                fact("Direct members", rx.text(unit.direct_count, as_="span")),
+                fact("Members in subtree", rx.text(unit.subtree_count, as_="span")),
+                fact("Direct effective FTE", rx.text(state.members_fte, as_="span")),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _child_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(link_or_text(u.name, u.url)),
+        rx.table.cell(u.kind),
+        rx.table.cell(u.direct_count),
+        rx.table.cell(u.subtree_count),
+    )
+
+
+def child_units_table(state: type[UnitPageMixin], empty_text: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading("Units below", size="4"),
+        rx.cond(
+            state.child_units.length() > 0,
+            data_table("Units below", ["Unit", "Kind", "Direct members", "Members in subtree"], state.child_units,
+                       _child_row),
+            rx.text(empty_text, color_scheme="gray", size="2"),
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _member_row(m: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(m.name, href=m.url)),
+        rx.table.cell(kind_badge(m.kind)),
+        rx.table.cell(rx.cond(m.email != "", m.email, rx.text("none", color_scheme="gray", as_="span"))),
+        rx.table.cell(allocation_text(m.allocation_pct)),
+        rx.table.cell(m.effective_fte),
+        rx.table.cell(primary_badge(m.is_primary)),
+    )
+
+
+def members_table(state: type[UnitPageMixin], heading: str) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.heading(heading, size="4"), rx.text(state.members_text, size="2", color_scheme="gray"),
+                  align="baseline"),
+        rx.cond(
+            state.members.length() > 0,
+            data_table(heading, ["Name", "Kind", "E-mail", "Allocation", "Effective FTE", "Primary"], state.members,
+                       _member_row),
+            layout.empty_state("users", "Nobody placed here", "No one is placed directly in this unit today."),
+        ),
+        width="100%",
+        spacing="2",
+    )

@@ -1,0 +1,56 @@
+"""/departments/[department_id]: a department of the chosen scope, its child units, direct members and
+subtree member count."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.org.models import OrgUnitKind
+from orgonaut.tenancy.models import Ability
+from orgonaut.ui import layout, routes
+from orgonaut.ui.auth import AuthState
+from orgonaut.ui.components.panels import not_found_panel, page_title
+from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
+from orgonaut.ui.scope import ScopeState
+
+
+class DepartmentState(UnitPageMixin, ScopeState):
+    @rx.event
+    def load(self):
+        user = self.guard(Ability.org_units_read)
+        if user is not None:
+            self._load_unit(user, self._scope_for(user), self.department_id, OrgUnitKind.department)
+
+
+def ai_tooling_metrics() -> rx.Component:
+    """Mount point for the department's AI Tooling metrics (added by the AI Tooling pages).
+
+    Rendered below the direct members, only when the department was found in the chosen scope; replace
+    the fragment with the section. The unit is `DepartmentState.unit.id`; a state for the section can
+    subclass `ScopeState`, call `self._scope_for(user)` in its own loader and be added to this page's
+    `on_load` in orgonaut.py after `DepartmentState.load`.
+    """
+    return rx.fragment()
+
+
+def department_page() -> rx.Component:
+    return layout.shell(
+        page_title("Departments"),
+        layout.guarded(
+            AuthState.page_allowed,
+            AuthState.page_checked,
+            rx.cond(
+                DepartmentState.found,
+                rx.vstack(
+                    rx.link("← All departments", href=routes.DEPARTMENTS, size="2"),
+                    unit_header(DepartmentState, []),
+                    child_units_table(DepartmentState, "No units below this department."),
+                    members_table(DepartmentState, "Direct members"),
+                    ai_tooling_metrics(),
+                    width="100%",
+                    spacing="4",
+                ),
+                not_found_panel("Department", "Back to Departments", routes.DEPARTMENTS),
+            ),
+        ),
+    )

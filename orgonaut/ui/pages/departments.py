@@ -1,0 +1,59 @@
+"""/departments: every department of the chosen scope with direct and subtree member counts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.db import session_scope
+from orgonaut.org import queries
+from orgonaut.tenancy.models import Ability
+from orgonaut.ui import layout
+from orgonaut.ui.auth import AuthState
+from orgonaut.ui.components import rows
+from orgonaut.ui.components.panels import page_title
+from orgonaut.ui.components.tables import data_table, link_or_text
+from orgonaut.ui.scope import ScopeState
+
+
+class DepartmentsState(ScopeState):
+    departments: list[rows.UnitRow] = []
+
+    @rx.event
+    def load(self):
+        user = self.guard(Ability.org_units_read)
+        if user is None:
+            return
+        scenario_id = self._scope_for(user)
+        with session_scope() as session:
+            today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
+            found = queries.list_departments(
+                session=session, tenant_id=user.tenant_id, scenario_id=scenario_id, on=today
+            )
+        self.departments = [rows.unit_row(summary) for summary in found]
+
+
+def _row(d: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(d.name, href=d.url)),
+        rx.table.cell(link_or_text(d.parent_name, d.parent_url)),
+        rx.table.cell(d.direct_count),
+        rx.table.cell(d.subtree_count),
+    )
+
+
+def departments_page() -> rx.Component:
+    return layout.shell(
+        page_title("Departments"),
+        layout.guarded(
+            AuthState.page_allowed,
+            AuthState.page_checked,
+            rx.cond(
+                DepartmentsState.departments.length() > 0,
+                data_table(
+                    "Departments", ["Department", "Parent unit", "Direct members", "Members in subtree"],
+                    DepartmentsState.departments, _row,
+                ),
+                layout.empty_state("building-2", "No departments yet", "This scope has no departments."),
+            ),
+        ),
+    )

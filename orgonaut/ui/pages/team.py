@@ -1,0 +1,56 @@
+"""/teams/[team_id]: a team of the chosen scope, its parent unit and its members with allocation."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.org.models import OrgUnitKind
+from orgonaut.tenancy.models import Ability
+from orgonaut.ui import layout, routes
+from orgonaut.ui.auth import AuthState
+from orgonaut.ui.components.panels import fact, not_found_panel, page_title
+from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
+from orgonaut.ui.scope import ScopeState
+
+
+class TeamState(UnitPageMixin, ScopeState):
+    @rx.event
+    def load(self):
+        user = self.guard(Ability.teams_read)
+        if user is not None:
+            self._load_unit(user, self._scope_for(user), self.team_id, OrgUnitKind.team)
+
+
+def ai_tooling_metrics() -> rx.Component:
+    """Mount point for the team's AI Tooling metrics (added by the AI Tooling pages).
+
+    Rendered below the members, only when the team was found in the chosen scope; replace the fragment
+    with the section. The unit is `TeamState.unit.id`; a state for the section can subclass `ScopeState`,
+    call `self._scope_for(user)` in its own loader and be added to this page's `on_load` in orgonaut.py
+    after `TeamState.load`.
+    """
+    return rx.fragment()
+
+
+def team_page() -> rx.Component:
+    return layout.shell(
+        page_title("Teams"),
+        layout.guarded(
+            AuthState.page_allowed,
+            AuthState.page_checked,
+            rx.cond(
+                TeamState.found,
+                rx.vstack(
+                    rx.link("← All teams", href=routes.TEAMS, size="2"),
+                    unit_header(TeamState, [fact("Type", rx.text(
+                        rx.cond(TeamState.unit.team_type != "", TeamState.unit.team_type, "none"), as_="span"))]),
+                    members_table(TeamState, "Members"),
+                    rx.cond(TeamState.child_units.length() > 0, child_units_table(TeamState, "")),
+                    ai_tooling_metrics(),
+                    width="100%",
+                    spacing="4",
+                ),
+                not_found_panel("Team", "Back to Teams", routes.TEAMS),
+            ),
+        ),
+    )

@@ -1,0 +1,376 @@
+"""The org pages' states: what they load for each scope and role, and what the edit modal refuses."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from orgonaut.errors import DomainError
+from orgonaut.org import service as org
+from orgonaut.org.demo_data import (
+    ARCHIVED_SCENARIO,
+    DEMO_PEOPLE,
+    DEPARTMENTS,
+    REORG_SCENARIO,
+    SNAPSHOT,
+    TEAMS,
+)
+from orgonaut.org.models import Actor, ActorKind, OrgUnit, OrgUnitKind, Scenario
+from orgonaut.tenancy.models import Role
+from orgonaut.ui import routes
+from orgonaut.ui.components.actor_edit import NOT_ALLOWED
+from orgonaut.ui.pages.department import DepartmentState
+from orgonaut.ui.pages.departments import DepartmentsState
+from orgonaut.ui.pages.people import PeopleState
+from orgonaut.ui.pages.person import PersonState
+from orgonaut.ui.pages.team import TeamState
+from orgonaut.ui.pages.teams import TeamsState
+from orgonaut.ui.scope import LIVE
+from tests.factories import make_tenant, make_user
+from tests.integration.ui.conftest import Tab, demo_members, login_token
+
+
+def _actor(session: Session, tenant_id: int, name: str, scenario_id: int | None = None) -> Actor:
+    return session.exec(
+        select(Actor).where(Actor.tenant_id == tenant_id, Actor.scenario_id == scenario_id, Actor.name == name)
+    ).one()
+
+
+def _unit(session: Session, tenant_id: int, name: str, scenario_id: int | None = None) -> OrgUnit:
+    return session.exec(
+        select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.scenario_id == scenario_id,
+                              OrgUnit.name == name)
+    ).one()
+
+
+def _scenario(session: Session, tenant_id: int, name: str) -> Scenario:
+    return session.exec(select(Scenario).where(Scenario.tenant_id == tenant_id, Scenario.name == name)).one()
+
+
+def _row(session: Session, actor_id: int) -> tuple:
+    session.expire_all()
+    actor = session.get(Actor, actor_id)
+    return actor.name, actor.email, str(actor.kind), actor.fte
+
+
+def _open_person(tab: Tab, actor_id: int) -> PersonState:
+    return tab.open(PersonState, routes.PERSON, routes.person_url(actor_id), person_id=str(actor_id))
+
+
+def _service_message(session: Session, **update) -> str:
+    """What the org service says to this update (run and rolled back, so nothing changes)."""
+    with pytest.raises(DomainError) as refused:
+        org.update_actor(session=session, **update)
+    session.rollback()
+    return str(refused.value)
+
+
+# --- person page ------------------------------------------------------------------------------
+
+
+def test_person_page_shows_placements_effective_fte_and_over_allocation(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    agent = _actor(session, demo.id, "Claude Review Agent")
+    page = _open_person(tab, agent.id)
+    assert page.found
+    assert (page.person.name, page.person.kind, page.person.email, page.person.fte) == (
+        "Claude Review Agent", "agent", "review.agent@demo.test", "2.00")
+    [placement] = page.placements
+    assert (placement.unit_name, placement.allocation_pct, placement.effective_fte, placement.is_primary) == (
+        "Developer Experience", 150, "3.00", True)
+    assert placement.unit_url == routes.team_url(_unit(session, demo.id, "Developer Experience").id)
+    # 150 % is shown as it is, and flagged.
+    assert page.person.current_allocation_pct == 150
+    assert page.person.current_effective_fte == "3.00"
+    assert page.over_allocated
+
+    chloe = _open_person(tab, _actor(session, demo.id, "Chloe Nguyen").id)
+    assert [(p.unit_name, p.allocation_pct, p.is_primary, p.timing, p.end) for p in chloe.placements] == [
+        ("Core Platform", 60, True, "current", ""), ("Developer Experience", 40, False, "current", "")]
+    assert chloe.person.current_allocation_pct == 100
+    assert not chloe.over_allocated
+
+
+def test_person_page_shows_an_ended_placement_as_ended(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    samir = _open_person(tab, _actor(session, demo.id, "Samir Patel").id)
+    assert [(p.unit_name, p.timing) for p in samir.placements] == [
+        ("Search & Discovery", "current"), ("Checkout", "ended")]
+    assert samir.placements[1].end != ""
+    assert samir.person.current_allocation_pct == 100
+
+
+def test_ids_from_another_scope_or_tenant_show_not_found_and_no_data(session, demo):
+    other = make_tenant(session)
+    stranger = org.create_actor(session=session, tenant_id=other.id, scenario_id=None, name="Stranger",
+                                email="stranger@other.test")
+    session.commit()
+    snapshot = _scenario(session, demo.id, SNAPSHOT)
+    snapshot_copy = _actor(session, demo.id, "Ana Souza", scenario_id=snapshot.id)
+    tab = Tab(login_token(session, "admin@demo.test"))
+    for raw in (str(stranger.id), str(snapshot_copy.id), "999999", "not-a-number"):
+        page = tab.open(PersonState, routes.PERSON, f"/people/{raw}", person_id=raw)
+        assert page.page_allowed
+        assert not page.found
+        assert page.person.name == "" and page.placements == []
+
+    other_team = org.create_org_unit(session=session, tenant_id=other.id, scenario_id=None, kind="company",
+                                     name="Other Co")
+    session.commit()
+    department = _unit(session, demo.id, "Engineering")
+    for raw in (str(other_team.id), str(department.id)):  # another tenant's unit; a department is no team
+        team = tab.open(TeamState, routes.TEAM, f"/teams/{raw}", team_id=raw)
+        assert not team.found and team.members == [] and team.unit.name == ""
+
+
+def test_edit_saves_through_the_service_and_reloads_the_page(session, demo):
+    tab = Tab(login_token(session, "manager@demo.test"))
+    ana = _actor(session, demo.id, "Ana Souza")
+    page = _open_person(tab, ana.id)
+    assert page.can_edit_scope
+    page.open_actor_edit(ana.id)
+    assert page.edit_open
+    assert (page.edit_name, page.edit_email, page.edit_kind, page.edit_fte) == (
+        "Ana Souza", "ana.souza@demo.test", "human", "1.00")
+
+    page.save_actor_edit({"name": "Ana Souza", "email": "  Ana.S@Demo.Test ", "kind": "human", "fte": "0.9"})
+
+    assert page.edit_error == ""
+    assert not page.edit_open
+    assert _row(session, ana.id) == ("Ana Souza", "ana.s@demo.test", "human", org.parse_fte("0.90"))
+    assert (page.person.email, page.person.fte) == ("ana.s@demo.test", "0.90")
+    assert page.placements[0].effective_fte == "0.90"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("email", "not-an-email"), ("email", "ben.carter@demo.test"), ("fte", "3.5"), ("name", "  "),
+     ("email", "")],
+)
+def test_a_refused_edit_shows_the_services_message_and_changes_nothing(session, demo, field, value):
+    tab = Tab(login_token(session, "admin@demo.test"))
+    ana = _actor(session, demo.id, "Ana Souza")
+    before = _row(session, ana.id)
+    form = {"name": "Ana Souza", "email": "ana.souza@demo.test", "kind": "human", "fte": "1.00", field: value}
+    expected = _service_message(session, tenant_id=demo.id, actor_id=ana.id, **form)
+    page = _open_person(tab, ana.id)
+    page.open_actor_edit(ana.id)
+
+    page.save_actor_edit(form)
+
+    assert page.edit_error == expected
+    assert page.edit_open
+    assert _row(session, ana.id) == before
+    assert page.person.email == "ana.souza@demo.test"
+
+
+def test_member_gets_no_edit_controls_and_the_server_refuses_anyway(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    ana = _actor(session, demo.id, "Ana Souza")
+    before = _row(session, ana.id)
+    page = _open_person(tab, ana.id)
+    assert page.found
+    assert not page.can_edit_org and not page.can_edit_scope
+
+    page.open_actor_edit(ana.id)
+    assert not page.edit_open
+    page.save_actor_edit({"name": "Hacked", "email": "x@demo.test", "kind": "robot", "fte": "1"})
+
+    assert page.edit_error == NOT_ALLOWED
+    assert _row(session, ana.id) == before
+
+
+def test_viewer_is_refused_too(session, demo):
+    make_user(session, demo, role=Role.viewer, email="viewer@demo.test")
+    session.commit()
+    tab = Tab(login_token(session, "viewer@demo.test"))
+    ana = _actor(session, demo.id, "Ana Souza")
+    before = _row(session, ana.id)
+    page = _open_person(tab, ana.id)
+    assert page.found and not page.can_edit_scope
+    page._edit_actor_id = ana.id  # as if a crafted event had opened the modal
+    page.save_actor_edit({"name": "Ana Souza", "email": "v@demo.test", "kind": "human", "fte": "1"})
+    assert page.edit_error == NOT_ALLOWED
+    assert _row(session, ana.id) == before
+
+
+# --- scopes -----------------------------------------------------------------------------------
+
+
+def test_scope_switcher_lists_live_then_active_then_read_only(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    assert (tab.scope.scope_value, tab.scope.scope_name, tab.scope.scope_read_only) == (LIVE, "Live", False)
+    assert [o.label for o in tab.scope.active_scopes] == [REORG_SCENARIO]
+    assert [o.label for o in tab.scope.read_only_scopes] == [
+        f"{ARCHIVED_SCENARIO} · archived · read-only", f"{SNAPSHOT} · snapshot · read-only"]
+
+
+def test_snapshot_scope_is_read_only_and_the_server_refuses_an_edit_there(session, demo):
+    tab = Tab(login_token(session, "admin@demo.test"))
+    snapshot = _scenario(session, demo.id, SNAPSHOT)
+    tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    tab.scope.choose_scope(str(snapshot.id))
+
+    copy = _actor(session, demo.id, "Ana Souza", scenario_id=snapshot.id)
+    page = _open_person(tab, copy.id)
+    assert page.found
+    assert (page.scope_name, page.scope_read_only) == (SNAPSHOT, True)
+    assert page.can_edit_org and not page.can_edit_scope  # the Edit button is not rendered
+
+    before = _row(session, copy.id)
+    form = {"name": "Ana Souza", "email": "ana.new@demo.test", "kind": "human", "fte": "1.00"}
+    expected = _service_message(session, tenant_id=demo.id, actor_id=copy.id, **form)
+    assert "snapshot" in expected
+    page.open_actor_edit(copy.id)  # as if the modal had been reached anyway
+    page.save_actor_edit(form)
+    assert page.edit_error == expected
+    assert _row(session, copy.id) == before
+    # Live is untouched too.
+    assert _actor(session, demo.id, "Ana Souza").email == "ana.souza@demo.test"
+
+
+def test_people_pages_load_the_chosen_scope(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    reorg = _scenario(session, demo.id, REORG_SCENARIO)
+    live_people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    live_ids = {p.id for p in live_people.people}
+    tab.scope.choose_scope(str(reorg.id))
+    people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    assert (people.scope_name, people.scope_read_only) == (REORG_SCENARIO, False)
+    assert len(people.people) == len(DEMO_PEOPLE)
+    assert not live_ids & {p.id for p in people.people}
+    # In Reorg 2027, Hana Sato moved to the new AI Enablement team.
+    [hana] = [p for p in people.people if p.name == "Hana Sato"]
+    assert hana.home_unit == "AI Enablement"
+
+
+def test_the_scope_choice_belongs_to_the_login_session(session, demo):
+    token = login_token(session, "admin@demo.test")
+    tab = Tab(token)
+    reorg = _scenario(session, demo.id, REORG_SCENARIO)
+    tab.scope.choose_scope(str(reorg.id))
+    cookie = tab.scope.scope_cookie
+
+    same_login = Tab(token, scope_cookie=cookie)  # a reload or another tab of the same browser session
+    same_login.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    assert same_login.scope.scope_name == REORG_SCENARIO
+
+    new_login = Tab(login_token(session, "admin@demo.test"), scope_cookie=cookie)
+    new_login.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    assert (new_login.scope.scope_value, new_login.scope.scope_name) == (LIVE, "Live")
+
+
+def test_a_foreign_or_unknown_scope_falls_back_to_live(session, demo):
+    other = make_tenant(session)
+    foreign = org.create_scenario(session=session, tenant_id=other.id, name="Theirs")
+    session.commit()
+    tab = Tab(login_token(session, "admin@demo.test"))
+    for value in (str(foreign.id), "424242", "live", "junk"):
+        tab.scope.choose_scope(value)
+        people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+        assert (people.scope_value, people.scope_name) == (LIVE, "Live")
+        assert {p.name for p in people.people} == {p.name for p in DEMO_PEOPLE}
+
+
+def test_switching_scope_on_a_detail_page_lands_on_its_list(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    reorg = _scenario(session, demo.id, REORG_SCENARIO)
+    ana = _actor(session, demo.id, "Ana Souza")
+    _open_person(tab, ana.id)
+    redirect = tab.scope.choose_scope(str(reorg.id))
+    assert f'"{routes.PEOPLE}"' in str(redirect.args)
+    tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    redirect = tab.scope.choose_scope(LIVE)
+    assert f'"{routes.PEOPLE}"' in str(redirect.args)
+
+
+# --- people list ------------------------------------------------------------------------------
+
+
+def test_people_search_by_name_or_email_and_kind_filter(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    assert people.count_text == f"{len(DEMO_PEOPLE)} people"
+
+    people.search_people("SOUZA")
+    assert [p.name for p in people.people] == ["Ana Souza"]
+    assert people.people[0].url == routes.person_url(_actor(session, demo.id, "Ana Souza").id)
+    people.search_people("triage.agent@")
+    assert [p.name for p in people.people] == ["Support Triage Agent"]
+
+    people.search_people("")
+    people.filter_kind(["robot"])  # segmented controls may send a list
+    assert {p.name for p in people.people} == {p.name for p in DEMO_PEOPLE if p.kind == ActorKind.robot}
+    people.filter_kind("agent")
+    assert {p.name for p in people.people} == {p.name for p in DEMO_PEOPLE if p.kind == ActorKind.agent}
+    people.search_people("nobody-matches-this")
+    assert people.people == [] and people.filtered
+
+    people.clear_filters()
+    assert len(people.people) == len(DEMO_PEOPLE) and not people.filtered
+
+
+# --- teams and departments --------------------------------------------------------------------
+
+
+def test_teams_list_and_team_page_show_members_with_allocation(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    teams = tab.open(TeamsState, routes.TEAMS, routes.TEAMS)
+    assert [t.name for t in teams.teams] == sorted((name for name, _, _ in TEAMS), key=str.lower)
+    for team in teams.teams:
+        assert team.direct_count == len(demo_members({team.name})), team.name
+    parents = {name: parent for name, parent, _ in TEAMS}
+    assert all(t.parent_name == parents[t.name] for t in teams.teams)
+
+    core = _unit(session, demo.id, "Core Platform")
+    page = tab.open(TeamState, routes.TEAM, routes.team_url(core.id), team_id=str(core.id))
+    assert page.found
+    assert (page.unit.name, page.unit.parent_name, page.unit.team_type) == (
+        "Core Platform", "Platform Engineering", "platform")
+    assert page.unit.parent_url == routes.department_url(_unit(session, demo.id, "Platform Engineering").id)
+    assert {m.name for m in page.members} == demo_members({"Core Platform"})
+    [chloe] = [m for m in page.members if m.name == "Chloe Nguyen"]
+    assert (chloe.allocation_pct, chloe.is_primary, chloe.effective_fte) == (60, True, "0.60")
+    assert page.members_text == f"{len(demo_members({'Core Platform'}))} members"
+
+    devex = _unit(session, demo.id, "Developer Experience")
+    page = tab.open(TeamState, routes.TEAM, routes.team_url(devex.id), team_id=str(devex.id))
+    [chloe] = [m for m in page.members if m.name == "Chloe Nguyen"]
+    assert (chloe.allocation_pct, chloe.is_primary) == (40, False)
+    # Farah, George, Hana 3 x 1.00 + Ivan 0.50 + Deploy Bot 1.00 + review agent 2.00 x 150 % + Chloe 1.00 x 40 %
+    assert page.members_fte == "7.90"
+
+
+def _department_subtree(name: str) -> set[str]:
+    units = {name}
+    while True:
+        below = {d for d, parent in DEPARTMENTS if parent in units} | {t for t, parent, _ in TEAMS if parent in units}
+        if below <= units:
+            return units
+        units |= below
+
+
+def test_departments_list_and_department_page_count_direct_and_subtree_members(session, demo):
+    tab = Tab(login_token(session, "member@demo.test"))
+    departments = tab.open(DepartmentsState, routes.DEPARTMENTS, routes.DEPARTMENTS)
+    assert [d.name for d in departments.departments] == sorted((n for n, _ in DEPARTMENTS), key=str.lower)
+    for d in departments.departments:
+        assert d.direct_count == len(demo_members({d.name})), d.name
+        assert d.subtree_count == len(demo_members(_department_subtree(d.name))), d.name
+
+    platform = _unit(session, demo.id, "Platform Engineering")
+    page = tab.open(DepartmentState, routes.DEPARTMENT, routes.department_url(platform.id),
+                    department_id=str(platform.id))
+    assert page.found
+    assert page.unit.parent_name == "Engineering"
+    assert [(c.name, c.kind) for c in page.child_units] == [
+        ("Core Platform", OrgUnitKind.team.value), ("Developer Experience", OrgUnitKind.team.value)]
+    assert [c.direct_count for c in page.child_units] == [
+        len(demo_members({"Core Platform"})), len(demo_members({"Developer Experience"}))]
+    assert {m.name for m in page.members} == {"Marcus Lee"}
+    assert page.unit.subtree_count == len(demo_members(_department_subtree("Platform Engineering"))) == 13
+
+    team = _unit(session, demo.id, "Checkout")
+    page = tab.open(DepartmentState, routes.DEPARTMENT, routes.department_url(team.id), department_id=str(team.id))
+    assert not page.found and page.child_units == []
