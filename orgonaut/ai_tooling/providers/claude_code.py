@@ -190,16 +190,19 @@ class ClaudeCodeProvider:
             try:
                 return self._attempt(client, path, params, where)
             except _Transient as failure:
-                wait = self._wait_or_give_up(failure, retry)
+                wait = self._wait_before_retry(failure, retry)
+                if isinstance(wait, ProviderRetriableError):
+                    raise wait from None  # the chain would only repeat the message
                 logger.warning("Anthropic API %s on %s; retry %d of %d in %.2f s",
                                failure.detail, path, retry + 1, self._retry.max_retries, wait)
                 self._sleep(wait)
                 retry += 1
 
-    def _wait_or_give_up(self, failure: _Transient, retry: int) -> float:
+    def _wait_before_retry(self, failure: _Transient, retry: int) -> float | ProviderRetriableError:
+        """Seconds to wait before the next attempt, or the error to raise when there is none."""
         attempts = retry + 1
         if failure.retry_after is not None and failure.retry_after > self._retry.max_retry_after:
-            raise ProviderRetriableError(
+            return ProviderRetriableError(
                 failure.kind,
                 f"The Anthropic API asked to wait {failure.retry_after:.0f} s before the next request "
                 f"(HTTP {failure.status}): try again later.",
@@ -211,8 +214,8 @@ class ClaudeCodeProvider:
                            f"{attempts} attempts): try again later.")
             else:
                 message = f"Could not reach the Anthropic API ({failure.detail}, {attempts} attempts): try again later."
-            raise ProviderRetriableError(failure.kind, message, status=failure.status,
-                                         request_id=failure.request_id, retry_after=failure.retry_after)
+            return ProviderRetriableError(failure.kind, message, status=failure.status,
+                                          request_id=failure.request_id, retry_after=failure.retry_after)
         if failure.retry_after is not None:
             return failure.retry_after
         return self._retry.backoff(retry, self._jitter())

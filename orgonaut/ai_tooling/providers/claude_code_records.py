@@ -130,7 +130,7 @@ def parse_record_date(value: str) -> dt.date:
 
 def describe_decode_error(error: msgspec.MsgspecError) -> str:
     """`record 3: core_metrics.num_sessions: Expected `int` >= 0`, or what was wrong with the JSON."""
-    if isinstance(error, msgspec.DecodeError):
+    if not isinstance(error, msgspec.ValidationError):  # (a ValidationError is also a DecodeError)
         return f"the body is not valid JSON ({str(error).removeprefix('JSON is malformed: ')[:120]})"
     text = str(error)
     match = _MSGSPEC_PATH.match(text)
