@@ -1,0 +1,103 @@
+"""Query parameters shared by several routes, and their checks that go beyond a type: the scenario,
+a date range given as `range` or `from`/`to`, and ids that must be in the tenant and the scope.
+
+Every failure names its parameter (422) or is a plain 404 that reads the same for an id of another
+tenant, of another scope, or of nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Path, Query
+from sqlmodel import Session
+
+from orgonaut.ai_tooling import queries
+from orgonaut.ai_tooling.queries import Range
+from orgonaut.api.errors import bad_param
+from orgonaut.errors import NotFound
+from orgonaut.org import service as org
+from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind
+from orgonaut.tenancy.models import Tenant
+
+# Ids are 32-bit on every table the API takes ids for; a larger number is simply not found.
+MAX_ID = 2_147_483_647
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The id (as in the page's URL).")]
+ScenarioQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(live|[0-9]{1,10})$",
+        description="`live` (the default) or the id of one of the tenant's scenarios or snapshots "
+        "(active or archived).",
+    ),
+]
+RangeQuery = Annotated[
+    Range | None, Query(description="mtd (the default), last_month, 3m, 6m or all; or give `from` and `to`.")
+]
+FromQuery = Annotated[dt.date | None, Query(alias="from", description="First day, inclusive (YYYY-MM-DD).")]
+ToQuery = Annotated[dt.date | None, Query(alias="to", description="Last day, inclusive (YYYY-MM-DD).")]
+
+
+def resolve_scenario(*, session: Session, tenant: Tenant, scenario: str | None) -> int | None:
+    """None for Live, else the id of a scenario or snapshot of the tenant; 422 `scenario` otherwise."""
+    if scenario is None or scenario == "live":
+        return None
+    scenario_id = int(scenario)
+    found = org.get_scenario(session=session, tenant_id=tenant.id, scenario_id=scenario_id) if (
+        0 < scenario_id <= MAX_ID) else None
+    if found is None:
+        raise bad_param(
+            "scenario", f"scenario: there is no scenario or snapshot {scenario} in this tenant; use 'live' or the "
+                        "id of one of its scenarios or snapshots.",
+        )
+    return found.id
+
+
+def actor_in_scope(*, session: Session, tenant: Tenant, actor_id: int, scenario_id: int | None) -> Actor:
+    """The actor, when it is in the tenant and the scope; NotFound (404) otherwise, worded the same."""
+    actor = org.get_actor(session=session, tenant_id=tenant.id, actor_id=actor_id)
+    if actor is None or actor.scenario_id != scenario_id:
+        raise NotFound(f"Person {actor_id} was not found.")
+    return actor
+
+
+def unit_in_scope(
+    *, session: Session, tenant: Tenant, org_unit_id: int, kind: OrgUnitKind, scenario_id: int | None
+) -> OrgUnit:
+    """The team or department, when it is one, in the tenant and the scope; NotFound (404) otherwise."""
+    unit = org.get_org_unit(session=session, tenant_id=tenant.id, org_unit_id=org_unit_id)
+    if unit is None or unit.kind != kind or unit.scenario_id != scenario_id:
+        raise NotFound(f"{kind.value.capitalize()} {org_unit_id} was not found.")
+    return unit
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    range: Range | None
+    start: dt.date | None
+    end: dt.date | None
+
+
+def choose_period(
+    *, session: Session, tenant: Tenant, range: Range | None, start: dt.date | None, end: dt.date | None
+) -> PeriodChoice:
+    """`range`, or `from` and `to` together (on or before today, at most MAX_RANGE_DAYS), never both."""
+    if start is None and end is None:
+        return PeriodChoice(range=range or Range.mtd, start=None, end=None)
+    if range is not None:
+        raise bad_param("range", "range: give either range or from/to, not both.")
+    if start is None:
+        raise bad_param("from", "from: give from together with to.")
+    if end is None:
+        raise bad_param("to", "to: give to together with from.")
+    if start > end:
+        raise bad_param("from", f"from: {start} is after to ({end}).")
+    today = queries.tenant_today(session=session, tenant_id=tenant.id)
+    if end > today:
+        raise bad_param("to", f"to: {end} is after today ({today}).")
+    if (end - start).days + 1 > queries.MAX_RANGE_DAYS:
+        raise bad_param("from", f"from: a range covers at most {queries.MAX_RANGE_DAYS} days.")
+    return PeriodChoice(range=None, start=start, end=end)

@@ -1,0 +1,95 @@
+"""GET /api/v1/ai-tooling/actors/{id}/summary and /series: one person's AI Tooling usage.
+
+The numbers come from `orgonaut.ai_tooling.queries`, the functions the person page calls.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from orgonaut.ai_tooling import queries
+from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
+from orgonaut.api.errors import error_responses
+from orgonaut.api.params import (
+    FromQuery,
+    IdPath,
+    RangeQuery,
+    ScenarioQuery,
+    ToQuery,
+    actor_in_scope,
+    choose_period,
+    resolve_scenario,
+)
+from orgonaut.api.schemas import (
+    USD,
+    ActorSeriesOut,
+    ActorSummaryOut,
+    PeriodOut,
+    SeriesPointOut,
+    exact_cents,
+    whole_cents,
+)
+
+router = APIRouter(
+    prefix="/ai-tooling/actors", tags=["AI Tooling people"], dependencies=[Depends(require_ai_tooling)],
+    responses=error_responses(401, 403, 404, 422),
+)
+
+
+def series_points(points: list[queries.DayPoint]) -> list[SeriesPointOut]:
+    return [
+        SeriesPointOut(
+            date=p.date, cost_cents=whole_cents(p.cost_cents), cost_cents_exact=exact_cents(p.cost_cents),
+            sessions=p.sessions, commits=p.commits, pull_requests=p.pull_requests,
+        )
+        for p in points
+    ]
+
+
+@router.get(
+    "/{id}/summary", response_model=ActorSummaryOut, summary="A person's cost and activity",
+    description="Cost last month and month to date (the tenant's calendar), and all-time activity.",
+)
+def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenario: ScenarioQuery = None):
+    scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
+    actor = actor_in_scope(session=session, tenant=tenant, actor_id=id, scenario_id=scenario_id)
+    summary = queries.person_summary(session=session, actor=actor)
+    if summary is None:
+        today = queries.tenant_today(session=session, tenant_id=tenant.id)
+        return ActorSummaryOut(
+            actor_id=actor.id, name=actor.name, scenario_id=actor.scenario_id, has_usage=False, currency=USD,
+            last_month=PeriodOut.of(queries.previous_month(today)), mtd=PeriodOut.of(queries.month_to_date(today)),
+            last_month_cost_cents=0, last_month_cost_cents_exact=exact_cents(0), mtd_cost_cents=0,
+            mtd_cost_cents_exact=exact_cents(0), sessions=0, commits=0, pull_requests=0, lines_added=0,
+            lines_removed=0, active_providers=0, providers=[], first_usage_date=None, last_usage_date=None,
+        )
+    return ActorSummaryOut(
+        actor_id=actor.id, name=actor.name, scenario_id=actor.scenario_id, has_usage=True, currency=USD,
+        last_month=PeriodOut.of(summary.last_month), mtd=PeriodOut.of(summary.mtd),
+        last_month_cost_cents=whole_cents(summary.last_month_cost_cents),
+        last_month_cost_cents_exact=exact_cents(summary.last_month_cost_cents),
+        mtd_cost_cents=whole_cents(summary.mtd_cost_cents), mtd_cost_cents_exact=exact_cents(summary.mtd_cost_cents),
+        sessions=summary.sessions, commits=summary.commits, pull_requests=summary.pull_requests,
+        lines_added=summary.lines_added, lines_removed=summary.lines_removed,
+        active_providers=summary.active_providers, providers=list(summary.providers),
+        first_usage_date=summary.first_usage_date, last_usage_date=summary.last_usage_date,
+    )
+
+
+@router.get(
+    "/{id}/series", response_model=ActorSeriesOut, summary="A person's daily cost and activity",
+    description="One point per day over `range` (default mtd) or `from`..`to`, zero days included.",
+)
+def actor_series(
+    id: IdPath, session: SessionDep, tenant: CurrentTenant, range: RangeQuery = None, start: FromQuery = None,
+    end: ToQuery = None, scenario: ScenarioQuery = None,
+):
+    choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
+    scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
+    actor = actor_in_scope(session=session, tenant=tenant, actor_id=id, scenario_id=scenario_id)
+    points = queries.person_series(session=session, actor=actor, range=choice.range, start=choice.start,
+                                   end=choice.end)
+    return ActorSeriesOut(
+        actor_id=actor.id, scenario_id=actor.scenario_id, currency=USD, range=choice.range,
+        start=points[0].date, end=points[-1].date, points=series_points(points),
+    )

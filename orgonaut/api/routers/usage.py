@@ -1,0 +1,132 @@
+"""GET /api/v1/ai-tooling/usage: daily usage records, newest first, as JSON pages or a CSV stream."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+
+from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.api import usage
+from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
+from orgonaut.api.errors import bad_param, error_responses
+from orgonaut.api.params import MAX_ID, FromQuery, ScenarioQuery, ToQuery, actor_in_scope, resolve_scenario
+from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, exact_cents, whole_cents
+from orgonaut.db import get_engine
+
+MAX_LIMIT = 500
+ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})
+CSV_COLUMNS = (
+    "id", "usage_date", "provider", "actor_id", "source_email", "scenario_id", "sessions_count", "lines_added",
+    "lines_removed", "commits_count", "pull_requests_count", "total_input_tokens", "total_output_tokens",
+    "total_cache_read_tokens", "total_cache_creation_tokens", "cost_cents", "cost_cents_exact", "currency",
+)
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection); e-mails come from a vendor.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+router = APIRouter(
+    prefix="/ai-tooling/usage", tags=["AI Tooling usage"], dependencies=[Depends(require_ai_tooling)],
+    responses=error_responses(401, 403, 404, 422),
+)
+
+
+def record_out(record: AiToolUsageRecord) -> UsageRecordOut:
+    return UsageRecordOut(
+        id=record.id, usage_date=record.usage_date, provider=record.provider, actor_id=record.actor_id,
+        source_email=record.source_email, scenario_id=record.scenario_id, sessions_count=record.sessions_count,
+        lines_added=record.lines_added, lines_removed=record.lines_removed, commits_count=record.commits_count,
+        pull_requests_count=record.pull_requests_count, total_input_tokens=record.total_input_tokens,
+        total_output_tokens=record.total_output_tokens, total_cache_read_tokens=record.total_cache_read_tokens,
+        total_cache_creation_tokens=record.total_cache_creation_tokens,
+        cost_cents=whole_cents(record.total_cost_cents), cost_cents_exact=exact_cents(record.total_cost_cents),
+        currency=USD, tool_actions=record.tool_actions or {}, model_breakdown=record.model_breakdown or [],
+        updated_at=record.updated_at,
+    )
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_rows(filters: usage.UsageFilters) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    # Its own session: the stream outlives the request's dependencies.
+    with Session(get_engine()) as session:
+        for record in usage.iter_usage(session=session, filters=filters):
+            out = record_out(record)
+            writer.writerow([_cell(getattr(out, column)) for column in CSV_COLUMNS])
+            if buffer.tell() > 64 * 1024:
+                yield flush()
+    yield flush()
+
+
+@router.get(
+    "",
+    response_model=UsagePage,
+    summary="List daily usage records",
+    description="Daily records of the scope (Live by default), newest first (by usage date, then id). "
+    "`format=csv` streams every matching record as CSV (limit and cursor do not apply).",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                     "description": "A page of records (JSON), or every matching record (CSV)."}},
+)
+def list_usage_records(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this person's records.")] = None,
+    provider: Annotated[ProviderName | None, Query(description="Only this provider's records.")] = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    unmatched: Annotated[
+        bool | None, Query(description="true: only records whose e-mail matched no actor; false: only matched.")
+    ] = None,
+    scenario: ScenarioQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page.")] = None,
+    format: Annotated[Literal["json", "csv"], Query(description="json (paged) or csv (streamed).")] = "json",
+):
+    if start is not None and end is not None and start > end:
+        raise bad_param("from", f"from: {start} is after to ({end}).")
+    if actor_id is not None and unmatched:
+        raise bad_param("unmatched", "unmatched: unmatched records have no actor; drop actor_id or unmatched.")
+    after = None
+    if cursor is not None:
+        try:
+            after = usage.decode_cursor(cursor)
+        except ValueError:
+            raise bad_param("cursor", "cursor: not a cursor from this API; pass next_cursor as it came.") from None
+    scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
+    if actor_id is not None:
+        actor_in_scope(session=session, tenant=tenant, actor_id=actor_id, scenario_id=scenario_id)
+    filters = usage.UsageFilters(
+        tenant_id=tenant.id, scenario_id=scenario_id, actor_id=actor_id,
+        provider=provider.value if provider is not None else None, start=start, end=end, unmatched=unmatched,
+    )
+    if format == "csv":
+        return StreamingResponse(
+            _csv_rows(filters), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="ai-tooling-usage.csv"'},
+        )
+    rows, next_cursor = usage.list_usage(session=session, filters=filters, limit=limit, after=after)
+    return UsagePage(
+        data=[record_out(row) for row in rows],
+        next_cursor=usage.encode_cursor(next_cursor) if next_cursor is not None else None,
+    )

@@ -1,0 +1,156 @@
+"""Response models of the REST API: the OpenAPI document is generated from these.
+
+Money: every `*cost_cents` field is whole USD cents, rounded half-up from the exact stored amount, and
+its `*_exact` sibling is that exact amount as a decimal string (cents with six places), for callers
+that add many values up. `currency` says the unit; AI Tooling costs are always USD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from orgonaut.ai_tooling.queries import Period, Range
+from orgonaut.rollups.models import Breadth
+
+Currency = Literal["USD"]
+USD: Currency = "USD"
+_EXACT = Decimal("0.000001")
+
+
+def whole_cents(value: Decimal) -> int:
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def exact_cents(value: Decimal) -> str:
+    return f"{Decimal(value).quantize(_EXACT, rounding=ROUND_HALF_UP):f}"
+
+
+class PeriodOut(BaseModel):
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def of(cls, period: Period) -> PeriodOut:
+        return cls(start=period.start, end=period.end)
+
+
+class UsageRecordOut(BaseModel):
+    id: int
+    usage_date: dt.date
+    provider: str
+    actor_id: int | None = Field(description="The matched actor; null when the e-mail matched no actor.")
+    source_email: str
+    scenario_id: int | None = Field(description="null for Live, else the scenario or snapshot id.")
+    sessions_count: int
+    lines_added: int
+    lines_removed: int
+    commits_count: int
+    pull_requests_count: int
+    total_input_tokens: int
+    total_output_tokens: int
+    total_cache_read_tokens: int
+    total_cache_creation_tokens: int
+    cost_cents: int
+    cost_cents_exact: str
+    currency: Currency
+    tool_actions: dict[str, Any]
+    model_breakdown: list[dict[str, Any]]
+    updated_at: dt.datetime
+
+
+class UsagePage(BaseModel):
+    data: list[UsageRecordOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class ActorSummaryOut(BaseModel):
+    actor_id: int
+    name: str
+    scenario_id: int | None
+    has_usage: bool = Field(description="False when the person has no usage at all (the page hides the section).")
+    currency: Currency
+    last_month: PeriodOut
+    mtd: PeriodOut
+    last_month_cost_cents: int
+    last_month_cost_cents_exact: str
+    mtd_cost_cents: int
+    mtd_cost_cents_exact: str
+    sessions: int = Field(description="All time, like the rest of the activity counts.")
+    commits: int
+    pull_requests: int
+    lines_added: int
+    lines_removed: int
+    active_providers: int
+    providers: list[str]
+    first_usage_date: dt.date | None
+    last_usage_date: dt.date | None
+
+
+class SeriesPointOut(BaseModel):
+    date: dt.date
+    cost_cents: int
+    cost_cents_exact: str
+    sessions: int
+    commits: int
+    pull_requests: int
+
+
+class ActorSeriesOut(BaseModel):
+    actor_id: int
+    scenario_id: int | None
+    currency: Currency
+    range: Range | None = Field(description="The range asked for; null when from/to were given.")
+    start: dt.date
+    end: dt.date
+    points: list[SeriesPointOut] = Field(description="One point per day from start to end, zero days included.")
+
+
+class MemberOut(BaseModel):
+    actor_id: int
+    name: str
+    cost_cents: int
+    cost_cents_exact: str
+    sessions: int
+    commits: int
+    pull_requests: int
+    lines_added: int
+
+
+class UnitSummaryOut(BaseModel):
+    org_unit_id: int
+    name: str
+    scenario_id: int | None
+    scope: Breadth = Field(description="direct: actors placed in the unit itself; subtree: also every unit below.")
+    currency: Currency
+    last_month: PeriodOut
+    mtd: PeriodOut
+    last_month_cost_cents: int
+    last_month_cost_cents_exact: str
+    mtd_cost_cents: int
+    mtd_cost_cents_exact: str
+    last_month_active_users: int = Field(description="Distinct actors with usage in the period.")
+    mtd_active_users: int
+    total_cost_cents: int = Field(description="All time, like the activity counts.")
+    total_cost_cents_exact: str
+    sessions: int
+    commits: int
+    pull_requests: int
+    lines_added: int
+    lines_removed: int
+    first_usage_date: dt.date | None
+    computed_at: dt.datetime | None = Field(description="When the stored rollups were last computed; null: never.")
+
+
+class TeamSummaryOut(UnitSummaryOut):
+    members_range: Range | None = Field(description="The range of the member breakdown; null when from/to were given.")
+    members: list[MemberOut] = Field(
+        description="People placed directly in the team during that range, highest cost first."
+    )
+
+
+class DepartmentSummaryOut(UnitSummaryOut):
+    pass
