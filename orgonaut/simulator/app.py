@@ -113,9 +113,12 @@ class Simulator:
     async def usage_report(self, request: Request) -> Response:
         return await self._api(request, self._usage_report)
 
-    async def _api(self, request: Request, handler: Callable[[Request, Fault | None], Response]) -> Response:
+    def next_request_id(self) -> str:
         self._sequence += 1
-        request_id = f"req_sim_{self._sequence:010d}"
+        return f"req_sim_{self._sequence:010d}"
+
+    async def _api(self, request: Request, handler: Callable[[Request, Fault | None], Response]) -> Response:
+        request_id = self.next_request_id()
         auth = self._auth_verdict(request.headers.get("x-api-key"))
         entry: dict[str, Any] = {
             "request_id": request_id, "method": request.method, "path": request.url.path,
@@ -304,7 +307,9 @@ def _malformed_organization(variant: str) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     status = error.status_code if isinstance(error, HTTPException) else 500
     message = "Not found" if status == 404 else "Method not allowed" if status == 405 else "Internal error"
-    return error_response(status, message)
+    response = error_response(status, message)
+    response.headers["request-id"] = request.app.state.simulator.next_request_id()
+    return response
 
 
 def create_app(config: SimulatorConfig | None = None) -> Starlette:

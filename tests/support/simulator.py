@@ -35,6 +35,7 @@ class SimulatorServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._http = httpx.Client(base_url=self.base_url, timeout=10)
 
     def start(self) -> SimulatorServer:
         config = uvicorn.Config(create_app(self.config), host="127.0.0.1", port=self.port, log_level="warning",
@@ -49,6 +50,7 @@ class SimulatorServer:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(10)
+        self._http.close()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
@@ -59,7 +61,7 @@ class SimulatorServer:
     # -- controls over HTTP -----------------------------------------------------------------------
 
     def _post(self, path: str, body: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.base_url}{path}", json=body, timeout=10)
+        response = self._http.post(path, json=body)
         response.raise_for_status()
         return response.json()
 
@@ -79,7 +81,7 @@ class SimulatorServer:
 
     def requests(self, path: str | None = USAGE_REPORT_PATH) -> list[dict[str, Any]]:
         """API requests received since the last reset (all paths when `path` is None)."""
-        response = httpx.get(f"{self.base_url}/_sim/requests", timeout=10)
+        response = self._http.get("/_sim/requests")
         response.raise_for_status()
         entries = response.json()["requests"]
         return [entry for entry in entries if path is None or entry["path"] == path]

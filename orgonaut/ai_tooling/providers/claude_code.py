@@ -36,6 +36,7 @@ from orgonaut.ai_tooling.providers.http import (
     RetryPolicy,
     parse_retry_after,
     read_limited,
+    ssl_context,
     user_agent,
 )
 
@@ -180,6 +181,7 @@ class ClaudeCodeProvider:
             },
             timeout=self._timeout,
             follow_redirects=False,  # a redirect could carry the key to another host
+            verify=ssl_context(),
         )
 
     def _get(self, client: httpx.Client, path: str, params: dict[str, str], *,

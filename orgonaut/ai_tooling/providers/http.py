@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email.utils
+import functools
+import ssl
 from importlib import metadata
 
 import httpx
@@ -24,6 +26,13 @@ def user_agent() -> str:
     except metadata.PackageNotFoundError:  # a source checkout that was never installed
         version = "dev"
     return f"Orgonaut/{version} (+{PRODUCT_URL})"
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once: building one costs tens of milliseconds of CPU,
+    which a client per call (and a backfill of hundreds of days) would pay every time."""
+    return httpx.create_ssl_context()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
