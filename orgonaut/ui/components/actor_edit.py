@@ -29,6 +29,11 @@ class ActorEditMixin(rx.State, mixin=True):
     edit_fte: str = ""
     _edit_actor_id: int = 0
 
+    def _close_actor_edit(self) -> None:
+        """For the page's load: Reflex state outlives a reload, and a fresh visit starts with it closed."""
+        self.edit_open = False
+        self.edit_error = ""
+
     def _actor_saved(self, user: User) -> None:
         """Reload the page's data after a successful save (each page says how)."""
         raise NotImplementedError
@@ -54,8 +59,7 @@ class ActorEditMixin(rx.State, mixin=True):
     def set_actor_edit_open(self, is_open: bool):
         # The dialog only asks to close (Escape, Cancel, outside click); opening goes through open_actor_edit.
         if not is_open:
-            self.edit_open = False
-            self.edit_error = ""
+            self._close_actor_edit()
 
     @rx.event
     def save_actor_edit(self, form_data: dict):
@@ -73,8 +77,7 @@ class ActorEditMixin(rx.State, mixin=True):
         except DomainError as error:
             self.edit_error = str(error)
             return None
-        self.edit_open = False
-        self.edit_error = ""
+        self._close_actor_edit()
         self._actor_saved(user)
         return rx.toast.success("Saved.")
 

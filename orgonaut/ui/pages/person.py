@@ -25,6 +25,7 @@ class PersonState(ActorEditMixin, ScopeState):
 
     @rx.event
     def load(self):
+        self._close_actor_edit()
         user = self.guard(Ability.placements_read)
         if user is not None:
             self._load(user)

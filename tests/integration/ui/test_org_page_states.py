@@ -162,6 +162,9 @@ def test_a_refused_edit_shows_the_services_message_and_changes_nothing(session, 
     assert page.edit_open
     assert _row(session, ana.id) == before
     assert page.person.email == "ana.souza@demo.test"
+    # Reflex state outlives a reload; the page opens with the modal closed all the same.
+    page = _open_person(tab, ana.id)
+    assert (page.edit_open, page.edit_error) == (False, "")
 
 
 def test_member_gets_no_edit_controls_and_the_server_refuses_anyway(session, demo):
