@@ -264,3 +264,25 @@ def test_unknown_provider_key_is_named_by_its_key(session, org):
     notification = _notifications(session)[0]
     assert notification.title == "future_tool connection failed"
     assert "future_tool has been in error since" in notification.body and "Something odd." in notification.body
+
+
+def test_the_health_machine_drives_the_alerts(session, org):
+    from orgonaut.integrations import health
+
+    tenant, _other, users = org
+    integration = make_integration(session, tenant)
+    with clock.frozen_at(T0):
+        health.record(session=session, integration=integration, event=health.HealthEvent.sync_failed,
+                      error_kind="unavailable", message="The Anthropic API is unavailable (HTTP 529) after 5 tries.")
+    [first] = {n.title for n in _notifications(session)}
+    assert first == "Claude Code connection failed" and len(_notifications(session)) == 3
+    assert "Provider unavailable" in _notifications(session)[0].body
+    with clock.frozen_at(T0 + dt.timedelta(hours=1)):
+        health.record(session=session, integration=integration, event=health.HealthEvent.sync_failed,
+                      error_kind="unavailable", message="Still unavailable.")
+    assert len(_notifications(session)) == 3  # the same failure inside the cooldown
+    with clock.frozen_at(T0 + dt.timedelta(hours=2)):
+        health.record(session=session, integration=integration, event=health.HealthEvent.sync_succeeded)
+    assert _notifications(session)[-1].title == "Claude Code connection recovered"
+    assert {e.user_id for e in _emails(session)} == {users[n].id for n in ("owner", "admin", "admin2")}
+    assert len(_emails(session)) == 6
