@@ -11,6 +11,7 @@ import typer
 
 from orgonaut import wiring
 from orgonaut.ai_tooling.cli import app as ai_tooling_app
+from orgonaut.api.cli import app as tokens_app
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.integrations.cli import app as secrets_app
@@ -30,6 +31,7 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(ai_tooling_app, name="ai-tooling")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(rollups_app, name="rollups")
+app.add_typer(tokens_app, name="tokens")
 wiring.install()
 app.command("smtp")(smtp_command)
 
