@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from orgonaut.simulator.app import ORGANIZATION_PATH, USAGE_REPORT_PATH, SimulatorConfig
-from tests.support.simulator import SimulatorServer, clean_simulator, simulator  # noqa: F401
+from tests.support.simulator import SimulatorServer
 
 KEY = "sk-ant-admin01-sim-unit-SECRET"
 HEADERS = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
@@ -20,7 +20,7 @@ DAY = "2025-03-04"  # a Tuesday, long over
 
 
 @pytest.fixture
-def sim(clean_simulator):  # noqa: F811
+def sim(clean_simulator):
     """The shared simulator (default configuration), reset, as an HTTP client."""
     with httpx.Client(base_url=clean_simulator.base_url, timeout=10) as http:
         yield http

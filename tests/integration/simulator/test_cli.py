@@ -1,0 +1,92 @@
+"""`orgonaut simulate anthropic` as the demo runs it: a real process, flags, and its HTTP answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from orgonaut.ai_tooling.providers.claude_code import ClaudeCodeProvider
+from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
+from orgonaut.simulator.data import UsageGenerator
+from tests.support.processes import ROOT, free_port, wait_for_port
+from tests.support.simulator import VALID_KEY
+
+HEADERS = {"x-api-key": VALID_KEY, "anthropic-version": "2023-06-01"}
+DAY = dt.date(2025, 3, 4)
+
+
+def simulate(*args: str, **options) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "orgonaut.cli", "simulate", "anthropic", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **options,
+    )
+
+
+@pytest.fixture
+def started():
+    processes: list[subprocess.Popen] = []
+
+    def start(*args: str) -> str:
+        port = free_port()
+        process = simulate("--port", str(port), *args)
+        processes.append(process)
+        wait_for_port(port, timeout=30)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(10)
+
+
+def test_the_command_serves_the_roster_with_its_seed_name_and_faults(started, tmp_path):
+    roster = tmp_path / "roster.txt"
+    roster.write_text("# the demo's people\nann.lee@acme.test\n\n  bo.chan@acme.test  \n", encoding="utf-8")
+    base_url = started("--seed", "5", "--roster-file", str(roster), "--org-name", "Acme Corp",
+                       "--fault", "429:count=1:retry_after=0", "--every-day")
+    client = ClaudeCodeProvider(VALID_KEY, base_url, sleep=lambda seconds: None)
+    assert client.test_connection() == "Acme Corp"
+    assert httpx.get(f"{base_url}{USAGE_REPORT_PATH}", params={"starting_at": DAY.isoformat()},
+                     headers=HEADERS).status_code == 200  # the 429 was spent on the organisation request
+    emails = {record.source_email for record in client.fetch_day(DAY)}
+    assert {"ann.lee@acme.test", "bo.chan@acme.test", "api-key:ci-pipeline"} <= emails
+    assert not any(email.endswith("@demo.test") for email in emails)
+    # The process serves exactly what the same configuration generates in process.
+    generator = UsageGenerator(seed=5, roster=["ann.lee@acme.test", "bo.chan@acme.test"], every_day=True)
+    page = httpx.get(f"{base_url}{USAGE_REPORT_PATH}", params={"starting_at": DAY.isoformat(), "limit": 1000},
+                     headers=HEADERS).text
+    assert page == '{"data":[' + ",".join(generator.records(DAY)) + '],"has_more":false,"next_page":null}'
+    log = httpx.get(f"{base_url}/_sim/requests").json()["requests"]
+    assert log[0]["fault"] == "status:429" and log[0]["status"] == 429
+
+
+def test_a_generated_roster_of_a_given_size(started):
+    base_url = started("--roster-size", "3", "--every-day")
+    page = httpx.get(f"{base_url}{USAGE_REPORT_PATH}", params={"starting_at": DAY.isoformat(), "limit": 1000},
+                     headers=HEADERS).json()
+    emails = {row["actor"].get("email_address") for row in page["data"]}
+    assert emails - set(SimulatorConfig().unknown_emails) - {None} == {
+        "ada.lovelace@demo.test", "alan.turing@demo.test", "amara.okafor@demo.test"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "teapot"], "mode must be one of"),
+        (["--fault", "429:count=0"], "count must be at least 1"),
+        (["--roster-size", "3", "--roster-file", "pyproject.toml"], "not both"),
+        (["--date-style", "epoch"], "rfc3339 or date"),
+    ],
+)
+def test_bad_flags_exit_with_a_reason(args, message):
+    process = simulate("--port", str(free_port()), *args)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert message in stderr
