@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "orgonaut.ai_tooling.sync_range"
 CHUNK_DAYS = 7
 CHUNK_SECONDS = 300.0
-LOCK_TTL_SECONDS = 30
+LOCK_TTL_SECONDS = 20
 WAIT_BEHIND_SECONDS = 60
 MAX_WAIT_BEHIND = dt.timedelta(hours=6)
 MAX_TRANSIENT_RETRIES = 4
@@ -695,7 +695,7 @@ def queue_next_chunk(*, log_id: int, token: str, countdown: float | None = None)
         assert log is not None
         task_id = str(uuid.uuid4())
         IntegrationLock(log.integration_id).hand_over(
-            token, task_token(log_id, task_id), (countdown or 0) + LOCK_TTL_SECONDS * 4
+            token, task_token(log_id, task_id), (countdown or 0) + LOCK_TTL_SECONDS * 2
         )
     _send(log_id, task_id, countdown)
     return task_id
