@@ -79,9 +79,12 @@ def _run(open_run, queue: bool, progress: bool) -> None:
     if queue:
         typer.echo(f"queued sync log {log_id} ({days_total} days); `orgonaut ai-tooling status` shows progress")
         return
-    if progress:
+    if progress and sys.stderr.isatty():
         with typer.progressbar(length=days_total, label="backfill", file=sys.stderr) as bar:
             final = sync.run_foreground(log_id=log_id, on_day=lambda _log: bar.update(1))
+    elif progress:  # not a terminal (a log file, a pipe): one line per day instead of a bar
+        final = sync.run_foreground(log_id=log_id, on_day=lambda log: typer.echo(
+            f"backfill: {log.days_done}/{log.days_total} days, {log.checkpoint_date} stored", err=True))
     else:
         final = sync.run_foreground(log_id=log_id)
     if final.status != SyncStatus.succeeded:
