@@ -283,6 +283,8 @@ def send_outbox_email(*, session: Session, outbox_id: int) -> EmailStatus | None
     the row went back to pending and should be retried.
     """
     settings = get_settings()
+    # A bad ORGONAUT_SMTP_URL raises here, before the claim: the row waits, pending, for the fix.
+    smtp = parse_smtp_url(settings.smtp_url)
     claim = session.exec(
         update(EmailOutbox)
         .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.pending)
@@ -313,8 +315,8 @@ def send_outbox_email(*, session: Session, outbox_id: int) -> EmailStatus | None
 
     _, sender = email.utils.parseaddr(settings.mail_from)
     try:
-        deliver(message, sender=sender, recipient=recipient, smtp=parse_smtp_url(settings.smtp_url),
-                hand_over=hand_over, timeout=SMTP_TIMEOUT_SECONDS)
+        deliver(message, sender=sender, recipient=recipient, smtp=smtp, hand_over=hand_over,
+                timeout=SMTP_TIMEOUT_SECONDS)
     except HandOverRefused:
         logger.warning("e-mail %s: attempt %s was taken over by a later attempt; stopped before sending", outbox_id,
                        attempt)
@@ -322,7 +324,7 @@ def send_outbox_email(*, session: Session, outbox_id: int) -> EmailStatus | None
     except SmtpOutcomeUnknown as error:
         _finish(session, outbox_id, attempt, status=EmailStatus.unconfirmed, last_error=str(error))
         return _status(session, outbox_id)
-    except (SmtpPermanent, ValidationFailed) as error:
+    except SmtpPermanent as error:
         _finish(session, outbox_id, attempt, status=EmailStatus.failed, last_error=str(error))
         return _status(session, outbox_id)
     except SmtpTransient as error:

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from tests.support.simulator import clean_simulator, simulator  # noqa: F401 - fixtures
 from tests.support.smtp import shared_server
 
 SMTP = shared_server()

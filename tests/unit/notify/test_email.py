@@ -210,3 +210,12 @@ def test_queue_email_is_sent_after_commit_only(session, user, monkeypatch):
     assert [r.subject for r in session.exec(select(EmailOutbox)).all()] == ["Kept subject"]
     with pytest.raises(ValidationFailed):
         outbox.queue_email(session=session, user=user, subject=" ", text_body="t", html_body="h")
+
+
+def test_a_bad_smtp_url_leaves_the_row_pending_for_the_fix(session, user, monkeypatch):
+    monkeypatch.setattr(get_settings(), "smtp_url", "smtp:///no-host")
+    row = make_row(session, user)
+    with pytest.raises(ValidationFailed, match="ORGONAUT_SMTP_URL"):
+        send(session, row)
+    row = reload(session, row)
+    assert (row.status, row.attempts) == (EmailStatus.pending, 0)
