@@ -35,6 +35,7 @@ def anthropic(
                  "malformed:variant=json|shape|record|currency, slow:delay=5; options count, after, path.",
     ),
     every_day: bool = typer.Option(False, help="Everyone active every day (for the bench)."),
+    demo: bool = typer.Option(False, help="Use the demo org's people (and a few unknown contractors) as roster."),
     date_style: str = typer.Option("rfc3339", help="Record dates as rfc3339 or date."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
@@ -45,15 +46,19 @@ def anthropic(
     from orgonaut.simulator.data import DEFAULT_ROSTER, synthetic_roster
     from orgonaut.simulator.faults import FaultError, parse_fault_spec
 
-    if roster_file is not None and roster_size is not None:
-        raise typer.BadParameter("give --roster-file or --roster-size, not both")
+    if sum(x is not None and x is not False for x in (roster_file, roster_size, demo or None)) > 1:
+        raise typer.BadParameter("give only one of --roster-file, --roster-size and --demo")
     if date_style not in ("rfc3339", "date"):
         raise typer.BadParameter("--date-style must be rfc3339 or date")
     try:
         faults = [parse_fault_spec(spec) for spec in fault]
     except FaultError as error:
         raise typer.BadParameter(str(error), param_hint="--fault") from None
-    if roster_file is not None:
+    if demo:
+        from orgonaut.org.demo_data import demo_usage_roster
+
+        roster = demo_usage_roster()
+    elif roster_file is not None:
         roster = read_roster(roster_file)
     elif roster_size is not None:
         roster = synthetic_roster(roster_size)
