@@ -54,6 +54,12 @@ from orgonaut.settings import get_settings, reset_settings_cache  # noqa: E402
 reset_settings_cache()
 wiring.install()
 
+# Alert e-mails from any test (and from workers, which inherit the environment) go to a local
+# SMTP server of this run, never to the demo's.
+from tests.support.smtp import shared_server  # noqa: E402
+
+shared_server()
+
 
 def pytest_report_header(config):
     return f"orgonaut test database: {BACKEND} ({DATABASE_URL.rsplit('/', 1)[-1]}), run dir {RUN_DIR}"

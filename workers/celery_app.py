@@ -48,4 +48,9 @@ app.conf.beat_schedule = {
         "task": "orgonaut.ai_tooling.nightly_sync",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Puts e-mails whose worker died before handing them over back in the queue.
+    "notify-outbox-reaper": {
+        "task": "orgonaut.notify.requeue_stuck_email",
+        "schedule": 60.0,
+    },
 }
