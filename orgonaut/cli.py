@@ -60,13 +60,19 @@ def migrate() -> None:
 
 
 @app.command("seed-demo")
-def seed_demo() -> None:
+def seed_demo(
+    usage: bool = typer.Option(
+        True, help="Connect to the Anthropic simulator (ANTHROPIC_API_BASE) and backfill 180 days."
+    ),
+) -> None:
     """Create or complete the demo tenant (idempotent)."""
     from orgonaut.demo import seed_demo as seed
     from orgonaut.settings import get_settings
 
     with session_scope() as session:
-        tenant = run_service(lambda: seed(session=session, timezone=get_settings().timezone))
+        tenant = run_service(
+            lambda: seed(session=session, timezone=get_settings().timezone, with_usage=usage)
+        )
         typer.echo(f"demo tenant '{tenant.slug}' is ready")
 
 

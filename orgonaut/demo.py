@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session
 
-from orgonaut.org.demo_data import seed_demo_org
+from orgonaut.org.demo_data import REORG_SCENARIO, seed_demo_org
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Plan, Role, Tenant
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-password"
+# The simulator accepts any well-formed key; this one is public and only ever meets the simulator.
+DEMO_ADMIN_KEY = "sk-ant-admin01-demo-simulator"
+DEMO_BACKFILL_DAYS = 180
 DEMO_USERS = [
     ("owner@demo.test", Role.owner, "Olivia Owner"),
     ("admin@demo.test", Role.admin, "Adam Admin"),
@@ -33,8 +38,46 @@ def seed_tenant_and_users(*, session: Session, timezone: str = "UTC") -> Tenant:
     return tenant
 
 
-def seed_demo(*, session: Session, timezone: str = "UTC") -> Tenant:
-    """Every demo step in order. Each step is idempotent on its own."""
+def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFILL_DAYS) -> int | None:
+    """Connects Claude Code to the simulator (ANTHROPIC_API_BASE) and backfills `days`, once.
+
+    Runs the backfill in this process (no worker needed), then rebuilds the rollups, so every page
+    has data when the app comes up. Returns the backfill's sync log id, or None when already done.
+    """
+    from orgonaut.ai_tooling import service as ai_tooling
+    from orgonaut.ai_tooling import sync
+    from orgonaut.org import service as org
+    from orgonaut.rollups import service as rollups
+
+    if ai_tooling.list_integrations(session=session, tenant_id=tenant.id, include_disconnected=True):
+        return None
+    reorg = [s.id for s in org.list_scenarios(session=session, tenant_id=tenant.id) if s.name == REORG_SCENARIO]
+    integration = ai_tooling.connect(
+        session=session, tenant_id=tenant.id, provider="claude_code", api_key=DEMO_ADMIN_KEY,
+        baseline=True, scenario_ids=reorg, all_future=False,
+    )
+    session.commit()
+    end = sync.server_yesterday()
+    log = ai_tooling.start_backfill(
+        session=session, tenant_id=tenant.id, integration_id=integration.id,
+        start=end - dt.timedelta(days=days - 1), end=end, triggered_by=sync.TriggeredBy.cli, enqueue=False,
+    )
+    session.commit()
+    sync.run_foreground(log_id=log.id)
+    rollups.rebuild(session=session, tenant_id=tenant.id)
+    session.commit()
+    return log.id
+
+
+def seed_demo(*, session: Session, timezone: str = "UTC", with_usage: bool = False) -> Tenant:
+    """Every demo step in order. Each step is idempotent on its own.
+
+    `with_usage` connects the demo to the Anthropic simulator and backfills; it needs the
+    simulator answering at ANTHROPIC_API_BASE.
+    """
     tenant = seed_tenant_and_users(session=session, timezone=timezone)
     seed_demo_org(session=session, tenant=tenant)
+    session.commit()
+    if with_usage:
+        seed_demo_usage(session=session, tenant=tenant)
     return tenant
