@@ -92,6 +92,9 @@ class ScopeState(AuthState):
         user = self.current_user()
         if user is not None:
             self._scope_for(user)
+        else:  # nothing of an earlier login's scenarios stays in the browser
+            self.active_scopes, self.read_only_scopes = [], []
+            self.scope_value, self.scope_name, self.scope_read_only = LIVE, LIVE_NAME, False
 
     @rx.event
     def choose_scope(self, value: str | list[str]):

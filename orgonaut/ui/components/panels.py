@@ -48,6 +48,3 @@ def fact(label: str, *value: rx.Component | rx.Var | str) -> rx.Component:
 def facts(*items: rx.Component) -> rx.Component:
     return rx.el.dl(rx.hstack(*items, spacing="6", wrap="wrap"), margin="0")
 
-
-def loading() -> rx.Component:
-    return rx.center(rx.spinner(), width="100%", padding="24px")

@@ -25,9 +25,13 @@ class UnitPageMixin(rx.State, mixin=True):
     # The direct members' effective FTE summed.
     members_fte: str = ""
 
+    def _clear_unit(self) -> None:
+        """State is sent to the browser: nothing of the unit shown before stays there."""
+        self.found, self.unit, self.child_units, self.members, self.members_fte = False, rows.UnitRow(), [], [], ""
+
     def _load_unit(self, user: User, scenario_id: int | None, raw_id: str, kind: OrgUnitKind) -> None:
         """Fills the page for unit `raw_id` if it is a `kind` of the user's tenant in `scenario_id`."""
-        self.found, self.unit, self.child_units, self.members, self.members_fte = False, rows.UnitRow(), [], [], ""
+        self._clear_unit()
         if not raw_id.isdigit():
             return
         with session_scope() as session:

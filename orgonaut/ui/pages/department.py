@@ -17,6 +17,7 @@ from orgonaut.ui.scope import ScopeState
 class DepartmentState(UnitPageMixin, ScopeState):
     @rx.event
     def load(self):
+        self._clear_unit()
         user = self.guard(Ability.org_units_read)
         if user is not None:
             self._load_unit(user, self._scope_for(user), self.department_id, OrgUnitKind.department)

@@ -29,8 +29,10 @@ class PeopleState(ScopeState):
     @rx.event
     def load(self):
         user = self.guard(Ability.placements_read)
-        if user is not None:
-            self._load(user)
+        if user is None:
+            self.people = []  # state is sent to the browser: nothing from an earlier login stays there
+            return
+        self._load(user)
 
     def _load(self, user: User) -> None:
         scenario_id = self._scope_for(user)

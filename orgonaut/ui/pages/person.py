@@ -26,14 +26,15 @@ class PersonState(ActorEditMixin, ScopeState):
     @rx.event
     def load(self):
         self._close_actor_edit()
+        # State is sent to the browser: nothing of the person shown before stays there.
+        self.found, self.person, self.placements = False, rows.PersonView(), []
         user = self.guard(Ability.placements_read)
         if user is not None:
             self._load(user)
 
     def _load(self, user: User) -> None:
         scenario_id = self._scope_for(user)
-        self.found = False
-        self.person, self.placements = rows.PersonView(), []
+        self.found, self.person, self.placements = False, rows.PersonView(), []
         if not self.person_id.isdigit():
             return
         with session_scope() as session:

@@ -22,6 +22,7 @@ class TeamsState(ScopeState):
     def load(self):
         user = self.guard(Ability.teams_read)
         if user is None:
+            self.teams = []  # state is sent to the browser: nothing from an earlier login stays there
             return
         scenario_id = self._scope_for(user)
         with session_scope() as session:

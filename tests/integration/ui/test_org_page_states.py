@@ -197,6 +197,24 @@ def test_viewer_is_refused_too(session, demo):
     assert _row(session, ana.id) == before
 
 
+def test_pages_keep_nothing_of_an_earlier_login_when_the_session_is_gone(session, demo):
+    tab = Tab(login_token(session, "admin@demo.test"))
+    ana = _actor(session, demo.id, "Ana Souza")
+    assert _open_person(tab, ana.id).found
+    assert tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE).people
+    core = _unit(session, demo.id, "Core Platform")
+    assert tab.open(TeamState, routes.TEAM, routes.team_url(core.id), team_id=str(core.id)).members
+
+    tab.scope.session_token = ""  # logged out (or the session expired) in this tab
+    person = _open_person(tab, ana.id)
+    assert (person.found, person.person.name, person.placements) == (False, "", [])
+    assert tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE).people == []
+    team = tab.open(TeamState, routes.TEAM, routes.team_url(core.id), team_id=str(core.id))
+    assert (team.found, team.unit.name, team.members) == (False, "", [])
+    tab.scope.load_scopes()
+    assert (tab.scope.active_scopes, tab.scope.read_only_scopes) == ([], [])
+
+
 # --- scopes -----------------------------------------------------------------------------------
 
 
