@@ -100,13 +100,13 @@ def list_usage_records(
     ] = None,
     scenario: ScenarioQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page.")] = 50,
-    cursor: Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,100}$", description="next_cursor of the previous page.")
+    ] = None,
     format: Annotated[Literal["json", "csv"], Query(description="json (paged) or csv (streamed).")] = "json",
 ):
     if start is not None and end is not None and start > end:
         raise bad_param("from", f"from: {start} is after to ({end}).")
-    if actor_id is not None and unmatched:
-        raise bad_param("unmatched", "unmatched: unmatched records have no actor; drop actor_id or unmatched.")
     after = None
     if cursor is not None:
         try:

@@ -1,0 +1,180 @@
+"""GET /api/v1/ai-tooling/usage: newest first, filters, keyset pages, money in whole cents, CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.org import service as org
+from tests.integration.api.conftest import bearer, rebuild_rollups, small_org, tenant_with_tokens, usage_row
+
+URL = "/api/v1/ai-tooling/usage"
+
+
+@pytest.fixture
+def acme(session, frozen):
+    acme = tenant_with_tokens(session, slug="acme")
+    org_ = small_org(session, acme.tenant)
+    session.commit()
+    rebuild_rollups(session, acme.tenant)
+    return acme, org_
+
+
+def _all(session, tenant_id: int, scenario_id=None):
+    return session.exec(
+        select(AiToolUsageRecord).where(AiToolUsageRecord.tenant_id == tenant_id,
+                                        AiToolUsageRecord.scenario_id == scenario_id)
+    ).all()
+
+
+def _walk(client, secret: str, query: str) -> tuple[list[dict], int]:
+    rows, pages, cursor = [], 0, None
+    while True:
+        url = f"{URL}?{query}" + (f"&cursor={cursor}" if cursor else "")
+        body = client.get(url, headers=bearer(secret)).json()
+        rows.extend(body["data"])
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return rows, pages
+
+
+def test_default_page_is_fifty_newest_first(client, session, acme):
+    tenant, _org = acme
+    body = client.get(URL, headers=bearer(tenant.admin_secret)).json()
+    assert len(body["data"]) == 50
+    keys = [(row["usage_date"], row["id"]) for row in body["data"]]
+    assert keys == sorted(keys, reverse=True)
+    newest = max((r.usage_date, r.id) for r in _all(session, tenant.tenant.id))
+    assert keys[0] == (newest[0].isoformat(), newest[1])
+    assert body["next_cursor"]
+
+
+def test_pages_walk_every_record_once_in_order(client, session, acme):
+    tenant, _org = acme
+    rows, pages = _walk(client, tenant.admin_secret, "limit=7")
+    records = _all(session, tenant.tenant.id)
+    assert len(rows) == len(records) > 100
+    assert pages == -(-len(records) // 7)
+    assert [(r["usage_date"], r["id"]) for r in rows] == sorted(
+        ((r.usage_date.isoformat(), r.id) for r in records), reverse=True)
+
+
+def test_a_page_does_not_move_when_older_days_arrive(client, session, acme):
+    tenant, org_ = acme
+    first = client.get(f"{URL}?limit=5", headers=bearer(tenant.admin_secret)).json()
+    alice = org.get_actor_or_raise(session=session, tenant_id=tenant.tenant.id, actor_id=org_.alice)
+    session.add(AiToolUsageRecord(**usage_row(tenant_id=tenant.tenant.id, scenario_id=None, email="late@acme.test",
+                                              actor_id=None, day=dt.date(2026, 9, 1))))
+    session.add(AiToolUsageRecord(**usage_row(tenant_id=tenant.tenant.id, scenario_id=None, email=alice.email,
+                                              actor_id=alice.id, day=dt.date(2026, 9, 2), provider="cursor")))
+    session.commit()
+    second = client.get(f"{URL}?limit=5&cursor={first['next_cursor']}", headers=bearer(tenant.admin_secret)).json()
+    assert second["data"][0]["usage_date"] <= first["data"][-1]["usage_date"]
+    assert not {r["id"] for r in first["data"]} & {r["id"] for r in second["data"]}
+
+
+def test_filters(client, session, acme):
+    tenant, org_ = acme
+    records = _all(session, tenant.tenant.id)
+    secret = tenant.admin_secret
+
+    rows, _ = _walk(client, secret, f"actor_id={org_.alice}&limit=500")
+    assert sorted(r["id"] for r in rows) == sorted(r.id for r in records if r.actor_id == org_.alice)
+
+    rows, _ = _walk(client, secret, "unmatched=true&limit=500")
+    assert rows and {r["source_email"] for r in rows} == {"stranger@acme.test"}
+    assert {r["actor_id"] for r in rows} == {None}
+    rows, _ = _walk(client, secret, "unmatched=false&limit=500")
+    assert len(rows) == sum(1 for r in records if r.actor_id is not None)
+
+    rows, _ = _walk(client, secret, "from=2026-10-01&to=2026-10-31&limit=500")
+    assert sorted(r["id"] for r in rows) == sorted(
+        r.id for r in records if dt.date(2026, 10, 1) <= r.usage_date <= dt.date(2026, 10, 31))
+    rows, _ = _walk(client, secret, "from=2026-11-18&limit=500")
+    assert rows and {r["usage_date"] for r in rows} == {"2026-11-18"}
+
+    rows, _ = _walk(client, secret, "provider=claude_code&limit=500")
+    assert len(rows) == len(records)
+    assert _walk(client, secret, "provider=cursor")[0] == []
+
+
+def test_scenario_scope_lists_that_scopes_records_only(client, session, acme):
+    tenant, _org = acme
+    plan = org.create_scenario(session=session, tenant_id=tenant.tenant.id, name="Plan")
+    session.add(AiToolUsageRecord(**usage_row(tenant_id=tenant.tenant.id, scenario_id=plan.id,
+                                              email="alice@acme.test", actor_id=None, day=dt.date(2026, 11, 2))))
+    session.commit()
+    body = client.get(f"{URL}?scenario={plan.id}", headers=bearer(tenant.admin_secret)).json()
+    assert [(r["scenario_id"], r["usage_date"]) for r in body["data"]] == [(plan.id, "2026-11-02")]
+    live = client.get(f"{URL}?scenario=live&limit=500", headers=bearer(tenant.admin_secret)).json()
+    assert {r["scenario_id"] for r in live["data"]} == {None}
+
+
+@pytest.mark.parametrize(
+    ("exact", "cents", "text"),
+    [("12.5", 13, "12.500000"), ("12.499999", 12, "12.499999"), ("0.5", 1, "0.500000"), ("0", 0, "0.000000"),
+     ("1234567.000001", 1234567, "1234567.000001")],
+)
+def test_money_is_whole_cents_half_up_with_the_exact_amount(client, session, acme, exact, cents, text):
+    tenant, _org = acme
+    row = usage_row(tenant_id=tenant.tenant.id, scenario_id=None, email="money@acme.test", actor_id=None,
+                    day=dt.date(2026, 11, 18))
+    row["total_cost_cents"] = Decimal(exact)
+    session.add(AiToolUsageRecord(**row))
+    session.commit()
+    body = client.get(f"{URL}?unmatched=true&from=2026-11-18", headers=bearer(tenant.admin_secret)).json()
+    (record,) = [r for r in body["data"] if r["source_email"] == "money@acme.test"]
+    assert (record["cost_cents"], record["cost_cents_exact"], record["currency"]) == (cents, text, "USD")
+
+
+def test_csv_streams_every_matching_record_with_the_same_filters(client, session, acme):
+    tenant, org_ = acme
+    response = client.get(f"{URL}?format=csv&actor_id={org_.bob}&limit=1", headers=bearer(tenant.admin_secret))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    json_rows, _ = _walk(client, tenant.admin_secret, f"actor_id={org_.bob}&limit=500")
+    assert len(rows) == len(json_rows) > 1  # limit does not apply to the export
+    for csv_row, json_row in zip(rows, json_rows, strict=True):
+        assert csv_row["id"] == str(json_row["id"])
+        assert csv_row["usage_date"] == json_row["usage_date"]
+        assert csv_row["cost_cents"] == str(json_row["cost_cents"])
+        assert csv_row["cost_cents_exact"] == json_row["cost_cents_exact"]
+        assert csv_row["source_email"] == json_row["source_email"] == "bob@acme.test"
+
+
+def test_csv_defuses_spreadsheet_formulas_from_vendor_data(client, session, acme):
+    tenant, _org = acme
+    session.add(AiToolUsageRecord(**usage_row(tenant_id=tenant.tenant.id, scenario_id=None,
+                                              email="=HYPERLINK(\"http://evil\")@x.test", actor_id=None,
+                                              day=dt.date(2026, 11, 18))))
+    session.commit()
+    response = client.get(f"{URL}?format=csv&unmatched=true&from=2026-11-18", headers=bearer(tenant.admin_secret))
+    emails = {row["source_email"] for row in csv.DictReader(io.StringIO(response.text))}
+    assert "'=HYPERLINK(\"http://evil\")@x.test" in emails
+    assert not any(email.startswith("=") for email in emails)
+
+
+def test_csv_of_nothing_is_just_the_header(client, acme):
+    tenant, _org = acme
+    response = client.get(f"{URL}?format=csv&provider=cursor", headers=bearer(tenant.admin_secret))
+    assert response.text.strip().split(",")[:3] == ["id", "usage_date", "provider"]
+    assert len(response.text.strip().splitlines()) == 1
+
+
+def test_the_export_reads_in_batches_and_loses_nothing(session, acme):
+    from orgonaut.api import usage
+
+    tenant, _org = acme
+    filters = usage.UsageFilters(tenant_id=tenant.tenant.id, scenario_id=None)
+    exported = [(r.usage_date, r.id) for r in usage.iter_usage(session=session, filters=filters, batch=7)]
+    assert len(exported) == len(set(exported)) == len(_all(session, tenant.tenant.id))
+    assert exported == sorted(exported, reverse=True)
