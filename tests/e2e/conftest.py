@@ -27,12 +27,28 @@ def _clean_tables():
 
 
 @pytest.fixture(scope="session")
-def seeded_demo():
+def demo_simulator():
+    """The Anthropic simulator with the demo org's roster; the web app and the worker talk to it."""
+    from orgonaut.org.demo_data import demo_usage_roster
+    from orgonaut.settings import reset_settings_cache
+    from orgonaut.simulator.app import SimulatorConfig
+    from tests.support.simulator import SimulatorServer
+
+    server = SimulatorServer(SimulatorConfig(roster=demo_usage_roster())).start()
+    os.environ["ANTHROPIC_API_BASE"] = server.base_url
+    reset_settings_cache()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(demo_simulator):
+    """The demo tenant with its org and 180 days of usage from the simulator."""
     from orgonaut.db import session_scope
     from orgonaut.demo import seed_demo
 
     with session_scope() as session:
-        tenant = seed_demo(session=session, timezone="UTC")
+        tenant = seed_demo(session=session, timezone="UTC", with_usage=True)
         return tenant.slug
 
 
