@@ -1,15 +1,19 @@
-"""The Reflex app: theme, pages, and (later) the REST API mount."""
+"""The Reflex app: theme, pages, and the REST API mount (/api/v1)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from orgonaut.api.app import api_app
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_tooling_settings_page
+from orgonaut.ui.pages.api_tokens import ApiTokensState, api_tokens_page
 from orgonaut.ui.pages.department import DepartmentState, department_page
 from orgonaut.ui.pages.departments import DepartmentsState, departments_page
 from orgonaut.ui.pages.login import login_page
+from orgonaut.ui.pages.notification_settings import NotificationSettingsState, notification_settings_page
+from orgonaut.ui.pages.notifications import NotificationsState, notifications_page
 from orgonaut.ui.pages.people import PeopleState, people_page
 from orgonaut.ui.pages.person import PersonState, person_page
 from orgonaut.ui.pages.team import TeamState, team_page
@@ -17,6 +21,8 @@ from orgonaut.ui.pages.teams import TeamsState, teams_page
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
+    # The REST API: its routes (/api/v1/...) are matched before Reflex's own.
+    api_transformer=api_app,
 )
 
 app.add_page(login_page, route=routes.LOGIN, title="Log in · Orgonaut", on_load=AuthState.redirect_if_signed_in)
@@ -39,3 +45,10 @@ app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgo
              on_load=[AuthState.require_login, DepartmentState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
              on_load=[AuthState.require_login, AiToolingSettingsState.load])
+app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Notifications · Orgonaut",
+             on_load=[AuthState.require_login, NotificationsState.load])
+app.add_page(notification_settings_page, route=routes.NOTIFICATION_SETTINGS,
+             title="Notification settings · Orgonaut",
+             on_load=[AuthState.require_login, NotificationSettingsState.load])
+app.add_page(api_tokens_page, route=routes.API_TOKENS_SETTINGS, title="API tokens · Orgonaut",
+             on_load=[AuthState.require_login, ApiTokensState.load])
