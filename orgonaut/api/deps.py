@@ -11,7 +11,7 @@ tenant exists or not, so the header cannot be used to discover tenants.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -68,7 +68,8 @@ def current_token(
         access = tokens.authenticate(session=session, secret=secret.strip())
     except tokens.TokenRejected as error:
         raise unauthorized(str(error), token_sent=True) from None
-    session.commit()  # the throttled last-used write, if any
+    if access.recorded_use:
+        session.commit()  # the throttled last-used write: at most once a minute per token
     if x_tenant is not None and x_tenant != access.tenant.slug:
         raise ApiError(403, "tenant_mismatch", "This token does not belong to the tenant named by X-Tenant.")
     return access
@@ -77,17 +78,20 @@ def current_token(
 CurrentToken = Annotated[tokens.TokenAccess, Depends(current_token)]
 
 
-def current_tenant(token: CurrentToken) -> Tenant:
+# Checks that do no I/O are async so they run on the event loop, not as one more thread-pool hop.
+async def current_tenant(token: CurrentToken) -> Tenant:
     return token.tenant
 
 
 CurrentTenant = Annotated[Tenant, Depends(current_tenant)]
 
 
-def require(ability: Ability, feature: Feature | None = None) -> Callable[[tokens.TokenAccess], tokens.TokenAccess]:
+def require(
+    ability: Ability, feature: Feature | None = None
+) -> Callable[[tokens.TokenAccess], Awaitable[tokens.TokenAccess]]:
     """A dependency that lets the request through only with the feature on the plan and the ability."""
 
-    def check(token: CurrentToken) -> tokens.TokenAccess:
+    async def check(token: CurrentToken) -> tokens.TokenAccess:
         if feature is not None and not has_feature(token.tenant, feature):
             plans = [plan.value for plan in plans_with(feature)]
             listed = ", ".join(plans[:-1]) + f" and {plans[-1]}" if len(plans) > 1 else "".join(plans)
@@ -104,4 +108,3 @@ def require(ability: Ability, feature: Feature | None = None) -> Callable[[token
 
 
 require_ai_tooling = require(Ability.ai_tooling_manage, Feature.ai_tooling)
-AiToolingToken = Annotated[tokens.TokenAccess, Depends(require_ai_tooling)]

@@ -62,6 +62,7 @@ class TokenAccess:
     tenant: Tenant
     user: User
     abilities: frozenset[Ability]
+    recorded_use: bool = False  # this call wrote last_used_at (the caller commits it)
 
     def can(self, ability: Ability | str) -> bool:
         return Ability(ability) in self.abilities
@@ -209,7 +210,8 @@ def revoke_token(*, session: Session, token_id: int, tenant_id: int | None = Non
 def authenticate(*, session: Session, secret: str) -> TokenAccess:
     """Resolves a presented secret; TokenRejected (HTTP 401) when it cannot be used.
 
-    Records the use (at most once a minute per token) in the caller's transaction.
+    Records the use (at most once a minute per token) in the caller's transaction;
+    `TokenAccess.recorded_use` says whether there is anything to commit.
     """
     if not looks_like_secret(secret):
         raise TokenRejected("The Bearer token is not an Orgonaut API token (they start with 'ogt_').")
@@ -232,13 +234,13 @@ def authenticate(*, session: Session, secret: str) -> TokenAccess:
         raise TokenRejected("The API token's user is deactivated.")
     role_abilities = abilities_of(user.role)
     held = frozenset(a for a in Ability if a.value in token.abilities and a in role_abilities)
-    _record_use(session, token, now)
-    return TokenAccess(token_id=token.id, tenant=tenant, user=user, abilities=held)
+    recorded = _record_use(session, token, now)
+    return TokenAccess(token_id=token.id, tenant=tenant, user=user, abilities=held, recorded_use=recorded)
 
 
-def _record_use(session: Session, token: ApiToken, now: dt.datetime) -> None:
+def _record_use(session: Session, token: ApiToken, now: dt.datetime) -> bool:
     if token.last_used_at is not None and now - token.last_used_at < USE_RECORD_INTERVAL:
-        return
+        return False
     # The condition repeats the check in SQL, so concurrent requests write at most once.
     session.execute(
         update(ApiToken)
@@ -249,3 +251,4 @@ def _record_use(session: Session, token: ApiToken, now: dt.datetime) -> None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
+    return True

@@ -1,0 +1,277 @@
+"""The REST API's summary endpoints under load: p50/p95 at 50 concurrent clients on loopback.
+
+    .venv/bin/python -m tests.bench.bench_api                       # uvicorn and granian, a throw-away database
+    .venv/bin/python -m tests.bench.bench_api --server uvicorn --seconds 20 --database-url postgresql+psycopg://...
+
+Seeds the demo org (60 actors, 16 teams, 5 departments, three scenarios) on PostgreSQL with 180 days of
+Claude Code usage, builds the rollups, creates an API token, then starts a real server process with the
+app Reflex mounts (`orgonaut.api.app:create_app`) and drives it from 50 keep-alive connections, each
+sending the next request as soon as the last one answered (closed loop), round-robin over
+GET /api/v1/ai-tooling/actors/{id}/summary, /teams/{id}/summary and /departments/{id}/summary (scope
+direct and subtree) for every person, team and department. Every request is authenticated
+(token lookup, abilities, plan) like a real one. Target: p95 < 50 ms. Exit status 1 when a response is
+not 200.
+
+Servers: uvicorn, and granian, which is what `reflex run --env prod` serves the backend (and so the
+API) with when gunicorn is not installed, as here. Both run `--workers` processes (default: the CPU
+count); the load generator is a small asyncio HTTP/1.1 client so that it takes little of the same CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = 50
+TARGET_P95_MS = 50.0
+DAYS = 180
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use (default: a throw-away one)")
+    parser.add_argument("--server", choices=["uvicorn", "granian", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per server")
+    args = parser.parse_args()
+
+    from tests.support import databases
+
+    throwaway = args.database_url is None
+    url = databases.create_postgres_database("bench_api") if throwaway else args.database_url
+    os.environ.update({"ORGONAUT_DATABASE_URL": url, "ORGONAUT_ENV": "test"})
+    from orgonaut.settings import reset_settings_cache
+
+    reset_settings_cache()
+    try:
+        secret, paths = seed(url)
+        servers = ["uvicorn", "granian"] if args.server == "both" else [args.server]
+        failures = 0
+        for server in servers:
+            failures += run_server(server, url, secret, paths, args)
+        return 1 if failures else 0
+    finally:
+        from orgonaut.db import engine_for
+
+        engine_for(url).dispose()
+        if throwaway:
+            databases.drop_postgres_database(url)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def seed(url: str) -> tuple[str, list[tuple[str, str]]]:
+    from sqlmodel import Session, select
+
+    from orgonaut.ai_tooling.models import AiToolUsageRecord
+    from orgonaut.db import engine_for, upsert
+    from orgonaut.migrate import upgrade
+    from orgonaut.org.demo_data import demo_usage_roster, seed_demo_org
+    from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind
+    from orgonaut.rollups import service
+    from orgonaut.tenancy import tokens
+    from orgonaut.tenancy.models import Ability, Role, User
+    from orgonaut.tenancy.service import create_tenant
+
+    upgrade(url)
+    engine = engine_for(url)
+    if engine.dialect.name != "postgresql":
+        raise SystemExit("this benchmark needs PostgreSQL")
+    t0 = time.perf_counter()
+    with Session(engine, expire_on_commit=False) as session:
+        tenant = create_tenant(session=session, slug="bench", name="Bench Industries")
+        seed_demo_org(session=session, tenant=tenant)
+        session.flush()
+        actors = {a.email: a.id for a in session.exec(
+            select(Actor).where(Actor.tenant_id == tenant.id, Actor.scenario_id.is_(None))) if a.email}
+        today = dt.datetime.now(dt.UTC).date()
+        rows = [
+            usage_row(tenant.id, email, actors.get(email), today - dt.timedelta(days=offset))
+            for offset in range(DAYS) for email in demo_usage_roster()
+            if (offset + len(email)) % 5  # not every person every day
+        ]
+        upsert(session, AiToolUsageRecord, rows,
+               conflict_columns=["tenant_id", "provider", "scope_key", "source_email", "usage_date"],
+               update_columns=["sessions_count"])
+        service.rebuild(session=session, tenant_id=tenant.id)
+        owner = User(tenant_id=tenant.id, email="owner@bench.test", role=Role.owner, password_hash="!")
+        session.add(owner)
+        session.flush()
+        _token, secret = tokens.create_token(session=session, user=owner, name="bench",
+                                             abilities=[Ability.ai_tooling_manage.value])
+        session.commit()
+        units = session.exec(select(OrgUnit).where(OrgUnit.tenant_id == tenant.id, OrgUnit.scenario_id.is_(None)))
+        paths = [("actor", f"/api/v1/ai-tooling/actors/{actor_id}/summary") for actor_id in sorted(actors.values())]
+        for unit in units:
+            kind = {OrgUnitKind.team: "teams", OrgUnitKind.department: "departments"}.get(unit.kind)
+            if kind is not None:
+                paths += [(kind[:-1], f"/api/v1/ai-tooling/{kind}/{unit.id}/summary?scope={scope}")
+                          for scope in ("direct", "subtree")]
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    print(f"seeded the demo org with {len(rows):,} usage records over {DAYS} days and built rollups "
+          f"in {time.perf_counter() - t0:.1f}s; {len(paths)} summary URLs")
+    return secret, paths
+
+
+def usage_row(tenant_id: int, email: str, actor_id: int | None, day: dt.date) -> dict:
+    n = hashlib.sha256(f"{email}|{day}".encode()).digest()
+    return {
+        "tenant_id": tenant_id, "provider": "claude_code", "scope_key": 0, "scenario_id": None, "source_email": email,
+        "usage_date": day, "actor_id": actor_id, "sessions_count": n[0] % 9, "lines_added": n[1] * 7,
+        "lines_removed": n[2] * 3, "commits_count": n[3] % 6, "pull_requests_count": n[4] % 3,
+        "total_input_tokens": n[5] * 1000, "total_output_tokens": n[6] * 400, "total_cache_read_tokens": n[7] * 900,
+        "total_cache_creation_tokens": n[8] * 50,
+        "total_cost_cents": (Decimal(n[9] * 97 + n[10]) + Decimal(n[11]) / 256).quantize(Decimal("0.000001")),
+        "tool_actions": {}, "model_breakdown": [],
+    }
+
+
+# --- server -------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    from tests.support.processes import free_port
+
+    return free_port()
+
+
+def start_server(kind: str, url: str, workers: int, port: int) -> subprocess.Popen:
+    env = {**os.environ, "ORGONAUT_DATABASE_URL": url, "ORGONAUT_ENV": "test"}
+    if kind == "uvicorn":
+        command = [sys.executable, "-m", "uvicorn", "orgonaut.api.app:create_app", "--factory", "--host",
+                   "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
+                   "--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", str(workers), "--no-ws", "--log-level", "warning",
+                   "orgonaut.api.app:create_app"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+def run_server(kind: str, url: str, secret: str, paths: list[tuple[str, str]], args) -> int:
+    from tests.support.processes import wait_for_port
+
+    port = _free_port()
+    process = start_server(kind, url, args.workers, port)
+    try:
+        wait_for_port(port, timeout=60)
+        # Warm up every worker's connection pool and code paths, then measure.
+        asyncio.run(load(port, secret, paths, clients=args.clients, seconds=3.0))
+        latencies, errors, elapsed = asyncio.run(load(port, secret, paths, clients=args.clients,
+                                                      seconds=args.seconds))
+    finally:
+        stop_server(process)
+    report(kind, args.workers, args.clients, latencies, errors, elapsed)
+    return len(errors)
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+async def _client(port: int, secret: str, paths: list[tuple[str, str]], start: int, deadline: float,
+                  latencies: dict[str, list[float]], errors: list[str]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    index = start
+    try:
+        while time.perf_counter() < deadline:
+            name, path = paths[index % len(paths)]
+            index += 1
+            request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {secret}\r\n"
+                       f"Accept: application/json\r\n\r\n").encode()
+            began = time.perf_counter()
+            writer.write(request)
+            status_line = await reader.readline()
+            length = 0
+            chunked = False
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                key, _, value = line.decode("latin-1").partition(":")
+                key = key.strip().lower()
+                if key == "content-length":
+                    length = int(value)
+                elif key == "transfer-encoding" and "chunked" in value:
+                    chunked = True
+            body = await (_read_chunked(reader) if chunked else reader.readexactly(length))
+            latencies[name].append(time.perf_counter() - began)
+            status = int(status_line.split()[1])
+            if status != 200:
+                errors.append(f"{status} {path}: {body[:200]!r}")
+    finally:
+        writer.close()
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts = []
+    while True:
+        size = int((await reader.readline()).strip(), 16)
+        if size == 0:
+            await reader.readline()
+            return b"".join(parts)
+        parts.append(await reader.readexactly(size))
+        await reader.readline()
+
+
+async def load(port: int, secret: str, paths: list[tuple[str, str]], *, clients: int, seconds: float):
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    began = time.perf_counter()
+    deadline = began + seconds
+    step = max(1, len(paths) // clients)
+    await asyncio.gather(*[_client(port, secret, paths, i * step, deadline, latencies, errors)
+                           for i in range(clients)])
+    return latencies, errors, time.perf_counter() - began
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def report(kind: str, workers: int, clients: int, latencies: dict[str, list[float]], errors: list[str],
+           elapsed: float) -> None:
+    everything = [v for values in latencies.values() for v in values]
+    p50, p95 = _percentile(everything, 0.50), _percentile(everything, 0.95)
+    verdict = "target met" if p95 < TARGET_P95_MS else "TARGET MISSED"
+    print(f"\n{kind} ({workers} workers), {clients} concurrent clients, {len(everything):,} requests in "
+          f"{elapsed:.1f}s ({len(everything) / elapsed:,.0f} req/s), {os.cpu_count()} CPUs")
+    for name in sorted(latencies):
+        values = latencies[name]
+        print(f"  {name:<11} n={len(values):>6,}  p50 {_percentile(values, 0.5):6.1f} ms  "
+              f"p95 {_percentile(values, 0.95):6.1f} ms  p99 {_percentile(values, 0.99):6.1f} ms  "
+              f"mean {statistics.fmean(values) * 1000:6.1f} ms")
+    print(f"  all summaries: p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 < {TARGET_P95_MS:.0f} ms: {verdict})")
+    if errors:
+        print(f"  {len(errors)} responses were not 200, e.g. {errors[0]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
