@@ -1,26 +1,48 @@
-"""/settings/integrations/ai-tooling: connect and manage AI Tooling providers (owners and admins)."""
+"""/settings/integrations/ai-tooling: connect and manage AI Tooling providers (owners and admins).
+
+The state lives in `orgonaut.ui.pages.ai_tooling.state`, the pieces in `.components`; this module puts
+the page together. `?run=<sync log id>` (the link in failed-run alerts) opens that run's details.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout
 from orgonaut.ui.auth import AuthState
+from orgonaut.ui.components.panels import page_title
+from orgonaut.ui.pages.ai_tooling import components as c
+from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
+
+__all__ = ["AiToolingSettingsState", "ai_tooling_settings_page"]
 
 
-class AiToolingSettingsState(AuthState):
-    @rx.event
-    def load(self):
-        self.guard(Ability.ai_tooling_manage)
+def _content() -> rx.Component:
+    return rx.cond(
+        AiToolingSettingsState.plan_ok,
+        rx.vstack(
+            rx.text("Connect AI coding-tool providers to bring per-person usage and cost into Orgonaut. "
+                    "Usage appears on people's, teams' and departments' pages.", size="2", color_scheme="gray"),
+            c.provider_cards(),
+            c.sync_logs(),
+            c.unmatched_emails(),
+            c.help_section(),
+            c.wizard_dialog(),
+            c.backfill_dialog(),
+            c.targeting_dialog(),
+            c.disconnect_dialog(),
+            c.run_dialog(),
+            c.add_person_dialog(),
+            c.link_person_dialog(),
+            spacing="5",
+            width="100%",
+        ),
+        c.upgrade_notice(),
+    )
 
 
 def ai_tooling_settings_page() -> rx.Component:
     return layout.shell(
-        "AI Tooling",
-        layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
-            rx.text("Connect Claude Code and other AI coding-tool providers."),
-        ),
+        page_title("AI Tooling"),
+        layout.guarded(AuthState.page_allowed, AuthState.page_checked, _content()),
     )

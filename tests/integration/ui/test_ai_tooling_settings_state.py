@@ -1,0 +1,535 @@
+"""The AI Tooling settings page's state, driven in-process against a real database, Redis and the
+Anthropic simulator over HTTP: access and plan refusals in every handler, the connect wizard (format
+check, targets, test, save only after a successful test of that exact key, the key never in public
+state), 401/403 guidance, inline backfill refusals, ?run= details, and the unmatched e-mail actions.
+
+Background handlers (Test connection, Save) are driven through their begin / provider call / end
+steps, the same functions the handler awaits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlmodel import Session, col, select
+
+from orgonaut import wiring
+from orgonaut.ai_tooling import service as ai_tooling
+from orgonaut.ai_tooling import sync
+from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.ai_tooling.providers import registry
+from orgonaut.integrations import service as integrations
+from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
+from orgonaut.org import service as org
+from orgonaut.org.models import Actor
+from orgonaut.settings import reset_settings_cache
+from orgonaut.tenancy.models import Plan, Role, Tenant
+from orgonaut.ui import routes
+from orgonaut.ui.pages.ai_tooling import state as page_state
+from orgonaut.ui.pages.ai_tooling.state import NOT_ALLOWED, AiToolingSettingsState
+from tests.factories import make_tenant, make_user
+from tests.integration.ui.conftest import Tab, login_token
+from tests.support.simulator import (  # noqa: F401 - fixtures
+    NO_PERMISSION_KEY,
+    REVOKED_KEY,
+    VALID_KEY,
+    clean_simulator,
+    simulator,
+)
+
+ORGANISATION = "Orgonaut Demo (simulated)"
+
+
+@pytest.fixture
+def anthropic(clean_simulator, monkeypatch):  # noqa: F811
+    """The web process's view of the Anthropic API: the simulator, through ANTHROPIC_API_BASE."""
+    monkeypatch.setenv("ANTHROPIC_API_BASE", clean_simulator.base_url)
+    reset_settings_cache()
+    yield clean_simulator
+    monkeypatch.undo()
+    reset_settings_cache()
+
+
+@pytest.fixture
+def released_locks():
+    """Runs queued here never meet a worker: free their integration locks so later tests start clean."""
+    yield
+    from orgonaut.db import session_scope
+
+    with session_scope() as session:
+        for integration in session.exec(select(Integration)):
+            lock = sync.IntegrationLock(integration.id)
+            holder = lock.holder()
+            if holder:
+                lock.release(holder)
+
+
+def _tenant(session: Session, plan: Plan = Plan.business) -> tuple[Tenant, dict[Role, str]]:
+    tenant = make_tenant(session, plan=plan)
+    emails = {role: make_user(session, tenant, role=role).email for role in Role}
+    session.commit()
+    return tenant, emails
+
+
+def _open(session: Session, email: str, path: str = routes.AI_TOOLING_SETTINGS) -> tuple[Tab, AiToolingSettingsState]:
+    tab = Tab(login_token(session, email))
+    page = tab.open(AiToolingSettingsState, routes.AI_TOOLING_SETTINGS, path)
+    return tab, page
+
+
+def _public_json(tab: Tab) -> str:
+    """Everything Reflex would send to the browser for this tab."""
+    return json.dumps(tab.root.dict(), default=str)
+
+
+def _test_key(page: AiToolingSettingsState) -> None:
+    job = page._begin_key_test()
+    assert job is not None, page.test_error
+    page._end_key_test(job, page_state._test_key(job))
+
+
+def _save(page: AiToolingSettingsState) -> None:
+    job = page._begin_save()
+    assert job is not None, page.save_error
+    page._end_save(job, page_state._save_key(job))
+
+
+def _connected(session: Session, tenant: Tenant, api_base: str) -> Integration:
+    integration = ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code",
+                                     api_key=VALID_KEY, api_base=api_base)
+    session.commit()
+    return integration
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.manager, Role.member, Role.viewer])
+def test_roles_without_the_ability_see_nothing_and_every_handler_refuses(session, role, anthropic):
+    tenant, emails = _tenant(session)
+    integration = _connected(session, tenant, anthropic.base_url)
+    anthropic.reset()
+    tab, page = _open(session, emails[role])
+    assert page.page_checked and not page.page_allowed
+    assert page.providers == [] and page.logs == [] and page.unmatched == []
+
+    for spec in (page.open_connect("claude_code"), page.sync_now(integration.id), page.pause(integration.id),
+                 page.open_disconnect(integration.id), page.open_backfill(integration.id),
+                 page.open_run(1), page.open_replace_key(integration.id)):
+        assert NOT_ALLOWED in repr(spec)
+    page.run_backfill({"start": "2025-01-01", "end": "2025-01-02"})
+    assert page.backfill_error == NOT_ALLOWED
+    page.submit_key({"api_key": VALID_KEY})
+    assert page.key_error == NOT_ALLOWED and page._pending_key == ""
+    assert page._begin_key_test() is None and page.test_error == NOT_ALLOWED
+    session.expire_all()
+    assert session.get(Integration, integration.id).status == IntegrationStatus.active
+    assert session.exec(select(IntegrationSyncLog)).all() == []
+    assert anthropic.requests(path=None) == []
+
+
+@pytest.mark.parametrize("role", [Role.owner, Role.admin])
+def test_owners_and_admins_see_the_provider_cards(session, role):
+    tenant, emails = _tenant(session)
+    _, page = _open(session, emails[role])
+    assert page.page_allowed and page.plan_ok
+    assert [(p.name, p.available, p.integration_id) for p in page.providers] == [
+        ("Claude Code", True, 0), ("Cursor", False, 0), ("GitHub Copilot", False, 0), ("Codex", False, 0)]
+    assert page.logs == [] and page.unmatched == []
+
+
+def test_a_plan_without_ai_tooling_gets_the_upgrade_notice_and_no_actions(session, anthropic):
+    tenant, emails = _tenant(session, plan=Plan.business)
+    integration = _connected(session, tenant, anthropic.base_url)
+    tenant.plan = Plan.team
+    session.add(tenant)
+    session.commit()
+    _, page = _open(session, emails[Role.owner])
+    assert page.page_allowed and not page.plan_ok
+    assert (page.plan_name, page.plans_text) == ("team", "business, enterprise and agency")
+    assert page.providers == []
+    refusal = "does not include AI Tooling usage sync (available on business, enterprise, agency)"
+    assert refusal in repr(page.sync_now(integration.id))
+    assert refusal in repr(page.open_connect("claude_code"))
+    assert refusal in repr(page.pause(integration.id))
+    session.expire_all()
+    assert session.get(Integration, integration.id).status == IntegrationStatus.active
+    assert session.exec(select(IntegrationSyncLog)).all() == []
+
+
+# --- the wizard ---------------------------------------------------------------------------------
+
+
+def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposing_the_key(session, anthropic):
+    tenant, emails = _tenant(session)
+    reorg = org.create_scenario(session=session, tenant_id=tenant.id, name="Reorg")
+    old = org.create_scenario(session=session, tenant_id=tenant.id, name="Old plan")
+    org.archive_scenario(session=session, tenant_id=tenant.id, scenario_id=old.id)
+    org.create_snapshot(session=session, tenant_id=tenant.id, name="Snap")
+    session.commit()
+    tab, page = _open(session, emails[Role.admin])
+    # Only active scenarios are offered.
+    assert [(o.value, o.label) for o in page.scenario_options] == [(str(reorg.id), "Reorg")]
+
+    page.open_connect("claude_code")
+    assert page.wizard_open and page.wizard_step == "key" and page.wizard_step_text == "Step 1 of 3: Admin API key"
+    # A malformed key is refused before anything is sent.
+    page.submit_key({"api_key": "sk-ant-api03-not-an-admin-key"})
+    assert page.key_error == registry.PROVIDERS["claude_code"].key_hint
+    assert "Anthropic Console under Settings → Admin API keys" in page.key_error
+    assert page.wizard_step == "key" and page._pending_key == ""
+    assert anthropic.requests(path=None) == []
+
+    page.submit_key({"api_key": f"  {VALID_KEY} "})
+    assert page.key_error == "" and page.wizard_step == "targets"
+    assert page._pending_key.startswith("fernet:") and VALID_KEY not in page._pending_key
+
+    page.set_target_baseline(False)
+    page.submit_targets()
+    assert page.targets_error.startswith("Choose where usage data applies") and page.wizard_step == "targets"
+    page.target_scenarios = [str(old.id)]  # what a forged event could send
+    page.submit_targets()
+    assert "archived" in page.targets_error and page.wizard_step == "targets"
+    page.target_scenarios = []
+    page.toggle_target_scenario(str(reorg.id), True)
+    page.set_target_baseline(True)
+    page.set_target_all_future(True)
+    page.submit_targets()
+    assert page.targets_error == "" and page.wizard_step == "test"
+
+    # Save needs a successful test first.
+    assert not page.can_save and page._begin_save() is None
+    assert page.save_error.startswith("Test the connection with this key first")
+    _test_key(page)
+    assert page.test_ok and page.test_org_name == ORGANISATION and page.can_save
+    _save(page)
+    assert page.wizard_step == "saved" and page.saved_org_name == ORGANISATION
+    assert page._pending_key == "" and page.test_ok is False
+
+    session.expire_all()
+    [integration] = session.exec(select(Integration).where(Integration.tenant_id == tenant.id)).all()
+    assert (integration.status, integration.target_baseline, integration.target_scenario_ids,
+            integration.target_all_future, integration.organization_name) == (
+        IntegrationStatus.active, True, [reorg.id], True, ORGANISATION)
+    assert integrations.read_config(integration)["api_key"] == VALID_KEY
+    [card] = [p for p in page.providers if p.key == "claude_code"]
+    assert (card.integration_id, card.status, card.status_color, card.organization_name) == (
+        integration.id, "active", "green", ORGANISATION)
+    assert card.status_meaning == "Connector is live and syncing nightly."
+    assert card.targets == ["Live Baseline", "Reorg", "All future scenarios"]
+    # The key is in nothing Reflex sends to the browser, before or after saving.
+    assert VALID_KEY not in _public_json(tab)
+
+    # The wizard offers a backfill; "Not now" closes it.
+    page.skip_backfill()
+    assert not page.wizard_open and page._backfill_integration_id == 0
+
+
+def test_save_needs_a_successful_test_of_this_exact_key(session, anthropic):
+    tenant, emails = _tenant(session)
+    _, page = _open(session, emails[Role.owner])
+    page.open_connect("claude_code")
+    page.submit_key({"api_key": VALID_KEY})
+    page.submit_targets()
+    _test_key(page)
+    assert page.can_save
+    # Another key: the earlier test does not count for it.
+    page.use_another_key()
+    page.submit_key({"api_key": "sk-ant-admin01-another-key-1111"})
+    page.submit_targets()
+    assert not page.test_ok and not page.can_save
+    assert page._begin_save() is None
+    # A test result that arrives for an earlier key is dropped.
+    page.use_another_key()
+    page.submit_key({"api_key": VALID_KEY})
+    page.submit_targets()
+    job = page._begin_key_test()
+    page.use_another_key()
+    page._end_key_test(job, page_state._test_key(job))
+    assert not page.test_ok and page._tested_version == -1
+    # Cancel forgets the key.
+    page.submit_key({"api_key": VALID_KEY})
+    page.set_wizard_open(False)
+    assert page._pending_key == "" and not page.wizard_open
+    session.expire_all()
+    assert session.exec(select(Integration).where(Integration.tenant_id == tenant.id)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("key", "guidance"),
+    [
+        (REVOKED_KEY, "Invalid or revoked Admin API key: generate a new key in the Anthropic Console"),
+        (NO_PERMISSION_KEY, "The key lacks organisation-level permissions: check the key's scopes in the "
+                            "Anthropic Console."),
+    ],
+)
+def test_a_failed_test_shows_the_guidance_and_save_stays_off(session, anthropic, key, guidance):
+    _, emails = _tenant(session)
+    tab, page = _open(session, emails[Role.admin])
+    page.open_connect("claude_code")
+    page.submit_key({"api_key": key})
+    page.submit_targets()
+    _test_key(page)
+    assert not page.test_ok and not page.can_save
+    assert page.test_error.startswith("Test connection failed: ") and guidance in page.test_error
+    assert key not in _public_json(tab)
+
+
+def test_a_faulted_provider_shows_try_again(session, anthropic):
+    _, emails = _tenant(session)
+    _, page = _open(session, emails[Role.admin])
+    page.open_connect("claude_code")
+    page.submit_key({"api_key": VALID_KEY})
+    page.submit_targets()
+    anthropic.set_fault(status=401, count=1)
+    _test_key(page)
+    assert "Invalid or revoked Admin API key" in page.test_error
+    anthropic.set_fault(status=403, count=1)
+    _test_key(page)
+    assert "organisation-level permissions" in page.test_error
+    _test_key(page)
+    assert page.test_ok
+
+
+def test_replace_key_goes_through_the_same_test(session, anthropic):
+    tenant, emails = _tenant(session)
+    integration = _connected(session, tenant, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    page.open_replace_key(integration.id)
+    assert page.wizard_mode == "replace" and page.wizard_step_text == "Step 1 of 2: Admin API key"
+    page.submit_key({"api_key": REVOKED_KEY})
+    assert page.wizard_step == "test"
+    _test_key(page)
+    assert "Invalid or revoked" in page.test_error and page._begin_save() is None
+    page.use_another_key()
+    new_key = "sk-ant-admin01-replacement-2222"
+    page.submit_key({"api_key": new_key})
+    _test_key(page)
+    _save(page)
+    assert not page.wizard_open and page._pending_key == ""
+    session.expire_all()
+    assert integrations.read_config(session.get(Integration, integration.id))["api_key"] == new_key
+
+
+# --- manage -------------------------------------------------------------------------------------
+
+
+def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, released_locks):
+    tenant, emails = _tenant(session)
+    integration = _connected(session, tenant, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    page.open_backfill(integration.id)
+    assert page.backfill_open
+    today = ai_tooling._today()
+    cases = [
+        ({"start": "", "end": "2025-01-02"}, "Enter the start date."),
+        ({"start": "2025-01-02", "end": ""}, "Enter the end date."),
+        ({"start": "2025-01-10", "end": "2025-01-02"},
+         "The end date (2025-01-02) is before the start date (2025-01-10)."),
+        ({"start": today.isoformat(), "end": (today + dt.timedelta(days=1)).isoformat()},
+         f"{today + dt.timedelta(days=1)} is in the future: the latest day you can sync is today ({today})."),
+    ]
+    for form, message in cases:
+        page.run_backfill(form)
+        assert page.backfill_error == message and page.backfill_open
+    assert session.exec(select(IntegrationSyncLog)).all() == []
+
+    start = today - dt.timedelta(days=30)
+    events = page.run_backfill({"start": start.isoformat(), "end": (today - dt.timedelta(days=1)).isoformat()})
+    assert page.backfill_error == "" and not page.backfill_open
+    assert "Backfill queued: 30 days." in repr(events)
+    [log] = page.logs
+    assert (log.kind, log.status, log.active, log.days_total, log.progress_text) == (
+        "backfill", "queued", True, 30, "0 of 30 days")
+    # A second run while this one holds the integration is refused.
+    assert sync.ALREADY_RUNNING in repr(page.sync_now(integration.id))
+
+
+def test_pause_resume_disconnect_and_connect_again(session, anthropic):
+    tenant, emails = _tenant(session)
+    integration = _connected(session, tenant, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    page.pause(integration.id)
+    assert (page.providers[0].status, page.providers[0].status_color) == ("paused", "amber")
+    assert page.providers[0].status_meaning == "Connector is configured but sync is suspended."
+    assert "paused" in repr(page.sync_now(integration.id))
+    page.resume(integration.id)
+    assert page.providers[0].status == "active"
+
+    page.open_disconnect(integration.id)
+    assert page.disconnect_open and page.disconnect_name == "Claude Code"
+    page.confirm_disconnect()
+    card = page.providers[0]
+    assert (card.status, card.status_color, card.integration_id) == ("disconnected", "gray", integration.id)
+    session.expire_all()
+    stored = session.get(Integration, integration.id)
+    assert stored.config_encrypted is None and stored.status == IntegrationStatus.disconnected
+    # Connect again later: the same record comes back.
+    page.open_connect("claude_code")
+    page.submit_key({"api_key": VALID_KEY})
+    page.submit_targets()
+    _test_key(page)
+    _save(page)
+    session.expire_all()
+    assert session.get(Integration, integration.id).status == IntegrationStatus.active
+
+
+def test_edit_targeting(session, anthropic):
+    tenant, emails = _tenant(session)
+    reorg = org.create_scenario(session=session, tenant_id=tenant.id, name="Reorg")
+    integration = _connected(session, tenant, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    page.open_targeting(integration.id)
+    assert (page.target_baseline, page.target_scenarios, page.target_all_future) == (True, [], False)
+    page.set_target_baseline(False)
+    page.save_targeting()
+    assert page.targeting_error.startswith("Choose where usage data applies") and page.targeting_open
+    page.toggle_target_scenario(str(reorg.id), True)
+    page.save_targeting()
+    assert not page.targeting_open and page.providers[0].targets == ["Reorg"]
+    session.expire_all()
+    assert session.get(Integration, integration.id).target_scenario_ids == [reorg.id]
+
+
+def test_other_tenants_ids_are_not_found(session, anthropic):
+    tenant, emails = _tenant(session)
+    other, _ = _tenant(session)
+    foreign = _connected(session, other, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    for spec in (page.sync_now(foreign.id), page.pause(foreign.id), page.open_disconnect(foreign.id),
+                 page.open_replace_key(foreign.id)):
+        assert f"Integration {foreign.id} was not found." in repr(spec)
+    session.expire_all()
+    assert session.get(Integration, foreign.id).status == IntegrationStatus.active
+
+
+# --- View run -----------------------------------------------------------------------------------
+
+
+def _failed_run(session: Session, tenant: Tenant, api_base: str, simulator_server) -> IntegrationSyncLog:
+    integration = _connected(session, tenant, api_base)
+    end = ai_tooling._today() - dt.timedelta(days=1)
+    log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                    start=end - dt.timedelta(days=3), end=end, enqueue=False)
+    session.commit()
+    # Two days go through, then the key is refused.
+    simulator_server.set_fault(status=401, after=2, path="/v1/organizations/usage_report/claude_code")
+    return sync.run_foreground(log_id=log.id)
+
+
+def test_run_query_parameter_opens_the_run_details(session, anthropic):
+    tenant, emails = _tenant(session)
+    log = _failed_run(session, tenant, anthropic.base_url, anthropic)
+    assert log.status == SyncStatus.failed
+    _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}")
+    assert page.run_open and page.run.id == log.id
+    assert (page.run.kind, page.run.status, page.run.status_color) == ("backfill", "failed", "red")
+    assert "Invalid or revoked Admin API key" in page.run.error_message
+    [error] = page.run_errors
+    assert error.kind == "Invalid or revoked API key" and error.http_status == "401"
+    days = [(d.date, d.result) for d in page.run_days]
+    start = log.window_start
+    assert days == [
+        (start.isoformat(), "synced"), ((start + dt.timedelta(days=1)).isoformat(), "synced"),
+        ((start + dt.timedelta(days=2)).isoformat(), "failed"), ((start + dt.timedelta(days=3)).isoformat(),
+                                                                 "not synced")]
+    assert page.run_affected_dates == [(start + dt.timedelta(days=n)).isoformat() for n in (2, 3)]
+    [row] = page.logs
+    assert (row.id, row.status, row.active, row.fetched) == (log.id, "failed", False, log.records_fetched)
+    assert page.providers[0].status == "error" and "Invalid or revoked" in page.providers[0].last_error
+    page.set_run_open(False)
+    assert not page.run_open and page.run_days == []
+
+
+def test_another_tenants_run_does_not_open(session, anthropic):
+    other, _ = _tenant(session)
+    log = _failed_run(session, other, anthropic.base_url, anthropic)
+    _, emails = _tenant(session)
+    _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}")
+    assert not page.run_open and page.run_days == []
+    assert f"Sync log {log.id} was not found." in repr(page.open_run(log.id))
+
+
+# --- unmatched e-mails --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rematching(_no_subscribers):
+    """The web process installs the org-event wiring; so do these tests (inside the isolation)."""
+    wiring.install()
+    yield
+
+
+def _synced_tenant(session: Session, api_base: str) -> tuple[Tenant, dict[Role, str]]:
+    tenant, emails = _tenant(session)
+    integration = _connected(session, tenant, api_base)
+    end = ai_tooling._today() - dt.timedelta(days=1)
+    log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                    start=end - dt.timedelta(days=6), end=end, enqueue=False)
+    session.commit()
+    assert sync.run_foreground(log_id=log.id).status == SyncStatus.succeeded
+    return tenant, emails
+
+
+def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, anthropic, rematching):
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    expected = ai_tooling.list_unmatched(session=session, tenant_id=tenant.id)
+    assert [u.source_email for u in page.unmatched] == [u.source_email for u in expected]
+    assert len(page.unmatched) >= 3
+    api_rows = [u for u in page.unmatched if u.is_api_key]
+    assert [u.label for u in api_rows] == ["ci-pipeline"]
+    assert page_state.API_KEY_ACTOR in repr(page.open_add_person(api_rows[0].source_email))
+    assert page_state.API_KEY_ACTOR in repr(page.open_link_person(api_rows[0].source_email))
+    assert not page.add_open and not page.link_open
+
+    first, second = [u for u in page.unmatched if not u.is_api_key][:2]
+    page.open_add_person(first.source_email)
+    assert page.add_open and page.add_email == first.source_email
+    page.save_add_person({"name": "", "email": first.source_email, "kind": "human", "fte": "1.00"})
+    assert page.add_error != "" and page.add_open
+    page.save_add_person({"name": "New Person", "email": first.source_email, "kind": "human", "fte": "1.00"})
+    assert not page.add_open and page.add_error == ""
+    assert first.source_email not in [u.source_email for u in page.unmatched]
+    session.expire_all()
+    actor = session.exec(select(Actor).where(Actor.tenant_id == tenant.id, Actor.email == first.source_email)).one()
+    records = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.source_email == first.source_email,
+                                                           AiToolUsageRecord.tenant_id == tenant.id)).all()
+    assert records and {r.actor_id for r in records} == {actor.id}
+
+    existing = org.create_actor(session=session, tenant_id=tenant.id, scenario_id=None, name="Existing One",
+                                email="old.address@example.test")
+    session.commit()
+    page.open_link_person(second.source_email)
+    assert page.link_open and (str(existing.id), "Existing One · old.address@example.test") in [
+        (o.value, o.label) for o in page.link_people]
+    page.save_link_person({"person": ""})
+    assert page.link_error == "Choose the person who uses this e-mail."
+    page.save_link_person({"person": str(existing.id)})
+    assert not page.link_open and second.source_email not in [u.source_email for u in page.unmatched]
+    session.expire_all()
+    assert session.get(Actor, existing.id).email == second.source_email
+    linked = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.source_email == second.source_email,
+                                                          AiToolUsageRecord.tenant_id == tenant.id)).all()
+    assert linked and {r.actor_id for r in linked} == {existing.id}
+    assert session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant.id, col(AiToolUsageRecord.actor_id).is_(None),
+        AiToolUsageRecord.source_email.in_([first.source_email, second.source_email]))).all() == []
+
+
+def test_unmatched_actions_need_org_write_in_a_writable_scope(session, anthropic, rematching):
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin])
+    email = next(u.source_email for u in page.unmatched if not u.is_api_key)
+    # An admin holds org.write; a snapshot scope is read-only.
+    snapshot = org.create_snapshot(session=session, tenant_id=tenant.id, name="Snap")
+    session.commit()
+    page.scope_cookie = f"{page._fingerprint()}:{snapshot.id}"
+    spec = page.open_add_person(email)
+    assert page_state.NOT_ALLOWED_PEOPLE in repr(spec) and not page.add_open
+    page.save_add_person({"name": "X", "email": email, "kind": "human", "fte": "1"})
+    assert page.add_error == page_state.NOT_ALLOWED_PEOPLE
+    session.expire_all()
+    assert session.exec(select(Actor).where(Actor.email == email)).all() == []
