@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from orgonaut import wiring
 from orgonaut.api.app import api_app
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
@@ -18,6 +19,10 @@ from orgonaut.ui.pages.people import PeopleState, people_page
 from orgonaut.ui.pages.person import PersonState, person_page
 from orgonaut.ui.pages.team import TeamState, team_page
 from orgonaut.ui.pages.teams import TeamsState, teams_page
+
+# Org events -> usage re-matching and rollup refreshes: a person added or an e-mail changed on a page
+# matches that e-mail's usage at once, as in the worker and the CLI.
+wiring.install()
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
