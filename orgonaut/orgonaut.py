@@ -9,6 +9,7 @@ from orgonaut.api.app import api_app
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_tooling_settings_page
+from orgonaut.ui.pages.ai_usage import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.api_tokens import ApiTokensState, api_tokens_page
 from orgonaut.ui.pages.department import DepartmentState, department_page
 from orgonaut.ui.pages.departments import DepartmentsState, departments_page
@@ -39,15 +40,15 @@ app.add_page(layout.not_found, route="404", title="Page not found · Orgonaut")
 app.add_page(people_page, route=routes.PEOPLE, title="People · Orgonaut",
              on_load=[AuthState.require_login, PeopleState.load])
 app.add_page(person_page, route=routes.PERSON, title="Person · Orgonaut",
-             on_load=[AuthState.require_login, PersonState.load])
+             on_load=[AuthState.require_login, PersonState.load, PersonUsageState.load])
 app.add_page(teams_page, route=routes.TEAMS, title="Teams · Orgonaut",
              on_load=[AuthState.require_login, TeamsState.load])
 app.add_page(team_page, route=routes.TEAM, title="Team · Orgonaut",
-             on_load=[AuthState.require_login, TeamState.load])
+             on_load=[AuthState.require_login, TeamState.load, TeamUsageState.load])
 app.add_page(departments_page, route=routes.DEPARTMENTS, title="Departments · Orgonaut",
              on_load=[AuthState.require_login, DepartmentsState.load])
 app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgonaut",
-             on_load=[AuthState.require_login, DepartmentState.load])
+             on_load=[AuthState.require_login, DepartmentState.load, DepartmentUsageState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
              on_load=[AuthState.require_login, AiToolingSettingsState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Notifications · Orgonaut",

@@ -11,6 +11,7 @@ from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.panels import not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
+from orgonaut.ui.pages.ai_usage import department_usage_section
 from orgonaut.ui.scope import ScopeState
 
 
@@ -24,14 +25,8 @@ class DepartmentState(UnitPageMixin, ScopeState):
 
 
 def ai_tooling_metrics() -> rx.Component:
-    """Mount point for the department's AI Tooling metrics (added by the AI Tooling pages).
-
-    Rendered below the direct members, only when the department was found in the chosen scope; replace
-    the fragment with the section. The unit is `DepartmentState.unit.id`; a state for the section can
-    subclass `ScopeState`, call `self._scope_for(user)` in its own loader and be added to this page's
-    `on_load` in orgonaut.py after `DepartmentState.load`.
-    """
-    return rx.fragment()
+    """The department's AI Tooling metrics from the stored rollups; loaded by `DepartmentUsageState.load`."""
+    return department_usage_section()
 
 
 def department_page() -> rx.Component:

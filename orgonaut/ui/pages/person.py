@@ -15,6 +15,7 @@ from orgonaut.ui.components.actor_edit import ActorEditMixin, actor_edit_dialog
 from orgonaut.ui.components.badges import allocation_text, kind_badge, primary_badge, status_badge, timing_badge
 from orgonaut.ui.components.panels import fact, facts, not_found_panel, page_title
 from orgonaut.ui.components.tables import data_table, link_or_text
+from orgonaut.ui.pages.ai_usage import person_usage_section
 from orgonaut.ui.scope import ScopeState
 
 
@@ -57,14 +58,8 @@ class PersonState(ActorEditMixin, ScopeState):
 
 
 def ai_tooling_section() -> rx.Component:
-    """Mount point for the person's AI Tooling usage (added by the AI Tooling pages).
-
-    Rendered below the placements, only when the person was found in the chosen scope; replace the
-    fragment with the section. The actor is `PersonState.person.id` (scope already resolved: a state
-    for the section can subclass `ScopeState` and call `self._scope_for(user)` in its own loader, added
-    to this page's `on_load` in orgonaut.py after `PersonState.load`).
-    """
-    return rx.fragment()
+    """The person's AI Tooling usage (hidden when they have none); loaded by `PersonUsageState.load`."""
+    return person_usage_section(PersonState.person.id)
 
 
 def _placement_row(p: rx.Var) -> rx.Component:

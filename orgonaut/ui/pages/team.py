@@ -10,6 +10,7 @@ from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.panels import fact, not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
+from orgonaut.ui.pages.ai_usage import team_usage_section
 from orgonaut.ui.scope import ScopeState
 
 
@@ -23,14 +24,8 @@ class TeamState(UnitPageMixin, ScopeState):
 
 
 def ai_tooling_metrics() -> rx.Component:
-    """Mount point for the team's AI Tooling metrics (added by the AI Tooling pages).
-
-    Rendered below the members, only when the team was found in the chosen scope; replace the fragment
-    with the section. The unit is `TeamState.unit.id`; a state for the section can subclass `ScopeState`,
-    call `self._scope_for(user)` in its own loader and be added to this page's `on_load` in orgonaut.py
-    after `TeamState.load`.
-    """
-    return rx.fragment()
+    """The team's AI Tooling metrics from the stored rollups; loaded by `TeamUsageState.load`."""
+    return team_usage_section()
 
 
 def team_page() -> rx.Component:

@@ -1,0 +1,100 @@
+"""Summary cards, the rollups' freshness ("updated 2 minutes ago" / "updating…"), the attribution
+help note, and the text formats the AI Tooling sections share."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import reflex as rx
+
+from orgonaut.ai_tooling.queries import Period
+
+
+@dataclasses.dataclass
+class UsageCard:
+    label: str = ""
+    value: str = ""
+    hint: str = ""
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
+
+
+def period_text(period: Period) -> str:
+    """"Oct 1 – 31, 2026", "Nov 1 – 25, 2026", "Dec 1, 2026 – Jan 31, 2027"."""
+    start, end = period.start, period.end
+    if start == end:
+        return f"{end:%b} {end.day}, {end.year}"
+    if start.year != end.year:
+        return f"{start:%b} {start.day}, {start.year} – {end:%b} {end.day}, {end.year}"
+    if start.month != end.month:
+        return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
+    return f"{start:%b} {start.day} – {end.day}, {end.year}"
+
+
+def updated_text(computed_at: dt.datetime | None, now: dt.datetime) -> str:
+    """When the stored rollups were computed, relative to now ("updated 2 minutes ago")."""
+    if computed_at is None:
+        return "not computed yet"
+    if computed_at.tzinfo is None:  # SQLite hands back naive UTC
+        computed_at = computed_at.replace(tzinfo=dt.UTC)
+    seconds = max(0, int((now - computed_at).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            amount = seconds // size
+            return f"updated {amount} {unit}{'' if amount == 1 else 's'} ago"
+    return "updated just now"
+
+
+def card_grid(cards: rx.Var[list[UsageCard]], label: str) -> rx.Component:
+    """Cards as a labelled definition list: each label a term, its value the definition."""
+    return rx.el.dl(
+        rx.grid(
+            rx.foreach(cards, _card),
+            columns=rx.breakpoints(initial="2", sm="3", md="4"),
+            spacing="3",
+            width="100%",
+        ),
+        aria_label=label,
+        margin="0",
+        width="100%",
+    )
+
+
+def _card(card: rx.Var[UsageCard]) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.el.dt(rx.text(card.label, size="1", color_scheme="gray", weight="medium")),
+            rx.el.dd(rx.text(card.value, size="5", weight="bold"), margin="0"),
+            rx.cond(card.hint != "", rx.text(card.hint, size="1", color_scheme="gray")),
+            spacing="1",
+        ),
+        size="1",
+    )
+
+
+def freshness(pending: rx.Var[bool], updated: rx.Var[str]) -> rx.Component:
+    """"updating…" while a refresh of the scope's rollups is queued or running, else when they were computed."""
+    return rx.el.span(
+        rx.cond(
+            pending,
+            rx.badge(rx.spinner(size="1"), "updating…", color_scheme="amber", variant="soft"),
+            rx.text(updated, size="1", color_scheme="gray"),
+        ),
+        role="status",
+        aria_label="Freshness",
+    )
+
+
+ATTRIBUTION_RULE = (
+    "A day's usage counts for the units where the person had a placement that day, so last month's cost "
+    "is last month's members' cost. Someone placed in two teams counts fully in each team, and once in the "
+    "subtree of a unit above both. Team and department numbers come from stored rollups, refreshed in the "
+    "background after each sync and org change."
+)
+
+
+def attribution_note() -> rx.Component:
+    return rx.callout(ATTRIBUTION_RULE, icon="info", size="1", color_scheme="gray", variant="surface")
