@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, delete, distinct, func, literal, or_, select
+from sqlalchemy import Date, Integer, String, and_, case, delete, func, literal, or_, select, union_all
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -72,11 +72,6 @@ class RebuildResult:
 def scope_condition(column: Any, scenario_id: int | None) -> Any:
     """Live is `scenario_id IS NULL` on org rows."""
     return column.is_(None) if scenario_id is None else column == scenario_id
-
-
-def effective_on(placements: Any, day: Any) -> Any:
-    """SQL: the placement is in force on `day` (a column or a date)."""
-    return and_(placements.c.start_date <= day, or_(placements.c.end_date.is_(None), placements.c.end_date >= day))
 
 
 def with_ancestors(
@@ -221,20 +216,17 @@ def _recompute(
     constants = [literal(tenant_id, Integer()), literal(key, Integer()), literal(scenario_id, Integer())]
     metric_names = list(METRICS)
 
-    # Members: (unit, record) pairs, distinct so that two overlapping placements of one actor in one
-    # unit count the record once; then summed per (unit, actor, day, provider).
-    pairs = _attributed(tenant_id, scenario_id, targets, start, end, subtree=False)
-    record = RECORDS.alias("record")
+    # Members: each actor-day joined to the units the actor was placed in that day. The intervals are
+    # merged per (actor, unit), so overlapping placements in one unit count a day once.
+    days = _actor_days(tenant_id, scenario_id, start, end)
+    spans = _placement_spans(tenant_id, scenario_id, targets, subtree=False)
     member_rows = session.execute(
         MEMBERS.insert().execution_options(preserve_rowcount=True).from_select(
             ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "actor_id", "usage_date", "provider",
              *metric_names],
-            select(
-                *constants, pairs.c.org_unit_id, record.c.actor_id, record.c.usage_date, record.c.provider,
-                *[func.sum(record.c[METRICS[name]]) for name in metric_names],
-            )
-            .join_from(pairs, record, record.c.id == pairs.c.record_id)
-            .group_by(pairs.c.org_unit_id, record.c.actor_id, record.c.usage_date, record.c.provider),
+            select(*constants, spans.c.org_unit_id, days.c.actor_id, days.c.usage_date, days.c.provider,
+                   *[days.c[name] for name in metric_names])
+            .join_from(days, spans, _covers(spans, days)),
         )
     ).rowcount
 
@@ -246,8 +238,7 @@ def _recompute(
         member_filter.append(MEMBERS.c.org_unit_id.in_(targets))
     unit_rows = session.execute(
         ROLLUPS.insert().execution_options(preserve_rowcount=True).from_select(
-            ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "breadth", "usage_date", "provider",
-             *metric_names, "actors_count", "computed_at"],
+            [*_ROLLUP_KEY, *metric_names, "actors_count", "computed_at"],
             select(
                 *constants, MEMBERS.c.org_unit_id, literal(Breadth.direct.value, String()), MEMBERS.c.usage_date,
                 MEMBERS.c.provider, *[func.sum(MEMBERS.c[name]) for name in metric_names], func.count(),
@@ -258,20 +249,45 @@ def _recompute(
         )
     ).rowcount
 
-    # Subtree unit rows straight from the records, each record once per ancestor.
-    pairs = _attributed(tenant_id, scenario_id, targets, start, end, subtree=True)
-    record = RECORDS.alias("record")
+    # Subtree unit rows. An actor with one placement counts in every ancestor exactly as in their
+    # unit, so those actors' member rows are summed per unit first and only the sums are carried up
+    # the tree. An actor with several placements may sit in two units under one ancestor on a day:
+    # their actor-days join the merged (actor, ancestor) intervals, once each. The two actor sets
+    # are disjoint, so adding their counts gives distinct actors.
+    single = (
+        select(PLACEMENTS.c.actor_id)
+        .where(PLACEMENTS.c.tenant_id == tenant_id, scope_condition(PLACEMENTS.c.scenario_id, scenario_id))
+        .group_by(PLACEMENTS.c.actor_id)
+        .having(func.count() == 1)
+    )
+    per_unit = (
+        select(MEMBERS.c.org_unit_id, MEMBERS.c.usage_date, MEMBERS.c.provider,
+               *[func.sum(MEMBERS.c[name]).label(name) for name in metric_names], func.count().label("actors"))
+        .where(MEMBERS.c.tenant_id == tenant_id, MEMBERS.c.scope_key == key,
+               *_date_conditions(MEMBERS.c.usage_date, start, end), MEMBERS.c.actor_id.in_(single))
+        .group_by(MEMBERS.c.org_unit_id, MEMBERS.c.usage_date, MEMBERS.c.provider)
+        .subquery("per_unit")
+    )
+    closure = _closure(tenant_id, scenario_id, targets)
+    carried = select(
+        closure.c.ancestor_id.label("org_unit_id"), per_unit.c.usage_date, per_unit.c.provider,
+        *[per_unit.c[name] for name in metric_names], per_unit.c.actors,
+    ).join_from(per_unit, closure, closure.c.unit_id == per_unit.c.org_unit_id)
+    days = _actor_days(tenant_id, scenario_id, start, end, excluding=single)
+    spans = _placement_spans(tenant_id, scenario_id, targets, subtree=True)
+    several = select(
+        spans.c.org_unit_id, days.c.usage_date, days.c.provider, *[days.c[name] for name in metric_names],
+        literal(1, Integer()).label("actors"),
+    ).join_from(days, spans, _covers(spans, days))
+    both = union_all(carried, several).subquery("both")
     unit_rows += session.execute(
         ROLLUPS.insert().execution_options(preserve_rowcount=True).from_select(
-            ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "breadth", "usage_date", "provider",
-             *metric_names, "actors_count", "computed_at"],
+            [*_ROLLUP_KEY, *metric_names, "actors_count", "computed_at"],
             select(
-                *constants, pairs.c.org_unit_id, literal(Breadth.subtree.value, String()), record.c.usage_date,
-                record.c.provider, *[func.sum(record.c[METRICS[name]]) for name in metric_names],
-                func.count(distinct(record.c.actor_id)), computed_at,
-            )
-            .join_from(pairs, record, record.c.id == pairs.c.record_id)
-            .group_by(pairs.c.org_unit_id, record.c.usage_date, record.c.provider),
+                *constants, both.c.org_unit_id, literal(Breadth.subtree.value, String()), both.c.usage_date,
+                both.c.provider, *[func.sum(both.c[name]) for name in metric_names], func.sum(both.c.actors),
+                computed_at,
+            ).group_by(both.c.org_unit_id, both.c.usage_date, both.c.provider),
         )
     ).rowcount
     session.flush()
@@ -279,6 +295,11 @@ def _recompute(
         org_unit_ids=None if targets is None else tuple(targets), start=start, end=end, unit_rows=unit_rows,
         member_rows=member_rows,
     )
+
+
+_ROLLUP_KEY = ["tenant_id", "scope_key", "scenario_id", "org_unit_id", "breadth", "usage_date", "provider"]
+# Stands in for an open end date, so merged intervals compare as plain dates.
+_OPEN_END = dt.date(9999, 12, 31)
 
 
 def _date_conditions(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any]:
@@ -290,37 +311,79 @@ def _date_conditions(column: Any, start: dt.date | None, end: dt.date | None) ->
     return conditions
 
 
-def _attributed(
-    tenant_id: int, scenario_id: int | None, targets: list[int] | None, start: dt.date | None,
-    end: dt.date | None, *, subtree: bool,
+def _covers(spans: Any, days: Any) -> Any:
+    return and_(spans.c.actor_id == days.c.actor_id, spans.c.start_date <= days.c.usage_date,
+                spans.c.end_date >= days.c.usage_date)
+
+
+def _actor_days(
+    tenant_id: int, scenario_id: int | None, start: dt.date | None, end: dt.date | None, *, excluding: Any = None
 ) -> Any:
-    """Distinct (org_unit_id, record_id): which matched records count for which target units."""
-    placement = PLACEMENTS.alias("placement")
+    """Matched usage summed per (actor, day, provider): one row even when an actor's usage arrived
+    under two e-mail addresses. `excluding`: a SELECT of actor ids to leave out."""
     conditions = [
-        RECORDS.c.tenant_id == tenant_id,
-        RECORDS.c.scope_key == scope_key(scenario_id),
-        RECORDS.c.actor_id.is_not(None),
-        *_date_conditions(RECORDS.c.usage_date, start, end),
-        placement.c.tenant_id == tenant_id,
-        scope_condition(placement.c.scenario_id, scenario_id),
+        RECORDS.c.tenant_id == tenant_id, RECORDS.c.scope_key == scope_key(scenario_id),
+        RECORDS.c.actor_id.is_not(None), *_date_conditions(RECORDS.c.usage_date, start, end),
     ]
-    joined = RECORDS.join(
-        placement, and_(placement.c.actor_id == RECORDS.c.actor_id, effective_on(placement, RECORDS.c.usage_date))
+    if excluding is not None:
+        conditions.append(RECORDS.c.actor_id.not_in(excluding))
+    return (
+        select(
+            RECORDS.c.actor_id, RECORDS.c.usage_date, RECORDS.c.provider,
+            *[func.sum(RECORDS.c[column]).label(name) for name, column in METRICS.items()],
+        )
+        .where(*conditions)
+        .group_by(RECORDS.c.actor_id, RECORDS.c.usage_date, RECORDS.c.provider)
+        .subquery("actor_days")
     )
-    if not subtree:
+
+
+def _placement_spans(tenant_id: int, scenario_id: int | None, targets: list[int] | None, *, subtree: bool) -> Any:
+    """(actor_id, org_unit_id, start_date, end_date): when each actor counts for each target unit,
+    placed in it (direct) or anywhere below it (subtree), as disjoint intervals.
+
+    Overlapping placements that count for the same unit are merged (gaps and islands over the small
+    placements table), so joining usage to these intervals finds each (unit, actor, day) once.
+    """
+    placement = PLACEMENTS.alias("placement")
+    conditions = [placement.c.tenant_id == tenant_id, scope_condition(placement.c.scenario_id, scenario_id)]
+    end_date = func.coalesce(placement.c.end_date, literal(_OPEN_END, Date()))
+    if subtree:
+        closure = _closure(tenant_id, scenario_id, targets)
+        unit = closure.c.ancestor_id
+        source = placement.join(closure, closure.c.unit_id == placement.c.org_unit_id)
+    else:
+        unit = placement.c.org_unit_id
+        source = placement
         if targets is not None:
             conditions.append(placement.c.org_unit_id.in_(targets))
-        unit_column = placement.c.org_unit_id
-    else:
-        closure = _closure(tenant_id, scenario_id, targets)
-        joined = joined.join(closure, closure.c.unit_id == placement.c.org_unit_id)
-        unit_column = closure.c.ancestor_id
-    return (
-        select(unit_column.label("org_unit_id"), RECORDS.c.id.label("record_id"))
-        .select_from(joined)
+    placed = (
+        select(placement.c.actor_id, unit.label("org_unit_id"), placement.c.start_date, end_date.label("end_date"))
+        .select_from(source)
         .where(*conditions)
-        .distinct()
-        .subquery("attributed")
+        .subquery("placed")
+    )
+    window = dict(partition_by=[placed.c.actor_id, placed.c.org_unit_id],
+                  order_by=[placed.c.start_date, placed.c.end_date])
+    # An interval starts a new island unless it begins on or before the latest end seen so far.
+    reach = func.max(placed.c.end_date).over(**window, rows=(None, -1))
+    flagged = select(
+        placed.c.actor_id, placed.c.org_unit_id, placed.c.start_date, placed.c.end_date,
+        case((placed.c.start_date <= reach, 0), else_=1).label("new_island"),
+    ).subquery("flagged")
+    island = func.sum(flagged.c.new_island).over(
+        partition_by=[flagged.c.actor_id, flagged.c.org_unit_id],
+        order_by=[flagged.c.start_date, flagged.c.end_date], rows=(None, 0),
+    )
+    numbered = select(
+        flagged.c.actor_id, flagged.c.org_unit_id, flagged.c.start_date, flagged.c.end_date,
+        island.label("island"),
+    ).subquery("numbered")
+    return (
+        select(numbered.c.actor_id, numbered.c.org_unit_id, func.min(numbered.c.start_date).label("start_date"),
+               func.max(numbered.c.end_date).label("end_date"))
+        .group_by(numbered.c.actor_id, numbered.c.org_unit_id, numbered.c.island)
+        .subquery("spans")
     )
 
 
