@@ -20,17 +20,19 @@ Gates: a paused or disconnected integration, or a tenant whose plan lacks AI Too
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import logging
-import queue
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from typing import Any
 
@@ -71,6 +73,7 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "orgonaut.ai_tooling.sync_range"
 CHUNK_DAYS = 7
 CHUNK_SECONDS = 300.0
+FETCH_AHEAD = 3  # days fetched concurrently while the previous one is stored
 LOCK_TTL_SECONDS = 20
 WAIT_BEHIND_SECONDS = 60
 MAX_WAIT_BEHIND = dt.timedelta(hours=6)
@@ -443,48 +446,47 @@ class _Fetched:
     error: BaseException | None = None
 
 
-def _prefetch(provider: AiToolingProvider, days: list[dt.date], stop: threading.Event) -> Iterator[_Fetched]:
-    """Fetches the next day while the caller stores this one (the provider is used by one thread)."""
-    ahead: queue.Queue[_Fetched] = queue.Queue(maxsize=2)
+def _prefetch(provider: AiToolingProvider, days: list[dt.date]) -> Iterator[_Fetched]:
+    """Yields the days in order while the next `FETCH_AHEAD` are being fetched.
 
-    def fetch() -> None:
-        for day in days:
-            if stop.is_set():
-                return
-            try:
-                item = _Fetched(day, usages=provider.fetch_day(day))
-            except BaseException as error:  # handed to the caller, which decides
-                item = _Fetched(day, error=error)
-            while not stop.is_set():
-                try:
-                    ahead.put(item, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
-            if item.error is not None:
-                return
+    Each fetch opens its own HTTP client, so fetches overlap the vendor's latency with each other
+    and with the caller storing the previous day. After a failed day nothing further is fetched.
+    """
 
-    thread = threading.Thread(target=fetch, name="ai-tooling-prefetch", daemon=True)
-    thread.start()
-    try:
-        for _ in days:
-            item = ahead.get()
-            yield item
-            if item.error is not None:
-                return
-    finally:
-        stop.set()
-        thread.join()
+    def fetch(day: dt.date) -> _Fetched:
+        try:
+            return _Fetched(day, usages=provider.fetch_day(day))
+        except Exception as error:  # handed to the caller, which decides
+            return _Fetched(day, error=error)
+
+    upcoming = iter(days)
+    with ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="ai-tooling-fetch") as pool:
+        pending = collections.deque(pool.submit(fetch, day) for day in itertools.islice(upcoming, FETCH_AHEAD))
+        try:
+            while pending:
+                item = pending.popleft().result()
+                if item.error is None and (day := next(upcoming, None)) is not None:
+                    pending.append(pool.submit(fetch, day))
+                yield item
+                if item.error is not None:
+                    return
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _queue_refresh(tenant_id: int, day_results: list[ingest.DayResult]) -> None:
+    """One de-duplicated rollup refresh per scope for the days a chunk committed."""
+    by_scope: dict[int | None, tuple[set[int], list[dt.date]]] = {}
     for result in day_results:
         for scenario_id, actor_ids in result.actor_ids.items():
             if actor_ids:
-                queue_rollup_refresh(
-                    tenant_id=tenant_id, scenario_id=scenario_id, start=result.day, end=result.day,
-                    actor_ids=sorted(actor_ids),
-                )
+                actors, days = by_scope.setdefault(scenario_id, (set(), []))
+                actors.update(actor_ids)
+                days.append(result.day)
+    for scenario_id, (actors, days) in by_scope.items():
+        queue_rollup_refresh(tenant_id=tenant_id, scenario_id=scenario_id, start=min(days), end=max(days),
+                             actor_ids=sorted(actors))
 
 
 def _finish(session: Session, log: IntegrationSyncLog, integration: Integration,
@@ -540,9 +542,13 @@ def _run_days(
     del api_key
     matchers = ingest.load_matchers(session=session, tenant_id=integration.tenant_id, scopes=scopes)
     days = remaining_days(log)[:max_days]
-    stop = threading.Event()
-    with contextlib.closing(_prefetch(provider, days, stop)) as fetched_days:
-        outcome = _store_days(session, log, integration, matchers, fetched_days, lost, began, max_seconds, on_day)
+    committed: list[ingest.DayResult] = []
+    try:
+        with contextlib.closing(_prefetch(provider, days)) as fetched_days:
+            outcome = _store_days(session, log, integration, matchers, fetched_days, committed, lost, began,
+                                  max_seconds, on_day)
+    finally:
+        _queue_refresh(integration.tenant_id, committed)
     if outcome is not None:
         return outcome
     if remaining_days(log):
@@ -553,10 +559,10 @@ def _run_days(
 
 def _store_days(
     session: Session, log: IntegrationSyncLog, integration: Integration, matchers: list[ingest.ScopeMatcher],
-    fetched_days: Iterator[_Fetched], lost: threading.Event, began: float, max_seconds: float,
-    on_day: Callable[[IntegrationSyncLog], None] | None,
+    fetched_days: Iterator[_Fetched], committed: list[ingest.DayResult], lost: threading.Event, began: float,
+    max_seconds: float, on_day: Callable[[IntegrationSyncLog], None] | None,
 ) -> ChunkOutcome | None:
-    """Stores fetched days one commit each; returns `busy` if the lock was lost, else None."""
+    """Stores fetched days one commit each (appended to `committed`); `busy` if the lock was lost."""
     for fetched in fetched_days:
         if fetched.error is not None:
             raise _DayFailed(fetched.day, fetched.error)
@@ -575,7 +581,7 @@ def _store_days(
         log.records_unmatched += result.unmatched
         session.add(log)
         session.commit()  # the day's records and the checkpoint together
-        _queue_refresh(integration.tenant_id, [result])
+        committed.append(result)
         if on_day is not None:
             on_day(log)
         if lost.is_set():
