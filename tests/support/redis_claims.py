@@ -25,7 +25,12 @@ def claim(url: str, pinned: str = "") -> tuple[int, int, int]:
     owner = f"{os.getpid()}"
     taken: list[int] = []
     for db in range(FIRST_TEST_DB, LAST_DB + 1):
-        if _client(url, db).set(CLAIM_KEY, owner, nx=True, ex=CLAIM_SECONDS):
+        client = _client(url, db)
+        holder = client.get(CLAIM_KEY)
+        if holder is not None and not _alive(int(holder)):
+            # A run that was killed never released its claim; drop it unless someone just did.
+            _delete_if(client, holder)
+        if client.set(CLAIM_KEY, owner, nx=True, ex=CLAIM_SECONDS):
             taken.append(db)
             if len(taken) == 3:
                 break
@@ -34,6 +39,28 @@ def claim(url: str, pinned: str = "") -> tuple[int, int, int]:
         raise RuntimeError("no free Redis databases for this test run (too many runs at once?)")
     atexit.register(release, url, taken)
     return tuple(taken)  # type: ignore[return-value]
+
+
+def _delete_if(client: redis.Redis, expected: bytes) -> None:
+    with client.pipeline() as pipe:
+        try:
+            pipe.watch(CLAIM_KEY)
+            if pipe.get(CLAIM_KEY) == expected:
+                pipe.multi()
+                pipe.delete(CLAIM_KEY)
+                pipe.execute()
+        except redis.WatchError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def mark(url: str, dbs) -> None:
