@@ -23,7 +23,7 @@ from tests.factories import make_tenant
 from tests.integration.ai_tooling.conftest import WEEK, add_actor, connect, expected_totals
 from tests.support import redis_claims
 from tests.support.processes import Worker
-from workers.ai_tooling_tasks import nightly_sync
+from workers.ai_tooling_tasks import nightly_sync, resume_interrupted
 
 FINISHED = (SyncStatus.succeeded, SyncStatus.failed, SyncStatus.skipped)
 
@@ -139,6 +139,28 @@ def test_a_second_request_while_the_worker_runs_is_refused(session, tenant, clea
     session.commit()
     assert wait_finished(again.id).status == SyncStatus.succeeded
     assert session.exec(select(func.count()).select_from(IntegrationSyncLog)).one() == 2
+
+
+def test_an_interrupted_run_is_resumed_from_its_checkpoint(session, tenant, clean_simulator, celery_worker_process):
+    integration = connect(session, tenant, clean_simulator.base_url)
+    log = service.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                 start=WEEK[0], end=WEEK[4], enqueue=False)
+    session.commit()
+    # As a dead worker leaves it: running, two days checkpointed, the lock expired.
+    assert sync.run_chunk(log_id=log.id, token=sync.IntegrationLock(integration.id).holder(), max_days=2) == "more"
+    lock = sync.IntegrationLock(integration.id)
+    lock.release(lock.holder())
+    assert (reload(log.id).status, reload(log.id).days_done) == (SyncStatus.running, 2)
+    clean_simulator.reset()
+
+    assert resume_interrupted.delay().get(timeout=30) == [log.id]
+
+    final = wait_finished(log.id)
+    assert (final.status, final.days_done, final.checkpoint_date) == (SyncStatus.succeeded, 5, WEEK[4])
+    assert sorted(r["query"]["starting_at"] for r in clean_simulator.requests()) == [
+        d.isoformat() for d in WEEK[2:5]]
+    expected = sum(len(expected_totals(clean_simulator.base_url, d)) for d in WEEK[:5])
+    assert count_records(session) == expected == final.records_fetched
 
 
 @pytest.fixture
