@@ -82,6 +82,7 @@ RETRY_BASE_SECONDS = 15.0
 RETRY_CAP_SECONDS = 600.0
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (ProviderRetriableError, httpx.TransportError)
 ALREADY_RUNNING = "A sync is already running for this integration; wait for it to finish."
+BUSY = "busy"  # the error kind of a run that waited behind another one for too long
 FINISHED = (SyncStatus.succeeded, SyncStatus.failed, SyncStatus.skipped)
 # How many e-mails and dates a failed run names in its diagnostics.
 MAX_AFFECTED = 200
@@ -421,7 +422,8 @@ def _fail(
     log.error_message = str(error)
     log.finished_at = clock.utcnow()
     session.add(log)
-    if integration.status != IntegrationStatus.disconnected:
+    # A run that never got its turn says nothing about the connection's health.
+    if integration.status != IntegrationStatus.disconnected and kind != BUSY:
         health.record(session=session, integration=integration, event=health.HealthEvent.sync_failed,
                       error_kind=kind, message=str(error))
     session.commit()
@@ -621,7 +623,7 @@ def run_chunk(
             if _log_of(holder) == log_id:
                 return ChunkOutcome.duplicate
             if clock.utcnow() - log.created_at > MAX_WAIT_BEHIND:
-                _fail(session, log, integration, Conflict(ALREADY_RUNNING), "busy", None)
+                _fail(session, log, integration, Conflict(ALREADY_RUNNING), BUSY, None)
                 return ChunkOutcome.finished
             return ChunkOutcome.busy
 
@@ -745,7 +747,7 @@ def run_foreground(
                 log = session.get(IntegrationSyncLog, log_id)
                 integration = session.get(Integration, log.integration_id)
                 if log.status not in FINISHED:
-                    _fail(session, log, integration, Conflict(ALREADY_RUNNING), "busy", None)
+                    _fail(session, log, integration, Conflict(ALREADY_RUNNING), BUSY, None)
         break
     with Session(get_engine(), expire_on_commit=False) as session:
         final = session.get(IntegrationSyncLog, log_id)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from orgonaut import clock
 from orgonaut.ai_tooling import service, sync
-from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
+from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
 from tests.integration.ai_tooling.conftest import WEEK, connect
 
 
@@ -69,6 +69,7 @@ def test_a_chunk_waits_behind_another_run_and_drops_out_as_a_duplicate(session, 
     session.expire_all()
     failed = session.get(IntegrationSyncLog, log.id)
     assert (failed.status, failed.error_message) == (SyncStatus.failed, sync.ALREADY_RUNNING)
+    assert session.get(Integration, integration.id).status == IntegrationStatus.active  # not a health problem
     lock.release("999999:other-run")
 
 
