@@ -293,7 +293,7 @@ def _unit_rollups(org_unit: OrgUnit, breadth: Breadth) -> list[Any]:
     ]
 
 
-def _member_units(org_unit: OrgUnit, breadth: Breadth) -> Any:
+def _member_units(session: Session, org_unit: OrgUnit, breadth: Breadth) -> Any:
     """SQL: the member-rollup rows that count for the unit at this breadth."""
     if breadth == Breadth.direct:
         return MEMBERS.c.org_unit_id == org_unit.id
@@ -301,7 +301,9 @@ def _member_units(org_unit: OrgUnit, breadth: Breadth) -> Any:
     child = UNITS.alias("child")
     # UNION stops at a unit already seen, so a corrupt cyclic tree still terminates.
     tree = tree.union(select(child.c.id).where(child.c.parent_id == tree.c.id))
-    return MEMBERS.c.org_unit_id.in_(select(tree.c.id))
+    # The ids are fetched first: a literal list lets the database walk the primary key per unit,
+    # where a join to the recursive query's (unknown-sized) result scans every member row.
+    return MEMBERS.c.org_unit_id.in_(list(session.execute(select(tree.c.id)).scalars()))
 
 
 def _members_of(org_unit: OrgUnit) -> list[Any]:
@@ -315,7 +317,7 @@ def active_users(
     chosen = parse_breadth(breadth)
     return session.execute(
         select(func.count(distinct(MEMBERS.c.actor_id))).where(
-            *_members_of(org_unit), _member_units(org_unit, chosen), MEMBERS.c.usage_date.between(start, end)
+            *_members_of(org_unit), _member_units(session, org_unit, chosen), MEMBERS.c.usage_date.between(start, end)
         )
     ).scalar_one()
 
@@ -340,7 +342,9 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str)
         select(
             func.count(distinct(case((m.usage_date <= last.end, m.actor_id)))),
             func.count(distinct(case((m.usage_date >= mtd.start, m.actor_id)))),
-        ).where(*_members_of(org_unit), _member_units(org_unit, chosen), m.usage_date.between(last.start, today))
+        ).where(
+            *_members_of(org_unit), _member_units(session, org_unit, chosen), m.usage_date.between(last.start, today)
+        )
     ).one()
     return UnitSummary(
         org_unit_id=org_unit.id, breadth=chosen, last_month=last, mtd=mtd,

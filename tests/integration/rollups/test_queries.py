@@ -214,10 +214,11 @@ def test_unit_reads_use_rollups_only_in_few_statements(org):
         event.remove(engine, "before_cursor_execute", record)
         session.close()
     # Each read asks for the tenant's time zone first. Team: summary 1 + 2, series 1 + 1, member table
-    # 1 + 2 ("All" first finds the first day). Department: summaries 1 + 2 twice, series 1 + 1.
-    assert counts == {"team": 8, "department": 8}
+    # 1 + 2 ("All" first finds the first day). Department: summaries 1 + 2 (direct) and 1 + 3 (subtree:
+    # its unit ids first), series 1 + 1.
+    assert counts == {"team": 8, "department": 9}
     assert not [s for s in unit_statements if "ai_tool_usage_records" in s]
-    assert all(any(t in s for t in ("ai_usage_rollups", "ai_usage_member_rollups", "tenants"))
+    assert all(any(t in s for t in ("ai_usage_rollups", "ai_usage_member_rollups", "tenants", "org_units"))
                for s in unit_statements)
     # The detector does see raw reads: the person page reads the person's records.
     assert "ai_tool_usage_records" in statements[-1]
