@@ -1,7 +1,9 @@
 """The health state machine: the one place that turns what happened into an integration's status.
 
 Events come from connection tests, sync runs and the operator's actions. `record()` sets status and
-the error fields and, when the status changes, calls the alert hook inside the same transaction.
+the error fields and, when the status changes, calls the alert hook inside the same transaction (and
+`on_still_failing` for a failure while already in error, so the alert rules can remind after their
+cooldown).
 
 | event            | active / error        | paused          | disconnected |
 |------------------|-----------------------|-----------------|--------------|
@@ -126,4 +128,7 @@ def record(
         alerts.on_health_transition(
             session=session, integration=integration, previous=previous.value, current=current.value
         )
+    elif current == IntegrationStatus.error and event in _FAILURES:
+        # The same failure goes on: the alert rules decide whether the cooldown allows a reminder.
+        alerts.on_still_failing(session=session, integration=integration)
     return current

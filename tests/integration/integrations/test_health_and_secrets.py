@@ -31,14 +31,20 @@ def integration(session):
 
 @pytest.fixture
 def transitions(monkeypatch):
+    """(previous, current) per transition, and ("still", "error") per failure while already in error."""
     seen = []
-    real = alerts.on_health_transition
+    real, real_still = alerts.on_health_transition, alerts.on_still_failing
 
     def record(*, session, integration, previous, current):
         seen.append((previous, current))
         return real(session=session, integration=integration, previous=previous, current=current)
 
+    def still(*, session, integration):
+        seen.append(("still", integration.status))
+        return real_still(session=session, integration=integration)
+
     monkeypatch.setattr(alerts, "on_health_transition", record)
+    monkeypatch.setattr(alerts, "on_still_failing", still)
     return seen
 
 
@@ -56,14 +62,14 @@ def test_failures_set_error_fields_and_alert_once_per_transition(session, integr
                                                                   "Invalid or revoked Admin API key.")
     assert row.error_since == start  # the failure began with the first one
     assert row.last_sync_at == start + dt.timedelta(hours=1) and row.last_success_at is None
-    assert transitions == [("active", "error")]  # the second failure is not a new transition
+    assert transitions == [("active", "error"), ("still", "error")]  # the second is the same episode
 
     health.record(session=session, integration=integration, event=health.HealthEvent.sync_succeeded)
     session.commit()
     row = session.get(Integration, integration.id)
     assert (row.status, row.last_error, row.last_error_kind, row.error_since) == ("active", None, None, None)
     assert row.last_success_at is not None
-    assert transitions == [("active", "error"), ("error", "active")]
+    assert transitions == [("active", "error"), ("still", "error"), ("error", "active")]
 
 
 def test_a_failure_event_needs_a_kind_and_a_message(session, integration):
