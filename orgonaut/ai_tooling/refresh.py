@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis
+from sqlalchemy.exc import OperationalError
 
 from orgonaut import clock
 from orgonaut.ai_tooling.models import scope_key
@@ -35,6 +36,8 @@ from orgonaut.settings import get_settings
 # A queued job older than this no longer blocks an identical request nor shows as pending (the
 # broker's visibility timeout is one hour, so by then it is lost or redelivered).
 JOB_TTL_SECONDS = 3600
+# A busy or dropped database connection, or a deadlock: another attempt may succeed.
+RETRIABLE_ERRORS = (OperationalError,)
 _PREFIX = "orgonaut:rollups"
 
 
@@ -114,10 +117,9 @@ def refresh_pending(*, tenant_id: int, scenario_id: int | None) -> bool:
 
 def run_refresh_job(*, job: dict[str, Any], final_attempt: bool = True) -> service.RefreshResult:
     """The queued job's work (called by the Celery task): refresh in one transaction, then clear
-    the job's marks. A failed attempt that will be retried stays pending."""
+    the job's marks. A retriable failure that will be retried leaves the scope pending."""
     tenant_id, scenario_id = job["tenant_id"], job["scenario_id"]
     client = _redis()
-    done = False
     try:
         with session_scope() as session:
             result = service.refresh(
@@ -125,11 +127,15 @@ def run_refresh_job(*, job: dict[str, Any], final_attempt: bool = True) -> servi
                 start=dt.date.fromisoformat(job["start"]), end=dt.date.fromisoformat(job["end"]),
                 on_locked=lambda: client.delete(job["queued_key"]),
             )
-        done = True
-        return result
-    finally:
-        if done or final_attempt:
+    except RETRIABLE_ERRORS:
+        if final_attempt:
             client.zrem(_pending_key(tenant_id, scenario_id), job["job_id"])
+        raise
+    except BaseException:
+        client.zrem(_pending_key(tenant_id, scenario_id), job["job_id"])
+        raise
+    client.zrem(_pending_key(tenant_id, scenario_id), job["job_id"])
+    return result
 
 
 # --- org events -> refreshes ---------------------------------------------------------------------

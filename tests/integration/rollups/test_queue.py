@@ -128,3 +128,22 @@ def test_moving_a_unit_refreshes_its_old_and_new_ancestors(session, org, celery_
     session.commit()
     assert wait_for(lambda: stored(ops.id, "subtree")) == (Decimal("12.5"), 3)
     assert stored(org["company"].id, "subtree") == (Decimal("12.5"), 3)
+
+
+def test_a_job_that_fails_for_good_does_not_stay_pending(org, redis_client):
+    tenant = org["tenant"]
+    pending = f"orgonaut:rollups:pending:{tenant.id}:0"
+    redis_client.zadd(pending, {"job-1": time.time() + 600})
+    redis_client.set("orgonaut:rollups:queued:test", "job-1")
+    job = {"tenant_id": tenant.id, "scenario_id": None, "org_unit_ids": [org["web"].id], "start": "2025-01-10",
+           "end": "2025-01-01", "queued_key": "orgonaut:rollups:queued:test", "job_id": "job-1"}
+    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is True
+    with pytest.raises(ValidationFailed):
+        refresh.run_refresh_job(job=job, final_attempt=False)
+    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
+    job = {**job, "start": "2025-01-10", "end": "2025-01-10", "job_id": "job-2"}
+    redis_client.zadd(pending, {"job-2": time.time() + 600})
+    result = refresh.run_refresh_job(job=job)
+    assert (result.member_rows, result.unit_rows) == (1, 3)
+    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
+    assert redis_client.get("orgonaut:rollups:queued:test") is None
