@@ -533,3 +533,20 @@ def test_unmatched_actions_need_org_write_in_a_writable_scope(session, anthropic
     assert page.add_error == page_state.NOT_ALLOWED_PEOPLE
     session.expire_all()
     assert session.exec(select(Actor).where(Actor.email == email)).all() == []
+
+
+def test_last_sync_reads_ago_with_the_exact_time_in_the_tenants_zone(session, anthropic):
+    from orgonaut import clock
+
+    tenant, emails = _tenant(session)
+    tenant.timezone = "America/New_York"
+    integration = _connected(session, tenant, anthropic.base_url)
+    integration.last_sync_at = dt.datetime(2025, 1, 15, 12, 0, tzinfo=dt.UTC)
+    session.add_all([tenant, integration])
+    session.commit()
+    with clock.frozen_at(dt.datetime(2025, 1, 15, 15, 20, tzinfo=dt.UTC)):
+        _, page = _open(session, emails[Role.admin])
+    card = page.providers[0]
+    assert card.last_sync_ago == "3 hours ago"
+    assert card.last_sync_exact == "2025-01-15 07:00:00 EST (America/New_York)"
+    assert card.last_sync_iso == "2025-01-15T12:00:00+00:00"

@@ -208,11 +208,12 @@ def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
 
 
 def exact(moment: dt.datetime | None, zone: str) -> str:
-    """The exact time in the tenant's zone, e.g. "2025-03-01 14:05:09 CET (Europe/Berlin)"."""
+    """The exact time in the tenant's zone, e.g. "2025-03-01 14:05:09 CET (Europe/Berlin)", "… UTC"."""
     if moment is None:
         return ""
     local = _aware(moment).astimezone(ZoneInfo(zone))
-    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()} ({zone})"
+    name = local.tzname() or zone
+    return f"{local:%Y-%m-%d %H:%M:%S} {name}" + ("" if name == zone else f" ({zone})")
 
 
 def iso(moment: dt.datetime | None) -> str:
