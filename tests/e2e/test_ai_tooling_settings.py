@@ -18,8 +18,10 @@ import secrets as pysecrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+import redis
 from playwright.sync_api import Page, WebSocket, expect
 from sqlmodel import col, select
 
@@ -31,6 +33,7 @@ from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
 from orgonaut.org import service as org
 from orgonaut.org.models import Actor
+from orgonaut.settings import get_settings
 from orgonaut.simulator.app import ORGANIZATION_PATH, USAGE_REPORT_PATH
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Plan, Role
@@ -157,6 +160,23 @@ def _row(page: Page, log_id: int):
     return page.get_by_role("region", name="Recent sync logs").locator(f'tr[data-run="{log_id}"]')
 
 
+def _redis_state_holds(secret: str) -> bool:
+    """Whether any value in the Reflex state store (Redis) holds `secret` in plain text."""
+    client = redis.Redis.from_url(get_settings().redis_state_url)
+    needle = secret.encode()
+    for name in client.scan_iter(count=500):
+        kind = client.type(name)
+        if kind == b"string":
+            values = [client.get(name) or b""]
+        elif kind == b"hash":
+            values = list(client.hgetall(name).values())
+        else:
+            continue
+        if any(needle in value for value in values):
+            return True
+    return False
+
+
 def _new_key() -> str:
     return f"sk-ant-admin01-e2e-{pysecrets.token_hex(12)}"
 
@@ -174,7 +194,7 @@ def stack(web_app, demo_simulator: SimulatorServer, celery_worker_process) -> It
 
 
 def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_disconnects(
-    page: Page, base_url: str, stack: SimulatorServer,
+    page: Page, base_url: str, stack: SimulatorServer, run_dir: Path,
 ):
     tenant = _new_tenant()
     key = _new_key()
@@ -207,6 +227,10 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
 
     # Step 2: Live Baseline, active scenarios only, all future; at least one.
     expect(dialog).to_contain_text("Step 2 of 3: Where data applies")
+    # The server holds the key now, sealed: the Reflex state store has no plain copy (though it does
+    # hold this tab's state, e.g. the signed-in e-mail).
+    assert _redis_state_holds(tenant.admin)
+    assert not _redis_state_holds(key)
     expect(dialog.get_by_role("checkbox", name=tenant.scenario)).to_be_visible()
     expect(dialog.get_by_text(tenant.archived)).to_have_count(0)
     expect(dialog.get_by_text(tenant.snapshot)).to_have_count(0)
@@ -374,6 +398,10 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     carrying = [frame for frame in frames.sent if key in frame]
     assert len(carrying) == 1 and "submit_key" in carrying[0], carrying
     assert frames.received, "no WebSocket frames were recorded"
+    # Nor is it in the Reflex state store, the web app's log or the worker's log.
+    assert not _redis_state_holds(key)
+    for log_file in ("web.log", "worker.log"):
+        assert key not in (run_dir / log_file).read_text(errors="replace"), log_file
 
 
 # --- test connection failures -------------------------------------------------------------------
