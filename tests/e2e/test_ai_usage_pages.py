@@ -1,0 +1,291 @@
+"""The AI Tooling sections in a real browser on the demo with 180 days of simulator usage.
+
+What is plotted is read from the Plotly graph div (`gd.data`), never from screenshots, and compared
+with what `orgonaut.ai_tooling.queries` answers for the same unit and range in this process (the web
+app reads the same database).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from orgonaut.ai_tooling import queries
+from orgonaut.ai_tooling.queries import RANGE_LABELS, Range, format_usd
+from orgonaut.db import get_engine, session_scope, upsert
+from orgonaut.org.models import Actor, OrgUnit
+from orgonaut.rollups.models import AiUsageRollupScope, Breadth
+from orgonaut.tenancy.models import Tenant
+from orgonaut.ui.components.charts import dollars
+from tests.e2e.pages import log_in
+
+SECTION = "AI Tooling Usage"
+# Clicks a range option and resolves with the milliseconds until Plotly finished redrawing.
+TIMED_SWITCH = """
+async (option, chartId) => {
+  const gd = document.getElementById(chartId);
+  const started = performance.now();
+  await new Promise((resolve, reject) => {
+    gd.once('plotly_afterplot', resolve);
+    setTimeout(() => reject(new Error('no redraw within 5 s')), 5000);
+    option.click();
+  });
+  return performance.now() - started;
+}
+"""
+PLOTTED = """
+(chartId) => {
+  const gd = document.getElementById(chartId);
+  return gd && gd.data ? {x: gd.data[0].x, y: gd.data[0].y, customdata: gd.data[0].customdata} : null;
+}
+"""
+
+
+def _tenant_id() -> int:
+    with session_scope() as session:
+        return session.exec(select(Tenant.id).where(Tenant.slug == "demo")).one()
+
+
+def _unit(name: str) -> OrgUnit:
+    with session_scope() as session:
+        return session.exec(select(OrgUnit).where(OrgUnit.tenant_id == _tenant_id(), OrgUnit.scenario_id.is_(None),
+                                                  OrgUnit.name == name)).one()
+
+
+def _actor(name: str) -> Actor:
+    with session_scope() as session:
+        return session.exec(select(Actor).where(Actor.tenant_id == _tenant_id(), Actor.scenario_id.is_(None),
+                                                Actor.name == name)).one()
+
+
+def _expected(points: list[queries.DayPoint]) -> dict:
+    return {"x": [p.date.isoformat() for p in points], "y": [dollars(p.cost_cents) for p in points],
+            "customdata": [format_usd(p.cost_cents) for p in points]}
+
+
+def _section(page: Page):
+    return page.get_by_role("region", name=SECTION, exact=True)
+
+
+def _card(page: Page, label: str):
+    """A summary card's value: the definition after its term."""
+    return _section(page).get_by_role("term").filter(has_text=re.compile(f"^{re.escape(label)}$")).locator(
+        "xpath=following-sibling::dd[1]")
+
+
+def _wait_for_plot(page: Page, chart_id: str, expected: dict) -> None:
+    page.wait_for_function(
+        "([chartId, x]) => { const gd = document.getElementById(chartId);"
+        " return !!(gd && gd.data && JSON.stringify(gd.data[0].x) === JSON.stringify(x)); }",
+        arg=[chart_id, expected["x"]], timeout=15_000,
+    )
+    assert page.evaluate(PLOTTED, chart_id) == expected
+
+
+def _switch_every_range(page: Page, chart_id: str, series_for) -> list[float]:
+    """Clicks every range (twice round), checks the plotted points each time; the redraw times in ms."""
+    plotted: dict[Range, dict] = {}
+    timings = []
+    for choice in [*Range, *Range]:
+        expected = _expected(series_for(choice))
+        assert any(expected["y"]), f"the demo has usage in {choice}"
+        option = _section(page).get_by_role("radio", name=RANGE_LABELS[choice], exact=True)
+        if option.get_attribute("aria-checked") == "true":  # the default range: no redraw to time
+            _wait_for_plot(page, chart_id, expected)
+        else:
+            timings.append(option.evaluate(TIMED_SWITCH, chart_id))
+            _wait_for_plot(page, chart_id, expected)
+        expect(option).to_have_attribute("aria-checked", "true")
+        expect(_section(page).get_by_label("Range total")).to_contain_text(
+            format_usd(sum(p.cost_cents for p in series_for(choice))))
+        plotted[choice] = expected
+    # Each range plotted other days.
+    assert len({tuple(p["x"]) for p in plotted.values()}) == len(Range)
+    return timings
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _refreshes_done(seeded_demo, celery_worker_process):
+    """The seed's backfill queued a rollup refresh per stored day: a real worker works them off."""
+    from orgonaut.ai_tooling import refresh
+
+    deadline = time.monotonic() + 600
+    while refresh.refresh_pending(tenant_id=_tenant_id(), scenario_id=None):
+        assert time.monotonic() < deadline, "the seed's rollup refreshes did not finish"
+        time.sleep(1)
+
+
+@pytest.fixture
+def manager(page: Page, base_url: str) -> Page:
+    log_in(page, base_url, "manager@demo.test")
+    return page
+
+
+def test_team_page_plots_every_range_and_lists_members_for_it(manager: Page, base_url: str):
+    team = _unit("Checkout")
+    manager.goto(f"{base_url}/teams/{team.id}")
+    with Session(get_engine()) as session:
+        summary = queries.unit_summary(session=session, org_unit=team, breadth=Breadth.subtree)
+        expect(_card(manager, "Last month cost")).to_have_text(format_usd(summary.last_month_cost_cents))
+        expect(_card(manager, "Month-to-date cost")).to_have_text(format_usd(summary.mtd_cost_cents))
+        expect(_card(manager, "Active users")).to_have_text(str(summary.mtd_active_users))
+        expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text(
+            re.compile(r"^updated (just now|\d+ (minute|hour|day)s? ago)$"))
+        expect(_section(manager)).to_contain_text("counts fully in each team")
+
+        timings = _switch_every_range(
+            manager, "team-cost-trend",
+            lambda r: queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, range=r))
+        print(f"\nteam range switch, click to redraw (ms): {[round(t) for t in timings]}")
+        assert statistics.median(timings) < 200, timings
+
+        table = _section(manager).get_by_role("region", name="Usage by member")
+        for choice in Range:
+            _section(manager).get_by_role("radio", name=RANGE_LABELS[choice], exact=True).click()
+            members = queries.team_member_breakdown(session=session, org_unit=team, range=choice)
+            expect(table.get_by_role("rowheader")).to_have_text([m.name for m in members])
+            expect(table.get_by_role("row").nth(1).get_by_role("cell").first).to_have_text(
+                format_usd(members[0].cost_cents))
+    first = table.get_by_role("link", name=members[0].name)
+    expect(first).to_have_attribute("href", f"/people/{members[0].actor_id}")
+    first.click()
+    expect(manager).to_have_url(f"{base_url}/people/{members[0].actor_id}")
+    expect(_section(manager).get_by_role("heading", name=SECTION)).to_be_visible()
+
+
+def test_member_table_sorts_by_clicking_column_headers(manager: Page, base_url: str):
+    team = _unit("Checkout")
+    manager.goto(f"{base_url}/teams/{team.id}")
+    _section(manager).get_by_role("radio", name="All", exact=True).click()
+    with Session(get_engine()) as session:
+        members = queries.team_member_breakdown(session=session, org_unit=team, range=Range.all)
+    assert len(members) >= 4
+    table = _section(manager).get_by_role("region", name="Usage by member")
+    names = table.get_by_role("rowheader")
+
+    def column(label: str):
+        return table.get_by_role("columnheader").filter(has=manager.get_by_role("button", name=label, exact=True))
+
+    expect(names).to_have_text([m.name for m in members])  # cost, highest first
+    expect(column("Cost")).to_have_attribute("aria-sort", "descending")
+
+    table.get_by_role("button", name="Name", exact=True).click()
+    by_name = sorted(members, key=lambda m: (m.name.lower(), m.actor_id))
+    expect(names).to_have_text([m.name for m in by_name])
+    expect(column("Name")).to_have_attribute("aria-sort", "ascending")
+    expect(column("Cost")).to_have_attribute("aria-sort", "none")
+    table.get_by_role("button", name="Name", exact=True).click()
+    expect(names).to_have_text([m.name for m in reversed(by_name)])
+    expect(column("Name")).to_have_attribute("aria-sort", "descending")
+
+    table.get_by_role("button", name="Sessions", exact=True).click()
+    by_sessions = sorted(by_name, key=lambda m: m.sessions, reverse=True)
+    expect(names).to_have_text([m.name for m in by_sessions])
+    table.get_by_role("button", name="Sessions", exact=True).click()
+    expect(names).to_have_text([m.name for m in sorted(by_name, key=lambda m: m.sessions)])
+    table.get_by_role("button", name="Cost", exact=True).click()
+    expect(names).to_have_text([m.name for m in members])
+
+
+def test_department_page_shows_direct_and_subtree_and_plots_every_range(manager: Page, base_url: str):
+    department = _unit("Engineering")
+    manager.goto(f"{base_url}/departments/{department.id}")
+    with Session(get_engine()) as session:
+        direct = queries.unit_summary(session=session, org_unit=department, breadth=Breadth.direct)
+        subtree = queries.unit_summary(session=session, org_unit=department, breadth=Breadth.subtree)
+        assert 0 < direct.last_month_cost_cents < subtree.last_month_cost_cents
+        for label, value in (
+            ("Direct · last month", format_usd(direct.last_month_cost_cents)),
+            ("Direct · month to date", format_usd(direct.mtd_cost_cents)),
+            ("Subtree · last month", format_usd(subtree.last_month_cost_cents)),
+            ("Subtree · month to date", format_usd(subtree.mtd_cost_cents)),
+            ("Sessions", f"{subtree.sessions:,}"),
+            ("Commits", f"{subtree.commits:,}"),
+            ("Pull requests", f"{subtree.pull_requests:,}"),
+            ("Lines added", f"{subtree.lines_added:,}"),
+        ):
+            expect(_card(manager, label)).to_have_text(value)
+        timings = _switch_every_range(
+            manager, "department-cost-trend",
+            lambda r: queries.unit_series(session=session, org_unit=department, breadth=Breadth.subtree, range=r))
+    print(f"\ndepartment range switch, click to redraw (ms): {[round(t) for t in timings]}")
+    assert statistics.median(timings) < 200, timings
+    # Hover shows the date and the amount in dollars; the y axis is money.
+    trace = manager.evaluate("() => document.getElementById('department-cost-trend').data[0].hovertemplate")
+    assert trace == "%{x|%b %-d, %Y}<br>%{customdata}<extra></extra>"
+    ticks = manager.locator("#department-cost-trend .ytick text").all_text_contents()
+    assert ticks and all(t.startswith("$") for t in ticks), ticks
+
+
+def test_person_with_usage_shows_the_eight_cards_and_both_charts(manager: Page, base_url: str):
+    ana = _actor("Ana Souza")
+    manager.goto(f"{base_url}/people/{ana.id}")
+    with Session(get_engine()) as session:
+        summary = queries.person_summary(session=session, actor=ana)
+        assert summary is not None
+        for label, value in (
+            ("Last month cost", format_usd(summary.last_month_cost_cents)),
+            ("Month-to-date cost", format_usd(summary.mtd_cost_cents)),
+            ("Sessions", f"{summary.sessions:,}"),
+            ("Commits", f"{summary.commits:,}"),
+            ("Pull requests", f"{summary.pull_requests:,}"),
+            ("Lines added", f"{summary.lines_added:,}"),
+            ("Lines removed", f"{summary.lines_removed:,}"),
+            ("Active providers", str(summary.active_providers)),
+        ):
+            expect(_card(manager, label)).to_have_text(value)
+        expect(_section(manager).get_by_role("term")).to_have_count(8)
+        _section(manager).get_by_role("radio", name="Last Month", exact=True).click()
+        points = queries.person_series(session=session, actor=ana, range=Range.last_month)
+    _wait_for_plot(manager, "person-cost-trend", _expected(points))
+    bars = manager.evaluate(
+        "() => document.getElementById('person-activity').data.map(t => [t.name, t.type, t.y])")
+    assert bars == [["Sessions", "bar", [p.sessions for p in points]],
+                    ["Commits", "bar", [p.commits for p in points]],
+                    ["Pull requests", "bar", [p.pull_requests for p in points]]]
+    assert manager.evaluate("() => document.getElementById('person-activity').layout.barmode") == "stack"
+
+
+def test_person_without_usage_has_no_ai_tooling_section(manager: Page, base_url: str):
+    elena = _actor("Elena Petrova")  # does not use Claude Code in the demo
+    with Session(get_engine()) as session:
+        assert queries.person_summary(session=session, actor=elena) is None
+    manager.goto(f"{base_url}/people/{elena.id}")
+    expect(manager.get_by_role("heading", name="Elena Petrova")).to_be_visible()
+    # The slot is busy until the section's load for this person is done; then nothing is in it.
+    expect(manager.locator("#ai-tooling-usage")).to_have_attribute("aria-busy", "false")
+    expect(_section(manager)).to_have_count(0)
+    expect(manager.get_by_text(SECTION)).to_have_count(0)
+
+
+def test_updating_shows_while_a_refresh_waits_and_clears_when_it_is_done(
+    manager: Page, base_url: str, celery_worker_process
+):
+    from orgonaut import clock
+    from orgonaut.ai_tooling import refresh
+
+    team = _unit("Checkout")
+    julia = _actor("Julia Fischer")
+    today = clock.utcnow().date()
+    # Hold the scope's refresh lock: the queued job waits for it, so the scope stays pending.
+    holder = Session(get_engine())
+    upsert(holder, AiUsageRollupScope, [{"tenant_id": team.tenant_id, "scope_key": 0, "scenario_id": None,
+                                          "refreshed_at": clock.utcnow()}],
+           conflict_columns=["tenant_id", "scope_key"], update_columns=["refreshed_at"])
+    try:
+        assert refresh.queue_rollup_refresh(tenant_id=team.tenant_id, scenario_id=None, start=today, end=today,
+                                            actor_ids=[julia.id])
+        manager.goto(f"{base_url}/teams/{team.id}")
+        expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text("updating…")
+    finally:
+        holder.rollback()
+        holder.close()
+    # The page polls, and when the worker is done it reloads the numbers: no reload of the page.
+    expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text(
+        re.compile(r"^updated (just now|1 minute ago)$"), timeout=30_000)
+    assert not refresh.refresh_pending(tenant_id=team.tenant_id, scenario_id=None)
