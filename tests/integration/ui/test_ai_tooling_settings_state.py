@@ -204,7 +204,11 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
     assert page.save_error.startswith("Test the connection with this key first")
     _test_key(page)
     assert page.test_ok and page.test_org_name == ORGANISATION and page.can_save
-    _save(page)
+    # One save at a time: a second click while the first runs does nothing.
+    job = page._begin_save()
+    assert job is not None and page.saving and not page.can_save
+    assert page._begin_save() is None and page._begin_key_test() is None
+    page._end_save(job, page_state._save_key(job))
     assert page.wizard_step == "saved" and page.saved_org_name == ORGANISATION
     assert page._pending_key == "" and page.test_ok is False
 

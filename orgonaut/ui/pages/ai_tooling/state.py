@@ -477,6 +477,8 @@ class AiToolingSettingsState(ScopeState):
         )
 
     def _begin_key_test(self) -> _KeyJob | None:
+        if self.test_running or self.saving:
+            return None  # one provider call at a time per wizard
         user, refusal = self._check()
         job = self._key_job(user) if user is not None else refusal
         self.test_ok, self.test_org_name, self.test_error, self._tested_version = False, "", "", -1
@@ -507,6 +509,8 @@ class AiToolingSettingsState(ScopeState):
             self._end_key_test(job, outcome)
 
     def _begin_save(self) -> _KeyJob | None:
+        if self.saving or self.test_running:
+            return None  # a double click must not connect twice
         user, refusal = self._check()
         job = self._key_job(user) if user is not None else refusal
         self.save_error = ""
