@@ -66,18 +66,24 @@ def run(url: str, repeat: int) -> int:
         print("this benchmark needs PostgreSQL", file=sys.stderr)
         return 2
     today = clock.today_in("UTC")
+    # Other work on the machine skews every figure: say how busy it was.
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     with Session(engine, expire_on_commit=False) as session:
         t0 = time.perf_counter()
         tenant, department, actor_ids = seed(session, today)
         seeded = time.perf_counter() - t0
         print(f"seeded {ACTORS} actors x {DAYS} days ({ACTORS * DAYS:,} usage records) in {seeded:.1f}s")
 
-        t0 = time.perf_counter()
-        result = service.rebuild(session=session, tenant_id=tenant.id)
-        session.commit()
-        rebuild_s = time.perf_counter() - t0
-        print(f"full rebuild: {rebuild_s:.2f}s ({result.unit_rows:,} unit rows, {result.member_rows:,} member rows)")
-        analyze(session)
+        rebuilds = []
+        for label in ("into empty tables", "replacing every row"):
+            t0 = time.perf_counter()
+            result = service.rebuild(session=session, tenant_id=tenant.id)
+            session.commit()
+            rebuilds.append(time.perf_counter() - t0)
+            print(f"full rebuild {label}: {rebuilds[-1]:.2f}s ({result.unit_rows:,} unit rows, "
+                  f"{result.member_rows:,} member rows)")
+            analyze(session)
+        rebuild_s = max(rebuilds)
 
         size = subtree_size(session, department.id, today)
         print(f"department '{department.name}': {size} actors in its subtree today")
@@ -138,6 +144,7 @@ def run(url: str, repeat: int) -> int:
         "rebuild_s": rebuild_s < TARGETS["rebuild_s"],
         "refresh_s": refresh_s < TARGETS["refresh_s"],
     }
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in verdict.items()))
     if not ok:
         print("ERROR: rollup numbers differ from the live aggregation", file=sys.stderr)
