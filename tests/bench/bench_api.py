@@ -281,7 +281,8 @@ def report(title: str, latencies: dict[str, list[float]], errors: list[str], ela
     p50, p95 = _percentile(everything, 0.50), _percentile(everything, 0.95)
     verdict = "target met" if p95 < TARGET_P95_MS else "TARGET MISSED"
     print(f"\n{title}: {len(everything):,} requests in {elapsed:.1f}s ({len(everything) / elapsed:,.0f} req/s) "
-          f"on {os.cpu_count()} CPUs shared with PostgreSQL and the load generator")
+          f"on {os.cpu_count()} CPUs shared with PostgreSQL and the load generator "
+          f"(load average {os.getloadavg()[0]:.1f})")
     for name in sorted(latencies):
         values = latencies[name]
         print(f"  {name:<11} n={len(values):>6,}  p50 {_percentile(values, 0.5):6.1f} ms  "
