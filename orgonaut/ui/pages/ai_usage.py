@@ -96,7 +96,8 @@ class _RangeMixin(rx.State, mixin=True):
 
     @rx.event
     def choose_range(self, value: str | list[str]):
-        value = value[0] if isinstance(value, list) and value else value
+        if isinstance(value, list):
+            value = value[0] if value else ""
         if value in {r.value for r in Range}:
             self.chosen_range = value
 
@@ -172,6 +173,8 @@ class _UnitMixin(_RangeMixin, mixin=True):
     """Loading one unit's rollups, their freshness, and watching a pending refresh."""
 
     found_unit: bool = False
+    # The unit the numbers belong to: the page shows them only while it shows that unit.
+    unit_id: int = 0
     cards: list[UsageCard] = []
     refresh_pending: bool = False
     updated: str = ""
@@ -179,10 +182,11 @@ class _UnitMixin(_RangeMixin, mixin=True):
     _scenario_id: int | None = None
     _unit_raw_id: str = ""
     _watch_token: str = ""
+    _watching: str = ""  # the token a running watcher serves
 
     def _clear_unit(self) -> None:
         """State is sent to the browser: nothing of the unit shown before stays there."""
-        self.found_unit, self.cards, self.refresh_pending, self.updated = False, [], False, ""
+        self.found_unit, self.unit_id, self.cards, self.refresh_pending, self.updated = False, 0, [], False, ""
         self._clear_range()
         self._tenant_id = self._scenario_id = None
 
@@ -203,6 +207,7 @@ class _UnitMixin(_RangeMixin, mixin=True):
     def _loaded(self, unit: OrgUnit, series: list[DayPoint], today: dt.date, computed_at: dt.datetime | None):
         self._series, self._today = series, today
         self._tenant_id, self._scenario_id = unit.tenant_id, unit.scenario_id
+        self.unit_id = unit.id
         self.updated = updated_text(computed_at, clock.utcnow())
         self.refresh_pending = refresh.refresh_pending(tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
         self.found_unit = True
@@ -214,8 +219,9 @@ class _UnitMixin(_RangeMixin, mixin=True):
     async def watch_refresh(self):
         async with self:
             token, tenant_id, scenario_id = self._watch_token, self._tenant_id, self._scenario_id
-        if tenant_id is None:
-            return
+            if tenant_id is None or self._watching == token:  # nothing to watch, or watched already
+                return
+            self._watching = token
         for _ in range(WATCH_ROUNDS):
             await asyncio.sleep(WATCH_SECONDS)
             pending = await asyncio.to_thread(refresh.refresh_pending, tenant_id=tenant_id, scenario_id=scenario_id)
@@ -423,7 +429,7 @@ def _section(title_extra: rx.Component, *children: rx.Component) -> rx.Component
 
 
 def person_usage_section(person_id: rx.Var) -> rx.Component:
-    """Hidden when the person has no usage; busy until it is loaded for `person_id`."""
+    """Hidden when the person has no usage, and busy (showing nothing) until it is loaded for `person_id`."""
     state = PersonUsageState
     activity = rx.vstack(
         rx.heading("Daily activity", size="3"),
@@ -434,9 +440,10 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
         width="100%",
         spacing="2",
     )
+    loaded = state.loaded_for == person_id.to_string()
     return rx.el.div(
         rx.cond(
-            state.has_usage,
+            state.has_usage & loaded,
             _section(
                 rx.fragment(),
                 card_grid(state.cards, "AI Tooling usage summary"),
@@ -444,7 +451,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
             ),
         ),
         id="ai-tooling-usage",
-        aria_busy=state.loaded_for != person_id.to_string(),
+        aria_busy=~loaded,
         width="100%",
     )
 
@@ -504,9 +511,11 @@ def _members_table() -> rx.Component:
     )
 
 
-def _unit_section(state: type[_UnitMixin], chart_id: str, title: str, *extra: rx.Component) -> rx.Component:
+def _unit_section(
+    state: type[_UnitMixin], shown_unit_id: rx.Var, chart_id: str, title: str, *extra: rx.Component
+) -> rx.Component:
     return rx.cond(
-        state.found_unit,
+        state.found_unit & (state.unit_id == shown_unit_id),
         _section(
             freshness(state.refresh_pending, state.updated),
             card_grid(state.cards, "AI Tooling usage summary"),
@@ -517,9 +526,11 @@ def _unit_section(state: type[_UnitMixin], chart_id: str, title: str, *extra: rx
     )
 
 
-def team_usage_section() -> rx.Component:
-    return _unit_section(TeamUsageState, "team-cost-trend", "Team cost trend", _members_table())
+def team_usage_section(team_id: rx.Var) -> rx.Component:
+    """For the team the page shows (`team_id`); nothing while the numbers are still another team's."""
+    return _unit_section(TeamUsageState, team_id, "team-cost-trend", "Team cost trend", _members_table())
 
 
-def department_usage_section() -> rx.Component:
-    return _unit_section(DepartmentUsageState, "department-cost-trend", "Subtree cost trend")
+def department_usage_section(department_id: rx.Var) -> rx.Component:
+    """For the department the page shows; nothing while the numbers are still another department's."""
+    return _unit_section(DepartmentUsageState, department_id, "department-cost-trend", "Subtree cost trend")

@@ -26,7 +26,7 @@ class DepartmentState(UnitPageMixin, ScopeState):
 
 def ai_tooling_metrics() -> rx.Component:
     """The department's AI Tooling metrics from the stored rollups; loaded by `DepartmentUsageState.load`."""
-    return department_usage_section()
+    return department_usage_section(DepartmentState.unit.id)
 
 
 def department_page() -> rx.Component:

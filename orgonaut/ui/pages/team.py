@@ -25,7 +25,7 @@ class TeamState(UnitPageMixin, ScopeState):
 
 def ai_tooling_metrics() -> rx.Component:
     """The team's AI Tooling metrics from the stored rollups; loaded by `TeamUsageState.load`."""
-    return team_usage_section()
+    return team_usage_section(TeamState.unit.id)
 
 
 def team_page() -> rx.Component:

@@ -165,8 +165,9 @@ def test_person_section_shows_the_query_numbers_for_every_range(session, usage_d
     usage.choose_range(["6m"])  # segmented controls may hand over a list
     assert usage.cost_figure["data"][0]["x"][0] == "2026-05-19"
     assert usage.cost_figure["data"][0]["y"][0] == 0
-    usage.choose_range("forever")  # unknown: ignored
-    assert usage.chosen_range == "6m"
+    for unknown in ("forever", [], ["decade"]):  # ignored
+        usage.choose_range(unknown)
+        assert usage.chosen_range == "6m"
 
 
 def test_a_range_without_usage_is_empty_but_still_shows_its_days(session, usage_demo):
@@ -220,7 +221,7 @@ def test_team_section_shows_the_rollup_numbers_for_every_range(session, usage_de
 
     summary = queries.unit_summary(session=session, org_unit=team, breadth=Breadth.subtree)
     assert summary.mtd_active_users > 0
-    assert usage.found_unit
+    assert usage.found_unit and usage.unit_id == team.id
     assert _cards(usage) == {
         "Last month cost": (format_usd(summary.last_month_cost_cents), "Oct 1 – 31, 2026"),
         "Month-to-date cost": (format_usd(summary.mtd_cost_cents), "Nov 1 – 18, 2026"),
@@ -370,7 +371,7 @@ def test_team_and_department_pages_read_rollups_only_and_range_switches_run_no_s
         assert usage.found_unit
         assert any("ai_usage_rollups" in s for s in statements)  # the recorder sees the page's reads
         assert not [s for s in statements if "ai_tool_usage_records" in s]
-        assert len(statements) < 40, statements
+        assert len(statements) < 60, statements  # a bounded number of reads, not one per day or member
 
         with recorded_sql() as statements:
             timings = []
