@@ -289,3 +289,16 @@ def test_updating_shows_while_a_refresh_waits_and_clears_when_it_is_done(
     expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text(
         re.compile(r"^updated (just now|1 minute ago)$"), timeout=30_000)
     assert not refresh.refresh_pending(tenant_id=team.tenant_id, scenario_id=None)
+
+
+def test_a_team_without_usage_shows_an_empty_state_instead_of_a_chart(manager: Page, base_url: str):
+    team = _unit("Customer Support")  # nobody there uses Claude Code in the demo
+    with Session(get_engine()) as session:
+        assert not any(p.cost_cents for p in queries.unit_series(session=session, org_unit=team,
+                                                                 breadth=Breadth.subtree, range=Range.all))
+    manager.goto(f"{base_url}/teams/{team.id}")
+    expect(_card(manager, "Last month cost")).to_have_text("$0.00")
+    for label in ("MTD", "All"):
+        _section(manager).get_by_role("radio", name=label, exact=True).click()
+        expect(_section(manager).get_by_text("No usage in this range")).to_be_visible()
+        expect(manager.locator("#team-cost-trend")).to_have_count(0)

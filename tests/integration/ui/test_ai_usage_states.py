@@ -182,6 +182,23 @@ def test_a_range_without_usage_is_empty_but_still_shows_its_days(session, usage_
         assert usage.has_cost
 
 
+def test_months_are_the_tenants_calendar_months(session, usage_demo):
+    usage_demo.timezone = "Pacific/Auckland"  # already 1 December there
+    session.add(usage_demo)
+    session.commit()
+    ana = _actor(session, usage_demo.id, "Ana Souza")
+    with clock.frozen_at(dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC)):
+        usage = _open_person(Tab(login_token(session, "member@demo.test")), ana.id)
+        summary = queries.person_summary(session=session, actor=ana)
+    cards = _cards(usage)
+    assert cards["Last month cost"] == (format_usd(summary.last_month_cost_cents), "Nov 1 – 30, 2026")
+    assert cards["Month-to-date cost"] == (format_usd(summary.mtd_cost_cents), "Dec 1, 2026")
+    usage.choose_range("mtd")
+    assert usage.cost_figure["data"][0]["x"] == ["2026-12-01"]
+    usage.choose_range("last_month")
+    assert usage.cost_figure["data"][0]["x"][-1] == "2026-11-30"
+
+
 def test_person_without_usage_or_without_cost_access_has_no_section(session, usage_demo):
     elena = _actor(session, usage_demo.id, "Elena Petrova")  # does not use Claude Code
     assert queries.person_summary(session=session, actor=elena) is None
