@@ -8,7 +8,6 @@ app reads the same database).
 from __future__ import annotations
 
 import re
-import statistics
 import time
 
 import pytest
@@ -141,8 +140,8 @@ def test_team_page_plots_every_range_and_lists_members_for_it(manager: Page, bas
         timings = _switch_every_range(
             manager, "team-cost-trend",
             lambda r: queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, range=r))
+        # Timings are printed for docs/benchmarks.md; speed is never asserted in a test.
         print(f"\nteam range switch, click to redraw (ms): {[round(t) for t in timings]}")
-        assert statistics.median(timings) < 200, timings
 
         table = _section(manager).get_by_role("region", name="Usage by member")
         for choice in Range:
@@ -214,7 +213,6 @@ def test_department_page_shows_direct_and_subtree_and_plots_every_range(manager:
             manager, "department-cost-trend",
             lambda r: queries.unit_series(session=session, org_unit=department, breadth=Breadth.subtree, range=r))
     print(f"\ndepartment range switch, click to redraw (ms): {[round(t) for t in timings]}")
-    assert statistics.median(timings) < 200, timings
     # Hover shows the date and the amount in dollars; the y axis is money.
     trace = manager.evaluate("() => document.getElementById('department-cost-trend').data[0].hovertemplate")
     assert trace == "%{x|%b %-d, %Y}<br>%{customdata}<extra></extra>"
