@@ -1,7 +1,7 @@
 """Login state shared by every page: the session cookie and who is signed in.
 
 Every protected page runs `AuthState.require_login` on load, and every event handler that reads or
-changes data calls `self.current_user()` / `self.require(ability)` again on the server: hiding a
+changes data calls `self._current_user()` / `self._require(ability)` again on the server: hiding a
 button is never the check.
 """
 
@@ -30,32 +30,32 @@ class AuthState(rx.State):
     tenant_slug: str = ""
     abilities: list[str] = []
     login_error: str = ""
-    # Set by `guard()` in each page's on_load: whether this user may see the page's content.
+    # Set by `_guard()` in each page's on_load: whether this user may see the page's content.
     page_checked: bool = False
     page_allowed: bool = False
 
     # --- server-side checks, used by every page state -------------------------------------------
 
-    def current_user(self) -> User | None:
+    def _current_user(self) -> User | None:
         with session_scope() as session:
             return tenancy.user_for_token(session=session, token=self.session_token)
 
-    def current_tenant(self, user: User) -> Tenant:
+    def _current_tenant(self, user: User) -> Tenant:
         with session_scope() as session:
             return session.get(Tenant, user.tenant_id)
 
-    def require(self, ability: Ability | str | None = None) -> User | None:
+    def _require(self, ability: Ability | str | None = None) -> User | None:
         """The signed-in user if they hold `ability` (or any user when None), else None."""
-        user = self.current_user()
+        user = self._current_user()
         if user is None:
             return None
         if ability is not None and not tenancy.can(user, ability):
             return None
         return user
 
-    def guard(self, ability: Ability | str | None = None) -> User | None:
+    def _guard(self, ability: Ability | str | None = None) -> User | None:
         """For a page's on_load: decides (on the server) whether its content may be shown."""
-        user = self.require(ability)
+        user = self._require(ability)
         self.page_checked = True
         self.page_allowed = user is not None
         return user
@@ -65,7 +65,7 @@ class AuthState(rx.State):
             self.user_email = self.user_name = self.user_role = self.tenant_name = self.tenant_slug = ""
             self.abilities = []
             return
-        tenant = self.current_tenant(user)
+        tenant = self._current_tenant(user)
         self.user_email = user.email
         self.user_name = user.name or user.email
         self.user_role = str(user.role)
@@ -96,7 +96,7 @@ class AuthState(rx.State):
         """On load of every protected page: refresh who is signed in, or go to the login page."""
         self.page_checked = False
         self.page_allowed = False
-        user = self.current_user()
+        user = self._current_user()
         self._remember(user)
         if user is None:
             return rx.redirect(routes.LOGIN)
@@ -104,7 +104,7 @@ class AuthState(rx.State):
 
     @rx.event
     def redirect_if_signed_in(self):
-        user = self.current_user()
+        user = self._current_user()
         self._remember(user)
         if user is not None:
             return rx.redirect(routes.PEOPLE)
@@ -112,7 +112,7 @@ class AuthState(rx.State):
 
     @rx.event
     def go_home(self):
-        user = self.current_user()
+        user = self._current_user()
         self._remember(user)
         return rx.redirect(routes.PEOPLE if user is not None else routes.LOGIN)
 

@@ -89,7 +89,7 @@ class ScopeState(AuthState):
     @rx.event
     def load_scopes(self):
         """On mount of the switcher, so it is filled on every page of the shell."""
-        user = self.current_user()
+        user = self._current_user()
         if user is not None:
             self._scope_for(user)
         else:  # nothing of an earlier login's scenarios stays in the browser
@@ -98,7 +98,7 @@ class ScopeState(AuthState):
 
     @rx.event
     def choose_scope(self, value: str | list[str]):
-        user = self.current_user()
+        user = self._current_user()
         if user is None:
             return rx.redirect(routes.LOGIN)
         value = value[0] if isinstance(value, list) else value

@@ -40,7 +40,7 @@ class ActorEditMixin(rx.State, mixin=True):
 
     @rx.event
     def open_actor_edit(self, actor_id: int):
-        user = self.require(Ability.org_write)
+        user = self._require(Ability.org_write)
         if user is None:
             return rx.toast.error(NOT_ALLOWED)
         try:
@@ -63,7 +63,7 @@ class ActorEditMixin(rx.State, mixin=True):
 
     @rx.event
     def save_actor_edit(self, form_data: dict):
-        user = self.require(Ability.org_write)
+        user = self._require(Ability.org_write)
         if user is None:
             self.edit_error = NOT_ALLOWED
             return None

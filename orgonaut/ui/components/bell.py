@@ -39,7 +39,7 @@ class BellState(AuthState):
 
     @rx.event
     def refresh(self):
-        self._count_unread(self.current_user())
+        self._count_unread(self._current_user())
 
     @rx.var
     def unread_text(self) -> str:

@@ -104,7 +104,7 @@ class _RangeMixin(rx.State, mixin=True):
 
 def _reader(state: ScopeState, page_ability: Ability) -> User | None:
     """The signed-in user if they may read this page and costs; checked on the server on every load."""
-    user = state.require(Ability.costs_read)
+    user = state._require(Ability.costs_read)
     return user if user is not None and tenancy.can(user, page_ability) else None
 
 

@@ -80,7 +80,7 @@ class ApiTokensState(AuthState):
     def load(self):
         self.new_secret, self.new_secret_name = "", ""
         self.revoke_open = False
-        user = self.guard(Ability.api_tokens_manage)
+        user = self._guard(Ability.api_tokens_manage)
         if user is None:
             self.tokens, self.grantable = [], []  # state reaches the browser: nothing from an earlier login
             return
@@ -102,7 +102,7 @@ class ApiTokensState(AuthState):
 
     @rx.event
     def create_token(self):
-        user = self.require(Ability.api_tokens_manage)
+        user = self._require(Ability.api_tokens_manage)
         if user is None:
             self.form_error = NOT_ALLOWED
             return None
@@ -142,7 +142,7 @@ class ApiTokensState(AuthState):
     @rx.event
     def confirm_revoke(self):
         self.revoke_open = False
-        user = self.require(Ability.api_tokens_manage)
+        user = self._require(Ability.api_tokens_manage)
         if user is None:
             return rx.toast.error(NOT_ALLOWED)
         try:

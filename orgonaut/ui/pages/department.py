@@ -19,7 +19,7 @@ class DepartmentState(UnitPageMixin, ScopeState):
     @rx.event
     def load(self):
         self._clear_unit()
-        user = self.guard(Ability.org_units_read)
+        user = self._guard(Ability.org_units_read)
         if user is not None:
             self._load_unit(user, self._scope_for(user), self.department_id, OrgUnitKind.department)
 

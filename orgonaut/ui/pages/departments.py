@@ -20,7 +20,7 @@ class DepartmentsState(ScopeState):
 
     @rx.event
     def load(self):
-        user = self.guard(Ability.org_units_read)
+        user = self._guard(Ability.org_units_read)
         if user is None:
             self.departments = []  # state is sent to the browser: nothing from an earlier login stays there
             return

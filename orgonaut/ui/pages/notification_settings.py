@@ -52,7 +52,7 @@ class NotificationSettingsState(AuthState):
     @rx.event
     def load(self):
         self.saved, self.error = "", ""
-        user = self.guard()
+        user = self._guard()
         if user is None:  # nothing from an earlier login stays in the browser
             self.preferences = []
             return
@@ -64,7 +64,7 @@ class NotificationSettingsState(AuthState):
         self.preferences = [preference_row(p, str(user.role)) for p in found]
 
     def _save(self, category: str, **switch: bool):
-        user = self.require()
+        user = self._require()
         if user is None:
             self.preferences = []
             return rx.redirect(routes.LOGIN)

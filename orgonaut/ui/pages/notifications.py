@@ -75,7 +75,7 @@ class NotificationsState(BellState):
     @rx.event
     def load(self):
         self.error, self.offset, self.show = "", 0, ALL
-        user = self.guard()
+        user = self._guard()
         if user is None:  # state is sent to the browser: nothing from an earlier login stays there
             self.notifications, self.total = [], 0
             self._count_unread(None)
@@ -92,13 +92,13 @@ class NotificationsState(BellState):
         if not page.data and self.offset > 0:  # the last page emptied (marked read under "Unread")
             self.offset = max(0, (page.count - 1) // PAGE_SIZE * PAGE_SIZE)
             page = self._query(user)
-        zone = self.current_tenant(user).timezone
+        zone = self._current_tenant(user).timezone
         self.notifications = [notification_row(n, zone) for n in page.data]
         self.total = page.count
         self._count_unread(user)
 
     def _signed_in(self) -> User | None:
-        user = self.require()
+        user = self._require()
         if user is None:
             self.notifications, self.total = [], 0
             self._count_unread(None)

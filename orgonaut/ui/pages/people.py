@@ -28,7 +28,7 @@ class PeopleState(ScopeState):
 
     @rx.event
     def load(self):
-        user = self.guard(Ability.placements_read)
+        user = self._guard(Ability.placements_read)
         if user is None:
             self.people = []  # state is sent to the browser: nothing from an earlier login stays there
             return
@@ -51,21 +51,21 @@ class PeopleState(ScopeState):
     @rx.event
     def search_people(self, value: str):
         self.search = value
-        user = self.require(Ability.placements_read)
+        user = self._require(Ability.placements_read)
         if user is not None:
             self._load(user)
 
     @rx.event
     def filter_kind(self, value: str | list[str]):
         self.kind_filter = value[0] if isinstance(value, list) else value
-        user = self.require(Ability.placements_read)
+        user = self._require(Ability.placements_read)
         if user is not None:
             self._load(user)
 
     @rx.event
     def clear_filters(self):
         self.search, self.kind_filter = "", ALL_KINDS
-        user = self.require(Ability.placements_read)
+        user = self._require(Ability.placements_read)
         if user is not None:
             self._load(user)
 

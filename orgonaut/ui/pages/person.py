@@ -29,7 +29,7 @@ class PersonState(ActorEditMixin, ScopeState):
         self._close_actor_edit()
         # State is sent to the browser: nothing of the person shown before stays there.
         self.found, self.person, self.placements = False, rows.PersonView(), []
-        user = self.guard(Ability.placements_read)
+        user = self._guard(Ability.placements_read)
         if user is not None:
             self._load(user)
 

@@ -18,7 +18,7 @@ class TeamState(UnitPageMixin, ScopeState):
     @rx.event
     def load(self):
         self._clear_unit()
-        user = self.guard(Ability.teams_read)
+        user = self._guard(Ability.teams_read)
         if user is not None:
             self._load_unit(user, self._scope_for(user), self.team_id, OrgUnitKind.team)
 

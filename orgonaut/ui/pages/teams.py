@@ -20,7 +20,7 @@ class TeamsState(ScopeState):
 
     @rx.event
     def load(self):
-        user = self.guard(Ability.teams_read)
+        user = self._guard(Ability.teams_read)
         if user is None:
             self.teams = []  # state is sent to the browser: nothing from an earlier login stays there
             return

@@ -214,7 +214,7 @@ class AiToolingSettingsState(ScopeState):
 
     def _check(self) -> tuple[User | None, str]:
         """The signed-in user if they may manage AI Tooling on a plan that has it, else the reason."""
-        user = self.require(Ability.ai_tooling_manage)
+        user = self._require(Ability.ai_tooling_manage)
         if user is None:
             return None, NOT_ALLOWED
         with session_scope() as session:
@@ -227,7 +227,7 @@ class AiToolingSettingsState(ScopeState):
         if user is None:
             return None, None, refusal
         scenario_id = self._scope_for(user)
-        if self.require(Ability.org_write) is None or self.scope_read_only:
+        if self._require(Ability.org_write) is None or self.scope_read_only:
             return None, None, NOT_ALLOWED_PEOPLE
         return user, scenario_id, ""
 
@@ -260,7 +260,7 @@ class AiToolingSettingsState(ScopeState):
     def load(self):
         self._clear()
         self.plan_ok, self.plan_name, self.plans_text = True, "", views.plans_text()
-        user = self.guard(Ability.ai_tooling_manage)
+        user = self._guard(Ability.ai_tooling_manage)
         if user is None:
             return None
         with session_scope() as session:
