@@ -27,5 +27,6 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     bun_path=_bun,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )
