@@ -105,12 +105,37 @@ def seed(session, people: int, base_url: str):
     return tenant, integration
 
 
-def worker_peak_rss_mb(worker) -> float:
-    """The largest VmHWM (peak resident set) among the worker's processes, in MB."""
-    pids = [worker.process.pid]
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (its exited children's included), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _worker_pids(worker) -> list[int]:
     children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(worker.process.pid)], capture_output=True,
                               text=True).stdout.split()
-    pids += [int(p) for p in children]
+    return [worker.process.pid, *(int(p) for p in children)]
+
+
+def _postgres_cpu(database: str) -> float:
+    """CPU of every PostgreSQL backend serving `database` now."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f" {database} " in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def worker_peak_rss_mb(worker) -> float:
+    """The largest VmHWM (peak resident set) among the worker's processes, in MB."""
+    pids = _worker_pids(worker)
     peak_kb = 0
     for pid in pids:
         try:
@@ -122,10 +147,10 @@ def worker_peak_rss_mb(worker) -> float:
     return peak_kb / 1024
 
 
-def copy_baseline(engine) -> tuple[int, float]:
+def copy_baseline(engine) -> tuple[int, float, float]:
     """The same rows by a plain COPY into the same table (its indexes and foreign keys), emptied first.
 
-    The rows are read out beforehand, so the timing is the COPY alone; (rows, seconds).
+    The rows are read out beforehand, so the timing is the COPY alone; (rows, seconds, server CPU).
     """
     columns = ("tenant_id, integration_id, provider, scope_key, scenario_id, source_email, usage_date, actor_id, "
                "sessions_count, lines_added, lines_removed, commits_count, pull_requests_count, total_input_tokens, "
@@ -137,18 +162,22 @@ def copy_baseline(engine) -> tuple[int, float]:
             with cursor.copy(f"COPY (SELECT {columns} FROM ai_tool_usage_records) TO STDOUT") as copy:
                 blocks = [bytes(block) for block in copy]
             cursor.execute("TRUNCATE ai_tool_usage_records")
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
             raw.commit()
+            cpu_before = _cpu_seconds(backend)
             started = time.perf_counter()
             with cursor.copy(f"COPY ai_tool_usage_records ({columns}) FROM STDIN") as copy:
                 for block in blocks:
                     copy.write(block)
             raw.commit()
             seconds = time.perf_counter() - started
+            cpu = _cpu_seconds(backend) - cpu_before
             cursor.execute("SELECT count(*) FROM ai_tool_usage_records")
             rows = cursor.fetchone()[0]
     finally:
         raw.close()
-    return rows, seconds
+    return rows, seconds, cpu
 
 
 def run(url: str, people: int, days: int) -> int:
@@ -171,9 +200,12 @@ def run(url: str, people: int, days: int) -> int:
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-sync-worker-{os.getpid()}.log"
         worker = Worker(log_path, concurrency=1).start()
         last = FIRST_DAY + dt.timedelta(days=days - 1)
+        database = url.rsplit("/", 1)[-1]
         with Session(engine, expire_on_commit=False) as session:
             log = service.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
                                          start=FIRST_DAY, end=last)
+            cpu_before = (sum(map(_cpu_seconds, _worker_pids(worker))), _cpu_seconds(simulator.pid),
+                          _postgres_cpu(database))
             started = time.perf_counter()
             session.commit()  # the first task is queued by this commit
         while True:
@@ -183,13 +215,16 @@ def run(url: str, people: int, days: int) -> int:
                     break
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
+        cpu_after = (sum(map(_cpu_seconds, _worker_pids(worker))), _cpu_seconds(simulator.pid),
+                     _postgres_cpu(database))
+        cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
         peak_mb = worker_peak_rss_mb(worker)
         if current.status != "succeeded":
             print(f"backfill {current.status}: {current.error_message}", file=sys.stderr)
             return 1
         with Session(engine) as session:
             stored = session.exec(select(func.count()).select_from(AiToolUsageRecord)).one()
-        copy_rows, copy_seconds = copy_baseline(engine)
+        copy_rows, copy_seconds, copy_cpu = copy_baseline(engine)
     finally:
         if worker is not None:
             worker.stop()
@@ -204,6 +239,10 @@ def run(url: str, people: int, days: int) -> int:
     print(f"end to end (simulator -> worker -> PostgreSQL): {end_to_end:,.0f} rows/s")
     print(f"plain COPY of the same rows:                     {copy_rate:,.0f} rows/s ({copy_seconds:.2f}s)")
     print(f"end to end / COPY: {ratio:.2f} (target >= {TARGETS['copy_ratio']})")
+    per_day = [1000 * c / days for c in cpu]
+    print(f"CPU per day of {people:,} rows: worker {per_day[0]:.0f} ms, simulator {per_day[1]:.0f} ms, "
+          f"PostgreSQL {per_day[2]:.0f} ms; the plain COPY: PostgreSQL {1000 * copy_cpu * people / copy_rows:.0f} ms "
+          f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
     print(f"worker peak RSS: {peak_mb:.0f} MB (target < {TARGETS['peak_rss_mb']:.0f} MB)")
     ok = ratio >= TARGETS["copy_ratio"] and peak_mb < TARGETS["peak_rss_mb"] and stored == people * days
     print("targets met" if ok else "TARGET MISSED")
