@@ -13,14 +13,18 @@ with p50/p95/p99 per endpoint and overall:
 
 - back to back (closed loop): each client sends its next request as soon as the last one answered, so
   the server is saturated and latency is 50 / throughput; this measures capacity;
-- paced: each client sends one request every `--interval-ms` (default 250 ms, so 200 requests/s
-  offered by the 50 clients), timed from when it was due; this is latency at a given load.
+- paced: each client sends one request every `--interval-ms` (default 1 s, so 50 requests/s offered
+  by the 50 clients), timed from when it was due; this is latency at a stated load.
 
 Target: p95 < 50 ms. Exit status 1 when a response is not 200.
 
 Servers: uvicorn, and granian, which is what `reflex run --env prod` serves the backend (and so the
 API) with when gunicorn is not installed, as here. Both run `--workers` processes (default: the CPU
 count); the load generator is a small asyncio HTTP/1.1 client so that it takes little of the same CPUs.
+Granian runs with `--backpressure` (default 8 requests per worker at once): without a bound every
+waiting request holds a thread-pool thread, the threads fight over the GIL (more CPU per request) and
+each opens a database connection (up to the pool's 30 per worker), which exhausts PostgreSQL's
+connections on a shared machine. uvicorn has no such bound (its --limit-concurrency answers 503).
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per server and mode")
-    parser.add_argument("--interval-ms", type=float, default=250.0, help="paced mode: each client's request interval")
+    parser.add_argument("--interval-ms", type=float, default=1000.0, help="paced mode: each client's request interval")
+    parser.add_argument("--backpressure", type=int, default=8,
+                        help="granian: requests a worker runs at once (the rest wait in granian, not in Python)")
     args = parser.parse_args()
 
     from tests.support import databases
@@ -157,7 +163,7 @@ def _free_port() -> int:
     return free_port()
 
 
-def start_server(kind: str, url: str, workers: int, port: int) -> subprocess.Popen:
+def start_server(kind: str, url: str, workers: int, port: int, backpressure: int) -> subprocess.Popen:
     env = {**os.environ, "ORGONAUT_DATABASE_URL": url, "ORGONAUT_ENV": "test"}
     if kind == "uvicorn":
         command = [sys.executable, "-m", "uvicorn", "orgonaut.api.app:create_app", "--factory", "--host",
@@ -166,6 +172,7 @@ def start_server(kind: str, url: str, workers: int, port: int) -> subprocess.Pop
     else:
         command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(workers), "--no-ws", "--log-level", "warning",
+                   "--backpressure", str(backpressure),
                    "orgonaut.api.app:create_app"]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
@@ -186,7 +193,7 @@ def run_server(kind: str, url: str, secret: str, paths: list[tuple[str, str]], a
     from tests.support.processes import wait_for_port
 
     port = _free_port()
-    process = start_server(kind, url, args.workers, port)
+    process = start_server(kind, url, args.workers, port, args.backpressure)
     try:
         wait_for_port(port, timeout=60)
         # Warm up every worker's connection pool and code paths, then measure.
@@ -196,8 +203,9 @@ def run_server(kind: str, url: str, secret: str, paths: list[tuple[str, str]], a
                                  interval=args.interval_ms / 1000))
     finally:
         stop_server(process)
-    report(f"{kind} ({args.workers} workers), {args.clients} clients back to back", *closed)
-    report(f"{kind} ({args.workers} workers), {args.clients} clients each sending one request every "
+    server = f"{kind} ({args.workers} workers{f', backpressure {args.backpressure}' if kind == 'granian' else ''})"
+    report(f"{server}, {args.clients} clients back to back", *closed)
+    report(f"{server}, {args.clients} clients each sending one request every "
            f"{args.interval_ms:.0f} ms ({args.clients * 1000 / args.interval_ms:.0f} req/s offered)", *paced)
     return len(closed[1]) + len(paced[1])
 
