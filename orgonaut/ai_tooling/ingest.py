@@ -201,7 +201,9 @@ def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datet
         ),
         {"now": now},
     )
-    connection.execute(text(f"DELETE FROM {_STAGE}"))
+    # TRUNCATE, not DELETE: temporary tables are never vacuumed, so deleted rows would pile up in
+    # the stage for as long as the pooled connection lives and every later merge would scan them.
+    connection.execute(text(f"TRUNCATE {_STAGE}"))
 
 
 def _store_generic(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
