@@ -577,8 +577,8 @@ def _store_days(
             result = ingest.store_day(
                 session=session, integration=integration, matchers=matchers, day=fetched.day, usages=fetched.usages,
             )
-        except ProviderError as error:
-            raise _DayFailed(fetched.day, error) from None
+        except Exception as error:  # the day's records could not be stored: they are the affected ones
+            raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         log.days_done += 1
         log.checkpoint_date = fetched.day
         log.records_fetched += result.fetched
@@ -598,10 +598,11 @@ def _store_days(
 
 
 class _DayFailed(Exception):
-    def __init__(self, day: dt.date, error: BaseException):
+    def __init__(self, day: dt.date, error: BaseException, emails: set[str] | None = None):
         super().__init__(str(error))
         self.day = day
         self.error = error
+        self.emails = emails
 
 
 def run_chunk(
@@ -642,10 +643,10 @@ def run_chunk(
                         _note_transient(session, log, error, day, attempt)
                     raise error from None
                 if isinstance(error, ProviderError):
-                    _fail(session, log, integration, error, error.kind.value, day)
+                    _fail(session, log, integration, error, error.kind.value, day, emails=failed.emails)
                 else:
                     logger.error("sync log %s failed on %s", log_id, day, exc_info=error)
-                    _fail(session, log, integration, _internal(error), "internal", day)
+                    _fail(session, log, integration, _internal(error), "internal", day, emails=failed.emails)
                 outcome = ChunkOutcome.finished
             except secrets.SecretError as error:
                 _fail(session, log, integration, error, "credentials", None)

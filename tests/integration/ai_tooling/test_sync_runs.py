@@ -276,3 +276,28 @@ def test_nothing_is_fetched_when_no_target_is_writable(session, tenant, clean_si
     ]
     assert clean_simulator.requests(path=None) == []
     assert session.get(Integration, integration.id) is not None
+
+
+def test_a_day_that_cannot_be_stored_fails_the_run_naming_its_records(session, tenant, clean_simulator, monkeypatch):
+    from orgonaut.ai_tooling import ingest
+
+    integration = connect(session, tenant, clean_simulator.base_url)
+    real = ingest.store_rows
+
+    def store_rows(*, session, rows):
+        if rows and rows[0][ingest.COLUMNS.index("usage_date")] == WEEK[1]:
+            raise RuntimeError("could not extend file: No space left on device")
+        return real(session=session, rows=rows)
+
+    monkeypatch.setattr(ingest, "store_rows", store_rows)
+
+    log = backfill(session, integration, WEEK[0], WEEK[2])
+
+    assert log.status == SyncStatus.failed
+    assert log.error_message == "Internal error (RuntimeError); see the worker log."  # no raw error text
+    assert (log.days_done, log.checkpoint_date) == (1, WEEK[0])
+    affected = log.diagnostics["affected_records"]
+    assert affected["dates"] == [WEEK[1].isoformat(), WEEK[2].isoformat()]
+    assert affected["emails"] == sorted(expected_totals(clean_simulator.base_url, WEEK[1]))
+    assert log.diagnostics["errors"][0]["kind"] == "internal"
+    assert {r.usage_date for r in records(session, integration)} == {WEEK[0]}
