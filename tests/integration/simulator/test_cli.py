@@ -81,7 +81,7 @@ def test_a_generated_roster_of_a_given_size(started):
     [
         (["--fault", "teapot"], "mode must be one of"),
         (["--fault", "429:count=0"], "count must be at least 1"),
-        (["--roster-size", "3", "--roster-file", "pyproject.toml"], "not both"),
+        (["--roster-size", "3", "--roster-file", "pyproject.toml"], "only one of"),
         (["--date-style", "epoch"], "rfc3339 or date"),
     ],
 )
