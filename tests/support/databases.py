@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -61,6 +62,19 @@ def truncate_all(url: str) -> None:
     # business, not every test's.
     existing = set(sa.inspect(engine).get_table_names())
     tables = [t.name for t in metadata.sorted_tables if t.name in existing]
+    # A job the test queued may still be finishing on the worker; if PostgreSQL picks our TRUNCATE
+    # as a deadlock's victim, the worker's transaction wins and we try again once it is done.
+    for attempt in range(10):
+        try:
+            _empty(engine, tables)
+            return
+        except sa.exc.OperationalError:
+            if engine.dialect.name != "postgresql" or attempt == 9:
+                raise
+            time.sleep(0.5)
+
+
+def _empty(engine, tables: list[str]) -> None:
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
