@@ -32,6 +32,19 @@ def sum_cost_cents(amounts: Iterable[Decimal | int]) -> Decimal:
     return _EXACT.add(total, Decimal(whole))
 
 
+def exact_cents(amount: Decimal | int) -> Decimal:
+    """One amount as the exact Decimal `sum_cost_cents([amount])` gives, without building a list."""
+    kind = type(amount)
+    if kind is int:
+        return Decimal(amount)  # type: ignore[arg-type]
+    if kind is Decimal and amount.is_finite():  # type: ignore[union-attr]
+        return _EXACT.add(_ZERO, amount)  # the same exponent and sign as a sum of one
+    return sum_cost_cents((amount,))  # raises the sum's own error
+
+
+_ZERO = Decimal(0)
+
+
 def cents_to_json(amount: Decimal) -> str:
     """A JSON-safe, exact form of an amount (`"186"`, `"12.345"`): never a float."""
     return format(amount, "f")

@@ -249,3 +249,23 @@ def test_fractional_amounts_from_json_numbers_sum_exactly(amounts):
     assert Fraction(day.total_cost_cents) == sum((Fraction(a) for a in amounts), Fraction(0))
     assert Fraction(Decimal(day.model_breakdown[0]["estimated_cost"]["amount"])) == Fraction(day.total_cost_cents)
     assert b"." in body or all(a == a.to_integral_value() for a in amounts)
+
+
+_model_usage = st.tuples(
+    st.sampled_from(["claude-sonnet-4-20250514", "claude-opus-4-1-20250805", "claude-3-5-haiku-20241022"]),
+    st.tuples(*[st.integers(0, 10**9)] * 4),
+    st.one_of(st.integers(0, 10**9), st.decimals(0, 10**9, places=6, allow_nan=False, allow_infinity=False)),
+)
+
+
+@given(st.lists(_model_usage, max_size=4), st.dictionaries(st.sampled_from(["write_tool", "edit_tool", "a"]),
+                                                           st.tuples(st.integers(0, 99), st.integers(0, 99))))
+def test_a_person_with_one_row_gets_what_merging_that_row_gives(models, tools):
+    """The one-row path (no merging) and the merging path agree, repeated models and all."""
+    from orgonaut.ai_tooling.providers.claude_code_records import _person_day
+
+    [single] = parse_page(page_body([record(models=models, tools=tools)]), day=DAY).data
+    [fast] = usage([record(models=models, tools=tools)])
+    merged = _person_day("dev@example.com", [single], DAY)
+    assert fast == merged
+    assert str(fast.total_cost_cents) == str(merged.total_cost_cents)  # the same exponent too

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgonaut.ai_tooling.providers.money import cents_to_json, sum_cost_cents
+from orgonaut.ai_tooling.providers.money import cents_to_json, exact_cents, sum_cost_cents
 
 # Amounts as the vendor may send them: whole cents or cents with up to 6 decimal places.
 amounts = st.one_of(
@@ -56,3 +56,17 @@ def test_amounts_become_exact_json_strings():
     assert cents_to_json(Decimal("12.345")) == "12.345"
     assert cents_to_json(Decimal("1E+2")) == "100"
     assert cents_to_json(sum_cost_cents([Decimal("0.1"), Decimal("0.2")])) == "0.3"
+
+
+@given(amounts)
+def test_one_amount_is_exactly_its_sum_of_one(value):
+    one = exact_cents(value)
+    assert isinstance(one, Decimal)
+    assert str(one) == str(sum_cost_cents([value]))  # the same value and the same exponent
+
+
+def test_exact_cents_refuses_what_the_sum_refuses():
+    with pytest.raises(TypeError, match="Decimal or int"):
+        exact_cents(1.5)
+    with pytest.raises(ValueError, match="finite"):
+        exact_cents(Decimal("NaN"))
