@@ -5,10 +5,12 @@ all-future on, every active scenario created after the targeting was set. Archiv
 snapshots are never written, even when selected; they come back as skipped, with the reason, so the
 sync log can say so.
 
-Storing: one row per (tenant, provider, scope, e-mail, date), upserted. On PostgreSQL the day's
-rows are COPY'd into a temporary staging table and merged with one INSERT .. SELECT .. ON CONFLICT,
-which measures about as fast as a plain COPY into the same table (its indexes and foreign keys
-dominate); on SQLite `orgonaut.db.upsert` sends batched INSERT .. ON CONFLICT. The caller commits.
+Storing: one row per (tenant, provider, scope, e-mail, date), upserted. On PostgreSQL, a day none
+of whose rows exist yet (every day of a backfill) is COPY'd straight into the table, inside a
+savepoint: the cheapest way in. A day that already has rows (a re-sync), or a COPY that meets one
+after all, goes through a temporary staging table merged with one INSERT .. SELECT .. ON CONFLICT
+(about 0.8 of a plain COPY's rate, measured). On SQLite `orgonaut.db.upsert` sends batched
+INSERT .. ON CONFLICT. The caller commits.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
+import psycopg
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -153,6 +156,8 @@ def build_rows(
     _check_unique(usages)
     result = DayResult(day=day, fetched=len(usages))
     rows: list[tuple[Any, ...]] = []
+    # Read once: an ORM attribute read per row costs more than the rest of the row.
+    tenant_id, provider, integration_id = integration.tenant_id, integration.provider, integration.id
     for matcher in matchers:
         scenario_id = matcher.scope.scenario_id
         key = scope_key(scenario_id)
@@ -166,8 +171,7 @@ def build_rows(
                 result.matched += 1
                 matched.add(actor_id)
             rows.append((
-                integration.tenant_id, integration.provider, key, usage.source_email, usage.usage_date,
-                integration.id, scenario_id, actor_id,
+                tenant_id, provider, key, usage.source_email, usage.usage_date, integration_id, scenario_id, actor_id,
                 usage.sessions_count, usage.lines_added, usage.lines_removed, usage.commits_count,
                 usage.pull_requests_count, usage.total_input_tokens, usage.total_output_tokens,
                 usage.total_cache_read_tokens, usage.total_cache_creation_tokens, usage.total_cost_cents,
@@ -179,19 +183,55 @@ def build_rows(
 
 def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
     connection = session.connection()
+    if not _any_stored(connection, rows):
+        savepoint = connection.begin_nested()
+        try:
+            _copy(connection, "ai_tool_usage_records", rows, (now, now))
+        except psycopg.errors.UniqueViolation:
+            savepoint.rollback()  # someone stored one of these rows meanwhile: merge instead
+        else:
+            savepoint.commit()
+            return
+    _merge_staged(connection, rows, now)
+
+
+def _any_stored(connection: Any, rows: list[tuple[Any, ...]]) -> bool:
+    """Whether any row of these (tenant, provider, scope, date)s is stored already (one index probe)."""
+    tenants, providers, scopes, dates = (sorted({row[at] for row in rows}) for at in _DAY_KEY_AT)
+    found = connection.execute(
+        text(
+            "SELECT 1 FROM ai_tool_usage_records WHERE tenant_id = ANY(:tenants) AND scope_key = ANY(:scopes) "
+            "AND usage_date = ANY(:dates) AND provider = ANY(:providers) LIMIT 1"
+        ),
+        {"tenants": tenants, "scopes": scopes, "dates": dates, "providers": providers},
+    ).first()
+    return found is not None
+
+
+def _copy(connection: Any, table: str, rows: list[tuple[Any, ...]], extra: tuple[Any, ...]) -> None:
+    """COPY rows (COLUMNS order, then `extra` columns) into `table`, the JSON columns encoded."""
+    names = ", ".join((*COLUMNS, *_EXTRA_COLUMNS[: len(extra)]))
+    tools_at, models_at = COLUMNS.index("tool_actions"), COLUMNS.index("model_breakdown")
+    encode = _JSON.encode
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        write_row = copy.write_row
+        for row in rows:
+            write_row((*row[:tools_at], encode(row[tools_at]).decode(), encode(row[models_at]).decode(),
+                       *row[models_at + 1:], *extra))
+
+
+_EXTRA_COLUMNS = ("fetched_at", "updated_at")
+_DAY_KEY_AT = tuple(COLUMNS.index(name) for name in ("tenant_id", "provider", "scope_key", "usage_date"))
+
+
+def _merge_staged(connection: Any, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
     columns = ", ".join(COLUMNS)
     # Column types copied from the real table; a temp table lives as long as the pooled connection.
     connection.execute(text(
         f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} AS SELECT {columns} FROM ai_tool_usage_records WITH NO DATA"
     ))
-    json_at = (COLUMNS.index("tool_actions"), COLUMNS.index("model_breakdown"))
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            values = list(row)
-            for index in json_at:
-                values[index] = _JSON.encode(values[index]).decode()
-            copy.write_row(values)
+    _copy(connection, _STAGE, rows, ())
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in UPDATE_COLUMNS)
     connection.execute(
         text(

@@ -1,0 +1,78 @@
+"""Storing a day: new rows go in whole, stored ones are updated in place, exact to the cent's fraction.
+
+On PostgreSQL a day with no stored rows is COPY'd straight in and any other day is merged through a
+staging table; both paths (and the fall-back when the straight COPY meets a stored row) must upsert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlmodel import select
+
+from orgonaut.ai_tooling import ingest
+from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.ai_tooling.providers.base import DailyUsage
+from orgonaut.integrations.models import Integration
+from tests.integration.ai_tooling.conftest import add_actor
+
+DAY = dt.date(2025, 3, 3)
+
+
+def _integration(session, tenant) -> Integration:
+    integration = Integration(tenant_id=tenant.id, category="ai_tooling", provider="claude_code",
+                              api_base="http://127.0.0.1:9")
+    session.add(integration)
+    session.commit()
+    return integration
+
+
+def _usage(email: str, sessions: int, cost: str) -> DailyUsage:
+    return DailyUsage(source_email=email, usage_date=DAY, sessions_count=sessions, total_cost_cents=Decimal(cost),
+                      tool_actions={"edit_tool": {"accepted": sessions, "rejected": 0}},
+                      model_breakdown=[{"model": "m", "estimated_cost": {"currency": "USD", "amount": cost}}])
+
+
+def _store(session, integration, matchers, usages) -> None:
+    ingest.store_day(session=session, integration=integration, matchers=matchers, day=DAY, usages=usages)
+    session.commit()
+
+
+def _stored(session) -> dict[str, tuple[int, Decimal, int | None, dict]]:
+    return {r.source_email: (r.sessions_count, r.total_cost_cents, r.actor_id, r.tool_actions)
+            for r in session.exec(select(AiToolUsageRecord))}
+
+
+def test_a_new_day_then_a_partly_stored_day_are_upserted_exactly(session, tenant):
+    integration = _integration(session, tenant)
+    ada = add_actor(session, tenant.id, "ada@x.test")
+    matchers = ingest.load_matchers(session=session, tenant_id=tenant.id, scopes=[ingest.LIVE])
+
+    _store(session, integration, matchers, [_usage("ada@x.test", 2, "1.234567"), _usage("ben@x.test", 1, "7")])
+    assert _stored(session) == {
+        "ada@x.test": (2, Decimal("1.234567"), ada.id, {"edit_tool": {"accepted": 2, "rejected": 0}}),
+        "ben@x.test": (1, Decimal(7), None, {"edit_tool": {"accepted": 1, "rejected": 0}}),
+    }
+
+    _store(session, integration, matchers, [_usage("ada@x.test", 5, "0.000001"), _usage("cy@x.test", 3, "2.5")])
+    assert _stored(session) == {
+        "ada@x.test": (5, Decimal("0.000001"), ada.id, {"edit_tool": {"accepted": 5, "rejected": 0}}),
+        "ben@x.test": (1, Decimal(7), None, {"edit_tool": {"accepted": 1, "rejected": 0}}),
+        "cy@x.test": (3, Decimal("2.5"), None, {"edit_tool": {"accepted": 3, "rejected": 0}}),
+    }
+
+
+def test_a_stored_row_the_probe_missed_is_merged_not_refused(session, tenant, monkeypatch):
+    integration = _integration(session, tenant)
+    matchers = ingest.load_matchers(session=session, tenant_id=tenant.id, scopes=[ingest.LIVE])
+    _store(session, integration, matchers, [_usage("ada@x.test", 2, "1")])
+    # As if another writer stored the row between the probe and the COPY.
+    monkeypatch.setattr(ingest, "_any_stored", lambda connection, rows: False)
+
+    _store(session, integration, matchers, [_usage("ada@x.test", 4, "3.5"), _usage("ben@x.test", 1, "2")])
+
+    assert _stored(session) == {
+        "ada@x.test": (4, Decimal("3.5"), None, {"edit_tool": {"accepted": 4, "rejected": 0}}),
+        "ben@x.test": (1, Decimal(2), None, {"edit_tool": {"accepted": 1, "rejected": 0}}),
+    }
