@@ -63,7 +63,11 @@ def sidebar() -> rx.Component:
         padding="16px",
         spacing="3",
         border_right=f"1px solid {rx.color('gray', 5)}",
-        min_height="100vh",
+        # Stays in view and keeps its background however long the page is.
+        position="sticky",
+        top="0",
+        height="100vh",
+        overflow_y="auto",
         background=rx.color("gray", 2),
     )
 
