@@ -1,17 +1,22 @@
-"""One engine per database URL, a session scope, and a dialect-aware upsert."""
+"""One engine per database URL, a session scope, a dialect-aware upsert, and after-commit hooks."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlmodel import Session as ModelSession
+from sqlmodel import SQLModel, create_engine
 
 from orgonaut.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -44,9 +49,9 @@ def get_engine() -> Engine:
 
 
 @contextlib.contextmanager
-def session_scope() -> Iterator[Session]:
+def session_scope() -> Iterator[ModelSession]:
     """A session that commits on success and rolls back on error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with ModelSession(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -84,3 +89,70 @@ def upsert(
     for start in range(0, len(rows), chunk):
         session.execute(statement, list(rows[start : start + chunk]))
     return len(rows)
+
+
+# --- after-commit hooks -----------------------------------------------------------------------
+# SQLAlchemy has no on_commit: work that must only happen once a change is durable (delivering org
+# events, queueing Celery tasks, releasing a lock) registers here. A hook belongs to the
+# transaction (or savepoint) open when it was registered: rolling back a savepoint drops only its
+# own hooks; the outermost transaction ending without a commit drops them all.
+
+_HOOKS = "orgonaut.db.after_commit_hooks"
+
+
+def after_commit(
+    session: Session,
+    committed: Callable[[], Any] | None,
+    rolled_back: Callable[[], Any] | None = None,
+) -> None:
+    """Runs `committed()` after the session commits, or `rolled_back()` if the work is discarded."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        raise RuntimeError("after_commit() needs a session with an open transaction (flush first).")
+    session.info.setdefault(_HOOKS, []).append((transaction, committed, rolled_back))
+
+
+def _run(hook: Callable[[], Any] | None, what: str) -> None:
+    if hook is None:
+        return
+    try:
+        hook()
+    except Exception:
+        logger.exception("an %s hook failed", what)
+
+
+def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Popped before running: a hook that commits this session again cannot run them twice.
+    for _transaction, committed, _rolled_back in session.info.pop(_HOOKS, ()):
+        _run(committed, "after-commit")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    hooks = session.info.get(_HOOKS)
+    if not hooks:
+        return
+    kept = []
+    for hook in hooks:
+        if _inside(hook[0], previous_transaction):
+            _run(hook[2], "after-rollback")
+        else:
+            kept.append(hook)
+    hooks[:] = kept
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (closed without commit): nothing was written.
+    if transaction.parent is None and not transaction.nested:
+        for _transaction, _committed, rolled_back in session.info.pop(_HOOKS, ()):
+            _run(rolled_back, "after-rollback")

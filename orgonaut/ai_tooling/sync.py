@@ -38,7 +38,6 @@ from typing import Any
 
 import httpx
 import redis
-from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
 from orgonaut import clock
@@ -52,7 +51,7 @@ from orgonaut.ai_tooling.providers.base import (
     ProviderRetriableError,
 )
 from orgonaut.ai_tooling.refresh import queue_rollup_refresh
-from orgonaut.db import get_engine
+from orgonaut.db import after_commit, get_engine
 from orgonaut.errors import Conflict, DomainError
 from orgonaut.integrations import health, secrets
 from orgonaut.integrations import service as integrations
@@ -196,40 +195,6 @@ class IntegrationLock:
             thread.join()
 
 
-# --- after-commit hooks -----------------------------------------------------------------------
-
-_HOOKS = "orgonaut.ai_tooling.sync.hooks"
-
-
-def on_commit(
-    session: Session, committed: Callable[[], Any] | None = None, rolled_back: Callable[[], Any] | None = None
-) -> None:
-    """Runs `committed` after the session's transaction commits, `rolled_back` if it ends without one."""
-    session.info.setdefault(_HOOKS, []).append((committed, rolled_back))
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    for committed, _ in session.info.pop(_HOOKS, ()):
-        if committed is None:
-            continue
-        try:
-            committed()
-        except Exception:
-            logger.exception("an after-commit hook failed")
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is None and not transaction.nested:
-        for _, rolled_back in session.info.pop(_HOOKS, ()):
-            if rolled_back is not None:
-                try:
-                    rolled_back()
-                except Exception:
-                    logger.exception("an after-rollback hook failed")
-
-
 def _send(log_id: int, task_id: str, countdown: float | None = None) -> None:
     from workers.celery_app import app  # the workers import this module; import them late
 
@@ -301,7 +266,7 @@ def open_run(
     # Held from now on: the first task may wait in the queue a while.
     if not lock.acquire(token):
         raise Conflict(ALREADY_RUNNING)
-    on_commit(
+    after_commit(
         session,
         functools.partial(_send, log.id, task_id) if enqueue else None,
         functools.partial(lock.release, token),
@@ -332,7 +297,7 @@ def queue_nightly(*, session: Session) -> list[int]:
         token = task_token(log.id, task_id)
         # If another run holds the lock, the task waits behind it.
         took = lock.acquire(token)
-        on_commit(
+        after_commit(
             session,
             functools.partial(_send, log.id, task_id),
             functools.partial(lock.release, token) if took else None,
@@ -358,7 +323,7 @@ def resume_interrupted(*, session: Session) -> list[int]:
         token = task_token(log.id, task_id)
         if lock.acquire(token):
             logger.info("resuming interrupted sync log %s from %s", log.id, log.checkpoint_date)
-            on_commit(session, functools.partial(_send, log.id, task_id), functools.partial(lock.release, token))
+            after_commit(session, functools.partial(_send, log.id, task_id), functools.partial(lock.release, token))
             resumed.append(log.id)
     return resumed
 

@@ -29,6 +29,7 @@ import dataclasses
 import datetime as dt
 import email.policy
 import email.utils
+import functools
 import hashlib
 import logging
 import re
@@ -38,12 +39,10 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session as SaSession
-from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, func, select, update
 
 from orgonaut.clock import utcnow
+from orgonaut.db import after_commit
 from orgonaut.errors import ValidationFailed
 from orgonaut.notify.models import EmailOutbox, EmailStatus
 from orgonaut.settings import get_settings
@@ -103,17 +102,9 @@ def build_message(row: EmailOutbox) -> EmailMessage:
 
 # --- queueing after commit --------------------------------------------------------------------
 
-# session.info key: outbox ids waiting for this session's commit, each with the transaction that
-# wrote it, so a rolled-back savepoint drops its own e-mails only.
-_PENDING = "orgonaut.notify.outbox_after_commit"
-
-
 def send_after_commit(session: Session, outbox_id: int) -> None:
     """Queue the send task for `outbox_id` once the session's transaction commits (never if it rolls back)."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    if transaction is None:
-        raise RuntimeError("send_after_commit() needs a session with an open transaction (flush first).")
-    session.info.setdefault(_PENDING, []).append((transaction, outbox_id))
+    after_commit(session, functools.partial(_enqueue, [outbox_id]))
 
 
 def _enqueue(outbox_ids: list[int]) -> None:
@@ -125,35 +116,6 @@ def _enqueue(outbox_ids: list[int]) -> None:
         except Exception:
             # The row stays pending; requeue_stuck picks it up once the broker answers again.
             logger.exception("could not queue e-mail %s; the outbox reaper will retry it", outbox_id)
-
-
-@sa_event.listens_for(SaSession, "after_commit")
-def _after_commit(session: SaSession) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        _enqueue([outbox_id for _transaction, outbox_id in pending])
-
-
-def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@sa_event.listens_for(SaSession, "after_soft_rollback")
-def _after_rollback(session: SaSession, previous_transaction: SessionTransaction) -> None:
-    pending = session.info.get(_PENDING)
-    if pending:
-        pending[:] = [(t, i) for t, i in pending if not _inside(t, previous_transaction)]
-
-
-@sa_event.listens_for(SaSession, "after_transaction_end")
-def _after_transaction_end(session: SaSession, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without a commit (closed without commit): nothing was written.
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(_PENDING, None)
 
 
 # --- SMTP -------------------------------------------------------------------------------------

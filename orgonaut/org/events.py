@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
+
+from orgonaut.db import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,6 @@ E = TypeVar("E")
 _subscribers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
 # session.info key: the events waiting for this session's commit, each with the transaction it was
 # emitted in (so a rolled-back savepoint drops its own events only).
-_PENDING = "orgonaut.org.pending_events"
 
 
 def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
@@ -111,11 +112,7 @@ def isolated_subscribers() -> Iterator[None]:
 
 def emit(session: Session, event: OrgEvent) -> None:
     """Queue `event` on the session; it is delivered after the session's transaction commits."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    if transaction is None:
-        # Services flush before they emit, so a transaction is always open here.
-        raise RuntimeError("emit() needs a session with an open transaction (flush first).")
-    session.info.setdefault(_PENDING, []).append((transaction, event))
+    after_commit(session, functools.partial(_deliver, event))
 
 
 def _deliver(event: OrgEvent) -> None:
@@ -124,33 +121,3 @@ def _deliver(event: OrgEvent) -> None:
             handler(event)
         except Exception:
             logger.exception("Org event handler %r failed for %r", handler, event)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    # Popped before delivery: a handler that commits this session again cannot re-deliver them.
-    for _transaction, event in pending or ():
-        _deliver(event)
-
-
-def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    pending = session.info.get(_PENDING)
-    if pending:
-        pending[:] = [(t, e) for t, e in pending if not _inside(t, previous_transaction)]
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without a commit (close() without commit): nothing happened.
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(_PENDING, None)
