@@ -414,21 +414,31 @@ def _note_transient(session: Session, log: IntegrationSyncLog, error: Exception,
 class _Fetched:
     day: dt.date
     usages: list[DailyUsage] | None = None
-    error: BaseException | None = None
+    error: BaseException | None = None  # fetching failed
+    built: tuple[ingest.Rows, ingest.DayResult] | None = None
+    build_error: BaseException | None = None  # the fetched records could not be turned into rows
 
 
-def _prefetch(provider: AiToolingProvider, days: list[dt.date]) -> Iterator[_Fetched]:
-    """Yields the days in order while the next `FETCH_AHEAD` are being fetched.
+def _prefetch(
+    provider: AiToolingProvider, days: list[dt.date],
+    build: Callable[[dt.date, list[DailyUsage]], tuple[ingest.Rows, ingest.DayResult]],
+) -> Iterator[_Fetched]:
+    """Yields the days in order, their rows built, while the next `FETCH_AHEAD` are being fetched and built.
 
     Each fetch opens its own HTTP client, so fetches overlap the vendor's latency with each other
-    and with the caller storing the previous day. After a failed day nothing further is fetched.
+    and with the caller storing the previous day; building the rows there too keeps the storing
+    thread free to wait on the database. After a failed fetch nothing further is fetched.
     """
 
     def fetch(day: dt.date) -> _Fetched:
         try:
-            return _Fetched(day, usages=provider.fetch_day(day))
+            usages = provider.fetch_day(day)
         except Exception as error:  # handed to the caller, which decides
             return _Fetched(day, error=error)
+        try:
+            return _Fetched(day, usages=usages, built=build(day, usages))
+        except Exception as error:  # raised by the caller as a day that could not be stored
+            return _Fetched(day, usages=usages, build_error=error)
 
     upcoming = iter(days)
     with ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="ai-tooling-fetch") as pool:
@@ -512,12 +522,17 @@ def _run_days(
     provider = registry.create_provider(integration.provider, api_key=api_key, api_base=integration.api_base)
     del api_key
     matchers = ingest.load_matchers(session=session, tenant_id=integration.tenant_id, scopes=scopes)
+    # Plain values for the fetch thread, which builds each day's rows (and COPY text on PostgreSQL).
+    build = functools.partial(
+        _build_day, tenant_id=integration.tenant_id, provider_name=integration.provider,
+        integration_id=integration.id, matchers=matchers,
+        copy_lines=session.get_bind().dialect.name == "postgresql",
+    )
     days = remaining_days(log)[:max_days]
     committed: list[ingest.DayResult] = []
     try:
-        with contextlib.closing(_prefetch(provider, days)) as fetched_days:
-            outcome = _store_days(session, log, integration, matchers, fetched_days, committed, lost, began,
-                                  max_seconds, on_day)
+        with contextlib.closing(_prefetch(provider, days, build)) as fetched_days:
+            outcome = _store_days(session, log, fetched_days, committed, lost, began, max_seconds, on_day)
     finally:
         _queue_refresh(integration.tenant_id, committed)
     if outcome is not None:
@@ -528,10 +543,17 @@ def _run_days(
     return ChunkOutcome.finished
 
 
+def _build_day(
+    day: dt.date, usages: list[DailyUsage], *, tenant_id: int, provider_name: str, integration_id: int | None,
+    matchers: list[ingest.ScopeMatcher], copy_lines: bool,
+) -> tuple[ingest.Rows, ingest.DayResult]:
+    return ingest.prepare_rows(tenant_id=tenant_id, provider=provider_name, integration_id=integration_id,
+                               matchers=matchers, usages=usages, day=day, copy_lines=copy_lines)
+
+
 def _store_days(
-    session: Session, log: IntegrationSyncLog, integration: Integration, matchers: list[ingest.ScopeMatcher],
-    fetched_days: Iterator[_Fetched], committed: list[ingest.DayResult], lost: threading.Event, began: float,
-    max_seconds: float, on_day: Callable[[IntegrationSyncLog], None] | None,
+    session: Session, log: IntegrationSyncLog, fetched_days: Iterator[_Fetched], committed: list[ingest.DayResult],
+    lost: threading.Event, began: float, max_seconds: float, on_day: Callable[[IntegrationSyncLog], None] | None,
 ) -> ChunkOutcome | None:
     """Stores fetched days one commit each (appended to `committed`); `busy` if the lock was lost."""
     for fetched in fetched_days:
@@ -539,9 +561,11 @@ def _store_days(
             raise _DayFailed(fetched.day, fetched.error)
         assert fetched.usages is not None
         try:
-            result = ingest.store_day(
-                session=session, integration=integration, matchers=matchers, day=fetched.day, usages=fetched.usages,
-            )
+            if fetched.build_error is not None:
+                raise fetched.build_error
+            assert fetched.built is not None
+            rows, result = fetched.built
+            ingest.store_rows(session=session, rows=rows)
         except Exception as error:  # the day's records could not be stored: they are the affected ones
             raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         log.days_done += 1
