@@ -76,3 +76,30 @@ def test_a_stored_row_the_probe_missed_is_merged_not_refused(session, tenant, mo
         "ada@x.test": (4, Decimal("3.5"), None, {"edit_tool": {"accepted": 4, "rejected": 0}}),
         "ben@x.test": (1, Decimal(2), None, {"edit_tool": {"accepted": 1, "rejected": 0}}),
     }
+
+
+AWKWARD_EMAILS = ["back\\slash@x.test", "tab\there@x.test", "new\nline@x.test", "cr\rhere@x.test", "\\N@x.test"]
+
+
+def _awkward(email: str, sessions: int) -> DailyUsage:
+    return DailyUsage(
+        source_email=email, usage_date=DAY, sessions_count=sessions, total_cost_cents=Decimal("1E+2"),
+        tool_actions={"edit\\tool \"q\" ü": {"accepted": sessions, "rejected": 0}},
+        model_breakdown=[{"model": "m\\1\t\"x\"", "estimated_cost": {"currency": "USD", "amount": "100"}}],
+    )
+
+
+def test_values_the_copy_text_must_escape_survive_both_store_paths(session, tenant):
+    integration = _integration(session, tenant)
+    matchers = ingest.load_matchers(session=session, tenant_id=tenant.id, scopes=[ingest.LIVE])
+    for sessions in (1, 2):  # a new day (straight COPY on PostgreSQL), then the same day again (merge)
+        _store(session, integration, matchers, [_awkward(email, sessions) for email in AWKWARD_EMAILS])
+        session.expire_all()
+        rows = {r.source_email: r for r in session.exec(select(AiToolUsageRecord))}
+        assert sorted(rows) == sorted(AWKWARD_EMAILS)
+        for row in rows.values():
+            assert row.sessions_count == sessions
+            assert row.total_cost_cents == Decimal(100)
+            assert row.actor_id is None and row.scenario_id is None
+            assert row.tool_actions == {"edit\\tool \"q\" ü": {"accepted": sessions, "rejected": 0}}
+            assert row.model_breakdown[0]["model"] == "m\\1\t\"x\""
