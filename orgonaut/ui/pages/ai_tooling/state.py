@@ -30,7 +30,7 @@ from orgonaut.db import session_scope
 from orgonaut.errors import DomainError, ValidationFailed
 from orgonaut.integrations import secrets
 from orgonaut.integrations import service as integrations
-from orgonaut.integrations.models import IntegrationStatus
+from orgonaut.integrations.models import Integration, IntegrationStatus
 from orgonaut.org import service as org
 from orgonaut.org.models import ActorKind
 from orgonaut.settings import get_settings
@@ -221,6 +221,19 @@ class AiToolingSettingsState(ScopeState):
             reason = sync.plan_reason(session.get(Tenant, user.tenant_id))
         return (None, reason) if reason else (user, "")
 
+    def _own_integration(self, integration_id: object) -> tuple[Integration | None, str]:
+        """The tenant's integration for a handler after the access check, else the reason to show."""
+        user, refusal = self._check()
+        if user is None:
+            return None, refusal
+        try:
+            with session_scope() as session:
+                return ai_tooling.get_integration_or_raise(
+                    session=session, tenant_id=user.tenant_id, integration_id=_as_id(integration_id)
+                ), ""
+        except DomainError as error:
+            return None, str(error)
+
     def _check_people(self) -> tuple[User | None, int | None, str]:
         """For unmatched e-mail actions: also `org.write` and a writable scope."""
         user, refusal = self._check()
@@ -361,14 +374,10 @@ class AiToolingSettingsState(ScopeState):
 
     @rx.event
     def open_replace_key(self, integration_id: int):
-        user, refusal = self._check()
-        if user is None:
+        integration, refusal = self._own_integration(integration_id)
+        if integration is None:
             return rx.toast.error(refusal)
         try:
-            with session_scope() as session:
-                integration = ai_tooling.get_integration_or_raise(
-                    session=session, tenant_id=user.tenant_id, integration_id=_as_id(integration_id)
-                )
             if integration.status == IntegrationStatus.disconnected:
                 raise ValidationFailed("This integration is disconnected; connect it again instead.")
             info = registry.get_provider_info(integration.provider)
@@ -584,16 +593,9 @@ class AiToolingSettingsState(ScopeState):
 
     @rx.event
     def open_backfill(self, integration_id: int):
-        user, refusal = self._check()
-        if user is None:
+        integration, refusal = self._own_integration(integration_id)
+        if integration is None:
             return rx.toast.error(refusal)
-        try:
-            with session_scope() as session:
-                integration = ai_tooling.get_integration_or_raise(
-                    session=session, tenant_id=user.tenant_id, integration_id=_as_id(integration_id)
-                )
-        except DomainError as error:
-            return rx.toast.error(str(error))
         self._close_dialogs()
         self._set_backfill_defaults()
         self._backfill_integration_id = integration.id
@@ -669,16 +671,9 @@ class AiToolingSettingsState(ScopeState):
 
     @rx.event
     def open_targeting(self, integration_id: int):
-        user, refusal = self._check()
-        if user is None:
+        integration, refusal = self._own_integration(integration_id)
+        if integration is None:
             return rx.toast.error(refusal)
-        try:
-            with session_scope() as session:
-                integration = ai_tooling.get_integration_or_raise(
-                    session=session, tenant_id=user.tenant_id, integration_id=_as_id(integration_id)
-                )
-        except DomainError as error:
-            return rx.toast.error(str(error))
         self._close_dialogs()
         active = {option.value for option in self.scenario_options}
         self.target_baseline = integration.target_baseline
@@ -742,16 +737,9 @@ class AiToolingSettingsState(ScopeState):
 
     @rx.event
     def open_disconnect(self, integration_id: int):
-        user, refusal = self._check()
-        if user is None:
+        integration, refusal = self._own_integration(integration_id)
+        if integration is None:
             return rx.toast.error(refusal)
-        try:
-            with session_scope() as session:
-                integration = ai_tooling.get_integration_or_raise(
-                    session=session, tenant_id=user.tenant_id, integration_id=_as_id(integration_id)
-                )
-        except DomainError as error:
-            return rx.toast.error(str(error))
         self._close_dialogs()
         self.disconnect_name = registry.get_provider_info(integration.provider).display_name
         self._disconnect_integration_id = integration.id
