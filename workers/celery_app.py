@@ -5,10 +5,11 @@ Task modules are `workers/*_tasks.py`; each task takes ids and primitives and ca
 
 from __future__ import annotations
 
+import gc
 import pkgutil
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 from orgonaut import wiring
@@ -54,3 +55,11 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
 }
+
+
+@signals.worker_process_init.connect
+def _freeze_startup_heap(**_kwargs: object) -> None:
+    """Leaves everything the worker process holds after start-up (modules, metadata, the app) out of
+    garbage collection. A full collection otherwise walks those ~140,000 objects every few thousand
+    allocations: during a backfill that took about a fifth of the worker's time (`make bench`)."""
+    gc.freeze()

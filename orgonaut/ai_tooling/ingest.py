@@ -198,9 +198,11 @@ def prepare_rows(
     return rows, result
 
 
-def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
+def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime, fresh: bool | None) -> None:
     connection = session.connection()
-    if not _any_stored(connection, rows):
+    if fresh is None:
+        fresh = not _any_stored(connection, rows)
+    if fresh:
         savepoint = connection.begin_nested()
         try:
             _copy(connection, "ai_tool_usage_records", rows, (now, now))
@@ -238,17 +240,37 @@ def _copy(connection: Any, table: str, rows: list[tuple[Any, ...]], extra: tuple
 
 
 def _copy_line(row: tuple[Any, ...]) -> str:
-    """One row in COPY's text format, without its line end."""
-    return "\t".join(map(_copy_value, row))
+    """One row (COLUMNS order) in COPY's text format, without its line end.
+
+    Spelled out per column rather than looping over values with a type switch: a backfill formats a
+    row per person-day, and this is about three times faster. The column types are the table's.
+    """
+    (tenant_id, provider, key, email, day, integration_id, scenario_id, actor_id, sessions, added, removed, commits,
+     pull_requests, tokens_in, tokens_out, cache_read, cache_creation, cost, tool_actions, model_breakdown) = row
+    return (
+        f"{tenant_id}\t{_copy_escape(provider)}\t{key}\t{_copy_escape(email)}\t{day}\t{_optional(integration_id)}\t"
+        f"{_optional(scenario_id)}\t{_optional(actor_id)}\t{sessions}\t{added}\t{removed}\t{commits}\t{pull_requests}\t"
+        f"{tokens_in}\t{tokens_out}\t{cache_read}\t{cache_creation}\t{cost}\t{_copy_json(tool_actions)}\t"
+        f"{_copy_json(model_breakdown)}"
+    )
+
+
+def _optional(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _copy_json(value: Any) -> str:
+    # JSON text holds no raw tab, newline or carriage return (JSON escapes them inside strings), so
+    # a backslash is the only character COPY's text format needs escaped in it.
+    return _JSON.encode(value).decode().replace("\\", "\\\\")
 
 
 def _copy_value(value: Any) -> str:
+    """A value of an extra column (the timestamps) in COPY's text format."""
     if value is None:
         return "\\N"
     if isinstance(value, str):
         return _copy_escape(value)
-    if isinstance(value, dict | list):  # the JSON columns
-        return _copy_escape(_JSON.encode(value).decode())
     return str(value)  # int, Decimal, date, datetime: their str() is valid PostgreSQL input
 
 
@@ -287,13 +309,33 @@ def _store_generic(session: Session, rows: list[tuple[Any, ...]], now: dt.dateti
     db.upsert(session, AiToolUsageRecord, dicts, conflict_columns=NATURAL_KEY, update_columns=UPDATE_COLUMNS)
 
 
-def store_rows(*, session: Session, rows: list[tuple[Any, ...]]) -> int:
-    """Upserts rows built by `build_rows` on the natural key. Returns rows sent; the caller commits."""
+def stored_days(
+    *, session: Session, tenant_id: int, provider: str, scopes: Sequence[TargetScope], days: Sequence[dt.date]
+) -> set[dt.date]:
+    """Which of these days already hold rows of this tenant, provider and scopes: one query for a chunk
+    of days, so that each new day of a backfill is COPY'd without a probe of its own."""
+    if not days:
+        return set()
+    statement = select(AiToolUsageRecord.usage_date).distinct().where(
+        AiToolUsageRecord.tenant_id == tenant_id,
+        col(AiToolUsageRecord.scope_key).in_(sorted({scope_key(s.scenario_id) for s in scopes})),
+        col(AiToolUsageRecord.usage_date).in_(sorted(set(days))),
+        AiToolUsageRecord.provider == provider,
+    )
+    return set(session.exec(statement))
+
+
+def store_rows(*, session: Session, rows: list[tuple[Any, ...]], fresh: bool | None = None) -> int:
+    """Upserts rows built by `build_rows` on the natural key. Returns rows sent; the caller commits.
+
+    `fresh`: whether the caller found no stored rows for these rows' days (`stored_days`); None has
+    this check it. Either way a row stored meanwhile is merged, never refused.
+    """
     if not rows:
         return 0
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        _store_postgres(session, rows, now)
+        _store_postgres(session, rows, now, fresh)
     else:
         _store_generic(session, rows, now)
     return len(rows)

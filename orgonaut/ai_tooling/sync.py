@@ -529,10 +529,13 @@ def _run_days(
         copy_lines=session.get_bind().dialect.name == "postgresql",
     )
     days = remaining_days(log)[:max_days]
+    stored = ingest.stored_days(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
+                                scopes=scopes, days=days)
+    session.commit()  # end the read's transaction: each day is its own
     committed: list[ingest.DayResult] = []
     try:
         with contextlib.closing(_prefetch(provider, days, build)) as fetched_days:
-            outcome = _store_days(session, log, fetched_days, committed, lost, began, max_seconds, on_day)
+            outcome = _store_days(session, log, fetched_days, stored, committed, lost, began, max_seconds, on_day)
     finally:
         _queue_refresh(integration.tenant_id, committed)
     if outcome is not None:
@@ -552,10 +555,12 @@ def _build_day(
 
 
 def _store_days(
-    session: Session, log: IntegrationSyncLog, fetched_days: Iterator[_Fetched], committed: list[ingest.DayResult],
-    lost: threading.Event, began: float, max_seconds: float, on_day: Callable[[IntegrationSyncLog], None] | None,
+    session: Session, log: IntegrationSyncLog, fetched_days: Iterator[_Fetched], stored: set[dt.date],
+    committed: list[ingest.DayResult], lost: threading.Event, began: float, max_seconds: float,
+    on_day: Callable[[IntegrationSyncLog], None] | None,
 ) -> ChunkOutcome | None:
-    """Stores fetched days one commit each (appended to `committed`); `busy` if the lock was lost."""
+    """Stores fetched days one commit each (appended to `committed`); `busy` if the lock was lost.
+    `stored`: the days that held rows when the chunk began (the others go straight in)."""
     for fetched in fetched_days:
         if fetched.error is not None:
             raise _DayFailed(fetched.day, fetched.error)
@@ -565,7 +570,7 @@ def _store_days(
                 raise fetched.build_error
             assert fetched.built is not None
             rows, result = fetched.built
-            ingest.store_rows(session=session, rows=rows)
+            ingest.store_rows(session=session, rows=rows, fresh=fetched.day not in stored)
         except Exception as error:  # the day's records could not be stored: they are the affected ones
             raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         log.days_done += 1

@@ -63,14 +63,20 @@ def test_a_new_day_then_a_partly_stored_day_are_upserted_exactly(session, tenant
     }
 
 
-def test_a_stored_row_the_probe_missed_is_merged_not_refused(session, tenant, monkeypatch):
+def test_a_row_stored_after_the_chunk_looked_is_merged_not_refused(session, tenant):
     integration = _integration(session, tenant)
     matchers = ingest.load_matchers(session=session, tenant_id=tenant.id, scopes=[ingest.LIVE])
-    _store(session, integration, matchers, [_usage("ada@x.test", 2, "1")])
-    # As if another writer stored the row between the probe and the COPY.
-    monkeypatch.setattr(ingest, "_any_stored", lambda connection, rows: False)
+    assert ingest.stored_days(session=session, tenant_id=tenant.id, provider="claude_code", scopes=[ingest.LIVE],
+                              days=[DAY]) == set()
+    _store(session, integration, matchers, [_usage("ada@x.test", 2, "1")])  # stored after the look
+    assert ingest.stored_days(session=session, tenant_id=tenant.id, provider="claude_code", scopes=[ingest.LIVE],
+                              days=[DAY, DAY + dt.timedelta(days=1)]) == {DAY}
 
-    _store(session, integration, matchers, [_usage("ada@x.test", 4, "3.5"), _usage("ben@x.test", 1, "2")])
+    # The caller still believes the day is new (on PostgreSQL: a straight COPY that meets the row).
+    rows, _ = ingest.build_rows(integration=integration, matchers=matchers, day=DAY,
+                                usages=[_usage("ada@x.test", 4, "3.5"), _usage("ben@x.test", 1, "2")])
+    ingest.store_rows(session=session, rows=rows, fresh=True)
+    session.commit()
 
     assert _stored(session) == {
         "ada@x.test": (4, Decimal("3.5"), None, {"edit_tool": {"accepted": 4, "rejected": 0}}),

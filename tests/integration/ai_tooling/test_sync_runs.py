@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -278,23 +279,44 @@ def test_nothing_is_fetched_when_no_target_is_writable(session, tenant, clean_si
     assert session.get(Integration, integration.id) is not None
 
 
-def test_a_day_that_cannot_be_stored_fails_the_run_naming_its_records(session, tenant, clean_simulator, monkeypatch):
-    from orgonaut.ai_tooling import ingest
+@contextlib.contextmanager
+def database_refusing_rows_of(session, day: dt.date):
+    """A real storage failure for one day: a trigger that makes the database refuse its rows."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "CREATE FUNCTION refuse_day() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.usage_date = DATE '{day.isoformat()}' THEN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device'; END IF; RETURN NEW; END $$")
+        connection.exec_driver_sql("CREATE TRIGGER refuse_day BEFORE INSERT ON ai_tool_usage_records "
+                                   "FOR EACH ROW EXECUTE FUNCTION refuse_day()")
+        drop = ["DROP TRIGGER refuse_day ON ai_tool_usage_records", "DROP FUNCTION refuse_day()"]
+    else:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_day BEFORE INSERT ON ai_tool_usage_records "
+            f"WHEN NEW.usage_date = '{day.isoformat()}' "
+            "BEGIN SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END")
+        drop = ["DROP TRIGGER refuse_day"]
+    session.commit()
+    try:
+        yield
+    finally:
+        session.rollback()
+        for statement in drop:
+            session.connection().exec_driver_sql(statement)
+        session.commit()
 
+
+def test_a_day_that_cannot_be_stored_fails_the_run_naming_its_records(session, tenant, clean_simulator):
     integration = connect(session, tenant, clean_simulator.base_url)
-    real = ingest.store_rows
 
-    def store_rows(*, session, rows):
-        if rows and rows[0][ingest.COLUMNS.index("usage_date")] == WEEK[1]:
-            raise RuntimeError("could not extend file: No space left on device")
-        return real(session=session, rows=rows)
-
-    monkeypatch.setattr(ingest, "store_rows", store_rows)
-
-    log = backfill(session, integration, WEEK[0], WEEK[2])
+    with database_refusing_rows_of(session, WEEK[1]):
+        log = backfill(session, integration, WEEK[0], WEEK[2])
 
     assert log.status == SyncStatus.failed
-    assert log.error_message == "Internal error (RuntimeError); see the worker log."  # no raw error text
+    # Only the error's type, never its text (which may quote data).
+    assert log.error_message.startswith("Internal error (") and log.error_message.endswith("); see the worker log.")
+    assert "No space left" not in log.error_message
     assert (log.days_done, log.checkpoint_date) == (1, WEEK[0])
     affected = log.diagnostics["affected_records"]
     assert affected["dates"] == [WEEK[1].isoformat(), WEEK[2].isoformat()]
