@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session as ModelSession
 from sqlmodel import SQLModel, create_engine
 
@@ -46,6 +47,24 @@ def engine_for(url: str) -> Engine:
 
 def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
+
+
+@functools.cache
+def _unpooled_engine_for(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(url, poolclass=NullPool)
+
+
+def dedicated_connection() -> Connection:
+    """A connection of its own, outside the shared pool, in autocommit (each statement sees the latest
+    commits). For code on an event loop, which must never wait for a pooled connection that a
+    thread-pool request holds until the loop sends its response."""
+    return _unpooled_engine_for(get_settings().database_url).connect().execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
 
 
 @contextlib.contextmanager

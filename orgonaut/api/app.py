@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from orgonaut.api import errors
+from orgonaut.api.cache import SummaryCache
 from orgonaut.api.routers import actors, units, usage
 
 API_PREFIX = "/api/v1"
@@ -62,8 +63,9 @@ def create_api() -> FastAPI:
 
 
 def create_app() -> Starlette:
-    """What Reflex mounts: /api/v1 -> the API; Reflex adds itself behind it for every other path."""
-    return Starlette(routes=[Mount(API_PREFIX, app=create_api())])
+    """What Reflex mounts: /api/v1 -> the API behind its summary cache; Reflex adds itself behind it for
+    every other path."""
+    return Starlette(routes=[Mount(API_PREFIX, app=SummaryCache(create_api()))])
 
 
 api_app = create_app()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, String
+from sqlalchemy import JSON, BigInteger, Column, String
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -31,3 +31,18 @@ class ApiToken(SQLModel, table=True):
     expires_at: dt.datetime | None = None
     last_used_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
+
+
+class ApiDataVersion(SQLModel, table=True):
+    """A counter per tenant that database triggers raise whenever anything the cached API answers are
+    built from changes (org, usage records, rollups, the tenant). The API's summary cache keys its
+    entries by it, so an answer is reused only while nothing under it changed (`orgonaut.api.cache`).
+
+    The triggers write it in the changing transaction, so a reader that sees a version also sees the
+    data that came with it. No foreign key: a tenant's deletion must not trip over its counter.
+    """
+
+    __tablename__ = "api_data_versions"
+
+    tenant_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))

@@ -63,7 +63,11 @@ def can(user: User | None, ability: Ability | str) -> bool:
 
 
 def has_feature(tenant: Tenant, feature: Feature | str) -> bool:
-    return Feature(feature) in PLAN_FEATURES[Plan(tenant.plan)]
+    return plan_has(tenant.plan, feature)
+
+
+def plan_has(plan: Plan | str, feature: Feature | str) -> bool:
+    return Feature(feature) in PLAN_FEATURES[Plan(plan)]
 
 
 # --- tenants ----------------------------------------------------------------------------------
