@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from orgonaut.api import errors
 from orgonaut.api.cache import SummaryCache
 from orgonaut.api.routers import actors, units, usage
+from orgonaut.runtime import freeze_startup_heap
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -65,7 +66,9 @@ def create_api() -> FastAPI:
 def create_app() -> Starlette:
     """What Reflex mounts: /api/v1 -> the API behind its summary cache; Reflex adds itself behind it for
     every other path."""
-    return Starlette(routes=[Mount(API_PREFIX, app=SummaryCache(create_api()))])
+    app = Starlette(routes=[Mount(API_PREFIX, app=SummaryCache(create_api()))])
+    freeze_startup_heap()  # a server process from here on
+    return app
 
 
 api_app = create_app()

@@ -200,8 +200,9 @@ def run_server(kind: str, url: str, secret: str, paths: list[tuple[str, str]], a
     process = start_server(kind, url, args.workers, port, args.backpressure)
     try:
         wait_for_port(port, timeout=60)
-        # Warm up every worker's connection pool and code paths, then measure.
-        asyncio.run(load(port, secret, paths, clients=args.clients, seconds=3.0))
+        # Warm up every worker's connection pool, code paths and cache (each connection asks every URL
+        # once: a connection stays with one worker), then measure the steady state of polling clients.
+        asyncio.run(load(port, secret, paths, clients=args.clients, seconds=3.0, rounds=1))
         closed = asyncio.run(load(port, secret, paths, clients=args.clients, seconds=args.seconds))
         paced = asyncio.run(load(port, secret, paths, clients=args.clients, seconds=args.seconds,
                                  interval=args.interval_ms / 1000))
@@ -220,7 +221,7 @@ def run_server(kind: str, url: str, secret: str, paths: list[tuple[str, str]], a
 
 async def _client(port: int, secret: str, paths: list[tuple[str, str]], start: int, deadline: float,
                   interval: float | None, latencies: dict[str, list[float]], errors: list[str],
-                  cache: collections.Counter) -> None:
+                  cache: collections.Counter, rounds: int | None = None) -> None:
     """One keep-alive connection. Closed loop (interval None): the next request as soon as the last one
     answered. Paced: one request every `interval` seconds, timed from when it was due, so a slow answer
     counts against the ones queued behind it (no coordinated omission)."""
@@ -231,6 +232,8 @@ async def _client(port: int, secret: str, paths: list[tuple[str, str]], start: i
         while time.perf_counter() < deadline:
             if interval is not None:
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            if rounds is not None and index - start >= rounds * len(paths):
+                break
             name, path = paths[index % len(paths)]
             index += 1
             request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {secret}\r\n"
@@ -275,15 +278,16 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 
 
 async def load(port: int, secret: str, paths: list[tuple[str, str]], *, clients: int, seconds: float,
-               interval: float | None = None):
+               interval: float | None = None, rounds: int | None = None):
+    """`seconds` of load; with `rounds`, until each client has asked every path that many times."""
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     cache: collections.Counter = collections.Counter()
     began = time.perf_counter()
-    deadline = began + seconds
+    deadline = began + (3600.0 if rounds else seconds)
     # Clients start spread over the URL list, so every endpoint is in the mix from the first second.
     await asyncio.gather(*[_client(port, secret, paths, i * len(paths) // clients, deadline, interval, latencies,
-                                   errors, cache)
+                                   errors, cache, rounds)
                            for i in range(clients)])
     return latencies, errors, time.perf_counter() - began, cache
 
