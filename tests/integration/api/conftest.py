@@ -206,3 +206,19 @@ def routes_for(org: SmallOrg) -> list[str]:
 
 
 ROUTE_NAMES = ["usage", "actor-summary", "actor-series", "team-summary", "department-summary"]
+
+
+@pytest.fixture
+def world(session, frozen) -> tuple[TenantWithTokens, SmallOrg]:
+    """Acme (slug "acme") with an admin's token, the small org with its usage, rollups built."""
+    acme = tenant_with_tokens(session, slug="acme")
+    org = small_org(session, acme.tenant)
+    session.commit()
+    rebuild_rollups(session, acme.tenant)
+    return acme, org
+
+
+@pytest.fixture
+def acme(world) -> tuple[TenantWithTokens, SmallOrg]:
+    """The same world, under the name the parameter and usage-list tests read best with."""
+    return world

@@ -19,22 +19,11 @@ from tests.integration.api.conftest import (
     api_user,
     bearer,
     new_token,
-    rebuild_rollups,
     routes_for,
-    small_org,
     tenant_with_tokens,
 )
 
 ROUTES = pytest.mark.parametrize("route", range(len(ROUTE_NAMES)), ids=ROUTE_NAMES)
-
-
-@pytest.fixture
-def world(session, frozen):
-    acme = tenant_with_tokens(session, slug="acme")
-    org = small_org(session, acme.tenant)
-    session.commit()
-    rebuild_rollups(session, acme.tenant)
-    return acme, org
 
 
 def assert_error(response, status: int, code: str) -> dict:

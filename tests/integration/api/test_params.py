@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.api.conftest import bearer, rebuild_rollups, small_org, tenant_with_tokens
-
-
-@pytest.fixture
-def acme(session, frozen):
-    acme = tenant_with_tokens(session, slug="acme")
-    org = small_org(session, acme.tenant)
-    session.commit()
-    rebuild_rollups(session, acme.tenant)
-    return acme, org
+from tests.integration.api.conftest import bearer
 
 
 def _bad(client, secret: str, url: str, param: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlmodel import select
 
 from orgonaut import clock
@@ -22,18 +21,8 @@ from tests.integration.api.conftest import (
     bearer,
     new_token,
     rebuild_rollups,
-    small_org,
     tenant_with_tokens,
 )
-
-
-@pytest.fixture
-def world(session, frozen):
-    acme = tenant_with_tokens(session, slug="acme")
-    org = small_org(session, acme.tenant)
-    session.commit()
-    rebuild_rollups(session, acme.tenant)
-    return acme, org
 
 
 def summary_urls(org) -> list[str]:

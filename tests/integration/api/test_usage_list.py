@@ -12,18 +12,9 @@ from sqlmodel import select
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.org import service as org
-from tests.integration.api.conftest import bearer, rebuild_rollups, small_org, tenant_with_tokens, usage_row
+from tests.integration.api.conftest import bearer, usage_row
 
 URL = "/api/v1/ai-tooling/usage"
-
-
-@pytest.fixture
-def acme(session, frozen):
-    acme = tenant_with_tokens(session, slug="acme")
-    org_ = small_org(session, acme.tenant)
-    session.commit()
-    rebuild_rollups(session, acme.tenant)
-    return acme, org_
 
 
 def _all(session, tenant_id: int, scenario_id=None):
