@@ -16,6 +16,7 @@ from orgonaut.notify import email as outbox
 from orgonaut.notify.models import EmailOutbox, EmailStatus
 from orgonaut.settings import get_settings
 from tests.factories import make_tenant, make_user
+from tests.support.celery_queue import empty_queue, queued_tasks
 from tests.support.processes import free_port
 from tests.support.smtp import SmtpServer
 
@@ -189,9 +190,18 @@ def test_reaper_requeues_dead_sends_marks_handed_over_ones_unconfirmed_and_leave
                         fresh.id: "pending", sent.id: "sent"}
 
 
-def test_queue_email_is_sent_after_commit_only(session, user, monkeypatch):
-    queued: list[list[int]] = []
-    monkeypatch.setattr(outbox, "_enqueue", lambda ids: queued.append(list(ids)))
+@pytest.fixture
+def broker_queue():
+    empty_queue()
+    yield
+    empty_queue()
+
+
+def queued_emails() -> list[list[int]]:
+    return [args for name, args in queued_tasks() if name == "orgonaut.notify.send_email"]
+
+
+def test_queue_email_is_sent_after_commit_only(session, user, broker_queue):
 
     kept = outbox.queue_email(session=session, user=user, subject="Kept\nsubject", text_body="t", html_body="h")
     assert kept.subject == "Kept subject" and kept.status == EmailStatus.pending
@@ -199,14 +209,14 @@ def test_queue_email_is_sent_after_commit_only(session, user, monkeypatch):
     nested = session.begin_nested()
     outbox.queue_email(session=session, user=user, subject="Rolled back", text_body="t", html_body="h")
     nested.rollback()
-    assert queued == []
+    assert queued_emails() == []
     session.commit()
-    assert queued == [[kept.id]]
+    assert queued_emails() == [[kept.id]]
 
     outbox.queue_email(session=session, user=user, subject="Never", text_body="t", html_body="h")
     session.rollback()
     session.commit()
-    assert queued == [[kept.id]]
+    assert queued_emails() == [[kept.id]]
     assert [r.subject for r in session.exec(select(EmailOutbox)).all()] == ["Kept subject"]
     with pytest.raises(ValidationFailed):
         outbox.queue_email(session=session, user=user, subject=" ", text_body="t", html_body="h")
