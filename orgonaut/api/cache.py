@@ -86,10 +86,6 @@ class SummaryCache:
             return
         await self._build_and_keep(key, scope, receive, send)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
     def _key(self, scope: dict) -> tuple | None:
         """The cache key for a request the API would accept as it stands, or None to let the API decide."""
         headers = dict(scope["headers"])
@@ -111,8 +107,9 @@ class SummaryCache:
             if connection is None or connection.closed or connection.invalidated:
                 connection = self._local.connection = dedicated_connection()
             return connection.execute(_ACCESS, {"token_hash": token_hash}).first()
-        except SQLAlchemyError:
-            logger.warning("the summary cache could not read a token; the API answers", exc_info=True)
+        except SQLAlchemyError as error:
+            # The type only: the error's text would carry the statement's parameters.
+            logger.warning("the summary cache could not read a token (%s); the API answers", type(error).__name__)
             self._local.connection = None
             if connection is not None:
                 with contextlib.suppress(SQLAlchemyError):
