@@ -97,6 +97,11 @@ def _switch_every_range(page: Page, chart_id: str, series_for) -> list[float]:
         if option.get_attribute("aria-checked") == "true":  # the default range: no redraw to time
             _wait_for_plot(page, chart_id, expected)
         else:
+            # The chart may still be mounting (the page's first render under load): time a redraw, not that.
+            page.wait_for_function(
+                "chartId => { const gd = document.getElementById(chartId); return !!(gd && gd.data && gd.once); }",
+                arg=chart_id, timeout=15_000,
+            )
             timings.append(option.evaluate(TIMED_SWITCH, chart_id))
             _wait_for_plot(page, chart_id, expected)
         expect(option).to_have_attribute("aria-checked", "true")
