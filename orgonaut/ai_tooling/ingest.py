@@ -198,10 +198,8 @@ def prepare_rows(
     return rows, result
 
 
-def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime, fresh: bool | None) -> None:
+def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime, fresh: bool) -> None:
     connection = session.connection()
-    if fresh is None:
-        fresh = not _any_stored(connection, rows)
     if fresh:
         savepoint = connection.begin_nested()
         try:
@@ -212,19 +210,6 @@ def _store_postgres(session: Session, rows: list[tuple[Any, ...]], now: dt.datet
             savepoint.commit()
             return
     _merge_staged(connection, rows, now)
-
-
-def _any_stored(connection: Any, rows: list[tuple[Any, ...]]) -> bool:
-    """Whether any row of these (tenant, provider, scope, date)s is stored already (one index probe)."""
-    tenants, providers, scopes, dates = (sorted({row[at] for row in rows}) for at in _DAY_KEY_AT)
-    found = connection.execute(
-        text(
-            "SELECT 1 FROM ai_tool_usage_records WHERE tenant_id = ANY(:tenants) AND scope_key = ANY(:scopes) "
-            "AND usage_date = ANY(:dates) AND provider = ANY(:providers) LIMIT 1"
-        ),
-        {"tenants": tenants, "scopes": scopes, "dates": dates, "providers": providers},
-    ).first()
-    return found is not None
 
 
 def _copy(connection: Any, table: str, rows: list[tuple[Any, ...]], extra: tuple[Any, ...]) -> None:
@@ -280,7 +265,6 @@ def _copy_escape(text_value: str) -> str:
 
 
 _EXTRA_COLUMNS = ("fetched_at", "updated_at")
-_DAY_KEY_AT = tuple(COLUMNS.index(name) for name in ("tenant_id", "provider", "scope_key", "usage_date"))
 
 
 def _merge_staged(connection: Any, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
@@ -325,11 +309,11 @@ def stored_days(
     return set(session.exec(statement))
 
 
-def store_rows(*, session: Session, rows: list[tuple[Any, ...]], fresh: bool | None = None) -> int:
+def store_rows(*, session: Session, rows: list[tuple[Any, ...]], fresh: bool) -> int:
     """Upserts rows built by `build_rows` on the natural key. Returns rows sent; the caller commits.
 
-    `fresh`: whether the caller found no stored rows for these rows' days (`stored_days`); None has
-    this check it. Either way a row stored meanwhile is merged, never refused.
+    `fresh`: the caller found no stored rows for these rows' days (`stored_days`), so on PostgreSQL
+    they go straight in by COPY. Either way a row stored meanwhile is merged, never refused.
     """
     if not rows:
         return 0
@@ -347,5 +331,7 @@ def store_day(
 ) -> DayResult:
     """Matches and upserts one day's usage into every target scope (flushed, not committed)."""
     rows, result = build_rows(integration=integration, matchers=matchers, usages=usages, day=day)
-    store_rows(session=session, rows=rows)
+    stored = stored_days(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
+                         scopes=[m.scope for m in matchers], days=[day])
+    store_rows(session=session, rows=rows, fresh=day not in stored)
     return result

@@ -421,7 +421,7 @@ class _Fetched:
 
 def _prefetch(
     provider: AiToolingProvider, days: list[dt.date],
-    build: Callable[[dt.date, list[DailyUsage]], tuple[ingest.Rows, ingest.DayResult]],
+    build: Callable[..., tuple[ingest.Rows, ingest.DayResult]],
 ) -> Iterator[_Fetched]:
     """Yields the days in order, their rows built, while the next `FETCH_AHEAD` are being fetched and built.
 
@@ -436,7 +436,7 @@ def _prefetch(
         except Exception as error:  # handed to the caller, which decides
             return _Fetched(day, error=error)
         try:
-            return _Fetched(day, usages=usages, built=build(day, usages))
+            return _Fetched(day, usages=usages, built=build(day=day, usages=usages))
         except Exception as error:  # raised by the caller as a day that could not be stored
             return _Fetched(day, usages=usages, build_error=error)
 
@@ -524,7 +524,7 @@ def _run_days(
     matchers = ingest.load_matchers(session=session, tenant_id=integration.tenant_id, scopes=scopes)
     # Plain values for the fetch thread, which builds each day's rows (and COPY text on PostgreSQL).
     build = functools.partial(
-        _build_day, tenant_id=integration.tenant_id, provider_name=integration.provider,
+        ingest.prepare_rows, tenant_id=integration.tenant_id, provider=integration.provider,
         integration_id=integration.id, matchers=matchers,
         copy_lines=session.get_bind().dialect.name == "postgresql",
     )
@@ -544,14 +544,6 @@ def _run_days(
         return ChunkOutcome.more
     _finish(session, log, integration, scopes)
     return ChunkOutcome.finished
-
-
-def _build_day(
-    day: dt.date, usages: list[DailyUsage], *, tenant_id: int, provider_name: str, integration_id: int | None,
-    matchers: list[ingest.ScopeMatcher], copy_lines: bool,
-) -> tuple[ingest.Rows, ingest.DayResult]:
-    return ingest.prepare_rows(tenant_id=tenant_id, provider=provider_name, integration_id=integration_id,
-                               matchers=matchers, usages=usages, day=day, copy_lines=copy_lines)
 
 
 def _store_days(

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime as dt
 import functools
 import logging
 import re
 import threading
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
 from sqlalchemy import bindparam, func, select
@@ -148,19 +147,8 @@ class SummaryCache:
                 self._entries.popitem(last=False)
 
 
-class _AccessRow(NamedTuple):
-    tenant_id: int
-    revoked_at: dt.datetime | None
-    expires_at: dt.datetime | None
-    abilities: list[str]
-    last_used_at: dt.datetime | None
-    is_active: bool
-    role: str
-    user_tenant_id: int
-    slug: str
-    plan: str
-    timezone: str
-    version: int
+# The driver's rows, with the statement's own column names (so `_usable` reads either kind of row).
+_AccessRow = collections.namedtuple("_AccessRow", _ACCESS.selected_columns.keys())
 
 
 @functools.cache

@@ -129,10 +129,13 @@ def _expiry(expires_in_days: int | None) -> dt.datetime | None:
 
 
 def status_of(token: ApiToken, *, now: dt.datetime | None = None) -> TokenStatus:
-    moment = now or utcnow()
-    if token.revoked_at is not None:
+    return token_status(revoked_at=token.revoked_at, expires_at=token.expires_at, now=now or utcnow())
+
+
+def token_status(*, revoked_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime) -> TokenStatus:
+    if revoked_at is not None:
         return TokenStatus.revoked
-    if token.expires_at is not None and token.expires_at <= moment:
+    if expires_at is not None and expires_at <= now:
         return TokenStatus.expired
     return TokenStatus.active
 
@@ -240,9 +243,10 @@ def rejection(
 ) -> str | None:
     """Why a found token cannot be used now (the 401 message), or None. The one statement of the rule,
     for `authenticate` and for the API's summary cache, which reads the same columns in one query."""
-    if revoked_at is not None:
+    status = token_status(revoked_at=revoked_at, expires_at=expires_at, now=now)
+    if status == TokenStatus.revoked:
         return "The API token has been revoked."
-    if expires_at is not None and expires_at <= now:
+    if status == TokenStatus.expired:
         return f"The API token expired on {expires_at:%Y-%m-%d %H:%M} UTC."
     if not user_active or user_tenant_id != token_tenant_id:
         return "The API token's user is deactivated."
