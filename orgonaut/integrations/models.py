@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -70,7 +70,11 @@ class Integration(SQLModel, table=True):
 
 class IntegrationSyncLog(SQLModel, table=True):
     __tablename__ = "integration_sync_logs"
-    __table_args__ = (Index("ix_sync_logs_integration_created", "integration_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_sync_logs_integration_created", "integration_id", "created_at"),
+        # One scheduled reconcile per integration and window, however many beats or redeliveries.
+        UniqueConstraint("integration_id", "schedule_key", name="uq_sync_logs_integration_schedule"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
@@ -94,3 +98,10 @@ class IntegrationSyncLog(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    # The fencing token of the one runner allowed to commit days of this run: each runner writes its
+    # own when it starts, and every day's commit is conditional on it still being there.
+    lease: str | None = Field(default=None, max_length=64)
+    # Set when a person cancels the run: it stops before its next day (stored days stay).
+    cancel_requested_at: dt.datetime | None = None
+    # "nightly:<window end>" for scheduled reconciles (unique per integration), else NULL.
+    schedule_key: str | None = Field(default=None, max_length=40)
