@@ -71,6 +71,15 @@ class DailyUsage(msgspec.Struct, frozen=True):
 API_KEY_PREFIX = "api-key:"
 
 
+class DayUsages(list[DailyUsage]):
+    """A fetched day's usage, one per person, with what the provider noticed and worked around
+    (a record repeated across pages, say) in `warnings`, for the run's diagnostics."""
+
+    def __init__(self, usages: list[DailyUsage] = (), warnings: list[str] | None = None):  # type: ignore[assignment]
+        super().__init__(usages)
+        self.warnings: list[str] = warnings or []
+
+
 class AiToolingProvider(Protocol):
     key: str
     display_name: str

@@ -22,13 +22,15 @@ from collections.abc import Callable
 
 import httpx
 
-from orgonaut.ai_tooling.providers.base import DailyUsage, ErrorKind, ProviderError, ProviderRetriableError
+from orgonaut.ai_tooling.providers.base import DayUsages, ErrorKind, ProviderError, ProviderRetriableError
 from orgonaut.ai_tooling.providers.claude_code_records import (
+    Repeat,
     UsageRecord,
     normalise,
     parse_error_envelope,
     parse_organization,
     parse_page,
+    without_repeats,
 )
 from orgonaut.ai_tooling.providers.http import (
     RETRIABLE_STATUSES,
@@ -148,11 +150,12 @@ class ClaudeCodeProvider:
         except ValueError as problem:
             raise self._malformed(None, str(problem), request_id) from None
 
-    def fetch_day(self, day: dt.date) -> list[DailyUsage]:
+    def fetch_day(self, day: dt.date) -> DayUsages:
         """Every person's Claude Code usage on `day` (UTC), one record per person."""
         if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
             raise TypeError("fetch_day takes a date")
         records: list[UsageRecord] = []
+        pages: list[tuple[int, str | None]] = []  # (index of the page's first record, its request id)
         paginator = NextPagePaginator()
         with self._client() as client:
             while True:
@@ -161,12 +164,17 @@ class ClaudeCodeProvider:
                 body, request_id = self._get(client, USAGE_REPORT_PATH, params, where=where)
                 try:
                     page = parse_page(body, day=day)
+                    pages.append((len(records), request_id))
                     records.extend(page.data)
                     if not paginator.advance(has_more=page.has_more, next_page=page.next_page):
                         break
                 except ValueError as problem:
                     raise self._malformed(where, str(problem), request_id) from None
-        return normalise(records, day=day)
+        records, repeats = without_repeats(records)
+        warnings = [_describe_repeat(repeat, pages, day) for repeat in repeats]
+        for warning in warnings:
+            logger.warning("%s", warning)
+        return DayUsages(normalise(records, day=day), warnings)
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -277,6 +285,18 @@ class ClaudeCodeProvider:
     def _safe(self, text: str) -> str:
         """Vendor text may echo what we sent; the key never leaves in a message."""
         return text.replace(self.__api_key, "[redacted]")
+
+
+def _describe_repeat(repeat: Repeat, pages: list[tuple[int, str | None]], day: dt.date) -> str:
+    def where(index: int) -> str:
+        number = max(n for n, (first, _) in enumerate(pages) if first <= index)
+        return f"page {number + 1} (request {pages[number][1] or 'without id'})"
+
+    if repeat.identical:
+        return (f"{day}: the Anthropic API sent the same record for {repeat.email} on {where(repeat.first)} and "
+                f"{where(repeat.later)}; it was counted once.")
+    return (f"{day}: the Anthropic API sent two versions of one record for {repeat.email} on {where(repeat.first)} "
+            f"and {where(repeat.later)} (the day changed while it was read); the later one was kept.")
 
 
 def normalise_api_base(value: str) -> str:

@@ -93,6 +93,7 @@ class UsageRecord(Struct, frozen=True, gc=False):
     organization_id: Annotated[str, Meta(max_length=200)] | None = None
     customer_type: Annotated[str, Meta(max_length=40)] | None = None
     terminal_type: Annotated[str, Meta(max_length=100)] | None = None
+    subscription_type: Annotated[str, Meta(max_length=40)] | None = None
 
 
 class UsagePage(Struct, frozen=True, gc=False):
@@ -222,6 +223,40 @@ def source_email(actor: UserActor | ApiActor) -> str:
     if isinstance(actor, UserActor):
         return actor.email_address.strip().lower()
     return f"{API_KEY_PREFIX}{actor.api_key_name.strip()}"
+
+
+class Repeat(Struct, frozen=True):
+    """A vendor row met twice in one day's pages: `first` and `later` are indexes into the records."""
+
+    email: str
+    first: int
+    later: int
+    identical: bool
+
+
+def without_repeats(records: list[UsageRecord]) -> tuple[list[UsageRecord], list[Repeat]]:
+    """The day's rows with each vendor row once.
+
+    A person's rows for one day differ in `customer_type`, `terminal_type` or `subscription_type`
+    (they are summed); two rows that agree on all of them are one row met twice, which happens when
+    a day still growing is paged with offset cursors. An exact repeat is dropped; a repeat whose
+    values changed between the pages keeps the later (newer) one. Either is reported.
+    """
+    seen: dict[tuple[str, str | None, str | None, str | None, str | None], int] = {}
+    dropped: set[int] = set()
+    repeats: list[Repeat] = []
+    for index, record in enumerate(records):
+        key = (source_email(record.actor), record.customer_type, record.terminal_type, record.subscription_type,
+               record.organization_id)
+        first = seen.get(key)
+        seen[key] = index
+        if first is not None:
+            identical = msgspec.json.encode(records[first]) == msgspec.json.encode(record)
+            repeats.append(Repeat(key[0], first, index, identical))
+            dropped.add(first)
+    if not repeats:
+        return records, []
+    return [record for index, record in enumerate(records) if index not in dropped], repeats
 
 
 def normalise(records: Iterable[UsageRecord], *, day: dt.date) -> list[DailyUsage]:

@@ -237,14 +237,51 @@ def test_a_transport_failure_then_success_returns_the_day():
 def test_pages_are_followed_until_has_more_is_false():
     route = respx.get(USAGE_URL)
     route.side_effect = [
-        httpx.Response(200, json={"data": [RECORD], "has_more": True, "next_page": "cursor-2"}),
-        httpx.Response(200, json={"data": [], "has_more": True, "next_page": "cursor-3"}),  # a short page
-        httpx.Response(200, json={"data": [RECORD], "has_more": False, "next_page": None}),
+        httpx.Response(200, json={"data": [RECORD], "has_more": True, "next_page": "cursor-2"},
+                       headers={"request-id": "req-1"}),
+        httpx.Response(200, json={"data": [], "has_more": True, "next_page": "cursor-3"},  # a short page
+                       headers={"request-id": "req-2"}),
+        httpx.Response(200, json={"data": [RECORD], "has_more": False, "next_page": None},
+                       headers={"request-id": "req-3"}),
     ]
-    [row] = provider().fetch_day(DAY)
-    assert row.sessions_count == 2
+    usages = provider().fetch_day(DAY)
     pages = [call.request.url.params.get("page") for call in route.calls]
     assert pages == [None, "cursor-2", "cursor-3"]
+    # The same record on pages 1 and 3 is one vendor row met twice (offset cursors on a growing day):
+    # counted once, and the run is told, naming both requests.
+    [row] = usages
+    assert row.sessions_count == 1
+    [warning] = usages.warnings
+    assert "same record for dev@example.com on page 1 (request req-1) and page 3 (request req-3)" in warning
+
+
+def _split(terminal: str, sessions: int, **extra) -> dict:
+    return {**RECORD, "terminal_type": terminal, **extra,
+            "core_metrics": {**RECORD["core_metrics"], "num_sessions": sessions}}
+
+
+@respx.mock
+def test_a_persons_rows_that_differ_in_terminal_or_customer_type_are_summed():
+    respx.get(USAGE_URL).side_effect = [
+        httpx.Response(200, json={"data": [_split("vscode", 2)], "has_more": True, "next_page": "c2"}),
+        httpx.Response(200, json={"data": [_split("iterm", 3), _split("vscode", 5, customer_type="api"),
+                                           _split("vscode", 7, subscription_type="team")],
+                                  "has_more": False, "next_page": None}),
+    ]
+    usages = provider().fetch_day(DAY)
+    assert [u.sessions_count for u in usages] == [2 + 3 + 5 + 7]
+    assert usages.warnings == []
+
+
+@respx.mock
+def test_a_row_that_changed_between_pages_keeps_its_later_version():
+    respx.get(USAGE_URL).side_effect = [
+        httpx.Response(200, json={"data": [_split("vscode", 2)], "has_more": True, "next_page": "c2"}),
+        httpx.Response(200, json={"data": [_split("vscode", 4)], "has_more": False, "next_page": None}),
+    ]
+    usages = provider().fetch_day(DAY)
+    assert [u.sessions_count for u in usages] == [4]
+    assert "two versions of one record for dev@example.com" in usages.warnings[0]
 
 
 @respx.mock
