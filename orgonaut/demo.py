@@ -57,7 +57,7 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
         baseline=True, scenario_ids=reorg, all_future=False,
     )
     session.commit()
-    end = sync.server_yesterday()
+    end = sync.last_complete_day()
     log = ai_tooling.start_backfill(
         session=session, tenant_id=tenant.id, integration_id=integration.id,
         start=end - dt.timedelta(days=days - 1), end=end, triggered_by=sync.TriggeredBy.cli, enqueue=False,

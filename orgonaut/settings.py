@@ -50,7 +50,13 @@ class Settings(BaseSettings):
     mail_from: str = Field("Orgonaut <alerts@orgonaut.local>", alias="ORGONAUT_MAIL_FROM")
     base_url: str = Field("http://localhost:3000", alias="ORGONAUT_BASE_URL")
     port: int = Field(3000, alias="ORGONAUT_PORT")
-    lookback_days: int = Field(3, alias="ORGONAUT_AI_TOOLING_LOOKBACK_DAYS", ge=0, le=31)
+    # Days before the last complete one that each nightly reconcile fetches again (vendors revise
+    # recent days); at least 1, so a day first fetched while incomplete is always fetched once more.
+    lookback_days: int = Field(7, alias="ORGONAUT_AI_TOOLING_LOOKBACK_DAYS", ge=1, le=31)
+    # How long a sync run's Redis lock lives unless renewed (tests shorten it to provoke expiry).
+    sync_lock_ttl_seconds: int = Field(20, alias="ORGONAUT_SYNC_LOCK_TTL_SECONDS", ge=2, le=600)
+    # The broker's redelivery time for an unacknowledged task; every task limit stays well inside it.
+    celery_visibility_timeout: int = Field(3600, alias="ORGONAUT_CELERY_VISIBILITY_TIMEOUT", ge=10)
     alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
     login_max_failures: int = Field(10, alias="ORGONAUT_LOGIN_MAX_FAILURES", ge=1)

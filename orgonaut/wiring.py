@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from orgonaut.ai_tooling import refresh, subscribers
+    from orgonaut.ai_tooling import subscribers
+    from orgonaut.rollups import queue
 
     subscribers.register()  # actor created / e-mail changed -> re-match usage records
-    refresh.subscribe_to_org_events()  # placement changed / unit moved -> rollup refresh
+    queue.subscribe_to_org_events()  # placement changed / unit moved -> owed rollup refresh

@@ -1,12 +1,10 @@
 """AI Tooling jobs. Thin: ids in, `orgonaut.ai_tooling.sync` does the work and keeps the rules.
 
 - `nightly_sync` (beat, 03:00 in ORGONAUT_TIMEZONE): one reconcile run per connected integration.
-- `sync_range(log_id)`: one chunk of a run (a few days), then the next chunk as a new task.
-- `resume_interrupted`: runs whose worker died go on from their checkpoint (also when a worker starts).
-
-Only transient errors (ProviderRetriableError, httpx.TransportError) are retried, with back-off and
-a maximum; the run then fails with the error in its log. Redelivery after a crash is harmless: the
-run starts after its checkpoint and the upsert is idempotent.
+- `sync_range(log_id)`: one chunk of a run (a few days), then what `sync.decide` says: retry with a
+  countdown, the next chunk as a new task, wait behind another run, or fail the run.
+- `resume_interrupted` (beat, every two minutes, and when a worker starts): runs whose worker died
+  go on from their checkpoint.
 """
 
 from __future__ import annotations
@@ -26,23 +24,24 @@ def nightly_sync() -> list[int]:
         return sync.queue_nightly(session=session)
 
 
-@app.task(name=sync.TASK_NAME, bind=True, acks_late=True, max_retries=sync.MAX_TRANSIENT_RETRIES)
+@app.task(name=sync.TASK_NAME, bind=True, acks_late=True, max_retries=sync.MAX_TRANSIENT_RETRIES,
+          time_limit=sync.TASK_TIME_LIMIT_SECONDS)
 def sync_range(self, log_id: int) -> str:
     token = sync.task_token(log_id, self.request.id)
-    try:
-        outcome = sync.run_chunk(log_id=log_id, token=token, attempt=self.request.retries)
-    except sync.TRANSIENT_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            sync.fail_run(log_id=log_id, token=token, error=error, attempt=self.request.retries)
-            return sync.ChunkOutcome.finished.value
-        delay = sync.retry_delay(self.request.retries, error)
-        sync.hold_for_retry(log_id=log_id, token=token, delay=delay)
-        raise self.retry(countdown=delay) from None
-    if outcome == sync.ChunkOutcome.more:
+    outcome, failure = sync.attempt_chunk(log_id=log_id, token=token, attempt=self.request.retries)
+    decision = sync.decide(outcome, failure, self.request.retries)
+    if decision.step == sync.Step.retry:
+        sync.hold_for_retry(log_id=log_id, token=token, delay=decision.delay)
+        raise self.retry(countdown=decision.delay)
+    if decision.step == sync.Step.fail:
+        assert failure is not None
+        sync.fail_run(log_id=log_id, token=token, error=failure.error, attempt=self.request.retries,
+                      lease=failure.lease)
+    elif decision.step == sync.Step.next_chunk:
         sync.queue_next_chunk(log_id=log_id, token=token)
-    elif outcome == sync.ChunkOutcome.busy:
-        sync.wait_behind(log_id=log_id)
-    return outcome.value
+    elif decision.step == sync.Step.wait:
+        sync.wait_behind(log_id=log_id, delay=decision.delay)
+    return (outcome or sync.ChunkOutcome.finished).value
 
 
 @app.task(name="orgonaut.ai_tooling.resume_interrupted")

@@ -34,8 +34,9 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    # Long work is split into short tasks (a few days each); an hour leaves room to spare.
-    broker_transport_options={"visibility_timeout": 3600},
+    # Long work is split into short tasks (a few days each, each under a hard time limit well inside
+    # this): a task still unacknowledged after it is redelivered to another worker.
+    broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
     result_expires=24 * 3600,
     timezone=settings.timezone,
     enable_utc=False,
@@ -53,6 +54,16 @@ app.conf.beat_schedule = {
     "notify-outbox-reaper": {
         "task": "orgonaut.notify.requeue_stuck_email",
         "schedule": 60.0,
+    },
+    # Sends refresh jobs again for owed rollup refreshes whose job was lost.
+    "rollups-owed-reaper": {
+        "task": "orgonaut.rollups.reap_owed_refreshes",
+        "schedule": 60.0,
+    },
+    # Runs whose worker died go on from their checkpoint within minutes, not at the next start.
+    "ai-tooling-resume-interrupted": {
+        "task": "orgonaut.ai_tooling.resume_interrupted",
+        "schedule": 120.0,
     },
 }
 

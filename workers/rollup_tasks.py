@@ -1,19 +1,33 @@
-"""Rollup refresh jobs: thin, the work is `orgonaut.ai_tooling.refresh.run_refresh_job`."""
+"""Rollup jobs: thin, the work is in `orgonaut.rollups.queue`.
+
+- `refresh_rollups(tenant_id, scenario_id)`: everything the scope owes, in one transaction.
+- `reap_owed_refreshes` (beat, every minute): sends a job again where an owed refresh's job was lost.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from orgonaut.ai_tooling.refresh import RETRIABLE_ERRORS, run_refresh_job
+from orgonaut.ai_tooling.changes import REFRESH_TASK
+from orgonaut.db import session_scope
+from orgonaut.rollups import queue
 from workers.celery_app import app
 
 MAX_RETRIES = 5
 
 
-@app.task(name="orgonaut.rollups.refresh", bind=True)
-def refresh_rollups(self, job: dict[str, Any]) -> dict[str, Any]:
+@app.task(name=REFRESH_TASK, bind=True)
+def refresh_rollups(self, tenant_id: int, scenario_id: int | None) -> dict[str, Any]:
     try:
-        result = run_refresh_job(job=job, final_attempt=self.request.retries >= MAX_RETRIES)
-    except RETRIABLE_ERRORS as error:
+        result = queue.run_owed(tenant_id=tenant_id, scenario_id=scenario_id)
+    except queue.RETRIABLE_ERRORS as error:
+        if self.request.retries >= MAX_RETRIES:
+            raise  # the intents stay: the reaper sends the job again
         raise self.retry(exc=error, countdown=2 ** self.request.retries, max_retries=MAX_RETRIES) from error
-    return {"unit_rows": result.unit_rows, "member_rows": result.member_rows}
+    return {"intents": result.intents, "unit_rows": result.unit_rows, "member_rows": result.member_rows}
+
+
+@app.task(name="orgonaut.rollups.reap_owed_refreshes")
+def reap_owed_refreshes() -> int:
+    with session_scope() as session:
+        return len(queue.reap(session))

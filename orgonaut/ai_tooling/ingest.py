@@ -136,6 +136,7 @@ class DayResult:
     # scope (None = Live) -> actors whose usage changed, for the rollup refresh
     actor_ids: dict[int | None, set[int]] = dataclasses.field(default_factory=dict)
     unmatched_emails: set[str] = dataclasses.field(default_factory=set)
+    deleted: int = 0  # stored person-days the provider no longer reports, deleted
 
 
 def _check_unique(usages: Sequence[DailyUsage]) -> None:
@@ -325,13 +326,47 @@ def store_rows(*, session: Session, rows: list[tuple[Any, ...]], fresh: bool) ->
     return len(rows)
 
 
+def replace_day(
+    *, session: Session, tenant_id: int, provider: str, scopes: Sequence[TargetScope], day: dt.date,
+    rows: list[tuple[Any, ...]], result: DayResult, fresh: bool,
+) -> DayResult:
+    """Makes the stored day equal the provider's complete day in every target scope: upserts `rows`
+    and deletes the person-days the provider no longer reports (a correction). The actors of the
+    rows deleted or taken over by another actor join `result.actor_ids`, so their rollups are
+    refreshed too; `result.deleted` counts the rows deleted. The caller commits.
+
+    `fresh`: the day held no rows when the chunk began (`stored_days`), so there is nothing to delete.
+    """
+    if not fresh:
+        keys = {scope_key(s.scenario_id): s.scenario_id for s in scopes}
+        reported = {(row[2], row[3]) for row in rows}  # (scope_key, source_email)
+        records = AiToolUsageRecord.__table__
+        existing = session.execute(
+            select(records.c.id, records.c.scope_key, records.c.source_email, records.c.actor_id).where(
+                records.c.tenant_id == tenant_id, col(records.c.scope_key).in_(sorted(keys)),
+                records.c.usage_date == day, records.c.provider == provider,
+            )
+        ).all()
+        gone = [row.id for row in existing if (row.scope_key, row.source_email) not in reported]
+        for row in existing:
+            if row.actor_id is not None:
+                result.actor_ids.setdefault(keys[row.scope_key], set()).add(row.actor_id)
+        for start in range(0, len(gone), 500):
+            session.execute(records.delete().where(col(records.c.id).in_(gone[start:start + 500])))
+        result.deleted = len(gone)
+    store_rows(session=session, rows=rows, fresh=fresh)
+    return result
+
+
 def store_day(
     *, session: Session, integration: Integration, matchers: Sequence[ScopeMatcher], day: dt.date,
     usages: Sequence[DailyUsage],
 ) -> DayResult:
-    """Matches and upserts one day's usage into every target scope (flushed, not committed)."""
+    """Matches one complete day's usage and makes every target scope's stored day equal it
+    (flushed, not committed)."""
     rows, result = build_rows(integration=integration, matchers=matchers, usages=usages, day=day)
+    scopes = [m.scope for m in matchers]
     stored = stored_days(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
-                         scopes=[m.scope for m in matchers], days=[day])
-    store_rows(session=session, rows=rows, fresh=day not in stored)
-    return result
+                         scopes=scopes, days=[day])
+    return replace_day(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
+                       scopes=scopes, day=day, rows=rows, result=result, fresh=day not in stored)

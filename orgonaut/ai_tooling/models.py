@@ -65,3 +65,27 @@ class AiToolUsageRecord(SQLModel, table=True):
     model_breakdown: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fetched_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class RollupRefreshIntent(SQLModel, table=True):
+    """Rollups a committed change made stale: written in the changing transaction (a stored day, a
+    re-match, a placement change), deleted in the one that refreshes them (`orgonaut.rollups.queue`).
+    So a lost message, a killed worker or a broker restart can delay a refresh but never lose it.
+    It lives with the usage records because the sync writes it and must not import the rollups."""
+
+    __tablename__ = "rollup_refresh_intents"
+    __table_args__ = (Index("ix_rollup_intents_scope", "tenant_id", "scope_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(sa_column=Column(Integer, nullable=False))
+    scope_key: int = Field(sa_column=Column(Integer, nullable=False))
+    scenario_id: int | None = None
+    start_date: dt.date
+    end_date: dt.date
+    # Whose usage changed, and units that changed themselves (a placement ended, a unit moved).
+    actor_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    org_unit_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    # When a refresh job was last sent for it: the reaper sends another once this is old.
+    queued_at: dt.datetime | None = None
+    attempts: int = 0

@@ -282,7 +282,7 @@ def start_sync_now(
     """
     integration = get_integration_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)
     _runnable_or_raise(session, integration)
-    day = day or sync.server_yesterday()
+    day = day or sync.last_complete_day()
     validate_backfill_range(start=day, end=day)
     return sync.open_run(
         session=session, integration=integration, kind=SyncKind.reconcile, start=day, end=day,

@@ -2,7 +2,7 @@
 
 An actor created, or an actor's e-mail changed, re-matches that scope's records for the e-mails
 involved: new matches link, records of an e-mail the actor no longer owns become unmatched (or go to
-another actor who owns it). The stored rollups of the actors whose usage moved are then refreshed.
+another actor who owns it). The rollups of the actors whose usage moved are owed a refresh in the same transaction.
 Handlers run after the org change commits, in their own session.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.matching import rematch
-from orgonaut.ai_tooling.refresh import queue_rollup_refresh
 from orgonaut.db import session_scope
 from orgonaut.org import events
 
@@ -19,11 +19,9 @@ from orgonaut.org import events
 def rematch_emails(*, tenant_id: int, scenario_id: int | None, emails: Iterable[str]) -> None:
     with session_scope() as session:
         result = rematch(session=session, tenant_id=tenant_id, scenario_id=scenario_id, emails=emails)
-    if result.changed and result.start and result.end:
-        queue_rollup_refresh(
-            tenant_id=tenant_id, scenario_id=scenario_id, start=result.start, end=result.end,
-            actor_ids=sorted(result.actor_ids),
-        )
+        if result.changed and result.start and result.end:  # owed in the re-match's own transaction
+            owe_refresh(session, tenant_id=tenant_id, scenario_id=scenario_id, start=result.start, end=result.end,
+                        actor_ids=result.actor_ids)
 
 
 def on_actor_created(event: events.ActorCreated) -> None:

@@ -35,6 +35,7 @@ class SyncStatus(StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     skipped = "skipped"
+    cancelled = "cancelled"  # a person stopped it; the days synced before stay
 
 
 class Integration(SQLModel, table=True):

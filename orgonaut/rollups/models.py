@@ -23,7 +23,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, Column, Date, Integer, Numeric, String
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -101,24 +101,3 @@ class AiUsageRollupScope(SQLModel, table=True):
     scenario_id: int | None = None
     refreshed_at: dt.datetime = Field(default_factory=utcnow)
 
-
-class RollupRefreshIntent(SQLModel, table=True):
-    """A refresh some committed change still owes: written in the changing transaction, deleted in the
-    refreshing one. So a lost message, a killed worker or a broker restart can delay a refresh but
-    never lose it: the reaper sends a job again for intents whose last send is old (`queued_at`)."""
-
-    __tablename__ = "rollup_refresh_intents"
-    __table_args__ = (Index("ix_rollup_intents_scope", "tenant_id", "scope_key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    tenant_id: int = Field(sa_column=Column(Integer, nullable=False))
-    scope_key: int = Field(sa_column=Column(Integer, nullable=False))
-    scenario_id: int | None = None
-    start_date: dt.date
-    end_date: dt.date
-    # Whose usage changed, and units that changed themselves (a placement ended, a unit moved).
-    actor_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    org_unit_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    queued_at: dt.datetime | None = None
-    attempts: int = 0

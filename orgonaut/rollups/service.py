@@ -133,7 +133,7 @@ def refresh(
     """
     if start > end:
         raise ValidationFailed(f"The refresh range ends ({end}) before it starts ({start}).")
-    _lock_scope(session, tenant_id=tenant_id, scenario_id=scenario_id)
+    lock_scope(session, tenant_id=tenant_id, scenario_id=scenario_id)
     if on_locked is not None:
         on_locked()
     targets = None
@@ -161,7 +161,7 @@ def rebuild(*, session: Session, tenant_id: int | None = None) -> RebuildResult:
             .order_by(RECORDS.c.scope_key)
         ).all()
         for _key, scenario_id in scopes:
-            _lock_scope(session, tenant_id=tid, scenario_id=scenario_id)
+            lock_scope(session, tenant_id=tid, scenario_id=scenario_id)
         # Scopes without records any more (a deleted scenario) lose their rows here too.
         session.execute(delete(MEMBERS).where(MEMBERS.c.tenant_id == tid))
         session.execute(delete(ROLLUPS).where(ROLLUPS.c.tenant_id == tid))
@@ -187,7 +187,7 @@ def usage_span(
     return None if first is None else (first, last)
 
 
-def _lock_scope(session: Session, *, tenant_id: int, scenario_id: int | None) -> None:
+def lock_scope(session: Session, *, tenant_id: int, scenario_id: int | None) -> None:
     """Writes the scope's row first: its row lock (PostgreSQL) or the write lock (SQLite) makes
     concurrent refreshes of one scope wait for each other instead of colliding on the same keys."""
     upsert(

@@ -256,7 +256,7 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     assert integration.target_baseline and len(integration.target_scenario_ids) == 1
 
     # The wizard offers a backfill: empty, reversed and future ranges are refused inline.
-    yesterday = sync.server_yesterday()
+    yesterday = sync.last_complete_day()
     start, end = yesterday - dt.timedelta(days=29), yesterday
     expect(dialog.get_by_label("End date")).to_have_value(end.isoformat())
     for (first, last), message in [

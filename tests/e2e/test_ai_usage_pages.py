@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 
 from orgonaut.ai_tooling import queries
 from orgonaut.ai_tooling.queries import RANGE_LABELS, Range, format_usd
-from orgonaut.db import get_engine, session_scope, upsert
+from orgonaut.db import get_engine, session_scope
 from orgonaut.org.models import Actor, OrgUnit
-from orgonaut.rollups.models import AiUsageRollupScope, Breadth
+from orgonaut.rollups.models import Breadth
 from orgonaut.tenancy.models import Tenant
 from orgonaut.ui.components.charts import dollars
 from tests.e2e.pages import log_in
@@ -116,7 +116,7 @@ def _switch_every_range(page: Page, chart_id: str, series_for) -> list[float]:
 @pytest.fixture(scope="module", autouse=True)
 def _refreshes_done(seeded_demo, celery_worker_process):
     """The seed's backfill queued a rollup refresh per stored day: a real worker works them off."""
-    from orgonaut.ai_tooling import refresh
+    from orgonaut.rollups import queue as refresh
 
     deadline = time.monotonic() + 600
     while refresh.refresh_pending(tenant_id=_tenant_id(), scenario_id=None):
@@ -269,25 +269,21 @@ def test_person_without_usage_has_no_ai_tooling_section(manager: Page, base_url:
 def test_updating_shows_while_a_refresh_waits_and_clears_when_it_is_done(
     manager: Page, base_url: str, celery_worker_process
 ):
-    from orgonaut import clock
-    from orgonaut.ai_tooling import refresh
+    from orgonaut import clock, kv
+    from orgonaut.ai_tooling import changes
+    from orgonaut.rollups import queue as refresh
 
     team = _unit("Checkout")
     julia = _actor("Julia Fischer")
     today = clock.utcnow().date()
-    # Hold the scope's refresh lock: the queued job waits for it, so the scope stays pending.
-    holder = Session(get_engine())
-    upsert(holder, AiUsageRollupScope, [{"tenant_id": team.tenant_id, "scope_key": 0, "scenario_id": None,
-                                          "refreshed_at": clock.utcnow()}],
-           conflict_columns=["tenant_id", "scope_key"], update_columns=["refreshed_at"])
-    try:
-        assert refresh.queue_rollup_refresh(tenant_id=team.tenant_id, scenario_id=None, start=today, end=today,
-                                            actor_ids=[julia.id])
-        manager.goto(f"{base_url}/teams/{team.id}")
-        expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text("updating…")
-    finally:
-        holder.rollback()
-        holder.close()
+    # A job for the scope is already waiting in the queue (its send key stands), so this change
+    # sends none: the scope stays pending until the job is sent below.
+    kv.locks().set(changes.sent_key(team.tenant_id, None), "1", ex=60)
+    assert changes.queue_rollup_refresh(tenant_id=team.tenant_id, scenario_id=None, start=today, end=today,
+                                        actor_ids=[julia.id])
+    manager.goto(f"{base_url}/teams/{team.id}")
+    expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text("updating…")
+    assert changes.send_job(team.tenant_id, None, force=True)
     # The page polls, and when the worker is done it reloads the numbers: no reload of the page.
     expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text(
         re.compile(r"^updated (just now|1 minute ago)$"), timeout=30_000)

@@ -53,6 +53,8 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # a full page of 1,000 records is about 1
 MAX_ERROR_BODY_BYTES = 64 * 1024
 MAX_PAGES_PER_DAY = 1000
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# The longest one request may take from sending to the body's last byte (each read has its own 30 s).
+REQUEST_DEADLINE_SECONDS = 120.0
 
 INVALID_KEY_MESSAGE = (
     "Invalid or revoked Admin API key: generate a new key in the Anthropic Console (Settings → Admin API keys)."
@@ -122,6 +124,7 @@ class ClaudeCodeProvider:
         backoff_cap: float = 8.0,
         max_retry_after: float = 60.0,
         page_limit: int = PAGE_LIMIT,
+        request_deadline: float = REQUEST_DEADLINE_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
     ):
@@ -135,6 +138,7 @@ class ClaudeCodeProvider:
         self._retry = RetryPolicy(max_retries=max_retries, backoff_base=backoff_base, backoff_cap=backoff_cap,
                                   max_retry_after=max_retry_after)
         self._page_limit = page_limit
+        self._request_deadline = request_deadline
         self._sleep = sleep
         self._jitter = jitter
 
@@ -232,15 +236,16 @@ class ClaudeCodeProvider:
 
     def _attempt(self, client: httpx.Client, path: str, params: dict[str, str],
                  where: str | None) -> tuple[bytes, str | None]:
+        deadline = time.monotonic() + self._request_deadline
         try:
             with client.stream("GET", path, params=params) as response:
                 request_id = _header(response, "request-id")
                 status = response.status_code
                 if 200 <= status < 300:
-                    body = read_limited(response, MAX_RESPONSE_BYTES)
+                    body = read_limited(response, MAX_RESPONSE_BYTES, deadline)
                 else:
                     try:
-                        body = read_limited(response, MAX_ERROR_BODY_BYTES)
+                        body = read_limited(response, MAX_ERROR_BODY_BYTES, deadline)
                     except ResponseTooLarge:
                         body = b""
         except ResponseTooLarge:

@@ -10,6 +10,7 @@ import datetime as dt
 import email.utils
 import functools
 import ssl
+import time
 from importlib import metadata
 
 import httpx
@@ -81,8 +82,10 @@ class ResponseTooLarge(Exception):
     """The body exceeded the limit; reading stopped there."""
 
 
-def read_limited(response: httpx.Response, limit: int) -> bytes:
-    """The (decoded) body of a streamed response, refusing more than `limit` bytes."""
+def read_limited(response: httpx.Response, limit: int, deadline: float | None = None) -> bytes:
+    """The (decoded) body of a streamed response, refusing more than `limit` bytes, and a body still
+    arriving at `deadline` (`time.monotonic()`): httpx's timeouts bound each read, not the whole body,
+    so a server that drips bytes would otherwise hold a worker past any limit."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ResponseTooLarge
@@ -93,4 +96,6 @@ def read_limited(response: httpx.Response, limit: int) -> bytes:
         if size > limit:
             raise ResponseTooLarge
         chunks.append(chunk)
+        if deadline is not None and time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the response took too long to arrive", request=response.request)
     return b"".join(chunks)

@@ -23,12 +23,13 @@ from decimal import Decimal
 import reflex as rx
 
 from orgonaut import clock
-from orgonaut.ai_tooling import queries, refresh
+from orgonaut.ai_tooling import queries
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.ai_tooling.queries import DayPoint, MemberRow, Range, format_usd
 from orgonaut.db import session_scope
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnit, OrgUnitKind
+from orgonaut.rollups import queue as refresh
 from orgonaut.rollups.models import Breadth
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User

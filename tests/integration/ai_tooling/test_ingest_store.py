@@ -44,23 +44,47 @@ def _stored(session) -> dict[str, tuple[int, Decimal, int | None, dict]]:
             for r in session.exec(select(AiToolUsageRecord))}
 
 
-def test_a_new_day_then_a_partly_stored_day_are_upserted_exactly(session, tenant):
+def test_a_stored_day_is_replaced_by_the_complete_day_fetched_again(session, tenant):
     integration = _integration(session, tenant)
     ada = add_actor(session, tenant.id, "ada@x.test")
+    ben = add_actor(session, tenant.id, "ben@x.test")
     matchers = ingest.load_matchers(session=session, tenant_id=tenant.id, scopes=[ingest.LIVE])
 
-    _store(session, integration, matchers, [_usage("ada@x.test", 2, "1.234567"), _usage("ben@x.test", 1, "7")])
+    first = ingest.store_day(session=session, integration=integration, matchers=matchers, day=DAY,
+                             usages=[_usage("ada@x.test", 2, "1.234567"), _usage("ben@x.test", 1, "7")])
+    session.commit()
+    assert first.deleted == 0
     assert _stored(session) == {
         "ada@x.test": (2, Decimal("1.234567"), ada.id, {"edit_tool": {"accepted": 2, "rejected": 0}}),
-        "ben@x.test": (1, Decimal(7), None, {"edit_tool": {"accepted": 1, "rejected": 0}}),
+        "ben@x.test": (1, Decimal(7), ben.id, {"edit_tool": {"accepted": 1, "rejected": 0}}),
     }
 
-    _store(session, integration, matchers, [_usage("ada@x.test", 5, "0.000001"), _usage("cy@x.test", 3, "2.5")])
+    # The vendor revised the day: ada's values changed, ben's usage is gone, cy's is new.
+    second = ingest.store_day(session=session, integration=integration, matchers=matchers, day=DAY,
+                              usages=[_usage("ada@x.test", 5, "0.000001"), _usage("cy@x.test", 3, "2.5")])
+    session.commit()
     assert _stored(session) == {
         "ada@x.test": (5, Decimal("0.000001"), ada.id, {"edit_tool": {"accepted": 5, "rejected": 0}}),
-        "ben@x.test": (1, Decimal(7), None, {"edit_tool": {"accepted": 1, "rejected": 0}}),
         "cy@x.test": (3, Decimal("2.5"), None, {"edit_tool": {"accepted": 3, "rejected": 0}}),
     }
+    assert second.deleted == 1
+    # ben's rollups must drop his usage too: his actor is among those whose rollups the day changed.
+    assert second.actor_ids == {None: {ada.id, ben.id}}
+
+
+def test_replacing_a_day_leaves_other_days_providers_and_scopes_alone(session, tenant):
+    integration = _integration(session, tenant)
+    matchers = ingest.load_matchers(session=session, tenant_id=tenant.id, scopes=[ingest.LIVE])
+    other_day = DAY + dt.timedelta(days=1)
+    ingest.store_day(session=session, integration=integration, matchers=matchers, day=DAY,
+                     usages=[_usage("ada@x.test", 2, "1")])
+    ingest.store_day(session=session, integration=integration, matchers=matchers, day=other_day,
+                     usages=[DailyUsage(source_email="ada@x.test", usage_date=other_day, sessions_count=9)])
+    session.commit()
+    result = ingest.store_day(session=session, integration=integration, matchers=matchers, day=DAY, usages=[])
+    session.commit()
+    assert result.deleted == 1
+    assert [(r.usage_date, r.sessions_count) for r in session.exec(select(AiToolUsageRecord))] == [(other_day, 9)]
 
 
 def test_a_row_stored_after_the_chunk_looked_is_merged_not_refused(session, tenant):

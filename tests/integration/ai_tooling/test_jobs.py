@@ -75,7 +75,7 @@ def test_nightly_queues_one_run_per_integration_and_skips_paused_and_downgraded(
 
     logs = {log.integration_id: log for log in (wait_finished(i) for i in log_ids)}
     assert set(logs) == {running.id, on_pause.id, on_free_plan.id}  # none for the disconnected one
-    yesterday = sync.server_yesterday()
+    yesterday = sync.last_complete_day()
     lookback = get_settings().lookback_days
     for log in logs.values():
         assert (log.kind, log.triggered_by) == ("reconcile", "schedule")
@@ -213,7 +213,7 @@ def test_a_worker_killed_mid_backfill_loses_and_duplicates_nothing(
     assert count_records(session) == fetched_so_far
 
     clean_simulator.clear_faults()
-    wait_for(lambda: lock.holder() is None, timeout=sync.LOCK_TTL_SECONDS * 2 + 10, what="the dead run's lock expiry")
+    wait_for(lambda: lock.holder() is None, timeout=sync.lock_ttl() * 2 + 10, what="the dead run's lock expiry")
     second = Worker(run_dir / "kill-test-second.log", extra_env=env).start()
     try:
         final = wait_finished(log.id, timeout=180)

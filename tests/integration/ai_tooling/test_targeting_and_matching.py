@@ -7,11 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from orgonaut import clock
-from orgonaut.ai_tooling import service, subscribers, sync
-from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling import changes, service, sync
+from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, scope_key
+from orgonaut.db import get_engine
 from orgonaut.errors import NotFound
 from orgonaut.integrations.models import Integration, SyncStatus
 from orgonaut.org import service as org
@@ -47,18 +48,34 @@ def active_day(base_url, *emails) -> dt.date:
     raise AssertionError("no day with usage for all of them")
 
 
+class OwedRefreshes:
+    """The rollup refreshes owed since `mark()`, read from their durable intents. `hold(scope)` makes
+    the scope's job count as already waiting, so no worker works the intents off while a test reads."""
+
+    def __init__(self, tenant_id: int, redis_client):
+        self.tenant_id, self.redis, self.after = tenant_id, redis_client, 0
+
+    def hold(self, scenario_id: int | None = None) -> None:
+        self.redis.set(changes.sent_key(self.tenant_id, scenario_id), "1", ex=300)
+
+    def mark(self) -> None:
+        with Session(get_engine()) as fresh:
+            self.after = max([i.id for i in fresh.exec(select(RollupRefreshIntent))], default=0)
+
+    def since(self) -> list[dict]:
+        with Session(get_engine()) as fresh:
+            owed = fresh.exec(select(RollupRefreshIntent).where(RollupRefreshIntent.tenant_id == self.tenant_id,
+                                                                RollupRefreshIntent.id > self.after)
+                              .order_by(RollupRefreshIntent.id)).all()
+        return [{"tenant_id": i.tenant_id, "scenario_id": i.scenario_id, "start": i.start_date, "end": i.end_date,
+                 "actor_ids": i.actor_ids} for i in owed]
+
+
 @pytest.fixture
-def refreshes(monkeypatch):
-    """The rollup refreshes the subscribers ask for (passed through to the real function)."""
-    calls = []
-    real = subscribers.queue_rollup_refresh
-
-    def record(**kwargs):
-        calls.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(subscribers, "queue_rollup_refresh", record)
-    return calls
+def refreshes(tenant, redis_client):
+    owed = OwedRefreshes(tenant.id, redis_client)
+    owed.hold(None)
+    return owed
 
 
 # --- targeting --------------------------------------------------------------------------------
@@ -170,18 +187,20 @@ def test_an_actor_created_later_takes_over_their_unmatched_records(session, tena
     scenario = org.create_scenario(session=session, tenant_id=tenant.id, name="Elsewhere")
     session.commit()
 
+    refreshes.hold(scenario.id)
+    refreshes.mark()
     ada = add_actor(session, tenant.id, ADA)  # commits: the subscriber re-matches
 
     assert {r.actor_id for r in rows(session, tenant.id, email=ADA)} == {ada.id}
     assert all(r.actor_id is None for r in rows(session, tenant.id) if r.source_email != ADA)
-    assert refreshes == [{
+    assert refreshes.since() == [{
         "tenant_id": tenant.id, "scenario_id": None, "start": ada_rows[0].usage_date,
         "end": ada_rows[-1].usage_date, "actor_ids": [ada.id],
     }]
     # The same e-mail in a scenario matches only that scenario's records (it has none).
-    refreshes.clear()
+    refreshes.mark()
     add_actor(session, tenant.id, ADA, scenario_id=scenario.id)
-    assert refreshes == []
+    assert refreshes.since() == []
     assert {r.actor_id for r in rows(session, tenant.id, email=ADA)} == {ada.id}
 
 
@@ -194,12 +213,13 @@ def test_an_email_change_moves_records_to_the_new_owner_and_unlinks_the_old(sess
     ben_rows = rows(session, tenant.id, email=BEN)
     assert ben_rows and all(r.actor_id is None for r in ben_rows)
 
+    refreshes.mark()
     org.update_actor(session=session, tenant_id=tenant.id, actor_id=ada.id, email=f"  {BEN.upper()} ")
     session.commit()
 
     assert {r.actor_id for r in rows(session, tenant.id, email=ADA)} == {None}  # no longer owned
     assert {r.actor_id for r in rows(session, tenant.id, email=BEN)} == {ada.id}
-    [call] = refreshes
+    [call] = refreshes.since()
     assert call["actor_ids"] == [ada.id] and call["scenario_id"] is None
 
     # Someone else takes the old address: the records follow the address.

@@ -1,7 +1,9 @@
-"""Queued rollup refreshes on real Redis and a real Celery worker."""
+"""Owed rollup refreshes: durable intents, the job that works them off and the reaper, on real Redis,
+a real Celery worker and the run's database."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from decimal import Decimal
@@ -9,12 +11,14 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from orgonaut.ai_tooling import refresh
-from orgonaut.db import get_engine, upsert
+from orgonaut.ai_tooling import changes
+from orgonaut.ai_tooling.models import RollupRefreshIntent
+from orgonaut.db import get_engine
 from orgonaut.errors import ValidationFailed
 from orgonaut.org import service as org_service
 from orgonaut.org.models import OrgUnitKind
-from orgonaut.rollups.models import AiUsageRollup, AiUsageRollupScope
+from orgonaut.rollups import queue
+from orgonaut.rollups.models import AiUsageRollup
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
 
@@ -53,58 +57,119 @@ def stored(unit_id, breadth):
         return None if row is None else (Decimal(row.cost_cents), row.sessions)
 
 
-def test_a_queued_refresh_is_computed_by_the_worker(org, celery_worker_process):
+def intents(tenant_id):
+    with Session(get_engine()) as fresh:
+        return fresh.exec(select(RollupRefreshIntent).where(RollupRefreshIntent.tenant_id == tenant_id)).all()
+
+
+def test_an_owed_refresh_is_computed_by_the_worker_and_forgotten(org, celery_worker_process):
     tenant, web, company = org["tenant"], org["web"], org["company"]
-    assert refresh.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
+    assert changes.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
                                         actor_ids=[org["alice"].id]) is True
     assert wait_for(lambda: stored(company.id, "subtree")) == (Decimal("12.5"), 3)
     assert stored(web.id, "direct") == (Decimal("12.5"), 3)
-    wait_for(lambda: not refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None))
+    wait_for(lambda: not queue.refresh_pending(tenant_id=tenant.id, scenario_id=None))
+    assert intents(tenant.id) == []
 
 
-def test_identical_requests_are_queued_once_while_waiting(session, org, celery_worker_process, redis_client):
+def test_owed_refreshes_of_a_scope_are_one_job_over_merged_days(session, org, redis_client):
     tenant, alice = org["tenant"], org["alice"]
-    request = dict(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY, actor_ids=[alice.id])
-    # Hold the scope's refresh lock so the first job, once the worker takes it, waits before it
-    # clears its de-duplication key: the scope stays "queued".
-    holder = Session(get_engine())
-    upsert(holder, AiUsageRollupScope, [{"tenant_id": tenant.id, "scope_key": 0, "scenario_id": None,
-                                          "refreshed_at": dt.datetime.now(dt.UTC)}],
-           conflict_columns=["tenant_id", "scope_key"], update_columns=["refreshed_at"])
-    try:
-        assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
-        assert refresh.queue_rollup_refresh(**request) is True
-        assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is True
-        assert refresh.queue_rollup_refresh(**request) is False
-        # Same units named differently (the team instead of its member) is the same job.
-        assert refresh.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
-                                            org_unit_ids=[org["web"].id]) is False
-        # Another date range is another job.
-        assert refresh.queue_rollup_refresh(**{**request, "start": DAY - dt.timedelta(days=1)}) is True
-        queued = redis_client.keys("orgonaut:rollups:queued:*")
-        assert len(queued) == 2
-        assert redis_client.zcard(f"orgonaut:rollups:pending:{tenant.id}:0") == 2
-        assert stored(org["web"].id, "direct") is None
-    finally:
-        holder.rollback()
-        holder.close()
-    assert wait_for(lambda: stored(org["web"].id, "direct")) == (Decimal("12.5"), 3)
-    wait_for(lambda: not refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None))
-    assert redis_client.keys("orgonaut:rollups:queued:*") == []
-    # Nothing waits any more, so the next request queues a new job.
-    assert refresh.queue_rollup_refresh(**request) is True
-    wait_for(lambda: not refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None))
+    # A job for the scope is already waiting (its send key stands): these changes send no other.
+    redis_client.set(changes.sent_key(tenant.id, None), "1", ex=60)
+    for day in (DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=9)):
+        changes.owe_refresh(session, tenant_id=tenant.id, scenario_id=None, start=day, end=day, actor_ids=[alice.id])
+    assert queue.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False  # not committed yet
+    session.commit()
+    assert queue.refresh_pending(tenant_id=tenant.id, scenario_id=None) is True
+    spans = queue.merge_spans(intents(tenant.id))
+    assert [(s.start, s.end) for s in spans] == [(DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=1)),
+                                                  (DAY + dt.timedelta(days=9), DAY + dt.timedelta(days=9))]
+    result = queue.run_owed(tenant_id=tenant.id, scenario_id=None)
+    assert (result.intents, result.more) == (4, False)
+    assert stored(org["web"].id, "direct") == (Decimal("12.5"), 3)
+    assert stored(org["company"].id, "subtree") == (Decimal("12.5"), 3)
+    assert intents(tenant.id) == []
+    assert queue.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
+    assert redis_client.get(changes.sent_key(tenant.id, None)) is None  # the next change sends again
 
 
-def test_nothing_is_queued_when_no_unit_is_affected(org, redis_client):
+def test_a_rolled_back_change_owes_nothing(session, org):
     tenant = org["tenant"]
-    assert refresh.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
-                                        actor_ids=[org["carol"].id]) is False
-    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
+    changes.owe_refresh(session, tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
+                        actor_ids=[org["alice"].id])
+    session.rollback()
+    assert intents(tenant.id) == []
+
+
+def test_nothing_is_owed_when_no_actor_or_unit_is_named(org, redis_client):
+    tenant = org["tenant"]
+    assert changes.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY) is False
     with pytest.raises(ValidationFailed, match="before it starts"):
-        refresh.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY - dt.timedelta(1),
+        changes.queue_rollup_refresh(tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY - dt.timedelta(1),
                                      org_unit_ids=[org["web"].id])
+    assert intents(tenant.id) == []
     assert redis_client.keys("orgonaut:rollups:*") == []
+
+
+def test_a_refresh_whose_job_was_lost_is_sent_again_by_the_reaper(session, org, celery_worker_process):
+    """The change committed with its intent, but the job never arrived (a broker restart lost it)."""
+    tenant = org["tenant"]
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    session.execute(RollupRefreshIntent.__table__.insert().values(
+        tenant_id=tenant.id, scope_key=0, scenario_id=None, start_date=DAY, end_date=DAY,
+        actor_ids=[org["alice"].id], org_unit_ids=[], created_at=long_ago, queued_at=long_ago, attempts=0))
+    session.commit()
+    recent = changes.owe_refresh(session, tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
+                                 actor_ids=[org["carol"].id])
+    assert recent is True
+    assert queue.reap(session) == [(tenant.id, None)]  # only the old one is stale
+    session.commit()
+    assert wait_for(lambda: stored(org["company"].id, "subtree")) == (Decimal("12.5"), 3)
+    wait_for(lambda: intents(tenant.id) == [])
+    assert queue.reap(session) == []
+
+
+def test_a_refresh_that_fails_keeps_its_intent_for_the_next_job(session, org, redis_client):
+    tenant = org["tenant"]
+    redis_client.set(changes.sent_key(tenant.id, None), "1", ex=60)  # no job sent: this test runs it
+    changes.owe_refresh(session, tenant_id=tenant.id, scenario_id=None, start=DAY, end=DAY,
+                        actor_ids=[org["alice"].id])
+    session.commit()
+    with database_refusing_rollups(session):
+        with pytest.raises(Exception, match="No space left"):
+            queue.run_owed(tenant_id=tenant.id, scenario_id=None)
+        assert len(intents(tenant.id)) == 1
+        assert stored(org["web"].id, "direct") is None
+        redis_client.set(changes.sent_key(tenant.id, None), "1", ex=60)
+    assert queue.run_owed(tenant_id=tenant.id, scenario_id=None).intents == 1
+    assert stored(org["web"].id, "direct") == (Decimal("12.5"), 3)
+    assert intents(tenant.id) == []
+
+
+@contextlib.contextmanager
+def database_refusing_rollups(session):
+    """A real storage failure inside the refresh: the database refuses rollup rows."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "CREATE FUNCTION refuse_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$")
+        connection.exec_driver_sql("CREATE TRIGGER refuse_rollup BEFORE INSERT ON ai_usage_rollups "
+                                   "FOR EACH ROW EXECUTE FUNCTION refuse_rollup()")
+        drop = ["DROP TRIGGER refuse_rollup ON ai_usage_rollups", "DROP FUNCTION refuse_rollup()"]
+    else:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_rollup BEFORE INSERT ON ai_usage_rollups "
+            "BEGIN SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END")
+        drop = ["DROP TRIGGER refuse_rollup"]
+    session.commit()
+    try:
+        yield
+    finally:
+        session.rollback()
+        for statement in drop:
+            session.connection().exec_driver_sql(statement)
+        session.commit()
 
 
 def test_a_placement_change_refreshes_the_units_it_touches(session, org, celery_worker_process):
@@ -128,22 +193,3 @@ def test_moving_a_unit_refreshes_its_old_and_new_ancestors(session, org, celery_
     session.commit()
     assert wait_for(lambda: stored(ops.id, "subtree")) == (Decimal("12.5"), 3)
     assert stored(org["company"].id, "subtree") == (Decimal("12.5"), 3)
-
-
-def test_a_job_that_fails_for_good_does_not_stay_pending(org, redis_client):
-    tenant = org["tenant"]
-    pending = f"orgonaut:rollups:pending:{tenant.id}:0"
-    redis_client.zadd(pending, {"job-1": time.time() + 600})
-    redis_client.set("orgonaut:rollups:queued:test", "job-1")
-    job = {"tenant_id": tenant.id, "scenario_id": None, "org_unit_ids": [org["web"].id], "start": "2025-01-10",
-           "end": "2025-01-01", "queued_key": "orgonaut:rollups:queued:test", "job_id": "job-1"}
-    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is True
-    with pytest.raises(ValidationFailed):
-        refresh.run_refresh_job(job=job, final_attempt=False)
-    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
-    job = {**job, "start": "2025-01-10", "end": "2025-01-10", "job_id": "job-2"}
-    redis_client.zadd(pending, {"job-2": time.time() + 600})
-    result = refresh.run_refresh_job(job=job)
-    assert (result.member_rows, result.unit_rows) == (1, 3)
-    assert refresh.refresh_pending(tenant_id=tenant.id, scenario_id=None) is False
-    assert redis_client.get("orgonaut:rollups:queued:test") is None

@@ -18,13 +18,14 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from orgonaut import clock
-from orgonaut.ai_tooling import queries, refresh
+from orgonaut.ai_tooling import changes, queries
 from orgonaut.ai_tooling.queries import Range, format_usd
-from orgonaut.db import get_engine, upsert
+from orgonaut.db import get_engine
 from orgonaut.org import demo_data
 from orgonaut.org.models import Actor, OrgUnit, Scenario
+from orgonaut.rollups import queue as refresh
 from orgonaut.rollups import service as rollups
-from orgonaut.rollups.models import AiUsageRollupScope, Breadth
+from orgonaut.rollups.models import Breadth
 from orgonaut.tenancy.models import Role
 from orgonaut.ui import routes
 from orgonaut.ui.components.charts import dollars
@@ -404,26 +405,22 @@ def test_team_and_department_pages_read_rollups_only_and_range_switches_run_no_s
         tab.root._clean()
 
 
-def test_a_pending_refresh_shows_updating_until_the_worker_is_done(session, usage_demo, celery_worker_process):
+def test_a_pending_refresh_shows_updating_until_the_worker_is_done(session, usage_demo, celery_worker_process,
+                                                                  redis_client):
     tab = Tab(login_token(session, "manager@demo.test"))
     team = _unit(session, usage_demo.id, "Checkout")
     julia = _actor(session, usage_demo.id, "Julia Fischer")
-    # Hold the scope's refresh lock so the queued job waits and the scope stays pending.
-    holder = Session(get_engine())
-    upsert(holder, AiUsageRollupScope, [{"tenant_id": usage_demo.id, "scope_key": 0, "scenario_id": None,
-                                          "refreshed_at": NOW}],
-           conflict_columns=["tenant_id", "scope_key"], update_columns=["refreshed_at"])
-    try:
-        assert refresh.queue_rollup_refresh(tenant_id=usage_demo.id, scenario_id=None, start=NOW.date(),
-                                            end=NOW.date(), actor_ids=[julia.id])
-        tab.open(TeamState, routes.TEAM, routes.team_url(team.id), team_id=str(team.id))
-        usage = tab.state(TeamUsageState)
-        watch = usage.load()
-        assert usage.refresh_pending is True
-        assert watch is not None and watch.fn.__name__ == "watch_refresh"  # the page polls until done
-    finally:
-        holder.rollback()
-        holder.close()
+    # A job for the scope is already waiting in the queue (its send key stands), so this change
+    # sends none: the scope stays pending until the job is sent below.
+    redis_client.set(changes.sent_key(usage_demo.id, None), "1", ex=60)
+    assert changes.queue_rollup_refresh(tenant_id=usage_demo.id, scenario_id=None, start=NOW.date(),
+                                        end=NOW.date(), actor_ids=[julia.id])
+    tab.open(TeamState, routes.TEAM, routes.team_url(team.id), team_id=str(team.id))
+    usage = tab.state(TeamUsageState)
+    watch = usage.load()
+    assert usage.refresh_pending is True
+    assert watch is not None and watch.fn.__name__ == "watch_refresh"  # the page polls until done
+    assert changes.send_job(usage_demo.id, None, force=True)
     deadline = time.monotonic() + 60
     while refresh.refresh_pending(tenant_id=usage_demo.id, scenario_id=None):
         assert time.monotonic() < deadline, "the refresh did not finish"

@@ -571,7 +571,7 @@ class AiToolingSettingsState(ScopeState):
     # --- runs -------------------------------------------------------------------------------------
 
     def _set_backfill_defaults(self) -> None:
-        end = sync.server_yesterday()
+        end = sync.last_complete_day()
         self.backfill_end_default = end.isoformat()
         self.backfill_start_default = (end - dt.timedelta(days=BACKFILL_DEFAULT_DAYS - 1)).isoformat()
 
