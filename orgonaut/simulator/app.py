@@ -95,6 +95,7 @@ class SimulatorConfig:
     organization_name: str = "Orgonaut Demo (simulated)"
     accepted_keys: Collection[str] | None = None  # None: every well-formed key
     faults: Sequence[Fault] = ()
+    revisions: Sequence[Revision] = ()  # made before the first request, in order
     every_day: bool = False  # everyone active every day (the bench), instead of the weekday rhythm
     date_style: str = "rfc3339"  # the record's `date`: rfc3339 (2025-08-08T00:00:00Z) or date (2025-08-08)
     now: Callable[[], dt.datetime] = _wall_clock
@@ -136,6 +137,8 @@ class Simulator:
         self._growth: dict[dt.date, list[tuple[int, str]]] = {}  # (index in the rows, record), in order
         self._views: dict[dt.date, _DayView] = {}  # days with revisions or growth
         self._sequence = 0
+        for revision in config.revisions:
+            self.add_revision(revision)
 
     # -- the API ----------------------------------------------------------------------------------
 
@@ -357,11 +360,15 @@ class Simulator:
             revision = revision_from_json(data)
         except FaultError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse({"revision": self.add_revision(revision).to_json()})
+
+    def add_revision(self, revision: Revision) -> Revision:
+        """Records the revision (numbered, with the count of the day's records it touches now)."""
         touched = sum(1 for record in self._truth(revision.date) if revision.touches(record))
         revision = dataclasses.replace(revision, id=len(self.revisions) + 1, records=touched)
         self.revisions.append(revision)
         self._views.pop(revision.date, None)
-        return JSONResponse({"revision": revision.to_json()})
+        return revision
 
     async def list_revisions(self, request: Request) -> Response:
         return JSONResponse({"revisions": [revision.to_json() for revision in self.revisions]})

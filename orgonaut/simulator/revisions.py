@@ -123,6 +123,26 @@ def revision_from_json(data: Any) -> Revision:
     return Revision(date=day, action=action, email=email, to_email=to_email, factor=factor)
 
 
+def parse_revision_spec(spec: str) -> Revision:
+    """A revision from a CLI flag: `DATE:ACTION[:name=value...]`, e.g. `2025-03-04:drop:email=a@x.test`,
+    `2025-03-04:change:email=a@x.test:factor=1.5`, `2025-03-04:move:email=a@x.test:to_email=b@x.test`."""
+    date, _, rest = spec.strip().partition(":")
+    action, _, options = rest.partition(":")
+    data: dict[str, Any] = {"date": date, "action": action}
+    for option in options.split(":") if options else ():
+        name, sep, raw = option.partition("=")
+        if not sep or name not in ("email", "to_email", "factor"):
+            raise FaultError(f"'{option}' is not name=value with a known name (email, to_email, factor)")
+        if name == "factor":
+            try:
+                data[name] = float(raw)
+            except ValueError:
+                raise FaultError(f"factor={raw} is not a number") from None
+        else:
+            data[name] = raw
+    return revision_from_json(data)
+
+
 def record_email(record: str) -> str | None:
     """The record's actor e-mail, lower-cased; None for an API-key actor."""
     match = _ACTOR.search(record)
