@@ -14,11 +14,26 @@ reach those errors. `anthropic-version` is required, as on the real API.
 Test and demo controls (not part of the real API, never faulted):
   POST /_sim/faults    a fault object ({"mode": "status", "status": 429, "retry_after": 1, "count": 2},
                        {"status": 401}, {"mode": "malformed", "variant": "json"}, {"mode": "slow",
-                       "delay": 5}, ...), {"faults": [...]} for a queue, or {"mode": "clear"}
+                       "delay": 5}, {"status": 429, "rate": 0.7, "seed": 3}, {"mode": "reset",
+                       "after_bytes": 100}, {"mode": "drip", "bytes_per_second": 500}, {"mode":
+                       "endless"}, {"mode": "dup"}, {"mode": "grow"}, ...; see faults.py), {"faults":
+                       [...]} for a queue, or {"mode": "clear"}
   GET  /_sim/faults    the faults still pending
+  POST /_sim/revise    change a day from now on: {"date": "YYYY-MM-DD", "action": "drop" | "change" |
+                       "move", "email": ..., "factor": 1.5 (change), "to_email": ... (move)}; see
+                       revisions.py
+  GET  /_sim/revisions the revisions made, in order, each with the number of records it touched
+  GET  /_sim/truth?date=YYYY-MM-DD
+                       the day's whole report as a fault-free paging would see it now (after
+                       revisions and growth): {"date", "available", "records", "grown", "revisions",
+                       "data"}; `grown` lists the indexes in `data` of records a grow fault added
   GET  /_sim/requests  the API requests received: path, query, auth verdict, status, fault (never a key)
-  POST /_sim/reset     no faults, empty request log
+  POST /_sim/reset     no faults, revisions or growth, empty request log
   GET  /_sim/health    {"status": "ok"}
+
+A day's truth is its generated records, with the records grow faults added inserted where they
+were added, then the day's revisions applied in order. Paging serves exactly that list (cursors are
+offsets into it) unless a fault says otherwise.
 """
 
 from __future__ import annotations
@@ -30,15 +45,17 @@ import collections
 import dataclasses
 import datetime as dt
 import json
+import logging
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from orgonaut.simulator.data import (
     DEFAULT_API_KEY_NAMES,
@@ -47,6 +64,7 @@ from orgonaut.simulator.data import (
     UsageGenerator,
 )
 from orgonaut.simulator.faults import Fault, FaultError, fault_from_json
+from orgonaut.simulator.revisions import Revision, parse_day, revision_from_json
 
 ORGANIZATION_PATH = "/v1/organizations/me"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/claude_code"
@@ -77,6 +95,7 @@ class SimulatorConfig:
     organization_name: str = "Orgonaut Demo (simulated)"
     accepted_keys: Collection[str] | None = None  # None: every well-formed key
     faults: Sequence[Fault] = ()
+    revisions: Sequence[Revision] = ()  # made before the first request, in order
     every_day: bool = False  # everyone active every day (the bench), instead of the weekday rhythm
     date_style: str = "rfc3339"  # the record's `date`: rfc3339 (2025-08-08T00:00:00Z) or date (2025-08-08)
     now: Callable[[], dt.datetime] = _wall_clock
@@ -92,6 +111,17 @@ def error_response(status: int, message: str, *, retry_after: float | None = Non
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+@dataclasses.dataclass(slots=True)
+class _DayView:
+    """A day's truth: `records` as served; `rows` the generated and grown records before revisions,
+    `sources[i]` the index in `rows` of `records[i]`, `grown` the indexes in `records` of grown ones."""
+
+    records: list[str]
+    rows: list[str]
+    sources: list[int]
+    grown: list[int]
+
+
 class Simulator:
     """State and handlers of one simulator app."""
 
@@ -103,7 +133,12 @@ class Simulator:
         )
         self.faults: list[Fault] = [dataclasses.replace(fault) for fault in config.faults]
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=config.request_log_size)
+        self.revisions: list[Revision] = []
+        self._growth: dict[dt.date, list[tuple[int, str]]] = {}  # (index in the rows, record), in order
+        self._views: dict[dt.date, _DayView] = {}  # days with revisions or growth
         self._sequence = 0
+        for revision in config.revisions:
+            self.add_revision(revision)
 
     # -- the API ----------------------------------------------------------------------------------
 
@@ -127,7 +162,8 @@ class Simulator:
             "user_agent": request.headers.get("user-agent"), "fault": None, "status": None,
         }
         self.requests.append(entry)
-        fault = self._take_fault(request.url.path)
+        report = request.url.path == USAGE_REPORT_PATH
+        fault = self._take_fault(request.url.path, report=report, continued=report and "page" in request.query_params)
         entry["fault"] = fault.label if fault else None
         if fault is not None and fault.mode == "slow":
             await asyncio.sleep(fault.delay)
@@ -135,11 +171,13 @@ class Simulator:
             response: Response = error_response(fault.status or 500, f"Simulated HTTP {fault.status}.",
                                                 retry_after=fault.retry_after)
         else:
-            response = self._refusal(auth, request) or handler(
-                request, fault if fault is not None and fault.mode == "malformed" else None
-            )
+            response = self._refusal(auth, request) or handler(request, fault)
         response.headers["request-id"] = request_id
         entry["status"] = response.status_code
+        if fault is not None and fault.mode == "reset":
+            return _CutShort(response, fault.after_bytes)
+        if fault is not None and fault.mode == "drip":
+            return _dripped(response, fault.bytes_per_second or 1.0, fault.chunk_bytes or 1)
         return response
 
     def _auth_verdict(self, key: str | None) -> str:
@@ -167,13 +205,15 @@ class Simulator:
             return error_response(400, "anthropic-version: header is required")
         return None
 
-    def _take_fault(self, path: str) -> Fault | None:
-        for fault in self.faults:
-            if not fault.matches(path):
+    def _take_fault(self, path: str, *, report: bool = False, continued: bool = False) -> Fault | None:
+        for fault in list(self.faults):
+            if not fault.matches(path, report=report, continued=continued):
                 continue
             if fault.after > 0:
                 fault.after -= 1
                 return None
+            if not fault.picks():
+                continue  # a rate fault that did not pick this request: the next fault may
             if fault.count is not None:
                 fault.count -= 1
                 if fault.count == 0:
@@ -181,13 +221,13 @@ class Simulator:
             return fault
         return None
 
-    def _organization(self, request: Request, malformed: Fault | None) -> Response:
-        if malformed is not None:
-            return _malformed_organization(malformed.variant)
+    def _organization(self, request: Request, fault: Fault | None) -> Response:
+        if fault is not None and fault.mode == "malformed":
+            return _malformed_organization(fault.variant)
         return JSONResponse({"id": self.usage.organization_id, "type": "organization",
                              "name": self.config.organization_name})
 
-    def _usage_report(self, request: Request, malformed: Fault | None) -> Response:
+    def _usage_report(self, request: Request, fault: Fault | None) -> Response:
         params = request.query_params
         starting_at = params.get("starting_at")
         if starting_at is None:
@@ -203,14 +243,28 @@ class Simulator:
             return error_response(400, f"limit: must be an integer between 1 and {MAX_LIMIT}")
         limit = int(raw_limit)
         records = self._available_records(day)
-        offset = 0
+        offset, generation = 0, 0
         if "page" in params:
-            offset = _decode_cursor(params["page"], day)
-            if offset is None or offset > len(records):
+            decoded = _decode_cursor(params["page"], day)
+            if decoded is None or decoded[0] > len(records):
                 return error_response(400, "page: invalid page cursor")
-        chunk = records[offset:offset + limit]
-        end = offset + len(chunk)
-        next_page = _encode_cursor(day, end) if end < len(records) else None
+            offset, generation = decoded
+        mode = fault.mode if fault is not None else None
+        start, size = offset, limit
+        if mode == "grow" and offset > 0:
+            self._grow(day, offset)
+            records = self._available_records(day)
+        elif mode == "dup" and offset > 0:
+            start, size = offset - 1, max(limit, 2)  # the previous page's last record first
+        chunk = records[start:start + size]
+        end = start + len(chunk)
+        if end < len(records):
+            next_page: str | None = _encode_cursor(day, end)
+        elif mode == "endless":
+            next_page = _encode_cursor(day, end, generation + 1)  # past the end: empty pages, fresh cursors
+        else:
+            next_page = None
+        malformed = fault if mode == "malformed" else None
         if malformed is not None:
             chunk = _malformed_records(chunk, malformed.variant)
             if chunk is None:
@@ -222,10 +276,55 @@ class Simulator:
     def _available_records(self, day: dt.date) -> list[str]:
         """Nothing for today or the future: only data older than an hour, so a day appears once it has
         been over for an hour."""
+        return self._truth(day) if self._is_available(day) else []
+
+    def _is_available(self, day: dt.date) -> bool:
         day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        if self.config.now() < day_end + FRESHNESS:
-            return []
-        return self.usage.records(day)
+        return self.config.now() >= day_end + FRESHNESS
+
+    def _truth(self, day: dt.date) -> list[str]:
+        """The day's records after growth and revisions, whatever the clock says."""
+        if day not in self._growth and not any(revision.date == day for revision in self.revisions):
+            return self.usage.records(day)
+        return self._view(day).records
+
+    def _view(self, day: dt.date) -> _DayView:
+        view = self._views.get(day)
+        if view is None:
+            view = self._views[day] = self._build_view(day)
+        return view
+
+    def _build_view(self, day: dt.date) -> _DayView:
+        rows = list(self.usage.records(day))
+        added = [False] * len(rows)
+        for index, record in self._growth.get(day, ()):
+            rows.insert(index, record)
+            added.insert(index, True)
+        revisions = [revision for revision in self.revisions if revision.date == day]
+        view = _DayView([], rows, [], [])
+        for index, row in enumerate(rows):
+            record: str | None = row
+            for revision in revisions:
+                record = revision.apply(record)
+                if record is None:
+                    break
+            if record is None:
+                continue
+            if added[index]:
+                view.grown.append(len(view.records))
+            view.records.append(record)
+            view.sources.append(index)
+        return view
+
+    def _grow(self, day: dt.date, offset: int) -> None:
+        """A new record joins the day just before `offset` (1 <= offset <= the day's length): a new
+        row for the actor of the record served at `offset - 1`, which therefore survives the day's
+        revisions too and lands at `offset - 1`, pushing that record to `offset`."""
+        view = self._view(day)
+        index = view.sources[offset - 1]
+        growth = self._growth.setdefault(day, [])
+        growth.append((index, self.usage.grown_record(day, view.rows[index], len(growth))))
+        self._views.pop(day, None)
 
     # -- controls ---------------------------------------------------------------------------------
 
@@ -252,22 +351,62 @@ class Simulator:
     async def list_requests(self, request: Request) -> Response:
         return JSONResponse({"requests": list(self.requests)})
 
+    async def revise(self, request: Request) -> Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
+        try:
+            revision = revision_from_json(data)
+        except FaultError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse({"revision": self.add_revision(revision).to_json()})
+
+    def add_revision(self, revision: Revision) -> Revision:
+        """Records the revision (numbered, with the count of the day's records it touches now)."""
+        touched = sum(1 for record in self._truth(revision.date) if revision.touches(record))
+        revision = dataclasses.replace(revision, id=len(self.revisions) + 1, records=touched)
+        self.revisions.append(revision)
+        self._views.pop(revision.date, None)
+        return revision
+
+    async def list_revisions(self, request: Request) -> Response:
+        return JSONResponse({"revisions": [revision.to_json() for revision in self.revisions]})
+
+    async def truth(self, request: Request) -> Response:
+        try:
+            day = parse_day(request.query_params.get("date"))
+        except FaultError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        available = self._is_available(day)
+        records = self._truth(day) if available else []
+        grown = self._view(day).grown if available and day in self._growth else []
+        header = {"date": day.isoformat(), "available": available, "records": len(records), "grown": grown,
+                  "revisions": [revision.id for revision in self.revisions if revision.date == day]}
+        head = json.dumps(header, separators=(",", ":"))[:-1]
+        return Response(f'{head},"data":[{",".join(records)}]}}', media_type="application/json")
+
     async def reset(self, request: Request) -> Response:
         self.faults = []
         self.requests.clear()
+        self.revisions = []
+        self._growth.clear()
+        self._views.clear()
         return JSONResponse({"status": "reset"})
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
 
-def _encode_cursor(day: dt.date, offset: int) -> str:
-    raw = f"{day.isoformat()}|{offset}".encode()
-    return _CURSOR_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _encode_cursor(day: dt.date, offset: int, generation: int = 0) -> str:
+    """An opaque cursor for an offset into the day; `generation` (the endless fault's pages past the
+    end) makes each of those cursors distinct."""
+    raw = f"{day.isoformat()}|{offset}" + (f"|{generation}" if generation else "")
+    return _CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, day: dt.date) -> int | None:
-    """The offset a cursor points at, or None when it is not one of ours for this day."""
+def _decode_cursor(cursor: str, day: dt.date) -> tuple[int, int] | None:
+    """The (offset, generation) a cursor points at, or None when it is not one of ours for this day."""
     if not cursor.startswith(_CURSOR_PREFIX) or len(cursor) > 100:
         return None
     token = cursor[len(_CURSOR_PREFIX):]
@@ -275,10 +414,70 @@ def _decode_cursor(cursor: str, day: dt.date) -> int | None:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    cursor_day, _, offset = raw.partition("|")
-    if cursor_day != day.isoformat() or not offset.isdigit():
+    cursor_day, _, rest = raw.partition("|")
+    offset, _, generation = rest.partition("|")
+    if cursor_day != day.isoformat() or not offset.isdigit() or not (generation or "0").isdigit():
         return None
-    return int(offset)
+    return int(offset), int(generation or "0")
+
+
+class _CutShort(Response):
+    """A response whose connection is closed after `keep` bytes of its body (at most the body's
+    length minus one): the headers announce the whole body, and the app returns without finishing
+    it, so uvicorn closes the connection and the client sees the body end early (httpx:
+    `RemoteProtocolError`, "peer closed connection without sending complete message body")."""
+
+    def __init__(self, response: Response, keep: int):
+        self.status_code = response.status_code
+        self.raw_headers = response.raw_headers
+        self.background = None
+        self.body = bytes(response.body)[:max(0, min(keep, len(response.body) - 1))]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if self.body:
+            await send({"type": "http.response.body", "body": self.body, "more_body": True})
+        _quiet_cut.expect()
+
+
+class _QuietCut(logging.Filter):
+    """Drops uvicorn's "returned without completing response" error line once for each cut the
+    simulator made on purpose; any other such line still shows."""
+
+    MESSAGE = "ASGI callable returned without completing response."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending = 0
+
+    def expect(self) -> None:
+        self.pending += 1
+        logging.getLogger("uvicorn.error").addFilter(self)  # once: the same filter is not added twice
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.pending and record.getMessage() == self.MESSAGE:
+            self.pending -= 1
+            return False
+        return True
+
+
+_quiet_cut = _QuietCut()
+
+
+def _dripped(response: Response, bytes_per_second: float, chunk_bytes: int) -> Response:
+    """The same response, its body sent `chunk_bytes` at a time at `bytes_per_second` (a pause
+    before each chunk, so the whole body takes about its length / bytes_per_second)."""
+    body = bytes(response.body)
+    pause = chunk_bytes / bytes_per_second
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), chunk_bytes):
+            await asyncio.sleep(pause)
+            yield body[start:start + chunk_bytes]
+
+    dripped = StreamingResponse(chunks(), status_code=response.status_code)
+    dripped.raw_headers = list(response.raw_headers)  # with the whole body's content-length
+    return dripped
 
 
 def _malformed_records(records: list[str], variant: str) -> list[str] | None:
@@ -322,6 +521,9 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
             Route("/_sim/faults", simulator.set_faults, methods=["POST"]),
             Route("/_sim/faults", simulator.list_faults, methods=["GET"]),
             Route("/_sim/requests", simulator.list_requests, methods=["GET"]),
+            Route("/_sim/revise", simulator.revise, methods=["POST"]),
+            Route("/_sim/revisions", simulator.list_revisions, methods=["GET"]),
+            Route("/_sim/truth", simulator.truth, methods=["GET"]),
             Route("/_sim/reset", simulator.reset, methods=["POST"]),
             Route("/_sim/health", simulator.health, methods=["GET"]),
         ],

@@ -32,7 +32,14 @@ def anthropic(
     ),
     fault: list[str] = typer.Option(
         [], help="Inject a fault (repeatable, queued): 429:count=2:retry_after=1, 401, 500:count=1, "
-                 "malformed:variant=json|shape|record|currency, slow:delay=5; options count, after, path.",
+                 "malformed:variant=json|shape|record|currency, slow:delay=5, reset:after_bytes=100, "
+                 "drip:bytes_per_second=500[:chunk_bytes=50], endless, dup, grow; options count, after, "
+                 "path, rate (0<rate<=1, with seed): 429:rate=0.7:seed=3:retry_after=1 is a 429 storm.",
+    ),
+    revise: list[str] = typer.Option(
+        [], help="Revise a day from the start (repeatable, in order): DATE:ACTION:email=E[:to_email=T][:factor=F], "
+                 "e.g. 2025-03-04:drop:email=a@x.test, 2025-03-04:change:email=a@x.test:factor=1.5, "
+                 "2025-03-04:move:email=a@x.test:to_email=b@x.test.",
     ),
     every_day: bool = typer.Option(False, help="Everyone active every day (for the bench)."),
     demo: bool = typer.Option(False, help="Use the demo org's people (and a few unknown contractors) as roster."),
@@ -45,6 +52,7 @@ def anthropic(
     from orgonaut.simulator.app import SimulatorConfig, create_app
     from orgonaut.simulator.data import DEFAULT_ROSTER, synthetic_roster
     from orgonaut.simulator.faults import FaultError, parse_fault_spec
+    from orgonaut.simulator.revisions import parse_revision_spec
 
     if sum(x is not None and x is not False for x in (roster_file, roster_size, demo or None)) > 1:
         raise typer.BadParameter("give only one of --roster-file, --roster-size and --demo")
@@ -54,6 +62,10 @@ def anthropic(
         faults = [parse_fault_spec(spec) for spec in fault]
     except FaultError as error:
         raise typer.BadParameter(str(error), param_hint="--fault") from None
+    try:
+        revisions = [parse_revision_spec(spec) for spec in revise]
+    except FaultError as error:
+        raise typer.BadParameter(str(error), param_hint="--revise") from None
     if demo:
         from orgonaut.org.demo_data import demo_usage_roster
 
@@ -66,7 +78,7 @@ def anthropic(
         roster = list(DEFAULT_ROSTER)
     config = SimulatorConfig(
         seed=seed, roster=roster, organization_name=org_name, accepted_keys=set(key) or None, faults=faults,
-        every_day=every_day, date_style=date_style,
+        every_day=every_day, date_style=date_style, revisions=revisions,
     )
     typer.echo(f"Anthropic Admin API simulator on http://{host}:{port} ({len(roster)} people, seed {seed})")
     uvicorn.run(create_app(config), host=host, port=port, log_level=log_level)

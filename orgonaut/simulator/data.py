@@ -144,6 +144,7 @@ class UsageGenerator:
             *(self._api_key(name) for name in dict.fromkeys(api_key_names)),
         ]
         self._days: OrderedDict[dt.date, list[str]] = OrderedDict()
+        self._by_actor_json = {actor.json: actor for actor in self._actors}
 
     def _user(self, email: str) -> _Actor:
         actor = json.dumps({"type": "user_actor", "email_address": email}, separators=(",", ":"))
@@ -196,6 +197,21 @@ class UsageGenerator:
         if len(self._days) > DAY_CACHE_SIZE:
             self._days.popitem(last=False)
         return rows
+
+    def grown_record(self, day: dt.date, neighbour: str, n: int) -> str:
+        """The n-th record that joins `day` after it was first served (the simulator's `grow`
+        fault): a new row for the actor of `neighbour` (one of the day's records), on a terminal
+        none of that actor's generated rows use, with numbers drawn from (seed, actor, day, n)."""
+        actor = next((a for json_text, a in self._by_actor_json.items() if f'"actor":{json_text}' in neighbour),
+                     None)
+        if actor is None:
+            raise ValueError("the neighbour is not one of this generator's records")
+        profile = actor.profile
+        terminal = next(t for t in TERMINALS if t not in (profile.terminal, profile.other_terminal))
+        u = _uniforms(f"{self.seed}|{actor.name}|{day.isoformat()}|grow{n}").__next__
+        text = _row(actor, self.organization_id, u, 0.3, terminal, profile.customer_type, False, u() < 0.5)
+        date = f"{day.isoformat()}T00:00:00Z" if self.date_style == "rfc3339" else day.isoformat()
+        return text.replace(_DATE_MARK, date)
 
     def _shapes(self, actor: _Actor, weekend: bool) -> list[list[tuple[str, str]]]:
         if actor.weekday is None or actor.weekend is None:

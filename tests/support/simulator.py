@@ -7,13 +7,18 @@ Use it in a test module (or a conftest) with
 `simulator` is one server for the whole run (session scope); `clean_simulator` is the same server
 with its faults and request log reset before and after the test. Point a provider or an integration
 at `simulator.base_url`; steer it with `set_fault(...)`, `set_faults([...])`, `clear_faults()`,
-`requests(path=...)` and `reset()`. A worker subprocess reaches it over HTTP like any client.
+`requests(path=...)` and `reset()`; change a day with `revise(...)` (see `revisions()`), and read
+what it should hold with `truth(day)` (the day's records after revisions and growth, exact
+decimals). A worker subprocess reaches it over HTTP like any client.
 For a server with its own configuration (another seed, a roster), start a `SimulatorServer(config)`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -78,6 +83,32 @@ class SimulatorServer:
 
     def reset(self) -> None:
         self._post("/_sim/reset", {})
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The faults still pending."""
+        response = self._http.get("/_sim/faults")
+        response.raise_for_status()
+        return response.json()["faults"]
+
+    def revise(self, **revision: Any) -> dict[str, Any]:
+        """Changes a day from now on, e.g. `revise(date="2025-03-04", action="drop", email="a@x.test")`;
+        returns the revision as recorded (with `id` and the number of `records` it touched)."""
+        day = revision.get("date")
+        if isinstance(day, dt.date):
+            revision["date"] = day.isoformat()
+        return self._post("/_sim/revise", revision)["revision"]
+
+    def revisions(self) -> list[dict[str, Any]]:
+        response = self._http.get("/_sim/revisions")
+        response.raise_for_status()
+        return response.json()["revisions"]
+
+    def truth(self, day: dt.date | str) -> dict[str, Any]:
+        """`GET /_sim/truth` for the day, parsed with exact decimals: `data` is the day's whole list of
+        records now (after revisions and growth), `grown` the indexes in it of grown records."""
+        response = self._http.get("/_sim/truth", params={"date": str(day)})
+        response.raise_for_status()
+        return json.loads(response.text, parse_float=Decimal)
 
     def requests(self, path: str | None = USAGE_REPORT_PATH) -> list[dict[str, Any]]:
         """API requests received since the last reset (all paths when `path` is None)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -76,11 +77,38 @@ def test_a_generated_roster_of_a_given_size(started):
         "ada.lovelace@demo.test", "alan.turing@demo.test", "amara.okafor@demo.test"}
 
 
+def test_the_failover_flags_storm_reset_and_revise(started):
+    base_url = started("--roster-size", "3", "--every-day", "--fault", "reset:after_bytes=50:count=1",
+                       "--fault", "429:rate=0.7:seed=3:retry_after=0", "--revise",
+                       "2025-03-04:drop:email=alan.turing@demo.test", "--revise",
+                       "2025-03-04:change:email=ada.lovelace@demo.test:factor=2")
+    with pytest.raises(httpx.RemoteProtocolError, match="received 50 bytes"):
+        httpx.get(f"{base_url}{USAGE_REPORT_PATH}", params={"starting_at": DAY.isoformat()}, headers=HEADERS)
+    # The storm then picks seed 3's draws: not, yes, yes, not.
+    assert [httpx.get(f"{base_url}{USAGE_REPORT_PATH}", params={"starting_at": DAY.isoformat()},
+                      headers=HEADERS).status_code for _ in range(4)] == [200, 429, 429, 200]
+    revisions = httpx.get(f"{base_url}/_sim/revisions").json()["revisions"]
+    assert [(r["action"], r["email"], r["factor"], r["records"]) for r in revisions] == [
+        ("drop", "alan.turing@demo.test", None, 1), ("change", "ada.lovelace@demo.test", 2, 2)]  # two rows that day
+    truth = httpx.get(f"{base_url}/_sim/truth", params={"date": DAY.isoformat()}).json()
+    emails = {row["actor"].get("email_address") for row in truth["data"]}
+    assert "alan.turing@demo.test" not in emails and "ada.lovelace@demo.test" in emails
+    generator = UsageGenerator(seed=0, roster=["ada.lovelace@demo.test"], unknown_emails=(), api_key_names=(),
+                               every_day=True)
+    ada = [row for row in truth["data"] if row["actor"].get("email_address") == "ada.lovelace@demo.test"]
+    original = [json.loads(text) for text in generator.records(DAY)]
+    assert [row["core_metrics"]["num_sessions"] for row in ada] == [
+        2 * row["core_metrics"]["num_sessions"] for row in original]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--fault", "teapot"], "mode must be one of"),
         (["--fault", "429:count=0"], "count must be at least 1"),
+        (["--fault", "429:rate=1.5"], "rate must be above 0 and at most 1"),
+        (["--fault", "reset:after_bytes=-1"], "after_bytes must not be negative"),
+        (["--revise", "2025-03-04:shred:email=a@x.test"], "action must be one of"),
         (["--roster-size", "3", "--roster-file", "pyproject.toml"], "only one of"),
         (["--date-style", "epoch"], "rfc3339 or date"),
     ],

@@ -67,3 +67,88 @@ def test_a_fault_matches_its_path_only():
     assert not Fault(mode="status", status=500, path="/a").matches("/b")
     assert Fault(mode="status", status=500).matches("/anything")
     assert Fault(mode="slow", delay=1).label == "slow:1"
+
+
+@pytest.mark.parametrize(
+    ("spec", "fault"),
+    [
+        ("429:rate=0.7:seed=3:retry_after=1", Fault(mode="status", status=429, rate=0.7, seed=3, retry_after=1.0)),
+        ("reset:after_bytes=100:count=1", Fault(mode="reset", after_bytes=100, count=1)),
+        ("reset", Fault(mode="reset", after_bytes=0)),
+        ("drip:bytes_per_second=500", Fault(mode="drip", bytes_per_second=500.0, chunk_bytes=50)),
+        ("drip:bytes_per_second=5:chunk_bytes=2", Fault(mode="drip", bytes_per_second=5.0, chunk_bytes=2)),
+        ("endless", Fault(mode="endless")),
+        ("dup:count=1", Fault(mode="dup", count=1)),
+        ("grow:after=1:count=2:rate=0.5", Fault(mode="grow", after=1, count=2, rate=0.5)),
+    ],
+)
+def test_cli_specs_of_the_new_modes(spec, fault):
+    assert parse_fault_spec(spec) == fault
+
+
+def test_a_drip_chunk_defaults_to_a_tenth_of_a_seconds_worth_and_at_least_a_byte():
+    assert Fault(mode="drip", bytes_per_second=2000).chunk_bytes == 200
+    assert Fault(mode="drip", bytes_per_second=3).chunk_bytes == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"status": 429, "rate": 0}, "rate must be above 0 and at most 1"),
+        ({"status": 429, "rate": 1.5}, "rate must be above 0 and at most 1"),
+        ({"status": 429, "rate": -0.1}, "rate must be above 0 and at most 1"),
+        ({"status": 429, "rate": "0.7"}, "rate must be a number"),
+        ({"status": 429, "rate": float("nan")}, "rate must be a finite number"),
+        ({"status": 429, "seed": 3}, "seed only applies with a rate"),
+        ({"status": 429, "rate": 0.5, "seed": 1.5}, "seed must be an integer"),
+        ({"mode": "reset", "after_bytes": -1}, "after_bytes must not be negative"),
+        ({"mode": "reset", "after_bytes": "10"}, "after_bytes must be an integer"),
+        ({"status": 500, "after_bytes": 10}, "after_bytes only applies to a reset fault"),
+        ({"mode": "drip"}, "a drip fault needs bytes_per_second above 0"),
+        ({"mode": "drip", "bytes_per_second": 0}, "a drip fault needs bytes_per_second above 0"),
+        ({"mode": "drip", "bytes_per_second": -5}, "a drip fault needs bytes_per_second above 0"),
+        ({"mode": "drip", "bytes_per_second": 10, "chunk_bytes": 0}, "chunk_bytes must be at least 1"),
+        ({"mode": "drip", "bytes_per_second": 0.001}, "must send a chunk at least every 600 seconds"),
+        ({"mode": "slow", "delay": 1, "bytes_per_second": 10}, "only apply to a drip fault"),
+        ({"mode": "endless", "colour": 1}, "unknown fault fields: colour"),
+    ],
+)
+def test_bad_new_fields_say_why(data, message):
+    with pytest.raises(FaultError, match=message):
+        fault_from_json(data)
+
+
+def test_a_rate_picks_the_same_seeded_fraction_every_time():
+    def picks(seed: int) -> list[bool]:
+        fault = Fault(mode="status", status=429, rate=0.7, seed=seed)
+        return [fault.picks() for _ in range(1000)]
+
+    first = picks(3)
+    assert picks(3) == first  # deterministic for a seed
+    assert picks(4) != first
+    assert sum(first) == 692  # this seed's exact count: about 0.7 of 1000
+    assert first[:10] == [False, True, True, False, False, False, True, True, True, False]
+    assert all(Fault(mode="status", status=500).picks() for _ in range(10))  # without a rate: every one
+
+
+def test_a_copy_of_a_rate_fault_starts_its_draws_again():
+    import dataclasses
+
+    fault = Fault(mode="status", status=429, rate=0.5, seed=9)
+    drawn = [fault.picks() for _ in range(20)]
+    copy = dataclasses.replace(fault)  # how the simulator copies its configured faults
+    assert [copy.picks() for _ in range(20)] == drawn
+    assert "_draws" not in fault.to_json() and fault.to_json()["rate"] == 0.5
+
+
+def test_paging_modes_match_usage_report_pages_only():
+    endless, dup = Fault(mode="endless"), Fault(mode="dup")
+    assert endless.matches("/r", report=True) and endless.matches("/r", report=True, continued=True)
+    assert not endless.matches("/v1/organizations/me")
+    assert dup.matches("/r", report=True, continued=True)
+    assert not dup.matches("/r", report=True)  # a first page has no previous page to repeat
+    assert not Fault(mode="grow").matches("/r", report=True)
+    assert Fault(mode="reset").matches("/v1/organizations/me")
+    assert [Fault(mode=m, **o).label for m, o in [("reset", {"after_bytes": 7}), ("drip", {"bytes_per_second": 50}),
+                                                  ("endless", {}), ("dup", {}), ("grow", {})]] == [
+        "reset:7", "drip:50", "endless", "dup", "grow"]
