@@ -26,12 +26,13 @@ $(BUN):
 run: setup
 	$(PY) -m orgonaut.devstack run
 
-# Unit and integration tests on SQLite, integration tests again on PostgreSQL when it answers,
-# then the browser flows against the full stack.
+# Unit and integration tests on SQLite, Redis failover (private redis-servers, about 40 s), integration
+# tests again on PostgreSQL when it answers, then the browser flows against the full stack.
 test: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(PY) -m ruff check .
 	$(PY) -m pytest tests/unit tests/integration -q
+	$(PY) -m pytest tests/failover -q
 	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
 		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration -q; \
 	else echo "PostgreSQL does not answer at $${ORGONAUT_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}: PostgreSQL pass not run"; fi

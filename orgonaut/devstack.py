@@ -1,8 +1,9 @@
 """Brings up what the demo and the tests need on a fresh machine, and runs the demo stack.
 
 `python -m orgonaut.devstack run` (called by `make run`) and `... prepare-tests` (by `make test`).
-Processes are supervised by honcho's Manager: one Ctrl-C stops them all. Nothing here is used in
-production, where each process is started by the platform's own supervisor.
+Processes are supervised by honcho's Manager: one Ctrl-C stops them all, and so does any process
+that exits, except the worker, which runs under `worker-forever`, a restart loop. Nothing here is used
+in production, where each process is started by the platform's own supervisor.
 """
 
 from __future__ import annotations
@@ -105,13 +106,52 @@ def processes(port: int) -> dict[str, list[str]]:
     return {
         "web": [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
                 "--frontend-port", str(port), "--loglevel", "warning"],
-        "worker": [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
-                   "--concurrency=2", "-n", "demo@%h"],
+        # Under a restart loop: honcho stops the whole stack when one process exits (see worker_forever).
+        "worker": [sys.executable, "-m", "orgonaut.devstack", "worker-forever"],
         "beat": [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
                  "--schedule", str(VAR_DIR / "celerybeat-schedule")],
         "simulator": _orgonaut("simulate", "anthropic", "--port", str(SIMULATOR_PORT), "--demo"),
         "smtp": _orgonaut("smtp", "--port", str(SMTP_PORT)),
     }
+
+
+WORKER_COMMAND = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
+                  "--concurrency=2", "-n", "demo@%h"]
+WORKER_RESTART_PAUSE = 2.0  # seconds between a worker's exit and its restart
+
+
+def worker_forever(command: list[str] | None = None, pause: float = WORKER_RESTART_PAUSE) -> None:
+    """Runs the Celery worker and starts it again whenever it exits, until we are told to stop.
+
+    A worker can exit on its own (an unrecoverable broker error, review R3, or an out-of-memory kill);
+    under honcho that would stop the whole demo stack. Production runs workers under its own
+    restart-always supervisor (docs/architecture.md, Processes); this loop is the demo's. SIGTERM or
+    SIGINT (honcho's stop, Ctrl-C) is passed to the worker, which shuts down warmly, and ends the loop.
+    """
+    import signal
+
+    command = command or WORKER_COMMAND
+    stopping = False
+    child: subprocess.Popen | None = None
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    restarts = 0
+    while not stopping:
+        child = subprocess.Popen(command, cwd=PROJECT_ROOT)
+        code = child.wait()
+        if stopping:
+            break
+        restarts += 1
+        say(f"worker exited with code {code}; restarting it in {pause:.0f}s (restart {restarts})")
+        time.sleep(pause)
+    sys.exit(0)
 
 
 def run() -> None:
@@ -166,4 +206,5 @@ def prepare_tests() -> None:
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "run"
-    {"run": run, "prepare-tests": prepare_tests, "redis": ensure_redis}[command]()
+    {"run": run, "prepare-tests": prepare_tests, "redis": ensure_redis,
+     "worker-forever": worker_forever}[command]()

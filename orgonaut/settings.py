@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
     login_max_failures: int = Field(10, alias="ORGONAUT_LOGIN_MAX_FAILURES", ge=1)
     login_window_minutes: int = Field(15, alias="ORGONAUT_LOGIN_WINDOW_MINUTES", ge=1)
+    # workers/kombu_patch.py (review R3). Off only to check whether a new celery/kombu still needs it:
+    # `ORGONAUT_KOMBU_PATCH=0 pytest tests/failover` must then fail.
+    kombu_patch: bool = Field(True, alias="ORGONAUT_KOMBU_PATCH")
 
     @field_validator("timezone")
     @classmethod

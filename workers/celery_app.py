@@ -11,6 +11,7 @@ from pathlib import Path
 from celery import Celery, signals
 from celery.schedules import crontab
 
+import workers.kombu_patch  # noqa: F401  (before any broker connection: see its docstring, review R3)
 from orgonaut import wiring
 from orgonaut.runtime import freeze_startup_heap
 from orgonaut.settings import get_settings
