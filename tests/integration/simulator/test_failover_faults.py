@@ -141,23 +141,18 @@ def test_endless_cursors_fail_the_day_at_the_page_cap_naming_it(clean_simulator)
 
 # -- dup ------------------------------------------------------------------------------------------
 
-def test_a_record_repeated_across_pages_is_counted_twice(clean_simulator):
+def test_a_record_repeated_across_pages_is_counted_once_and_reported(clean_simulator):
     day = clean_simulator.truth(DAY)["data"]
     clean_simulator.set_fault(mode="dup", count=1)
-    result = seen(provider(clean_simulator, page_limit=5).fetch_day(DAY))
-    truth = sums(day)
-    repeated = day[4]  # page 1's last record, served again at the head of page 2
-    person = who(repeated)
-    sessions, cost = truth[person]
-    extra_cost = sum(Decimal(m["estimated_cost"]["amount"]) for m in repeated["model_breakdown"])
-    assert result[person] == (sessions + repeated["core_metrics"]["num_sessions"], cost + extra_cost)
-    assert result[person][0] > sessions
-    assert {k: v for k, v in result.items() if k != person} == {k: v for k, v in truth.items() if k != person}
+    usages = provider(clean_simulator, page_limit=5).fetch_day(DAY)
+    assert seen(usages) == sums(day)  # page 1's last record, served again at the head of page 2, counted once
+    [warning] = usages.warnings
+    assert f"the same record for {who(day[4])} on page 1" in warning and "and page 2" in warning
 
 
 # -- grow -----------------------------------------------------------------------------------------
 
-def test_a_day_growing_between_pages_is_read_with_one_record_twice_and_the_new_one_missed(clean_simulator):
+def test_a_day_growing_between_pages_is_read_with_its_repeat_counted_once_and_the_new_one_missed(clean_simulator):
     before = clean_simulator.truth(DAY)["data"]
     clean_simulator.set_fault(mode="grow", count=1)
     result = seen(provider(clean_simulator, page_limit=5).fetch_day(DAY))
@@ -166,13 +161,14 @@ def test_a_day_growing_between_pages_is_read_with_one_record_twice_and_the_new_o
     assert after["grown"] == [4] and len(grown) == len(before) + 1
     new, repeated = grown[4], grown[5]
     assert repeated == before[4]
-    # What the client read: page 1 = before[0:5], page 2 onwards = grown[5:] (offset 5 of the grown day).
-    assert result == sums(before[:5] + grown[5:])
+    # What the client read: page 1 = before[0:5], page 2 onwards = grown[5:] (offset 5 of the grown day);
+    # grown[5] is before[4] again, an exact repeat the client counts once. The new record slipped in
+    # before the cursor is missed by this read (offset paging cannot see it); the next one finds it.
+    assert result == sums(before[:5] + grown[6:])
     person = who(new)
-    assert who(repeated) == person  # the new row is the neighbour's, so one person is off both ways
+    assert who(repeated) == person
     sessions, cost = sums(grown)[person]
-    new_sessions = new["core_metrics"]["num_sessions"]
-    assert result[person][0] == sessions - new_sessions + repeated["core_metrics"]["num_sessions"]
+    assert result[person][0] == sessions - new["core_metrics"]["num_sessions"]
     assert result[person] != sums(grown)[person]
     # A second fetch, with the growth over, reads the grown day exactly.
     assert seen(provider(clean_simulator, page_limit=5).fetch_day(DAY)) == sums(grown)
