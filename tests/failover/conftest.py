@@ -35,11 +35,12 @@ import redis
 
 from orgonaut.settings import get_settings, redis_url_with_db
 from tests.support.processes import ROOT, free_port
+from tests.support.simulator import clean_simulator, simulator  # noqa: F401
 
 TASKS_MODULE = "tests.support.failover_tasks"
 
-if shutil.which("redis-server") is None:  # devstack prepare-tests installs it
-    pytest.skip("redis-server is not installed", allow_module_level=True)
+if shutil.which("redis-server") is None:  # devstack prepare-tests installs it: never skip quietly
+    raise RuntimeError("redis-server is not installed: run `python -m orgonaut.devstack prepare-tests`")
 
 
 class RedisServer:
