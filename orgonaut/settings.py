@@ -7,6 +7,7 @@ Redis on loopback, the Anthropic simulator on loopback.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     base_url: str = Field("http://localhost:3000", alias="ORGONAUT_BASE_URL")
     port: int = Field(3000, alias="ORGONAUT_PORT")
     lookback_days: int = Field(3, alias="ORGONAUT_AI_TOOLING_LOOKBACK_DAYS", ge=0, le=31)
+    # The first day a backfill may ask for; a provider's own earliest day wins where it is later
+    # (`ai_tooling.service.earliest_backfill_date`).
+    ai_tooling_earliest_date: dt.date = Field(dt.date(2024, 1, 1), alias="ORGONAUT_AI_TOOLING_EARLIEST_DATE")
     alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
     login_max_failures: int = Field(10, alias="ORGONAUT_LOGIN_MAX_FAILURES", ge=1)
