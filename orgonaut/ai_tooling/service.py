@@ -429,7 +429,10 @@ def cancel_run(*, session: Session, tenant_id: int, user: User, log_id: int) -> 
     if user.tenant_id != tenant_id or not tenancy.can(user, Ability.ai_tooling_manage):
         raise Forbidden(NOT_ALLOWED)
     log = integrations.get_sync_log_or_raise(session=session, tenant_id=tenant_id, log_id=log_id)
-    get_integration_or_raise(session=session, tenant_id=tenant_id, integration_id=log.integration_id)
+    try:
+        get_integration_or_raise(session=session, tenant_id=tenant_id, integration_id=log.integration_id)
+    except NotFound:
+        raise NotFound(f"Sync log {log_id} was not found.") from None  # another category's run
     if log.cancel_requested_at is not None and log.status in ACTIVE_RUN:
         return log
     # Conditional, so a run that finishes meanwhile is left as it ended.
