@@ -7,6 +7,7 @@ Redis on loopback, the Anthropic simulator on loopback.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     sync_lock_ttl_seconds: int = Field(20, alias="ORGONAUT_SYNC_LOCK_TTL_SECONDS", ge=2, le=600)
     # The broker's redelivery time for an unacknowledged task; every task limit stays well inside it.
     celery_visibility_timeout: int = Field(3600, alias="ORGONAUT_CELERY_VISIBILITY_TIMEOUT", ge=10)
+    # The first day a backfill may ask for; a provider's own earliest day wins where it is later
+    # (`ai_tooling.service.earliest_backfill_date`).
+    ai_tooling_earliest_date: dt.date = Field(dt.date(2024, 1, 1), alias="ORGONAUT_AI_TOOLING_EARLIEST_DATE")
     alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
     login_max_failures: int = Field(10, alias="ORGONAUT_LOGIN_MAX_FAILURES", ge=1)

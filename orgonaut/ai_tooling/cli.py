@@ -167,18 +167,25 @@ def backfill(
     end: str = typer.Option(..., "--end", help="Last day, YYYY-MM-DD"),
     tenant: str | None = TenantOption,
     queue: bool = QueueOption,
+    yes: bool = typer.Option(False, "--yes", help="Confirm a backfill of more than a year (366 days)"),
 ) -> None:
-    """Import a historical date range, logged as backfill, with a progress bar."""
+    """Import a historical date range, logged as backfill, with a progress bar.
+
+    The service's rules apply: nothing before the earliest day, nothing after the last complete UTC day,
+    and over 366 days only with --yes."""
     from orgonaut.ai_tooling import service
 
     first, last = _parse_date(start, "--start"), _parse_date(end, "--end")
 
     def open_run(session, foreground: bool):
         row = _integration(session, integration, tenant)
-        return service.start_backfill(
-            session=session, tenant_id=row.tenant_id, integration_id=row.id, start=first, end=last,
-            triggered_by="cli", enqueue=not foreground,
-        )
+        try:
+            return service.start_backfill(
+                session=session, tenant_id=row.tenant_id, integration_id=row.id, start=first, end=last,
+                triggered_by="cli", enqueue=not foreground, confirmed=yes,
+            )
+        except service.BackfillNeedsConfirmation as question:
+            fail(f"{str(question).removesuffix(' Continue?')} Run again with --yes to start it.")
 
     _run(open_run, queue, progress=True)
 

@@ -7,6 +7,9 @@ e-mails, pauses, resumes and disconnects; 401 and 403 from the simulator's fault
 guidance; a member and a manager are refused; a tenant on a plan without AI Tooling sees the upgrade
 notice. The API key is searched for in the page's HTML and in every WebSocket frame.
 
+A backfill over a year asks first (days and requests) and a running backfill can be cancelled after a
+confirmation; today's partial day is refused.
+
 The demo tenant is connected by the seed, so the connect flows use tenants of their own.
 """
 
@@ -25,6 +28,7 @@ import redis
 from playwright.sync_api import Page, WebSocket, expect
 from sqlmodel import col, select
 
+from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling import sync
 from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.db import session_scope
@@ -489,3 +493,79 @@ def test_a_plan_without_ai_tooling_sees_the_upgrade_notice(page: Page, base_url:
     actions = re.compile(r"^(Connect|Sync now|Backfill|Pause|Disconnect)$")
     expect(page.get_by_role("button", name=actions)).to_have_count(0)
     expect(page.get_by_role("region", name="Claude Code")).to_have_count(0)
+
+
+# --- backfill confirmation and Cancel ---------------------------------------------------------------
+
+
+def test_a_long_backfill_asks_first_and_a_running_backfill_can_be_cancelled(
+    page: Page, base_url: str, stack: SimulatorServer,
+):
+    tenant = _new_tenant()
+    with session_scope() as session:
+        integration_id = ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code",
+                                            api_key=_new_key()).id
+    _open_settings(page, base_url, tenant.admin)
+    _card(page).get_by_role("button", name="Backfill").click()
+    dialog = page.get_by_role("dialog")
+    last = ai_tooling.last_complete_day()
+    expect(dialog.get_by_label("End date")).to_have_value(last.isoformat())
+
+    # Today's usage is partial: refused, naming the last day that can be synced.
+    dialog.get_by_label("End date").fill((last + dt.timedelta(days=1)).isoformat())
+    dialog.get_by_role("button", name="Run backfill").click()
+    expect(dialog.get_by_role("alert")).to_contain_text(
+        f"Today's usage is not complete yet: the last day you can sync is {last}.")
+
+    # Over a year: the question first, with the days and the requests; nothing is queued.
+    start = dt.date(2025, 1, 1)
+    days = (last - start).days + 1
+    dialog.get_by_label("Start date").fill(start.isoformat())
+    dialog.get_by_label("End date").fill(last.isoformat())
+    dialog.get_by_role("button", name="Run backfill").click()
+    question = dialog.get_by_role("status", name="Confirm backfill")
+    expect(question).to_contain_text(
+        f"This backfill covers {days} days and takes at least {days} requests to the Anthropic API. Continue?")
+    expect(dialog.get_by_role("alert")).to_have_count(0)
+    expect(dialog.get_by_role("button", name="Run backfill")).to_have_count(0)
+    assert _latest_log(tenant.id) is None
+    question.get_by_role("button", name="Change dates").click()
+    expect(question).to_have_count(0)
+    assert _latest_log(tenant.id) is None
+
+    # Continue queues that range; the simulator is slowed so the run is still going when Cancel is clicked.
+    stack.set_fault(mode="slow", delay=0.3, path=USAGE_REPORT_PATH)
+    dialog.get_by_role("button", name="Run backfill").click()
+    dialog.get_by_role("status", name="Confirm backfill").get_by_role("button", name="Continue").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text(f"Backfill queued: {days} days.")).to_be_visible()
+    log_id = _new_log_id(tenant.id, 0)
+    row = _row(page, log_id)
+    cancel = row.get_by_role("button", name=f"Cancel run {log_id}")
+
+    # Cancel asks first; "Keep running" changes nothing.
+    cancel.click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("Stop this backfill after the current day? Days already synced stay.")
+    confirm.get_by_role("button", name="Keep running").click()
+    expect(confirm).to_be_hidden()
+    assert _latest_log(tenant.id).cancel_requested_at is None
+    cancel.click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Stop the backfill").click()
+    expect(page.get_by_role("alertdialog")).to_be_hidden()
+    expect(row).to_contain_text("Cancelling…")
+    expect(cancel).to_have_count(0)
+    log = _latest_log(tenant.id)
+    assert log.id == log_id and log.cancel_requested_at is not None
+    row.get_by_role("button", name=f"View run {log_id}").click()
+    expect(page.get_by_role("dialog")).to_contain_text("Cancelling…")
+    page.keyboard.press("Escape")
+
+    # The sync engine ends a cancelled run before its next day (its own change); until then, pausing ends
+    # this one at its next chunk, and "Cancelling…" goes with the run.
+    _card(page).get_by_role("button", name="Pause").click()
+    expect(row.get_by_role("progressbar")).to_have_count(0, timeout=90_000)
+    expect(row).not_to_contain_text("Cancelling…")
+    stack.clear_faults()
+    with session_scope() as session:
+        integrations.resume(session=session, tenant_id=tenant.id, integration_id=integration_id)

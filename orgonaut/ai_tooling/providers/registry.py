@@ -7,6 +7,7 @@ The settings page shows one card per entry; ingestion and matching build provide
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -35,6 +36,8 @@ class ProviderInfo:
     factory: Callable[..., AiToolingProvider] | None = None  # None while coming soon
     key_prefix: str | None = None  # what every valid API key starts with
     key_hint: str = ""  # said when a key does not look right
+    # The first day the vendor can have usage for; backfills never ask for earlier days. None: unknown.
+    earliest_date: dt.date | None = None
 
     @property
     def available(self) -> bool:
@@ -55,6 +58,9 @@ PROVIDERS: Mapping[str, ProviderInfo] = MappingProxyType({
                 "An Anthropic Admin API key starts with sk-ant-admin…: create one in the Anthropic Console "
                 "under Settings → Admin API keys."
             ),
+            # Conservative: the Claude Code analytics report began during 2025, so no real usage
+            # predates this; days before it could only come back empty (or, from a simulator, invented).
+            earliest_date=dt.date(2025, 1, 1),
         ),
         ProviderInfo(
             key="cursor",

@@ -15,6 +15,7 @@ from orgonaut.errors import DomainError
 from orgonaut.org import service as org
 from orgonaut.org.models import ActorKind
 from orgonaut.tenancy.models import Ability, User
+from orgonaut.ui.components.forms import cancel_button, error_callout, field
 
 NOT_ALLOWED = "Your role cannot change people. Ask an owner, admin or manager."
 
@@ -82,8 +83,26 @@ class ActorEditMixin(rx.State, mixin=True):
         return rx.toast.success("Saved.")
 
 
-def _field(label: str, field_id: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=field_id, font_size="14px"), control, spacing="1", width="100%")
+def person_fields(prefix: str, *, name: rx.Var[str] | str = "", email: rx.Var[str] | str = "",
+                  kind: rx.Var[str] | str = ActorKind.human.value, fte: rx.Var[str] | str = "") -> list[rx.Component]:
+    """Name, e-mail, kind and FTE as form fields (`name`, `email`, `kind`, `fte`) with these starting values;
+    the ids start with `prefix`. Shared by this modal and the AI Tooling page's "Add person"."""
+    return [
+        field("Name", f"{prefix}-name", rx.input(id=f"{prefix}-name", name="name", default_value=name, width="100%")),
+        field("E-mail", f"{prefix}-email", rx.input(id=f"{prefix}-email", name="email", type="text",
+                                                    default_value=email, width="100%")),
+        field(
+            "Kind", f"{prefix}-kind",
+            rx.select.root(
+                rx.select.trigger(id=f"{prefix}-kind", aria_label="Kind", width="100%"),
+                rx.select.content(*[rx.select.item(k.value, value=k.value) for k in ActorKind]),
+                name="kind",
+                default_value=kind,
+            ),
+        ),
+        field("FTE", f"{prefix}-fte", rx.input(id=f"{prefix}-fte", name="fte", default_value=fte, input_mode="decimal",
+                                               width="100%")),
+    ]
 
 
 def actor_edit_dialog(state: type[ActorEditMixin]) -> rx.Component:
@@ -95,28 +114,11 @@ def actor_edit_dialog(state: type[ActorEditMixin]) -> rx.Component:
                                   color_scheme="gray"),
             rx.form(
                 rx.vstack(
-                    _field("Name", "actor-name", rx.input(id="actor-name", name="name", default_value=state.edit_name,
-                                                          width="100%")),
-                    _field("E-mail", "actor-email", rx.input(id="actor-email", name="email", type="text",
-                                                             default_value=state.edit_email, width="100%")),
-                    _field(
-                        "Kind", "actor-kind",
-                        rx.select.root(
-                            rx.select.trigger(id="actor-kind", aria_label="Kind", width="100%"),
-                            rx.select.content(*[rx.select.item(k.value, value=k.value) for k in ActorKind]),
-                            name="kind",
-                            default_value=state.edit_kind,
-                        ),
-                    ),
-                    _field("FTE", "actor-fte", rx.input(id="actor-fte", name="fte", default_value=state.edit_fte,
-                                                        input_mode="decimal", width="100%")),
-                    rx.cond(
-                        state.edit_error != "",
-                        rx.callout(state.edit_error, icon="triangle-alert", color_scheme="red", role="alert",
-                                   width="100%"),
-                    ),
+                    *person_fields("actor", name=state.edit_name, email=state.edit_email, kind=state.edit_kind,
+                                   fte=state.edit_fte),
+                    error_callout(state.edit_error),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        cancel_button(),
                         rx.button("Save", type="submit"),
                         justify="end",
                         width="100%",

@@ -168,3 +168,55 @@ def test_pause_resume_and_targeting_changes(session, tenant, clean_simulator):
                                  baseline=False, scenario_ids=[], all_future=False)
     session.rollback()
     assert session.get(Integration, integration.id).target_baseline is True
+
+
+# --- the page's rules, in the service -------------------------------------------------------------
+
+
+def test_ensure_connectable_refuses_coming_soon_and_already_connected(session, tenant, clean_simulator):
+    assert service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_code").key == "claude_code"
+    with pytest.raises(ValidationFailed, match="^Cursor is coming soon: it cannot be connected yet.$"):
+        service.ensure_connectable(session=session, tenant_id=tenant.id, provider="cursor")
+    with pytest.raises(ValidationFailed, match="Unknown AI Tooling provider"):
+        service.ensure_connectable(session=session, tenant_id=tenant.id, provider="nope")
+    integration = connect(session, tenant, clean_simulator.base_url)
+    with pytest.raises(ValidationFailed, match="^Claude Code is already connected.$"):
+        service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_code")
+    # Another tenant may still connect it.
+    other = make_tenant(session)
+    session.commit()
+    assert service.ensure_connectable(session=session, tenant_id=other.id, provider="claude_code")
+    integrations.disconnect(session=session, tenant_id=tenant.id, integration_id=integration.id)
+    session.commit()
+    assert service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_code")
+
+
+def test_ensure_key_replaceable_and_the_representative_integration(session, tenant, clean_simulator):
+    integration = connect(session, tenant, clean_simulator.base_url)
+    assert service.ensure_key_replaceable(session=session, tenant_id=tenant.id,
+                                          integration_id=integration.id).id == integration.id
+    assert service.current_integrations(session=session, tenant_id=tenant.id) == {"claude_code": integration}
+    integrations.disconnect(session=session, tenant_id=tenant.id, integration_id=integration.id)
+    session.commit()
+    with pytest.raises(ValidationFailed, match="^This integration is disconnected; connect it again instead.$"):
+        service.ensure_key_replaceable(session=session, tenant_id=tenant.id, integration_id=integration.id)
+    # A disconnected record still stands for its provider (its logs and history stay with it).
+    assert service.current_integrations(session=session, tenant_id=tenant.id) == {"claude_code": integration}
+    other = make_tenant(session)
+    session.commit()
+    with pytest.raises(NotFound):
+        service.ensure_key_replaceable(session=session, tenant_id=other.id, integration_id=integration.id)
+    assert service.current_integrations(session=session, tenant_id=other.id) == {}
+
+
+def test_active_target_scenario_ids_drop_archived_scenarios(session, tenant, clean_simulator):
+    from orgonaut.org import service as org
+
+    keep = org.create_scenario(session=session, tenant_id=tenant.id, name="Keep")
+    gone = org.create_scenario(session=session, tenant_id=tenant.id, name="Gone")
+    session.commit()
+    integration = connect(session, tenant, clean_simulator.base_url, scenario_ids=[keep.id, gone.id])
+    assert service.active_target_scenario_ids(session=session, integration=integration) == [keep.id, gone.id]
+    org.archive_scenario(session=session, tenant_id=tenant.id, scenario_id=gone.id)
+    session.commit()
+    assert service.active_target_scenario_ids(session=session, integration=integration) == [keep.id]

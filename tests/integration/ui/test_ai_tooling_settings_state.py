@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
@@ -29,7 +30,15 @@ from orgonaut.settings import reset_settings_cache
 from orgonaut.tenancy.models import Plan, Role, Tenant
 from orgonaut.ui import routes
 from orgonaut.ui.pages.ai_tooling import state as page_state
+from orgonaut.ui.pages.ai_tooling import unmatched as unmatched_dialogs
+from orgonaut.ui.pages.ai_tooling import wizard as wizard_dialog
+from orgonaut.ui.pages.ai_tooling.backfill import BackfillState
+from orgonaut.ui.pages.ai_tooling.disconnect import DisconnectState
+from orgonaut.ui.pages.ai_tooling.run_detail import RunDetailState
 from orgonaut.ui.pages.ai_tooling.state import NOT_ALLOWED, AiToolingSettingsState
+from orgonaut.ui.pages.ai_tooling.targets import TargetingState
+from orgonaut.ui.pages.ai_tooling.unmatched import UnmatchedState
+from orgonaut.ui.pages.ai_tooling.wizard import ConnectWizardState
 from tests.factories import make_tenant, make_user
 from tests.integration.ui.conftest import Tab, login_token
 from tests.support.simulator import (  # noqa: F401 - fixtures
@@ -74,10 +83,12 @@ def _tenant(session: Session, plan: Plan = Plan.business) -> tuple[Tenant, dict[
     return tenant, emails
 
 
-def _open(session: Session, email: str, path: str = routes.AI_TOOLING_SETTINGS) -> tuple[Tab, AiToolingSettingsState]:
+def _open(session: Session, email: str, path: str = routes.AI_TOOLING_SETTINGS, dialog=None) -> tuple[Tab, Any]:
+    """Loads the page in a new tab; the page state, or the substate of `dialog` (which reads and writes the
+    page's vars, e.g. `open_dialog`, through inheritance)."""
     tab = Tab(login_token(session, email))
     page = tab.open(AiToolingSettingsState, routes.AI_TOOLING_SETTINGS, path)
-    return tab, page
+    return tab, (page if dialog is None else tab.state(dialog))
 
 
 def _public_json(tab: Tab) -> str:
@@ -85,16 +96,16 @@ def _public_json(tab: Tab) -> str:
     return json.dumps(tab.root.dict(), default=str)
 
 
-def _test_key(page: AiToolingSettingsState) -> None:
+def _test_key(page: ConnectWizardState) -> None:
     job = page._begin_key_test()
     assert job is not None, page.test_error
-    page._end_key_test(job, page_state._test_key(job))
+    page._end_key_test(job, wizard_dialog._test_key(job))
 
 
-def _save(page: AiToolingSettingsState) -> None:
+def _save(page: ConnectWizardState) -> None:
     job = page._begin_save()
     assert job is not None, page.save_error
-    page._end_save(job, page_state._save_key(job))
+    page._end_save(job, wizard_dialog._save_key(job))
 
 
 def _connected(session: Session, tenant: Tenant, api_base: str) -> Integration:
@@ -115,16 +126,17 @@ def test_roles_without_the_ability_see_nothing_and_every_handler_refuses(session
     tab, page = _open(session, emails[role])
     assert page.page_checked and not page.page_allowed
     assert page.providers == [] and page.logs == [] and page.unmatched == []
+    wizard, backfill = tab.state(ConnectWizardState), tab.state(BackfillState)
 
-    for spec in (page.open_connect("claude_code"), page.sync_now(integration.id), page.pause(integration.id),
-                 page.open_disconnect(integration.id), page.open_backfill(integration.id),
-                 page.open_run(1), page.open_replace_key(integration.id)):
+    for spec in (wizard.open_connect("claude_code"), page.sync_now(integration.id), page.pause(integration.id),
+                 tab.state(DisconnectState).open_disconnect(integration.id), backfill.open_backfill(integration.id),
+                 tab.state(RunDetailState).open_run(1), wizard.open_replace_key(integration.id)):
         assert NOT_ALLOWED in repr(spec)
-    page.run_backfill({"start": "2025-01-01", "end": "2025-01-02"})
-    assert page.backfill_error == NOT_ALLOWED
-    page.submit_key({"api_key": VALID_KEY})
-    assert page.key_error == NOT_ALLOWED and page._pending_key == ""
-    assert page._begin_key_test() is None and page.test_error == NOT_ALLOWED
+    backfill.run_backfill({"start": "2025-01-01", "end": "2025-01-02"})
+    assert backfill.backfill_error == NOT_ALLOWED
+    wizard.submit_key({"api_key": VALID_KEY})
+    assert wizard.key_error == NOT_ALLOWED and wizard._pending_key == ""
+    assert wizard._begin_key_test() is None and wizard.test_error == NOT_ALLOWED
     session.expire_all()
     assert session.get(Integration, integration.id).status == IntegrationStatus.active
     assert session.exec(select(IntegrationSyncLog)).all() == []
@@ -153,7 +165,7 @@ def test_a_plan_without_ai_tooling_gets_the_upgrade_notice_and_no_actions(sessio
     assert page.providers == []
     refusal = "does not include AI Tooling usage sync (available on business, enterprise, agency)"
     assert refusal in repr(page.sync_now(integration.id))
-    assert refusal in repr(page.open_connect("claude_code"))
+    assert refusal in repr(page.get_substate([ConnectWizardState.get_name()]).open_connect("claude_code"))
     assert refusal in repr(page.pause(integration.id))
     session.expire_all()
     assert session.get(Integration, integration.id).status == IntegrationStatus.active
@@ -170,12 +182,13 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
     org.archive_scenario(session=session, tenant_id=tenant.id, scenario_id=old.id)
     org.create_snapshot(session=session, tenant_id=tenant.id, name="Snap")
     session.commit()
-    tab, page = _open(session, emails[Role.admin])
+    tab, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     # Only active scenarios are offered.
     assert [(o.value, o.label) for o in page.scenario_options] == [(str(reorg.id), "Reorg")]
 
     page.open_connect("claude_code")
-    assert page.wizard_open and page.wizard_step == "key" and page.wizard_step_text == "Step 1 of 3: Admin API key"
+    assert page.open_dialog == "wizard" and page.wizard_step == "key"
+    assert page.wizard_step_text == "Step 1 of 3: Admin API key"
     # A malformed key is refused before anything is sent.
     page.submit_key({"api_key": "sk-ant-api03-not-an-admin-key"})
     assert page.key_error == registry.PROVIDERS["claude_code"].key_hint
@@ -209,7 +222,7 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
     job = page._begin_save()
     assert job is not None and page.saving and not page.can_save
     assert page._begin_save() is None and page._begin_key_test() is None
-    page._end_save(job, page_state._save_key(job))
+    page._end_save(job, wizard_dialog._save_key(job))
     assert page.wizard_step == "saved" and page.saved_org_name == ORGANISATION
     assert page._pending_key == "" and page.test_ok is False
 
@@ -229,12 +242,12 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
 
     # The wizard offers a backfill; "Not now" closes it.
     page.skip_backfill()
-    assert not page.wizard_open and page._backfill_integration_id == 0
+    assert page.open_dialog != "wizard" and page._dialog_integration_id == 0
 
 
 def test_save_needs_a_successful_test_of_this_exact_key(session, anthropic):
     tenant, emails = _tenant(session)
-    _, page = _open(session, emails[Role.owner])
+    _, page = _open(session, emails[Role.owner], dialog=ConnectWizardState)
     page.open_connect("claude_code")
     page.submit_key({"api_key": VALID_KEY})
     page.submit_targets()
@@ -252,12 +265,12 @@ def test_save_needs_a_successful_test_of_this_exact_key(session, anthropic):
     page.submit_targets()
     job = page._begin_key_test()
     page.use_another_key()
-    page._end_key_test(job, page_state._test_key(job))
+    page._end_key_test(job, wizard_dialog._test_key(job))
     assert not page.test_ok and page._tested_version == -1
     # Cancel forgets the key.
     page.submit_key({"api_key": VALID_KEY})
     page.set_wizard_open(False)
-    assert page._pending_key == "" and not page.wizard_open
+    assert page._pending_key == "" and page.open_dialog != "wizard"
     session.expire_all()
     assert session.exec(select(Integration).where(Integration.tenant_id == tenant.id)).all() == []
 
@@ -272,7 +285,7 @@ def test_save_needs_a_successful_test_of_this_exact_key(session, anthropic):
 )
 def test_a_failed_test_shows_the_guidance_and_save_stays_off(session, anthropic, key, guidance):
     _, emails = _tenant(session)
-    tab, page = _open(session, emails[Role.admin])
+    tab, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     page.open_connect("claude_code")
     page.submit_key({"api_key": key})
     page.submit_targets()
@@ -284,7 +297,7 @@ def test_a_failed_test_shows_the_guidance_and_save_stays_off(session, anthropic,
 
 def test_a_faulted_provider_shows_try_again(session, anthropic):
     _, emails = _tenant(session)
-    _, page = _open(session, emails[Role.admin])
+    _, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     page.open_connect("claude_code")
     page.submit_key({"api_key": VALID_KEY})
     page.submit_targets()
@@ -301,7 +314,7 @@ def test_a_faulted_provider_shows_try_again(session, anthropic):
 def test_replace_key_goes_through_the_same_test(session, anthropic):
     tenant, emails = _tenant(session)
     integration = _connected(session, tenant, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
+    _, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     page.open_replace_key(integration.id)
     assert page.wizard_mode == "replace" and page.wizard_step_text == "Step 1 of 2: Admin API key"
     page.submit_key({"api_key": REVOKED_KEY})
@@ -313,7 +326,7 @@ def test_replace_key_goes_through_the_same_test(session, anthropic):
     page.submit_key({"api_key": new_key})
     _test_key(page)
     _save(page)
-    assert not page.wizard_open and page._pending_key == ""
+    assert page.open_dialog != "wizard" and page._pending_key == ""
     session.expire_all()
     assert integrations.read_config(session.get(Integration, integration.id))["api_key"] == new_key
 
@@ -324,9 +337,9 @@ def test_replace_key_goes_through_the_same_test(session, anthropic):
 def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, released_locks):
     tenant, emails = _tenant(session)
     integration = _connected(session, tenant, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
+    _, page = _open(session, emails[Role.admin], dialog=BackfillState)
     page.open_backfill(integration.id)
-    assert page.backfill_open
+    assert page.open_dialog == "backfill"
     today = ai_tooling._today()
     cases = [
         ({"start": "", "end": "2025-01-02"}, "Enter the start date."),
@@ -338,12 +351,12 @@ def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, rel
     ]
     for form, message in cases:
         page.run_backfill(form)
-        assert page.backfill_error == message and page.backfill_open
+        assert page.backfill_error == message and page.open_dialog == "backfill"
     assert session.exec(select(IntegrationSyncLog)).all() == []
 
     start = today - dt.timedelta(days=30)
     events = page.run_backfill({"start": start.isoformat(), "end": (today - dt.timedelta(days=1)).isoformat()})
-    assert page.backfill_error == "" and not page.backfill_open
+    assert page.backfill_error == "" and page.open_dialog != "backfill"
     assert "Backfill queued: 30 days." in repr(events)
     [log] = page.logs
     # A worker started by an earlier test may already have picked the run up.
@@ -357,7 +370,7 @@ def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, rel
 def test_pause_resume_disconnect_and_connect_again(session, anthropic):
     tenant, emails = _tenant(session)
     integration = _connected(session, tenant, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
+    tab, page = _open(session, emails[Role.admin])
     page.pause(integration.id)
     assert (page.providers[0].status, page.providers[0].status_color) == ("paused", "amber")
     assert page.providers[0].status_meaning == "Connector is configured but sync is suspended."
@@ -365,15 +378,17 @@ def test_pause_resume_disconnect_and_connect_again(session, anthropic):
     page.resume(integration.id)
     assert page.providers[0].status == "active"
 
-    page.open_disconnect(integration.id)
-    assert page.disconnect_open and page.disconnect_name == "Claude Code"
-    page.confirm_disconnect()
+    disconnect = tab.state(DisconnectState)
+    disconnect.open_disconnect(integration.id)
+    assert page.open_dialog == "disconnect" and disconnect.disconnect_name == "Claude Code"
+    disconnect.confirm_disconnect()
     card = page.providers[0]
     assert (card.status, card.status_color, card.integration_id) == ("disconnected", "gray", integration.id)
     session.expire_all()
     stored = session.get(Integration, integration.id)
     assert stored.config_encrypted is None and stored.status == IntegrationStatus.disconnected
     # Connect again later: the same record comes back.
+    page = tab.state(ConnectWizardState)
     page.open_connect("claude_code")
     page.submit_key({"api_key": VALID_KEY})
     page.submit_targets()
@@ -387,15 +402,15 @@ def test_edit_targeting(session, anthropic):
     tenant, emails = _tenant(session)
     reorg = org.create_scenario(session=session, tenant_id=tenant.id, name="Reorg")
     integration = _connected(session, tenant, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
+    _, page = _open(session, emails[Role.admin], dialog=TargetingState)
     page.open_targeting(integration.id)
     assert (page.target_baseline, page.target_scenarios, page.target_all_future) == (True, [], False)
     page.set_target_baseline(False)
     page.save_targeting()
-    assert page.targeting_error.startswith("Choose where usage data applies") and page.targeting_open
+    assert page.targeting_error.startswith("Choose where usage data applies") and page.open_dialog == "targeting"
     page.toggle_target_scenario(str(reorg.id), True)
     page.save_targeting()
-    assert not page.targeting_open and page.providers[0].targets == ["Reorg"]
+    assert page.open_dialog != "targeting" and page.providers[0].targets == ["Reorg"]
     session.expire_all()
     assert session.get(Integration, integration.id).target_scenario_ids == [reorg.id]
 
@@ -404,9 +419,10 @@ def test_other_tenants_ids_are_not_found(session, anthropic):
     tenant, emails = _tenant(session)
     other, _ = _tenant(session)
     foreign = _connected(session, other, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
-    for spec in (page.sync_now(foreign.id), page.pause(foreign.id), page.open_disconnect(foreign.id),
-                 page.open_replace_key(foreign.id)):
+    tab, page = _open(session, emails[Role.admin])
+    for spec in (page.sync_now(foreign.id), page.pause(foreign.id),
+                 tab.state(DisconnectState).open_disconnect(foreign.id),
+                 tab.state(ConnectWizardState).open_replace_key(foreign.id)):
         assert f"Integration {foreign.id} was not found." in repr(spec)
     session.expire_all()
     assert session.get(Integration, foreign.id).status == IntegrationStatus.active
@@ -430,8 +446,8 @@ def test_run_query_parameter_opens_the_run_details(session, anthropic):
     tenant, emails = _tenant(session)
     log = _failed_run(session, tenant, anthropic.base_url, anthropic)
     assert log.status == SyncStatus.failed
-    _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}")
-    assert page.run_open and page.run.id == log.id
+    _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}", RunDetailState)
+    assert page.open_dialog == "run" and page.run.id == log.id
     assert (page.run.kind, page.run.status, page.run.status_color) == ("backfill", "failed", "red")
     assert "Invalid or revoked Admin API key" in page.run.error_message
     [error] = page.run_errors
@@ -447,15 +463,15 @@ def test_run_query_parameter_opens_the_run_details(session, anthropic):
     assert (row.id, row.status, row.active, row.fetched) == (log.id, "failed", False, log.records_fetched)
     assert page.providers[0].status == "error" and "Invalid or revoked" in page.providers[0].last_error
     page.set_run_open(False)
-    assert not page.run_open and page.run_days == []
+    assert page.open_dialog != "run" and page.run_days == []
 
 
 def test_another_tenants_run_does_not_open(session, anthropic):
     other, _ = _tenant(session)
     log = _failed_run(session, other, anthropic.base_url, anthropic)
     _, emails = _tenant(session)
-    _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}")
-    assert not page.run_open and page.run_days == []
+    _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}", RunDetailState)
+    assert page.open_dialog != "run" and page.run_days == []
     assert f"Sync log {log.id} was not found." in repr(page.open_run(log.id))
 
 
@@ -482,23 +498,23 @@ def _synced_tenant(session: Session, api_base: str) -> tuple[Tenant, dict[Role, 
 
 def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, anthropic, rematching):
     tenant, emails = _synced_tenant(session, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
     expected = ai_tooling.list_unmatched(session=session, tenant_id=tenant.id)
     assert [u.source_email for u in page.unmatched] == [u.source_email for u in expected]
     assert len(page.unmatched) >= 3
     api_rows = [u for u in page.unmatched if u.is_api_key]
     assert [u.label for u in api_rows] == ["ci-pipeline"]
-    assert page_state.API_KEY_ACTOR in repr(page.open_add_person(api_rows[0].source_email))
-    assert page_state.API_KEY_ACTOR in repr(page.open_link_person(api_rows[0].source_email))
-    assert not page.add_open and not page.link_open
+    assert unmatched_dialogs.API_KEY_ACTOR in repr(page.open_add_person(api_rows[0].source_email))
+    assert unmatched_dialogs.API_KEY_ACTOR in repr(page.open_link_person(api_rows[0].source_email))
+    assert page.open_dialog not in ("add", "link")
 
     first, second = [u for u in page.unmatched if not u.is_api_key][:2]
     page.open_add_person(first.source_email)
-    assert page.add_open and page.add_email == first.source_email
+    assert page.open_dialog == "add" and page.add_email == first.source_email
     page.save_add_person({"name": "", "email": first.source_email, "kind": "human", "fte": "1.00"})
-    assert page.add_error != "" and page.add_open
+    assert page.add_error != "" and page.open_dialog == "add"
     page.save_add_person({"name": "New Person", "email": first.source_email, "kind": "human", "fte": "1.00"})
-    assert not page.add_open and page.add_error == ""
+    assert page.open_dialog != "add" and page.add_error == ""
     assert first.source_email not in [u.source_email for u in page.unmatched]
     session.expire_all()
     actor = session.exec(select(Actor).where(Actor.tenant_id == tenant.id, Actor.email == first.source_email)).one()
@@ -510,12 +526,12 @@ def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, ant
                                 email="old.address@example.test")
     session.commit()
     page.open_link_person(second.source_email)
-    assert page.link_open and (str(existing.id), "Existing One · old.address@example.test") in [
+    assert page.open_dialog == "link" and (str(existing.id), "Existing One · old.address@example.test") in [
         (o.value, o.label) for o in page.link_people]
     page.save_link_person({"person": ""})
     assert page.link_error == "Choose the person who uses this e-mail."
     page.save_link_person({"person": str(existing.id)})
-    assert not page.link_open and second.source_email not in [u.source_email for u in page.unmatched]
+    assert page.open_dialog != "link" and second.source_email not in [u.source_email for u in page.unmatched]
     session.expire_all()
     assert session.get(Actor, existing.id).email == second.source_email
     linked = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.source_email == second.source_email,
@@ -528,14 +544,14 @@ def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, ant
 
 def test_unmatched_actions_need_org_write_in_a_writable_scope(session, anthropic, rematching):
     tenant, emails = _synced_tenant(session, anthropic.base_url)
-    _, page = _open(session, emails[Role.admin])
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
     email = next(u.source_email for u in page.unmatched if not u.is_api_key)
     # An admin holds org.write; a snapshot scope is read-only.
     snapshot = org.create_snapshot(session=session, tenant_id=tenant.id, name="Snap")
     session.commit()
     page.scope_cookie = f"{page._fingerprint()}:{snapshot.id}"
     spec = page.open_add_person(email)
-    assert page_state.NOT_ALLOWED_PEOPLE in repr(spec) and not page.add_open
+    assert page_state.NOT_ALLOWED_PEOPLE in repr(spec) and page.open_dialog != "add"
     page.save_add_person({"name": "X", "email": email, "kind": "human", "fte": "1"})
     assert page.add_error == page_state.NOT_ALLOWED_PEOPLE
     session.expire_all()

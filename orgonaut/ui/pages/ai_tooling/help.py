@@ -1,0 +1,82 @@
+"""The page's help from the spec's runbook ("When a sync fails", "Common issues") and the upgrade notice
+for a plan without AI Tooling."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState as S
+
+# The spec's "Common issues", word for word, with the vendor's known gap next to "no data".
+COMMON_ISSUES = [
+    ("Test connection fails with 401", "Invalid or revoked Admin API key",
+     "Generate a new key in the Anthropic Console"),
+    ("Test connection fails with 403", "Key lacks organisation-level permissions",
+     "Check key scopes in the Anthropic Console"),
+    ("Sync completes but no data appears", "No Claude Code usage for the synced date",
+     "Verify usage exists in the Anthropic Console usage dashboard"),
+    ("Records appear as unmatched", "Actor email does not match source email",
+     "Update the actor's email in Orgonaut or verify the email in Anthropic"),
+    ("Costs show as $0.00", "Usage exists but Anthropic reports zero cost",
+     "Check the Anthropic usage dashboard for the same period"),
+]
+NO_DATA_NOTE = (
+    "Note: the Claude Code analytics report covers first-party API use; users report that claude.ai "
+    "subscription seats may be missing from it, or that their analytics lag by days. If a person on a "
+    "claude.ai plan shows no usage, check again in a few days and compare with the Anthropic Console."
+)
+
+
+def _issue_row(symptom: str, cause: str, resolution: str) -> rx.Component:
+    resolution_cell = rx.table.cell(resolution)
+    if symptom.startswith("Sync completes but no data"):
+        resolution_cell = rx.table.cell(rx.vstack(rx.text(resolution), rx.text(NO_DATA_NOTE, size="1",
+                                                                                 color_scheme="gray")))
+    return rx.table.row(rx.table.row_header_cell(symptom), rx.table.cell(cause), resolution_cell)
+
+
+def help_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading("When a sync fails", size="4"),
+        rx.el.ol(
+            rx.el.li("Review the connection status badge and the last sync time above."),
+            rx.el.li("Check Recent sync logs for failed entries."),
+            rx.el.li("Open View run on a failed entry for error messages, the days it affected and the "
+                     "records involved."),
+            rx.el.li("Re-run with Sync now (yesterday) or Backfill (older dates): both are safe to repeat."),
+            padding_left="20px",
+            font_size="14px",
+        ),
+        rx.el.section(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(c)
+                                               for c in ("Symptom", "Likely cause", "Resolution")])),
+                rx.table.body(*[_issue_row(*issue) for issue in COMMON_ISSUES]),
+                variant="surface",
+                size="1",
+                width="100%",
+            ),
+            aria_label="Common issues",
+            width="100%",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def upgrade_notice() -> rx.Component:
+    return rx.callout(
+        rx.vstack(
+            rx.text("AI Tooling usage sync is not part of your plan", weight="bold"),
+            rx.text("Your organisation is on the ", S.plan_name, " plan. AI Tooling usage sync is available on "
+                    "the ", S.plans_text, " plans: upgrade to connect Claude Code and other AI coding tools."),
+            rx.text("Existing connections stay as they are; scheduled syncs are skipped until you upgrade.",
+                    size="2"),
+            spacing="1",
+        ),
+        icon="sparkles",
+        color_scheme="amber",
+        role="status",
+        aria_label="Upgrade notice",
+        width="100%",
+    )

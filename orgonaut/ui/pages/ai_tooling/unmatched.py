@@ -1,0 +1,226 @@
+"""Unmatched e-mails: usage matching no person in the chosen scope, with "Add person" and "Use for an
+existing person" (two dialogs, one state). Both need `org.write` in a writable scope; the org event of the
+change re-matches the usage at once."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from orgonaut.errors import DomainError, ValidationFailed
+from orgonaut.org import service as org
+from orgonaut.org.models import ActorKind
+from orgonaut.tenancy.models import User
+from orgonaut.ui import layout
+from orgonaut.ui.components.actor_edit import person_fields
+from orgonaut.ui.components.forms import cancel_button, error_callout, field
+from orgonaut.ui.components.tables import data_table
+from orgonaut.ui.pages.ai_tooling import views
+from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState, as_id
+
+API_KEY_ACTOR = "An API key has no e-mail: its usage can never match a person."
+
+
+class UnmatchedState(AiToolingSettingsState):
+    add_email: str = ""
+    add_error: str = ""
+    link_email: str = ""
+    link_people: list[views.Option] = []
+    link_error: str = ""
+
+    def _reset_dialog(self) -> None:
+        self.add_email = self.add_error = self.link_email = self.link_error = ""
+        self.link_people = []
+
+    def _unmatched_email(self, source_email: str) -> str:
+        row = next((row for row in self.unmatched if row.source_email == str(source_email)), None)
+        if row is None:
+            raise ValidationFailed("That e-mail is no longer in the unmatched list.")
+        if row.is_api_key:
+            raise ValidationFailed(API_KEY_ACTOR)
+        return row.source_email
+
+    def _open_for(self, dialog: str, source_email: str, prepare=None):
+        """`prepare(session, user)`, then reloads the list (for a current answer) and opens `dialog` for an
+        e-mail still in it: the e-mail, else the refusal toast."""
+        refusal = self._act(prepare or (lambda _session, _user: None), check=self._check_people)
+        if refusal is not None:
+            return rx.toast.error(refusal)
+        try:
+            email = self._unmatched_email(source_email)
+        except DomainError as error:
+            return rx.toast.error(str(error))
+        self._close_dialog()
+        self._open(dialog)
+        return email
+
+    @rx.event
+    def open_add_person(self, source_email: str):
+        email = self._open_for("add", source_email)
+        if not isinstance(email, str):
+            return email
+        self.add_email = email
+        return None
+
+    @rx.event
+    def set_add_open(self, is_open: bool):
+        if not is_open:
+            self._close_dialog()
+
+    @rx.event
+    def save_add_person(self, form_data: dict):
+        """Creates the person in the chosen scope; the org event re-matches their usage at once."""
+        def add(session: Session, user: User) -> str:
+            return org.create_actor(
+                session=session, tenant_id=user.tenant_id, scenario_id=self._scope_for(user),
+                name=str(form_data.get("name", "")), email=str(form_data.get("email", "")),
+                kind=str(form_data.get("kind") or ActorKind.human.value), fte=str(form_data.get("fte", "")),
+            ).name
+
+        return self._act(add, done=lambda name: f"Added {name}; their usage is matched to them now.",
+                         error_var="add_error", check=self._check_people, close=True)
+
+    @rx.event
+    def open_link_person(self, source_email: str):
+        people: list[views.Option] = []
+        email = self._open_for("link", source_email, lambda session, user: people.extend(
+            views.people_options(session, user.tenant_id, self._scope_for(user))))
+        if not isinstance(email, str):
+            return email
+        self.link_people, self.link_email = people, email
+        return None
+
+    @rx.event
+    def set_link_open(self, is_open: bool):
+        if not is_open:
+            self._close_dialog()
+
+    @rx.event
+    def save_link_person(self, form_data: dict):
+        """Gives the chosen person this e-mail; the org event re-matches their usage at once."""
+        actor_id = as_id(form_data.get("person", ""))
+
+        def link(session: Session, user: User) -> str:
+            if not actor_id:
+                raise ValidationFailed("Choose the person who uses this e-mail.")
+            return org.update_actor(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
+                                    email=self.link_email).name
+
+        return self._act(link, done=lambda name: f"{name} now uses this e-mail; their usage is matched to them.",
+                         error_var="link_error", check=self._check_people, close=True)
+
+
+# --- components -------------------------------------------------------------------------------
+
+
+def _actions(u: rx.Var) -> rx.Component:
+    return rx.cond(
+        u.is_api_key,
+        rx.text(API_KEY_ACTOR, size="1", color_scheme="gray"),
+        rx.cond(
+            AiToolingSettingsState.can_edit_scope,
+            rx.hstack(
+                rx.button("Add person", size="1", on_click=UnmatchedState.open_add_person(u.source_email),
+                          aria_label="Add person for " + u.source_email),
+                rx.button("Use for an existing person", size="1", variant="soft",
+                          on_click=UnmatchedState.open_link_person(u.source_email),
+                          aria_label="Use " + u.source_email + " for an existing person"),
+                spacing="2",
+            ),
+            rx.text("Read-only here.", size="1", color_scheme="gray"),
+        ),
+    )
+
+
+def _unmatched_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.hstack(
+                rx.text(u.label, as_="span"),
+                rx.cond(u.is_api_key, rx.badge("API key", color_scheme="violet", variant="soft")),
+                spacing="2",
+                align="center",
+            )
+        ),
+        rx.table.cell(u.provider_name),
+        rx.table.cell(u.record_count),
+        rx.table.cell(u.last_seen),
+        rx.table.cell(u.total_cost),
+        rx.table.cell(_actions(u)),
+    )
+
+
+def unmatched_emails() -> rx.Component:
+    S = AiToolingSettingsState
+    return rx.vstack(
+        rx.hstack(rx.heading("Unmatched e-mails", size="4"),
+                  rx.badge(S.scope_name, color_scheme="gray", variant="soft"), align="center"),
+        rx.text("Usage whose e-mail matches no person in this scope. It matches by itself once a person has the "
+                "e-mail: add the person, or give the e-mail to an existing one.", size="2", color_scheme="gray"),
+        rx.cond(
+            S.unmatched.length() > 0,
+            data_table("Unmatched e-mails", ["E-mail", "Provider", "Records", "Last seen", "Total cost", ""],
+                       S.unmatched, _unmatched_row),
+            layout.empty_state("user-check", "No unmatched e-mails",
+                               "Every usage record in this scope belongs to a person."),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _dialog(dialog: str, title: str, description: rx.Component, form: rx.Component, on_open_change,
+            max_width: str) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(rx.dialog.title(title), description, form, max_width=max_width),
+        open=AiToolingSettingsState.open_dialog == dialog,
+        on_open_change=on_open_change,
+    )
+
+
+def add_person_dialog() -> rx.Component:
+    S = UnmatchedState
+    return _dialog(
+        "add", "Add person",
+        rx.dialog.description("A new person in ", S.scope_name, " with this e-mail; their usage is matched "
+                              "at once.", size="2", color_scheme="gray"),
+        rx.form(
+            rx.vstack(
+                *person_fields("add-person", email=S.add_email, fte="1.00"),
+                error_callout(S.add_error),
+                rx.hstack(cancel_button(), rx.button("Add person", type="submit"), justify="end", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save_add_person,
+            reset_on_submit=False,
+        ),
+        S.set_add_open, "460px",
+    )
+
+
+def link_person_dialog() -> rx.Component:
+    S = UnmatchedState
+    person = rx.select.root(
+        rx.select.trigger(id="link-person", aria_label="Person", placeholder="Pick a person", width="100%"),
+        rx.select.content(rx.foreach(S.link_people, lambda o: rx.select.item(o.label, value=o.value))),
+        name="person",
+    )
+    return _dialog(
+        "link", "Use for an existing person",
+        rx.dialog.description("The person you pick gets ", rx.code(S.link_email), " as their e-mail (it "
+                              "replaces their current one); usage is matched at once.", size="2",
+                              color_scheme="gray"),
+        rx.form(
+            rx.vstack(
+                field("Person", "link-person", person),
+                error_callout(S.link_error),
+                rx.hstack(cancel_button(), rx.button("Use this e-mail", type="submit"), justify="end", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save_link_person,
+            reset_on_submit=False,
+        ),
+        S.set_link_open, "520px",
+    )
