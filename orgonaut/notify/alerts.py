@@ -52,9 +52,9 @@ from orgonaut.integrations.models import (
 from orgonaut.notify import email as outbox
 from orgonaut.notify import service
 from orgonaut.notify.models import Category
+from orgonaut.paths import AI_TOOLING_SETTINGS, NOTIFICATION_SETTINGS
 from orgonaut.settings import get_settings
 from orgonaut.tenancy.models import ROLE_ABILITIES, Ability, Tenant, User
-from orgonaut.ui.routes import AI_TOOLING_SETTINGS, NOTIFICATION_SETTINGS
 
 # Roles that manage integrations receive their alerts (owner and admin in the default bundles).
 ALERT_ROLES = frozenset(role for role, abilities in ROLE_ABILITIES.items() if Ability.integrations_manage in abilities)
