@@ -35,10 +35,10 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from orgonaut import clock
-from orgonaut.api.models import ApiDataVersion, ApiToken
+from orgonaut.api.models import ApiDataVersion
 from orgonaut.db import dedicated_connection
 from orgonaut.tenancy import tokens
-from orgonaut.tenancy.models import Ability, Feature, Tenant, User
+from orgonaut.tenancy.models import Ability, ApiToken, Feature, Tenant, User
 from orgonaut.tenancy.service import plan_has
 
 logger = logging.getLogger(__name__)

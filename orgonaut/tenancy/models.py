@@ -1,11 +1,11 @@
-"""Tenants, plans and their features, users, roles and their abilities, login sessions."""
+"""Tenants, plans and their features, users, roles and their abilities, login sessions, API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -133,3 +133,29 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A user's Bearer credential for the REST API, with its own list of abilities (rules in
+    `orgonaut.tenancy.tokens`).
+
+    Only the SHA-256 of the secret is stored (`tokens` says why a fast hash is right for a 256-bit
+    random secret); `prefix` is a few characters of the secret, kept for display so people can tell
+    their tokens apart.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=100)
+    # Ability values (`orgonaut.tenancy.models.Ability`), sorted. At use they are cut down to what the
+    # user's role holds then, so a role that loses an ability takes it from the user's tokens too.
+    abilities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False), repr=False)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None

@@ -25,10 +25,9 @@ from enum import StrEnum
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from orgonaut.api.models import ApiToken
 from orgonaut.clock import utcnow
 from orgonaut.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from orgonaut.tenancy.models import Ability, Role, Tenant, User
+from orgonaut.tenancy.models import Ability, ApiToken, Role, Tenant, User
 from orgonaut.tenancy.service import abilities_of, normalise_email
 
 TOKEN_MARKER = "ogt_"
