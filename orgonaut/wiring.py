@@ -1,4 +1,4 @@
-"""Start-up wiring: every domain's reactions to org events, registered in one call.
+"""Start-up wiring: every domain's reactions to org and integration-health events, registered in one call.
 
 Every process that changes org data or runs jobs calls `install()` once at start (web, worker, CLI,
 tests). It is idempotent: the event bus ignores a handler it already holds, so calling it again, or
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 def install() -> None:
     from orgonaut.ai_tooling import refresh, subscribers
+    from orgonaut.notify import alerts
 
     subscribers.register()  # actor created / e-mail changed -> re-match usage records
     refresh.subscribe_to_org_events()  # placement changed / unit moved -> rollup refresh
+    alerts.subscribe_to_health_events()  # integration health changed / still failing -> alerts
