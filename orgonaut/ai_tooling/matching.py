@@ -16,12 +16,9 @@ from sqlmodel import Session, col, func, select, update
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.emails import normalise_email
 from orgonaut.integrations.models import Integration
 from orgonaut.org.models import Actor, ActorStatus
-
-
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
 
 
 def actor_email_map(

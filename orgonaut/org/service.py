@@ -12,13 +12,13 @@ are read-only: every write into them raises `ReadOnlyScope`. An id that belongs 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 from sqlmodel import Session, col, func, or_, select
 
+from orgonaut.emails import looks_like_email, normalise_email
 from orgonaut.errors import Conflict, NotFound, ReadOnlyScope, ValidationFailed
 from orgonaut.org import events
 from orgonaut.org.models import (
@@ -47,7 +47,6 @@ VALID_PARENT_KINDS: Final[dict[OrgUnitKind, tuple[OrgUnitKind, ...]]] = {
     OrgUnitKind.team: (OrgUnitKind.company, OrgUnitKind.department, OrgUnitKind.team),
     OrgUnitKind.system: (OrgUnitKind.company, OrgUnitKind.department, OrgUnitKind.team),
 }
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAME_MAX = 200
 
 
@@ -61,10 +60,6 @@ UNCHANGED: Final = _Unchanged()
 
 
 # --- small validators -------------------------------------------------------------------------
-
-
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
 
 
 def _clean_name(name: str | None, what: str) -> str:
@@ -467,7 +462,7 @@ def _clean_email(
         if kind == ActorKind.human:
             raise ValidationFailed("A person needs an e-mail address; only robots and agents may have none.")
         return ""
-    if len(address) > 320 or not _EMAIL_RE.match(address):
+    if len(address) > 320 or not looks_like_email(address):
         raise ValidationFailed(f"'{(email or '').strip()}' is not a valid e-mail address.")
     holder = get_actor_by_email(session=session, tenant_id=tenant_id, scenario_id=scenario_id, email=address)
     if holder is not None and holder.id != actor_id:

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, func, select
 
 from orgonaut.clock import utcnow
+from orgonaut.emails import looks_like_email, normalise_email
 from orgonaut.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from orgonaut.settings import get_settings
 from orgonaut.tenancy.models import (
@@ -30,20 +31,15 @@ from orgonaut.tenancy.models import (
 
 MIN_PASSWORD_LENGTH = 12
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash("orgonaut-dummy-password")
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def validate_email(email: str) -> str:
     value = normalise_email(email)
-    if not _EMAIL_RE.match(value):
+    if not looks_like_email(value):
         raise ValidationFailed(f"'{email.strip()}' is not a valid e-mail address.")
     return value
 
