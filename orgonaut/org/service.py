@@ -284,6 +284,20 @@ def get_org_unit_or_raise(*, session: Session, tenant_id: int, org_unit_id: int)
     return unit
 
 
+def get_org_unit_in_scope_or_raise(
+    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_id: int, kind: OrgUnitKind | None = None
+) -> OrgUnit:
+    """The unit, when it is in the tenant and the scope (and of `kind`, when given); NotFound otherwise.
+
+    Another tenant's, another scope's or another kind's id reads exactly like an unknown one.
+    """
+    unit = get_org_unit(session=session, tenant_id=tenant_id, org_unit_id=org_unit_id)
+    if unit is None or unit.scenario_id != scenario_id or (kind is not None and unit.kind != kind):
+        what = OrgUnitKind(kind).value.capitalize() if kind is not None else "Org unit"
+        raise NotFound(f"{what} {org_unit_id} was not found.")
+    return unit
+
+
 def get_company(*, session: Session, tenant_id: int, scenario_id: int | None) -> OrgUnit | None:
     return session.exec(
         select(OrgUnit).where(
@@ -430,6 +444,14 @@ def get_actor(*, session: Session, tenant_id: int, actor_id: int) -> Actor | Non
 def get_actor_or_raise(*, session: Session, tenant_id: int, actor_id: int) -> Actor:
     actor = get_actor(session=session, tenant_id=tenant_id, actor_id=actor_id)
     if actor is None:
+        raise NotFound(f"Person {actor_id} was not found.")
+    return actor
+
+
+def get_actor_in_scope_or_raise(*, session: Session, tenant_id: int, scenario_id: int | None, actor_id: int) -> Actor:
+    """The actor, when it is in the tenant and the scope; NotFound otherwise, worded like an unknown id."""
+    actor = get_actor(session=session, tenant_id=tenant_id, actor_id=actor_id)
+    if actor is None or actor.scenario_id != scenario_id:
         raise NotFound(f"Person {actor_id} was not found.")
     return actor
 
