@@ -25,6 +25,13 @@ class Feature(StrEnum):
     mcp = "mcp-server"
 
 
+# What a feature is called in sentences that refuse it.
+FEATURE_NAMES: dict[Feature, str] = {
+    Feature.ai_tooling: "AI Tooling usage sync",
+    Feature.hris: "HRIS integrations",
+    Feature.mcp: "The MCP server",
+}
+
 # Plans -> features, the one place that says which plan includes what.
 PLAN_FEATURES: dict[Plan, frozenset[Feature]] = {
     Plan.free: frozenset(),

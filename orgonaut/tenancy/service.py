@@ -17,6 +17,7 @@ from orgonaut.emails import looks_like_email, normalise_email
 from orgonaut.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from orgonaut.settings import get_settings
 from orgonaut.tenancy.models import (
+    FEATURE_NAMES,
     PLAN_FEATURES,
     ROLE_ABILITIES,
     Ability,
@@ -27,6 +28,7 @@ from orgonaut.tenancy.models import (
     Role,
     Tenant,
     User,
+    plans_with,
 )
 
 MIN_PASSWORD_LENGTH = 12
@@ -64,6 +66,20 @@ def has_feature(tenant: Tenant, feature: Feature | str) -> bool:
 
 def plan_has(plan: Plan | str, feature: Feature | str) -> bool:
     return Feature(feature) in PLAN_FEATURES[Plan(plan)]
+
+
+def plans_sentence(feature: Feature) -> str:
+    """The plans that include `feature`, in words: "business, enterprise and agency"."""
+    names = [plan.value for plan in plans_with(feature)]
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def feature_refusal(tenant: Tenant, feature: Feature) -> str | None:
+    """Why the tenant's plan does not allow `feature` (pages, run logs, the CLI), or None when it does."""
+    if has_feature(tenant, feature):
+        return None
+    listed = ", ".join(plan.value for plan in plans_with(feature))
+    return f"The tenant's plan ({tenant.plan}) does not include {FEATURE_NAMES[feature]} (available on {listed})."
 
 
 # --- tenants ----------------------------------------------------------------------------------
