@@ -42,8 +42,8 @@ from orgonaut.ui.components.usage_cards import (
     count,
     freshness,
     period_text,
-    updated_text,
 )
+from orgonaut.ui.format import updated_text
 from orgonaut.ui.scope import ScopeState
 
 SECTION = "AI Tooling Usage"
