@@ -26,11 +26,17 @@ $(BUN):
 run: setup
 	$(PY) -m orgonaut.devstack run
 
-# Unit and integration tests on SQLite, integration tests again on PostgreSQL when it answers,
+# ruff and the import contracts (pyproject [tool.importlinter]).
+define LINT
+$(PY) -m ruff check .
+$(VENV)/bin/lint-imports
+endef
+
+# Lint, unit and integration tests on SQLite, integration tests again on PostgreSQL when it answers,
 # then the browser flows against the full stack.
 test: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
-	$(PY) -m ruff check .
+	$(LINT)
 	$(PY) -m pytest tests/unit tests/integration -q
 	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
 		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration -q; \
@@ -55,7 +61,7 @@ bench: setup
 	$(PY) -m tests.bench
 
 lint: setup
-	$(PY) -m ruff check .
+	$(LINT)
 
 clean-demo:
 	rm -f var/orgonaut.db var/orgonaut.db-wal var/orgonaut.db-shm var/celerybeat-schedule*
