@@ -41,7 +41,7 @@ class Integration(SQLModel, table=True):
     __tablename__ = "integrations"
     __table_args__ = (Index("ix_integrations_tenant_category", "tenant_id", "category", "provider"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")
     category: IntegrationCategory = Field(sa_column=Column(String(20), nullable=False))
     provider: str = Field(max_length=40)
@@ -72,7 +72,7 @@ class IntegrationSyncLog(SQLModel, table=True):
     __tablename__ = "integration_sync_logs"
     __table_args__ = (Index("ix_sync_logs_integration_created", "integration_id", "created_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     integration_id: int = Field(foreign_key="integrations.id")
     kind: SyncKind = Field(sa_column=Column(String(20), nullable=False))

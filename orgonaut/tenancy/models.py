@@ -96,7 +96,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
 class Tenant(SQLModel, table=True):
     __tablename__ = "tenants"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(sa_column=Column(String(63), unique=True, nullable=False))
     name: str = Field(max_length=200)
     plan: Plan = Field(default=Plan.business, sa_column=Column(String(20), nullable=False))
@@ -109,7 +109,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     email: str = Field(max_length=320, index=True)
     name: str = Field(default="", max_length=200)
@@ -124,7 +124,7 @@ class LoginSession(SQLModel, table=True):
 
     __tablename__ = "login_sessions"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True)
     token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False), repr=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -137,7 +137,7 @@ class LoginFailure(SQLModel, table=True):
 
     __tablename__ = "login_failures"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
 
@@ -153,7 +153,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_tokens"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     user_id: int = Field(foreign_key="users.id", index=True)
     name: str = Field(max_length=100)
