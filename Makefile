@@ -26,10 +26,11 @@ $(BUN):
 run: setup
 	$(PY) -m orgonaut.devstack run
 
-# ruff and the import contracts (pyproject [tool.importlinter]).
+# ruff, the import contracts (pyproject [tool.importlinter]) and mypy (pyproject [tool.mypy]).
 define LINT
 $(PY) -m ruff check .
 $(VENV)/bin/lint-imports
+$(PY) -m mypy
 endef
 
 # Lint, unit and integration tests on SQLite, integration tests again on PostgreSQL when it answers,

@@ -171,7 +171,7 @@ def alert_recipients(*, session: Session, tenant_id: int) -> list[User]:
 
 
 def _alert(session: Session, integration: Integration, kind: AlertKind) -> AlertResult:
-    tenant = session.get(Tenant, integration.tenant_id)
+    tenant = session.get_one(Tenant, integration.tenant_id)
     message = compose(session=session, integration=integration, tenant=tenant, kind=kind)
     notification_ids: list[int] = []
     outbox_ids: list[int] = []

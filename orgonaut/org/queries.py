@@ -159,7 +159,7 @@ def _summaries(session: Session, units: list[OrgUnit], on: dt.date) -> list[Unit
     if not units:
         return []
     ids = [u.id for u in units]
-    direct = dict(
+    direct: dict[int, int] = dict(
         session.execute(
             select(Placement.org_unit_id, func.count(func.distinct(Placement.actor_id)))
             .where(Placement.org_unit_id.in_(ids), effective_on(on))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final
+from enum import StrEnum
+from typing import Any, Final, TypeVar, overload
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -50,6 +51,9 @@ VALID_PARENT_KINDS: Final[dict[OrgUnitKind, tuple[OrgUnitKind, ...]]] = {
 _NAME_MAX = 200
 
 
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
+
 class _Unchanged:
     def __repr__(self) -> str:
         return "UNCHANGED"
@@ -71,7 +75,7 @@ def _clean_name(name: str | None, what: str) -> str:
     return value
 
 
-def _parse_enum(enum: Any, value: Any, what: str) -> Any:
+def _parse_enum(enum: type[EnumT], value: EnumT | str, what: str) -> EnumT:
     try:
         return enum(value)
     except ValueError:
@@ -143,6 +147,10 @@ def get_scope_or_raise(*, session: Session, tenant_id: int, scenario_id: int | N
     return get_scenario_or_raise(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
 
 
+@overload
+def ensure_writable(*, session: Session, tenant_id: int, scenario_id: int) -> Scenario: ...
+@overload
+def ensure_writable(*, session: Session, tenant_id: int, scenario_id: int | None) -> Scenario | None: ...
 def ensure_writable(*, session: Session, tenant_id: int, scenario_id: int | None) -> Scenario | None:
     """Refuses writes to archived scenarios and snapshots. Every write in this module goes through it."""
     scenario = get_scope_or_raise(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
@@ -262,7 +270,6 @@ def create_snapshot(
 def archive_scenario(*, session: Session, tenant_id: int, scenario_id: int) -> Scenario:
     """Makes an active scenario read-only for good."""
     scenario = ensure_writable(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
-    assert scenario is not None  # scenario_id is an int
     scenario.status = ScenarioStatus.archived
     session.add(scenario)
     session.flush()
@@ -313,7 +320,7 @@ def get_org_unit_by_name(
         select(OrgUnit).where(
             OrgUnit.tenant_id == tenant_id, OrgUnit.scenario_id == scenario_id,
             OrgUnit.kind == _parse_enum(OrgUnitKind, kind, "org unit kind"), OrgUnit.name == name.strip(),
-        ).order_by(OrgUnit.id)
+        ).order_by(col(OrgUnit.id))
     ).first()
 
 
@@ -323,17 +330,25 @@ def list_org_units(
     statement = select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.scenario_id == scenario_id)
     if kind is not None:
         statement = statement.where(OrgUnit.kind == _parse_enum(OrgUnitKind, kind, "org unit kind"))
-    return list(session.exec(statement.order_by(OrgUnit.name, OrgUnit.id)))
+    return list(session.exec(statement.order_by(col(OrgUnit.name), col(OrgUnit.id))))
 
 
 def _check_parent(
     *, session: Session, tenant_id: int, scenario_id: int | None, kind: OrgUnitKind, parent_id: int | None
 ) -> OrgUnit | None:
-    allowed = VALID_PARENT_KINDS[kind]
-    if not allowed:
+    if not VALID_PARENT_KINDS[kind]:
         if parent_id is not None:
             raise ValidationFailed("The company is the root of the tree and has no parent.")
         return None
+    return _required_parent(session=session, tenant_id=tenant_id, scenario_id=scenario_id, kind=kind,
+                            parent_id=parent_id)
+
+
+def _required_parent(
+    *, session: Session, tenant_id: int, scenario_id: int | None, kind: OrgUnitKind, parent_id: int | None
+) -> OrgUnit:
+    """The parent of a unit of `kind` (any kind but the company), checked: in the scope and of a valid kind."""
+    allowed = VALID_PARENT_KINDS[kind]
     if parent_id is None:
         raise ValidationFailed(f"A {kind.value} needs a parent unit ({' or '.join(k.value for k in allowed)}).")
     parent = get_org_unit_or_raise(session=session, tenant_id=tenant_id, org_unit_id=parent_id)
@@ -408,10 +423,9 @@ def move_org_unit(*, session: Session, tenant_id: int, org_unit_id: int, parent_
     kind = OrgUnitKind(unit.kind)
     if kind == OrgUnitKind.company:
         raise ValidationFailed("The company is the root of the tree and cannot be moved.")
-    parent = _check_parent(
+    parent = _required_parent(
         session=session, tenant_id=tenant_id, scenario_id=unit.scenario_id, kind=kind, parent_id=parent_id
     )
-    assert parent is not None  # every kind but company needs a parent
     if parent.id in descendant_unit_ids(session=session, org_unit_id=unit.id):
         raise ValidationFailed(
             f"'{unit.name}' cannot move under '{parent.name}': that unit is inside it, so the tree would "

@@ -205,18 +205,18 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
         )
     # Users are unique per tenant; a login e-mail names one user (the first tenant's wins).
     user = session.exec(
-        select(User).where(User.email == address, User.is_active == True).order_by(User.id)  # noqa: E712
+        select(User).where(col(User.email) == address, col(User.is_active) == True).order_by(col(User.id))  # noqa: E712
     ).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
         ok = user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if user is None or not ok:
         session.add(LoginFailure(email=address))
         session.commit()
         raise ValidationFailed(LOGIN_FAILED_MESSAGE)
-    session.exec(delete(LoginFailure).where(LoginFailure.email == address))
+    session.exec(delete(LoginFailure).where(col(LoginFailure.email) == address))
     return user
 
 

@@ -23,7 +23,7 @@ from orgonaut.db import get_engine
 from orgonaut.org import service as org
 
 MAX_LIMIT = 500
-ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})
+ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})  # type: ignore[misc]  # members from the registry
 CSV_COLUMNS = (
     "id", "usage_date", "provider", "actor_id", "source_email", "scenario_id", "sessions_count", "lines_added",
     "lines_removed", "commits_count", "pull_requests_count", "total_input_tokens", "total_output_tokens",
