@@ -26,11 +26,18 @@ $(BUN):
 run: setup
 	$(PY) -m orgonaut.devstack run
 
-# Unit and integration tests on SQLite, Redis failover (private redis-servers, about 40 s), integration
-# tests again on PostgreSQL when it answers, then the browser flows against the full stack.
+# ruff, the import contracts (pyproject [tool.importlinter]) and mypy (pyproject [tool.mypy]).
+define LINT
+$(PY) -m ruff check .
+$(VENV)/bin/lint-imports
+$(PY) -m mypy
+endef
+
+# Lint, unit and integration tests on SQLite, the failover suite (private redis-servers and workers),
+# integration tests again on PostgreSQL when it answers, then the browser flows against the full stack.
 test: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
-	$(PY) -m ruff check .
+	$(LINT)
 	$(PY) -m pytest tests/unit tests/integration -q
 	$(PY) -m pytest tests/failover -q
 	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
@@ -56,7 +63,7 @@ bench: setup
 	$(PY) -m tests.bench
 
 lint: setup
-	$(PY) -m ruff check .
+	$(LINT)
 
 clean-demo:
 	rm -f var/orgonaut.db var/orgonaut.db-wal var/orgonaut.db-shm var/celerybeat-schedule*

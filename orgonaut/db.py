@@ -6,9 +6,10 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import NullPool
@@ -79,6 +80,11 @@ def session_scope() -> Iterator[ModelSession]:
             raise
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's `Table`, for SQL Core statements (SQLModel does not declare `__table__` in its types)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
 def upsert(
     session: Session,
     model: type[SQLModel],
@@ -90,15 +96,15 @@ def upsert(
     """INSERT .. ON CONFLICT (key) DO UPDATE on PostgreSQL and SQLite alike. Returns rows sent."""
     if not rows:
         return 0
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     dialect = session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        statement = postgresql.insert(table)
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        statement = sqlite.insert(table)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"upsert is not supported on {dialect}")
-    statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(conflict_columns),
         set_={name: statement.excluded[name] for name in update_columns},

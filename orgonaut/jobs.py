@@ -1,18 +1,24 @@
-"""The job port: domains queue Celery tasks by name through `send`, and never import `workers`.
+"""The jobs port: how a domain queues a Celery task, by the task's name, without importing `workers`.
 
-The Celery app is built in `workers/celery_app.py` (which imports the domains); importing it here
-late keeps the arrows pointing one way: edges (workers) -> domains -> this core module.
+The workers import the domains (a task is "ids in, one service call"), so a domain that imported a task
+object would point back up at them. Domains call `send(name, ...)` with a name they own instead; the
+Celery app is imported only when a task is actually sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def send(name: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None, task_id: str | None = None,
-         countdown: float | None = None) -> None:
-    """Queue the task `name` on the broker (raises the broker's error when it cannot)."""
-    from workers.celery_app import app
+def send(
+    name: str,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    task_id: str | None = None,
+    countdown: float | None = None,
+) -> None:
+    """Queue task `name` with these arguments (JSON-serialisable), optionally delayed by `countdown` s."""
+    from workers.celery_app import app  # the app loads the task modules, which import the domains
 
-    app.send_task(name, args=list(args), kwargs=kwargs or {}, task_id=task_id, countdown=countdown)
+    app.send_task(name, args=list(args), kwargs=dict(kwargs or {}), task_id=task_id, countdown=countdown)

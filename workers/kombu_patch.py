@@ -81,7 +81,7 @@ def install() -> bool:
     if not get_settings().kombu_patch:
         logger.warning("ORGONAUT_KOMBU_PATCH is off: a Redis restart can stop workers that hold messages")
         return False
-    channel._connparams = _remember_connection(channel._connparams)
+    channel._connparams = _remember_connection(channel._connparams)  # type: ignore[method-assign]
     return True
 
 

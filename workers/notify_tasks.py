@@ -11,7 +11,7 @@ from workers.celery_app import app
 
 
 @app.task(
-    name="orgonaut.notify.send_email",
+    name=email.SEND_EMAIL,
     autoretry_for=(email.TransientSendError,),
     retry_backoff=5,
     retry_backoff_max=300,

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from orgonaut import clock, jobs, kv
 from orgonaut.ai_tooling.models import RollupRefreshIntent, scope_key
-from orgonaut.db import after_commit, session_scope
+from orgonaut.db import after_commit, session_scope, table_of
 from orgonaut.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 REFRESH_TASK = "orgonaut.rollups.refresh"
 # The de-duplication key outlives a lost job only this long (the reaper resends anyway).
 SENT_KEY_SECONDS = 300
-INTENTS = RollupRefreshIntent.__table__
+INTENTS = table_of(RollupRefreshIntent)
 
 
 def sent_key(tenant_id: int, scenario_id: int | None) -> str:

@@ -22,7 +22,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 
@@ -41,7 +41,7 @@ from orgonaut.ai_tooling.providers.base import AiToolingProvider, DailyUsage, Pr
 from orgonaut.ai_tooling.run_log import BUSY, FINISHED, Superseded, remaining_days
 from orgonaut.ai_tooling.runs import ALREADY_RUNNING, gate_reason
 from orgonaut.ai_tooling.sync_lock import IntegrationLock, log_of
-from orgonaut.db import get_engine
+from orgonaut.db import get_engine, table_of
 from orgonaut.errors import Conflict, DomainError
 from orgonaut.integrations import health, secrets
 from orgonaut.integrations import service as integrations
@@ -56,7 +56,7 @@ CHUNK_SECONDS = 300.0
 FETCH_AHEAD = 1
 MAX_WAIT_BEHIND = dt.timedelta(hours=6)
 MAX_TRANSIENT_RETRIES = 4
-_LOGS = IntegrationSyncLog.__table__
+_LOGS = table_of(IntegrationSyncLog)
 
 
 class ChunkOutcome(StrEnum):
@@ -241,7 +241,7 @@ def _run_days(
 def _prefetch(
     provider: AiToolingProvider, days: list[dt.date], build: Callable[..., tuple[ingest.Rows, ingest.DayResult]],
     deadline: float,
-) -> Iterator[_Fetched]:
+) -> Generator[_Fetched, None, None]:
     """Yields the days in order, their rows built, while the next `FETCH_AHEAD` are being fetched and built.
 
     Each fetch opens its own HTTP client, so fetches overlap the vendor's latency with each other
@@ -367,6 +367,7 @@ def fail_run(*, log_id: int, token: str, error: BaseException, attempt: int | No
             return
         days = remaining_days(log)
         integration_id = log.integration_id
+    message: Exception
     if isinstance(error, ProviderError):
         kind, message = error.kind.value, error
     elif isinstance(error, httpx.TransportError):

@@ -196,7 +196,7 @@ def status(
     logs: int = typer.Option(5, "--logs", help="Recent sync logs to show per integration"),
 ) -> None:
     """Each AI Tooling integration with its health and recent sync logs."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from orgonaut.integrations import service as integrations
     from orgonaut.integrations.health import error_kind_label
@@ -206,14 +206,14 @@ def status(
 
     try:
         with session_scope() as session:
-            statement = select(Integration, Tenant).join(Tenant, Tenant.id == Integration.tenant_id).where(
+            statement = select(Integration, Tenant).join(Tenant, col(Tenant.id) == Integration.tenant_id).where(
                 Integration.category == IntegrationCategory.ai_tooling
             )
             if tenant is not None:
                 statement = statement.where(
                     Integration.tenant_id == get_tenant_by_slug_or_raise(session=session, slug=tenant).id
                 )
-            rows = list(session.exec(statement.order_by(Tenant.slug, Integration.id)))
+            rows = list(session.exec(statement.order_by(col(Tenant.slug), col(Integration.id))))
             if not rows:
                 typer.echo("no AI Tooling integrations")
             for row, owner in rows:

@@ -16,12 +16,9 @@ from sqlmodel import Session, col, func, select, update
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.emails import normalise_email
 from orgonaut.integrations.models import Integration
 from orgonaut.org.models import Actor, ActorStatus
-
-
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
 
 
 def actor_email_map(
@@ -83,8 +80,8 @@ def rematch(
         return result
     owners = actor_email_map(session=session, tenant_id=tenant_id, scenario_id=scenario_id, emails=wanted)
     record = AiToolUsageRecord
-    in_scope = (record.tenant_id == tenant_id, record.scope_key == scope_key(scenario_id))
-    statement = select(
+    in_scope = (col(record.tenant_id) == tenant_id, col(record.scope_key) == scope_key(scenario_id))
+    statement = select(  # type: ignore[call-overload]  # sqlmodel.select is typed for up to four columns
         record.source_email, record.actor_id, func.min(record.usage_date), func.max(record.usage_date),
         func.count(),
     ).where(*in_scope)
@@ -102,10 +99,10 @@ def rematch(
         target = owner_of(email, owners)
         if target == current:
             continue
-        same_owner = record.actor_id.is_(None) if current is None else record.actor_id == current  # type: ignore[union-attr]
+        same_owner = col(record.actor_id).is_(None) if current is None else col(record.actor_id) == current
         session.execute(
             update(record)
-            .where(*in_scope, record.source_email == email, same_owner, *provider_filter)
+            .where(*in_scope, col(record.source_email) == email, same_owner, *provider_filter)
             .values(actor_id=target)
         )
         if target is None:

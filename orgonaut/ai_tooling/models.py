@@ -32,7 +32,7 @@ class AiToolUsageRecord(SQLModel, table=True):
         Index("ix_ai_usage_scope_date", "tenant_id", "scope_key", "usage_date"),
     )
 
-    id: int | None = Field(
+    id: int = Field(
         default=None,
         # BIGINT on PostgreSQL; SQLite only auto-increments a column typed exactly INTEGER.
         sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),

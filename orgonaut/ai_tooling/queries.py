@@ -32,22 +32,23 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, select, union
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from orgonaut import clock
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.db import table_of
 from orgonaut.errors import ValidationFailed
 from orgonaut.org.models import Actor, OrgUnit, Placement
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
 from orgonaut.tenancy.models import Tenant
 
-RECORDS = AiToolUsageRecord.__table__
-ROLLUPS = AiUsageRollup.__table__
-MEMBERS = AiUsageMemberRollup.__table__
-SCOPES = AiUsageRollupScope.__table__
-UNITS = OrgUnit.__table__
-PLACEMENTS = Placement.__table__
-ACTORS = Actor.__table__
+RECORDS = table_of(AiToolUsageRecord)
+ROLLUPS = table_of(AiUsageRollup)
+MEMBERS = table_of(AiUsageMemberRollup)
+SCOPES = table_of(AiUsageRollupScope)
+UNITS = table_of(OrgUnit)
+PLACEMENTS = table_of(Placement)
+ACTORS = table_of(Actor)
 
 # Longest explicit range a caller may ask for (a series has one point per day).
 MAX_RANGE_DAYS = 3660
@@ -219,7 +220,7 @@ def period_for(
 
 def tenant_today(*, session: Session, tenant_id: int) -> dt.date:
     """Today in the tenant's time zone (one primary-key lookup: the zone is a setting that changes)."""
-    zone = session.execute(select(Tenant.timezone).where(Tenant.id == tenant_id)).scalar_one_or_none()
+    zone = session.execute(select(col(Tenant.timezone)).where(col(Tenant.id) == tenant_id)).scalar_one_or_none()
     return clock.today_in(zone or "UTC")
 
 

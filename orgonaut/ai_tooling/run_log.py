@@ -25,7 +25,7 @@ from orgonaut import clock
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError
 from orgonaut.ai_tooling.runs import plan_reason
 from orgonaut.ai_tooling.windows import days_between
-from orgonaut.db import get_engine
+from orgonaut.db import get_engine, table_of
 from orgonaut.integrations import health
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
 from orgonaut.tenancy.models import Tenant
@@ -38,7 +38,7 @@ FINISHED = (SyncStatus.succeeded, SyncStatus.failed, SyncStatus.skipped, SyncSta
 MAX_AFFECTED = 200
 MAX_ERRORS_KEPT = 50
 MAX_WARNINGS_KEPT = 50
-_LOGS = IntegrationSyncLog.__table__
+_LOGS = table_of(IntegrationSyncLog)
 
 
 class Superseded(Exception):

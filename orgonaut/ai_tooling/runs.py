@@ -31,8 +31,8 @@ from orgonaut.integrations.models import (
     SyncStatus,
 )
 from orgonaut.settings import get_settings
-from orgonaut.tenancy.models import Feature, Tenant, plans_with
-from orgonaut.tenancy.service import has_feature
+from orgonaut.tenancy.models import Feature, Tenant
+from orgonaut.tenancy.service import feature_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,7 @@ def send_chunk(log_id: int, task_id: str, countdown: float | None = None) -> Non
 
 
 def plan_reason(tenant: Tenant) -> str | None:
-    if has_feature(tenant, Feature.ai_tooling):
-        return None
-    plans = ", ".join(p.value for p in plans_with(Feature.ai_tooling))
-    return f"The tenant's plan ({tenant.plan}) does not include AI Tooling usage sync (available on {plans})."
+    return feature_refusal(tenant, Feature.ai_tooling)
 
 
 def gate_reason(*, session: Session, integration: Integration) -> str | None:
@@ -67,9 +64,7 @@ def gate_reason(*, session: Session, integration: Integration) -> str | None:
         return "The integration is disconnected."
     if integration.status == IntegrationStatus.paused:
         return "The integration is paused."
-    tenant = session.get(Tenant, integration.tenant_id)
-    assert tenant is not None
-    return plan_reason(tenant)
+    return plan_reason(session.get_one(Tenant, integration.tenant_id))
 
 
 def create_log(
@@ -143,7 +138,7 @@ def queue_nightly(*, session: Session, now: dt.datetime | None = None) -> list[i
         Integration.status != IntegrationStatus.disconnected,
     )
     log_ids = []
-    for integration in session.exec(statement.order_by(Integration.id)).all():
+    for integration in session.exec(statement.order_by(col(Integration.id))).all():
         start, _ = windows.nightly_window(end=end, lookback_days=get_settings().lookback_days,
                                           last_reconciled=last_reconciled(session, integration.id))
         try:
@@ -178,7 +173,7 @@ def resume_interrupted(*, session: Session) -> list[int]:
     """
     statement = select(IntegrationSyncLog).where(col(IntegrationSyncLog.status).in_(UNFINISHED))
     resumed = []
-    for log in session.exec(statement.order_by(IntegrationSyncLog.id)).all():
+    for log in session.exec(statement.order_by(col(IntegrationSyncLog.id))).all():
         lock = IntegrationLock(log.integration_id)
         task_id = str(uuid.uuid4())
         token = task_token(log.id, task_id)

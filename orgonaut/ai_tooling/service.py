@@ -460,7 +460,9 @@ def list_unmatched(
     record = AiToolUsageRecord
     last_seen = func.max(record.usage_date)
     statement = (
-        select(record.source_email, record.provider, func.count(), last_seen, func.sum(record.total_cost_cents))
+        select(  # type: ignore[call-overload]  # sqlmodel.select is typed for up to four columns
+            record.source_email, record.provider, func.count(), last_seen, func.sum(record.total_cost_cents)
+        )
         .where(record.tenant_id == tenant_id, record.scope_key == scope_key(scenario_id),
                col(record.actor_id).is_(None))
         .group_by(record.source_email, record.provider)

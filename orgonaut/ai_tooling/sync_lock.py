@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from typing import cast
 
 import redis
 
@@ -65,14 +66,14 @@ class IntegrationLock:
         self.ttl = ttl or lock_ttl()
 
     def holder(self) -> str | None:
-        return kv.locks().get(self.key)
+        return cast(str | None, kv.locks().get(self.key))
 
     def acquire(self, token: str, seconds: float | None = None) -> bool:
         return bool(kv.locks().set(self.key, token, nx=True, ex=int(seconds or self.ttl)))
 
     def claim(self, token: str) -> str:
         """Takes the lock if free or already ours; returns the holder's token afterwards."""
-        return kv.locks().eval(_CLAIM, 1, self.key, token, self.ttl)
+        return cast(str, kv.locks().eval(_CLAIM, 1, self.key, token, self.ttl))
 
     def extend(self, token: str, seconds: float | None = None) -> bool:
         return bool(kv.locks().eval(_EXTEND, 1, self.key, token, int(seconds or self.ttl)))

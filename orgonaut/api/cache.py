@@ -33,12 +33,13 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import Receive, Scope, Send
 
 from orgonaut import clock
-from orgonaut.api.models import ApiDataVersion, ApiToken
+from orgonaut.api.models import ApiDataVersion
 from orgonaut.db import dedicated_connection
 from orgonaut.tenancy import tokens
-from orgonaut.tenancy.models import Ability, Feature, Tenant, User
+from orgonaut.tenancy.models import Ability, ApiToken, Feature, Tenant, User
 from orgonaut.tenancy.service import plan_has
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class SummaryCache:
         self._lock = threading.Lock()
         self._local = threading.local()  # each event-loop thread's own database connection
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not CACHEABLE.search(scope["path"]):
             await self.app(scope, receive, send)
             return
@@ -148,7 +149,7 @@ class SummaryCache:
 
 
 # The driver's rows, with the statement's own column names (so `_usable` reads either kind of row).
-_AccessRow = collections.namedtuple("_AccessRow", _ACCESS.selected_columns.keys())
+_AccessRow = collections.namedtuple("_AccessRow", _ACCESS.selected_columns.keys())  # type: ignore[misc]  # fields from the statement
 
 
 @functools.cache

@@ -21,14 +21,8 @@ from sqlmodel import Session
 from orgonaut.api.errors import ApiError, unauthorized
 from orgonaut.db import get_engine
 from orgonaut.tenancy import tokens
-from orgonaut.tenancy.models import Ability, Feature, Tenant, plans_with
-from orgonaut.tenancy.service import has_feature
-
-FEATURE_NAMES: dict[Feature, str] = {
-    Feature.ai_tooling: "AI Tooling usage sync",
-    Feature.hris: "HRIS integrations",
-    Feature.mcp: "The MCP server",
-}
+from orgonaut.tenancy.models import FEATURE_NAMES, Ability, Feature, Tenant
+from orgonaut.tenancy.service import has_feature, plans_sentence
 
 
 def get_session() -> Iterator[Session]:
@@ -93,12 +87,10 @@ def require(
 
     async def check(token: CurrentToken) -> tokens.TokenAccess:
         if feature is not None and not has_feature(token.tenant, feature):
-            plans = [plan.value for plan in plans_with(feature)]
-            listed = ", ".join(plans[:-1]) + f" and {plans[-1]}" if len(plans) > 1 else "".join(plans)
             raise ApiError(
                 403, "feature_unavailable",
-                f"{FEATURE_NAMES.get(feature, feature.value)} ({feature.value}) is available on the {listed} "
-                f"plans; this tenant is on the {token.tenant.plan} plan.",
+                f"{FEATURE_NAMES.get(feature, feature.value)} ({feature.value}) is available on the "
+                f"{plans_sentence(feature)} plans; this tenant is on the {token.tenant.plan} plan.",
             )
         if not token.can(ability):
             raise ApiError(403, "missing_ability", f"This token does not carry the {ability.value} ability.")

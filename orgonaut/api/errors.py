@@ -7,6 +7,7 @@ services map to statuses here; nothing else decides a status code. A 5xx never c
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -75,7 +76,7 @@ def _domain_status(error: DomainError) -> int:
 
 
 def envelope(status: int, code: str, message: str, *, param: str | None = None,
-             headers: dict[str, str] | None = None) -> JSONResponse:
+             headers: Mapping[str, str] | None = None) -> JSONResponse:
     body = ErrorResponse(error=ErrorDetail(code=code, message=message, param=param))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 

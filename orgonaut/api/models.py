@@ -1,36 +1,15 @@
-"""API tokens: a user's Bearer credential for the REST API, with its own list of abilities.
+"""The API's own table: the data version its summary cache keys answers by.
 
-Only the SHA-256 of the secret is stored (see `orgonaut.tenancy.tokens` for why a fast hash is
-right for a 256-bit random secret); `prefix` is a few characters of the secret, kept for display so
-people can tell their tokens apart.
+`ApiToken` (the `api_tokens` table) belongs to the tenancy domain, next to its rules in
+`orgonaut.tenancy.tokens`; it is re-exported here for the API's modules.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import JSON, BigInteger, Column, String
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-from orgonaut.clock import utcnow
-
-
-class ApiToken(SQLModel, table=True):
-    __tablename__ = "api_tokens"
-
-    id: int | None = Field(default=None, primary_key=True)
-    tenant_id: int = Field(foreign_key="tenants.id", index=True)
-    user_id: int = Field(foreign_key="users.id", index=True)
-    name: str = Field(max_length=100)
-    # Ability values (`orgonaut.tenancy.models.Ability`), sorted. At use they are cut down to what the
-    # user's role holds then, so a role that loses an ability takes it from the user's tokens too.
-    abilities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    prefix: str = Field(max_length=16)
-    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False), repr=False)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    expires_at: dt.datetime | None = None
-    last_used_at: dt.datetime | None = None
-    revoked_at: dt.datetime | None = None
+from orgonaut.tenancy.models import ApiToken as ApiToken
 
 
 class ApiDataVersion(SQLModel, table=True):

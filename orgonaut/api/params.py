@@ -1,8 +1,9 @@
-"""Query parameters shared by several routes, and their checks that go beyond a type: the scenario,
-a date range given as `range` or `from`/`to`, and ids that must be in the tenant and the scope.
+"""Query parameters shared by several routes, and their checks that go beyond a type: the scenario
+and a date range given as `range` or `from`/`to`. Every failure names its parameter (422).
 
-Every failure names its parameter (422) or is a plain 404 that reads the same for an id of another
-tenant, of another scope, or of nothing.
+Ids that must be in the tenant and the scope are resolved by the org service
+(`get_actor_in_scope_or_raise`, `get_org_unit_in_scope_or_raise`): a plain 404 that reads the same for
+an id of another tenant, of another scope, or of nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from sqlmodel import Session
 from orgonaut.ai_tooling import queries
 from orgonaut.ai_tooling.queries import Range
 from orgonaut.api.errors import bad_param
-from orgonaut.errors import NotFound
 from orgonaut.org import service as org
-from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind
 from orgonaut.tenancy.models import Tenant
 
 # Ids are 32-bit on every table the API takes ids for; a larger number is simply not found.
@@ -54,24 +53,6 @@ def resolve_scenario(*, session: Session, tenant: Tenant, scenario: str | None) 
                         "id of one of its scenarios or snapshots.",
         )
     return found.id
-
-
-def actor_in_scope(*, session: Session, tenant: Tenant, actor_id: int, scenario_id: int | None) -> Actor:
-    """The actor, when it is in the tenant and the scope; NotFound (404) otherwise, worded the same."""
-    actor = org.get_actor(session=session, tenant_id=tenant.id, actor_id=actor_id)
-    if actor is None or actor.scenario_id != scenario_id:
-        raise NotFound(f"Person {actor_id} was not found.")
-    return actor
-
-
-def unit_in_scope(
-    *, session: Session, tenant: Tenant, org_unit_id: int, kind: OrgUnitKind, scenario_id: int | None
-) -> OrgUnit:
-    """The team or department, when it is one, in the tenant and the scope; NotFound (404) otherwise."""
-    unit = org.get_org_unit(session=session, tenant_id=tenant.id, org_unit_id=org_unit_id)
-    if unit is None or unit.kind != kind or unit.scenario_id != scenario_id:
-        raise NotFound(f"{kind.value.capitalize()} {org_unit_id} was not found.")
-    return unit
 
 
 @dataclass(frozen=True)

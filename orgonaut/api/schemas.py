@@ -25,7 +25,7 @@ def whole_cents(value: Decimal) -> int:
     return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def exact_cents(value: Decimal) -> str:
+def exact_cents(value: Decimal | int) -> str:
     return f"{Decimal(value).quantize(_EXACT, rounding=ROUND_HALF_UP):f}"
 
 

@@ -73,7 +73,8 @@ def _statement(filters: UsageFilters, after: Cursor | None):
         statement = statement.where(col(r.actor_id).is_not(None))
     if after is not None:
         statement = statement.where(
-            or_(r.usage_date < after.usage_date, and_(r.usage_date == after.usage_date, col(r.id) < after.id))
+            or_(col(r.usage_date) < after.usage_date,
+                and_(col(r.usage_date) == after.usage_date, col(r.id) < after.id))
         )
     return statement.order_by(col(r.usage_date).desc(), col(r.id).desc())
 

@@ -1,9 +1,9 @@
 """The health state machine: the one place that turns what happened into an integration's status.
 
 Events come from connection tests, sync runs and the operator's actions. `record()` sets status and
-the error fields and, when the status changes, calls the alert hook inside the same transaction (and
-`on_still_failing` for a failure while already in error, so the alert rules can remind after their
-cooldown).
+the error fields and, when the status changes, emits `events.HealthChanged` inside the same transaction
+(and `events.StillFailing` for a failure while already in error, so the alert rules, which subscribe to
+both, can remind after their cooldown).
 
 | event            | active / error        | paused          | disconnected |
 |------------------|-----------------------|-----------------|--------------|
@@ -28,8 +28,8 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from orgonaut.clock import utcnow
+from orgonaut.integrations import events
 from orgonaut.integrations.models import Integration, IntegrationStatus
-from orgonaut.notify import alerts
 
 
 class HealthEvent(StrEnum):
@@ -125,10 +125,8 @@ def record(
     session.add(integration)
     session.flush()
     if current != previous:
-        alerts.on_health_transition(
-            session=session, integration=integration, previous=previous.value, current=current.value
-        )
+        events.emit(events.HealthChanged(session=session, integration=integration, previous=previous, current=current))
     elif current == IntegrationStatus.error and event in _FAILURES:
         # The same failure goes on: the alert rules decide whether the cooldown allows a reminder.
-        alerts.on_still_failing(session=session, integration=integration)
+        events.emit(events.StillFailing(session=session, integration=integration))
     return current

@@ -42,7 +42,7 @@ class Integration(SQLModel, table=True):
     __tablename__ = "integrations"
     __table_args__ = (Index("ix_integrations_tenant_category", "tenant_id", "category", "provider"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")
     category: IntegrationCategory = Field(sa_column=Column(String(20), nullable=False))
     provider: str = Field(max_length=40)
@@ -77,7 +77,7 @@ class IntegrationSyncLog(SQLModel, table=True):
         UniqueConstraint("integration_id", "schedule_key", name="uq_sync_logs_integration_schedule"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     integration_id: int = Field(foreign_key="integrations.id")
     kind: SyncKind = Field(sa_column=Column(String(20), nullable=False))

@@ -1,8 +1,9 @@
 """Alert rules: what owners and admins hear when an integration's health changes.
 
-The health state machine (`orgonaut.integrations.health`) calls `on_health_transition` inside the
-transaction that changed the status, and `on_still_failing` when a sync or test fails while the
-integration is already in error. Everything here is written in that same transaction (notifications,
+The health state machine (`orgonaut.integrations.health`) emits `HealthChanged` inside the transaction
+that changed the status, and `StillFailing` when a sync or test fails while the integration is already
+in error; `subscribe_to_health_events` (installed by `orgonaut.wiring`) routes them to
+`on_health_transition` and `on_still_failing`. Everything here is written in that same transaction (notifications,
 outbox rows, the cooldown mark); the e-mails are queued after it commits.
 
 Rules (healthy means `active`):
@@ -42,7 +43,7 @@ from sqlmodel import Session, col, or_, select, update
 from orgonaut.ai_tooling.providers.registry import get_provider_info
 from orgonaut.clock import utcnow
 from orgonaut.errors import ValidationFailed
-from orgonaut.integrations import health
+from orgonaut.integrations import events, health
 from orgonaut.integrations.models import (
     Integration,
     IntegrationStatus,
@@ -52,9 +53,9 @@ from orgonaut.integrations.models import (
 from orgonaut.notify import email as outbox
 from orgonaut.notify import service
 from orgonaut.notify.models import Category
+from orgonaut.paths import AI_TOOLING_SETTINGS, NOTIFICATION_SETTINGS
 from orgonaut.settings import get_settings
 from orgonaut.tenancy.models import ROLE_ABILITIES, Ability, Tenant, User
-from orgonaut.ui.routes import AI_TOOLING_SETTINGS, NOTIFICATION_SETTINGS
 
 # Roles that manage integrations receive their alerts (owner and admin in the default bundles).
 ALERT_ROLES = frozenset(role for role, abilities in ROLE_ABILITIES.items() if Ability.integrations_manage in abilities)
@@ -77,10 +78,24 @@ class AlertResult:
 # --- rules ------------------------------------------------------------------------------------
 
 
+def subscribe_to_health_events() -> None:
+    events.subscribe(events.HealthChanged, _health_changed)
+    events.subscribe(events.StillFailing, _still_failing)
+
+
+def _health_changed(event: events.HealthChanged) -> None:
+    on_health_transition(session=event.session, integration=event.integration, previous=event.previous.value,
+                         current=event.current.value)
+
+
+def _still_failing(event: events.StillFailing) -> None:
+    on_still_failing(session=event.session, integration=event.integration)
+
+
 def on_health_transition(
     *, session: Session, integration: Integration, previous: str, current: str
 ) -> AlertResult | None:
-    """Called by the health state machine inside the transaction that changed the status."""
+    """For a health transition, inside the transaction that changed the status."""
     previous, current = IntegrationStatus(previous), IntegrationStatus(current)
     if previous == current:
         return None
@@ -156,7 +171,7 @@ def alert_recipients(*, session: Session, tenant_id: int) -> list[User]:
 
 
 def _alert(session: Session, integration: Integration, kind: AlertKind) -> AlertResult:
-    tenant = session.get(Tenant, integration.tenant_id)
+    tenant = session.get_one(Tenant, integration.tenant_id)
     message = compose(session=session, integration=integration, tenant=tenant, kind=kind)
     notification_ids: list[int] = []
     outbox_ids: list[int] = []

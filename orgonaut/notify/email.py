@@ -41,6 +41,7 @@ from urllib.parse import unquote, urlparse
 
 from sqlmodel import Session, col, func, select, update
 
+from orgonaut import jobs
 from orgonaut.clock import utcnow
 from orgonaut.db import after_commit
 from orgonaut.errors import ValidationFailed
@@ -51,6 +52,8 @@ from orgonaut.tenancy.service import validate_email
 
 logger = logging.getLogger(__name__)
 
+# The send task's name (`workers/notify_tasks.py` registers it); queued through `orgonaut.jobs`.
+SEND_EMAIL = "orgonaut.notify.send_email"
 MAX_ATTEMPTS = 6
 SMTP_TIMEOUT_SECONDS = 30.0
 # Longer than any live attempt needs before its hand-over (a few SMTP round trips of at most
@@ -108,11 +111,9 @@ def send_after_commit(session: Session, outbox_id: int) -> None:
 
 
 def _enqueue(outbox_ids: list[int]) -> None:
-    from workers.notify_tasks import send_email
-
     for outbox_id in outbox_ids:
         try:
-            send_email.delay(outbox_id)
+            jobs.send(SEND_EMAIL, args=[outbox_id])
         except Exception:
             # The row stays pending; requeue_stuck picks it up once the broker answers again.
             logger.exception("could not queue e-mail %s; the outbox reaper will retry it", outbox_id)

@@ -59,7 +59,7 @@ class Notification(SQLModel, table=True):
         Index("ix_notifications_user_read", "user_id", "read_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     user_id: int = Field(foreign_key="users.id")
     category: Category = Field(sa_column=Column(String(40), nullable=False))
@@ -96,7 +96,7 @@ class NotificationPreference(SQLModel, table=True):
     __tablename__ = "notification_preferences"
     __table_args__ = (UniqueConstraint("user_id", "category", name="uq_notification_preferences_user_category"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id")  # the unique (user_id, category) key indexes it
     category: Category = Field(sa_column=Column(String(40), nullable=False))
     in_app: bool = True
@@ -126,7 +126,7 @@ class EmailStatus(StrEnum):
 class EmailOutbox(SQLModel, table=True):
     __tablename__ = "email_outbox"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="users.id")
     to_address: str = Field(max_length=320)

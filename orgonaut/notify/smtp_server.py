@@ -16,9 +16,15 @@ import threading
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
+from typing import cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
+
+
+def _content(envelope: Envelope) -> bytes:
+    # The controller leaves the data undecoded (aiosmtpd's decode_data=False): the bytes received.
+    return cast(bytes, envelope.content)
 
 
 class MailSink:
@@ -32,7 +38,7 @@ class MailSink:
         return "250 Message accepted for delivery"
 
     def accept(self, envelope: Envelope) -> EmailMessage:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message = email.message_from_bytes(_content(envelope), policy=email.policy.default)
         self.store(message, envelope)
         if self._on_message is not None:
             self._on_message(message, envelope)
@@ -61,13 +67,13 @@ class FileMailSink(MailSink):
         with self._lock:
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
             path = self.directory / f"{stamp}-{next(self._counter):04d}.eml"
-            path.write_bytes(envelope.content)
+            path.write_bytes(_content(envelope))
             self.last_path = path
             if self.mbox is not None:
                 box = mailbox.mbox(self.mbox)
                 try:
                     box.lock()
-                    box.add(envelope.content)
+                    box.add(_content(envelope))
                     box.flush()
                 finally:
                     box.unlock()

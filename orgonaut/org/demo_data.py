@@ -229,7 +229,9 @@ def _seed_units(session: Session, tenant_id: int) -> dict[str, OrgUnit]:
             session=session, tenant_id=tenant_id, scenario_id=None, kind=OrgUnitKind.company, name=COMPANY
         )
     units = {company.name: company}
-    specs = [(name, parent, OrgUnitKind.department, None) for name, parent in DEPARTMENTS]
+    specs: list[tuple[str, str, OrgUnitKind, str | None]] = [
+        (name, parent, OrgUnitKind.department, None) for name, parent in DEPARTMENTS
+    ]
     specs += [(name, parent, OrgUnitKind.team, team_type) for name, parent, team_type in TEAMS]
     for name, parent, kind, team_type in specs:
         unit = service.get_org_unit_by_name(

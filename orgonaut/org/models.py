@@ -47,7 +47,7 @@ class ActorStatus(StrEnum):
 class Scenario(SQLModel, table=True):
     __tablename__ = "scenarios"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     name: str = Field(max_length=200)
     kind: ScenarioKind = Field(default=ScenarioKind.scenario, sa_column=Column(String(20), nullable=False))
@@ -68,7 +68,7 @@ class OrgUnit(SQLModel, table=True):
     __tablename__ = "org_units"
     __table_args__ = (Index("ix_org_units_scope", "tenant_id", "scenario_id", "kind"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")
     scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
     kind: OrgUnitKind = Field(sa_column=Column(String(20), nullable=False))
@@ -87,7 +87,7 @@ class Actor(SQLModel, table=True):
         Index("ix_actors_external_uid", "tenant_id", "external_uid"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id")
     scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
     kind: ActorKind = Field(default=ActorKind.human, sa_column=Column(String(20), nullable=False))
@@ -106,7 +106,7 @@ class Placement(SQLModel, table=True):
     __tablename__ = "placements"
     __table_args__ = (Index("ix_placements_unit_dates", "org_unit_id", "start_date"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
     actor_id: int = Field(foreign_key="actors.id", index=True)

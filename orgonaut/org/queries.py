@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Integer, and_, func, literal_column, or_, select
@@ -24,6 +25,7 @@ from orgonaut.tenancy.models import Tenant
 
 # A guard against a corrupt tree; the services never let a cycle in, and no real org is this deep.
 _MAX_DEPTH = 64
+_CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,16 @@ class PersonRow:
     actor: Actor
     # The unit of the actor's primary placement on the day asked for, if any.
     primary_unit: OrgUnit | None
+
+
+def effective_fte(fte: Decimal, allocation_pct: int) -> Decimal:
+    """FTE x allocation % (org-model.md), to two decimals; above 100 % it is more than the FTE."""
+    return (Decimal(fte) * allocation_pct / 100).quantize(_CENTS, rounding=ROUND_HALF_UP)
+
+
+def members_effective_fte(members: list[tuple[Actor, Placement]]) -> Decimal:
+    """A unit's capacity: its members' effective FTE (in the placement each is listed with) summed."""
+    return sum((effective_fte(actor.fte, placement.allocation_pct) for actor, placement in members), Decimal("0"))
 
 
 def tenant_today(*, session: Session, tenant_id: int) -> dt.date:
@@ -147,7 +159,7 @@ def _summaries(session: Session, units: list[OrgUnit], on: dt.date) -> list[Unit
     if not units:
         return []
     ids = [u.id for u in units]
-    direct = dict(
+    direct: dict[int, int] = dict(
         session.execute(
             select(Placement.org_unit_id, func.count(func.distinct(Placement.actor_id)))
             .where(Placement.org_unit_id.in_(ids), effective_on(on))

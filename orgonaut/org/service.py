@@ -12,13 +12,14 @@ are read-only: every write into them raises `ReadOnlyScope`. An id that belongs 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final
+from enum import StrEnum
+from typing import Any, Final, TypeVar, overload
 
 from sqlmodel import Session, col, func, or_, select
 
+from orgonaut.emails import looks_like_email, normalise_email
 from orgonaut.errors import Conflict, NotFound, ReadOnlyScope, ValidationFailed
 from orgonaut.org import events
 from orgonaut.org.models import (
@@ -47,8 +48,10 @@ VALID_PARENT_KINDS: Final[dict[OrgUnitKind, tuple[OrgUnitKind, ...]]] = {
     OrgUnitKind.team: (OrgUnitKind.company, OrgUnitKind.department, OrgUnitKind.team),
     OrgUnitKind.system: (OrgUnitKind.company, OrgUnitKind.department, OrgUnitKind.team),
 }
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAME_MAX = 200
+
+
+EnumT = TypeVar("EnumT", bound=StrEnum)
 
 
 class _Unchanged:
@@ -63,10 +66,6 @@ UNCHANGED: Final = _Unchanged()
 # --- small validators -------------------------------------------------------------------------
 
 
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
-
-
 def _clean_name(name: str | None, what: str) -> str:
     value = (name or "").strip()
     if not value:
@@ -76,7 +75,7 @@ def _clean_name(name: str | None, what: str) -> str:
     return value
 
 
-def _parse_enum(enum: Any, value: Any, what: str) -> Any:
+def _parse_enum(enum: type[EnumT], value: EnumT | str, what: str) -> EnumT:
     try:
         return enum(value)
     except ValueError:
@@ -148,6 +147,10 @@ def get_scope_or_raise(*, session: Session, tenant_id: int, scenario_id: int | N
     return get_scenario_or_raise(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
 
 
+@overload
+def ensure_writable(*, session: Session, tenant_id: int, scenario_id: int) -> Scenario: ...
+@overload
+def ensure_writable(*, session: Session, tenant_id: int, scenario_id: int | None) -> Scenario | None: ...
 def ensure_writable(*, session: Session, tenant_id: int, scenario_id: int | None) -> Scenario | None:
     """Refuses writes to archived scenarios and snapshots. Every write in this module goes through it."""
     scenario = get_scope_or_raise(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
@@ -267,7 +270,6 @@ def create_snapshot(
 def archive_scenario(*, session: Session, tenant_id: int, scenario_id: int) -> Scenario:
     """Makes an active scenario read-only for good."""
     scenario = ensure_writable(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
-    assert scenario is not None  # scenario_id is an int
     scenario.status = ScenarioStatus.archived
     session.add(scenario)
     session.flush()
@@ -289,6 +291,20 @@ def get_org_unit_or_raise(*, session: Session, tenant_id: int, org_unit_id: int)
     return unit
 
 
+def get_org_unit_in_scope_or_raise(
+    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_id: int, kind: OrgUnitKind | None = None
+) -> OrgUnit:
+    """The unit, when it is in the tenant and the scope (and of `kind`, when given); NotFound otherwise.
+
+    Another tenant's, another scope's or another kind's id reads exactly like an unknown one.
+    """
+    unit = get_org_unit(session=session, tenant_id=tenant_id, org_unit_id=org_unit_id)
+    if unit is None or unit.scenario_id != scenario_id or (kind is not None and unit.kind != kind):
+        what = OrgUnitKind(kind).value.capitalize() if kind is not None else "Org unit"
+        raise NotFound(f"{what} {org_unit_id} was not found.")
+    return unit
+
+
 def get_company(*, session: Session, tenant_id: int, scenario_id: int | None) -> OrgUnit | None:
     return session.exec(
         select(OrgUnit).where(
@@ -304,7 +320,7 @@ def get_org_unit_by_name(
         select(OrgUnit).where(
             OrgUnit.tenant_id == tenant_id, OrgUnit.scenario_id == scenario_id,
             OrgUnit.kind == _parse_enum(OrgUnitKind, kind, "org unit kind"), OrgUnit.name == name.strip(),
-        ).order_by(OrgUnit.id)
+        ).order_by(col(OrgUnit.id))
     ).first()
 
 
@@ -314,17 +330,25 @@ def list_org_units(
     statement = select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.scenario_id == scenario_id)
     if kind is not None:
         statement = statement.where(OrgUnit.kind == _parse_enum(OrgUnitKind, kind, "org unit kind"))
-    return list(session.exec(statement.order_by(OrgUnit.name, OrgUnit.id)))
+    return list(session.exec(statement.order_by(col(OrgUnit.name), col(OrgUnit.id))))
 
 
 def _check_parent(
     *, session: Session, tenant_id: int, scenario_id: int | None, kind: OrgUnitKind, parent_id: int | None
 ) -> OrgUnit | None:
-    allowed = VALID_PARENT_KINDS[kind]
-    if not allowed:
+    if not VALID_PARENT_KINDS[kind]:
         if parent_id is not None:
             raise ValidationFailed("The company is the root of the tree and has no parent.")
         return None
+    return _required_parent(session=session, tenant_id=tenant_id, scenario_id=scenario_id, kind=kind,
+                            parent_id=parent_id)
+
+
+def _required_parent(
+    *, session: Session, tenant_id: int, scenario_id: int | None, kind: OrgUnitKind, parent_id: int | None
+) -> OrgUnit:
+    """The parent of a unit of `kind` (any kind but the company), checked: in the scope and of a valid kind."""
+    allowed = VALID_PARENT_KINDS[kind]
     if parent_id is None:
         raise ValidationFailed(f"A {kind.value} needs a parent unit ({' or '.join(k.value for k in allowed)}).")
     parent = get_org_unit_or_raise(session=session, tenant_id=tenant_id, org_unit_id=parent_id)
@@ -399,10 +423,9 @@ def move_org_unit(*, session: Session, tenant_id: int, org_unit_id: int, parent_
     kind = OrgUnitKind(unit.kind)
     if kind == OrgUnitKind.company:
         raise ValidationFailed("The company is the root of the tree and cannot be moved.")
-    parent = _check_parent(
+    parent = _required_parent(
         session=session, tenant_id=tenant_id, scenario_id=unit.scenario_id, kind=kind, parent_id=parent_id
     )
-    assert parent is not None  # every kind but company needs a parent
     if parent.id in descendant_unit_ids(session=session, org_unit_id=unit.id):
         raise ValidationFailed(
             f"'{unit.name}' cannot move under '{parent.name}': that unit is inside it, so the tree would "
@@ -439,6 +462,14 @@ def get_actor_or_raise(*, session: Session, tenant_id: int, actor_id: int) -> Ac
     return actor
 
 
+def get_actor_in_scope_or_raise(*, session: Session, tenant_id: int, scenario_id: int | None, actor_id: int) -> Actor:
+    """The actor, when it is in the tenant and the scope; NotFound otherwise, worded like an unknown id."""
+    actor = get_actor(session=session, tenant_id=tenant_id, actor_id=actor_id)
+    if actor is None or actor.scenario_id != scenario_id:
+        raise NotFound(f"Person {actor_id} was not found.")
+    return actor
+
+
 def get_actor_by_email(*, session: Session, tenant_id: int, scenario_id: int | None, email: str) -> Actor | None:
     address = normalise_email(email)
     if not address:
@@ -467,7 +498,7 @@ def _clean_email(
         if kind == ActorKind.human:
             raise ValidationFailed("A person needs an e-mail address; only robots and agents may have none.")
         return ""
-    if len(address) > 320 or not _EMAIL_RE.match(address):
+    if len(address) > 320 or not looks_like_email(address):
         raise ValidationFailed(f"'{(email or '').strip()}' is not a valid e-mail address.")
     holder = get_actor_by_email(session=session, tenant_id=tenant_id, scenario_id=scenario_id, email=address)
     if holder is not None and holder.id != actor_id:

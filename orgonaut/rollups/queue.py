@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import redis
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from orgonaut import clock, kv
 from orgonaut.ai_tooling.changes import INTENTS, owe_refresh, queue_rollup_refresh, send_job, sent_key
@@ -90,9 +90,9 @@ def run_owed(*, tenant_id: int, scenario_id: int | None) -> OwedResult:
         # From here a newly committed intent needs a job of its own: let the next send through.
         _forget_sent(tenant_id, scenario_id)
         intents = list(session.scalars(
-            select(RollupRefreshIntent).where(RollupRefreshIntent.tenant_id == tenant_id,
-                                              RollupRefreshIntent.scope_key == key)
-            .order_by(RollupRefreshIntent.id).limit(MAX_INTENTS_PER_JOB)
+            select(RollupRefreshIntent).where(col(RollupRefreshIntent.tenant_id) == tenant_id,
+                                              col(RollupRefreshIntent.scope_key) == key)
+            .order_by(col(RollupRefreshIntent.id)).limit(MAX_INTENTS_PER_JOB)
         ))
         for span in merge_spans(intents):
             units = service.units_to_refresh(

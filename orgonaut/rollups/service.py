@@ -24,17 +24,17 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.clock import utcnow
-from orgonaut.db import upsert
+from orgonaut.db import table_of, upsert
 from orgonaut.errors import NotFound, ValidationFailed
 from orgonaut.org.models import OrgUnit, Placement
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
 from orgonaut.tenancy.models import Tenant
 
-RECORDS = AiToolUsageRecord.__table__
-PLACEMENTS = Placement.__table__
-UNITS = OrgUnit.__table__
-ROLLUPS = AiUsageRollup.__table__
-MEMBERS = AiUsageMemberRollup.__table__
+RECORDS = table_of(AiToolUsageRecord)
+PLACEMENTS = table_of(Placement)
+UNITS = table_of(OrgUnit)
+ROLLUPS = table_of(AiUsageRollup)
+MEMBERS = table_of(AiUsageMemberRollup)
 
 # Metric columns of both rollup tables and the raw record column each one sums.
 METRICS: dict[str, str] = {

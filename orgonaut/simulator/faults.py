@@ -167,7 +167,7 @@ def fault_from_json(data: Any) -> Fault:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float if kind is float else kind):
             raise FaultError(f"{name} must be {_KIND_NAMES[kind]}")
-        if kind is float and not math.isfinite(value):
+        if kind is float and not math.isfinite(float(value)):  # type: ignore[arg-type]
             raise FaultError(f"{name} must be a finite number")
         values[name] = kind(value)
     if mode == "status" or (mode is None and "status" in values):

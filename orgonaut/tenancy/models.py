@@ -1,11 +1,11 @@
-"""Tenants, plans and their features, users, roles and their abilities, login sessions."""
+"""Tenants, plans and their features, users, roles and their abilities, login sessions, API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -24,6 +24,13 @@ class Feature(StrEnum):
     hris = "integrations.hris"
     mcp = "mcp-server"
 
+
+# What a feature is called in sentences that refuse it.
+FEATURE_NAMES: dict[Feature, str] = {
+    Feature.ai_tooling: "AI Tooling usage sync",
+    Feature.hris: "HRIS integrations",
+    Feature.mcp: "The MCP server",
+}
 
 # Plans -> features, the one place that says which plan includes what.
 PLAN_FEATURES: dict[Plan, frozenset[Feature]] = {
@@ -89,7 +96,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
 class Tenant(SQLModel, table=True):
     __tablename__ = "tenants"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(sa_column=Column(String(63), unique=True, nullable=False))
     name: str = Field(max_length=200)
     plan: Plan = Field(default=Plan.business, sa_column=Column(String(20), nullable=False))
@@ -102,7 +109,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     email: str = Field(max_length=320, index=True)
     name: str = Field(default="", max_length=200)
@@ -117,7 +124,7 @@ class LoginSession(SQLModel, table=True):
 
     __tablename__ = "login_sessions"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True)
     token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False), repr=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -130,6 +137,32 @@ class LoginFailure(SQLModel, table=True):
 
     __tablename__ = "login_failures"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A user's Bearer credential for the REST API, with its own list of abilities (rules in
+    `orgonaut.tenancy.tokens`).
+
+    Only the SHA-256 of the secret is stored (`tokens` says why a fast hash is right for a 256-bit
+    random secret); `prefix` is a few characters of the secret, kept for display so people can tell
+    their tokens apart.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: int = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=100)
+    # Ability values (`orgonaut.tenancy.models.Ability`), sorted. At use they are cut down to what the
+    # user's role holds then, so a role that loses an ability takes it from the user's tokens too.
+    abilities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False), repr=False)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None

@@ -13,9 +13,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, func, select
 
 from orgonaut.clock import utcnow
+from orgonaut.emails import looks_like_email, normalise_email
 from orgonaut.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from orgonaut.settings import get_settings
 from orgonaut.tenancy.models import (
+    FEATURE_NAMES,
     PLAN_FEATURES,
     ROLE_ABILITIES,
     Ability,
@@ -26,24 +28,20 @@ from orgonaut.tenancy.models import (
     Role,
     Tenant,
     User,
+    plans_with,
 )
 
 MIN_PASSWORD_LENGTH = 12
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash("orgonaut-dummy-password")
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def validate_email(email: str) -> str:
     value = normalise_email(email)
-    if not _EMAIL_RE.match(value):
+    if not looks_like_email(value):
         raise ValidationFailed(f"'{email.strip()}' is not a valid e-mail address.")
     return value
 
@@ -68,6 +66,20 @@ def has_feature(tenant: Tenant, feature: Feature | str) -> bool:
 
 def plan_has(plan: Plan | str, feature: Feature | str) -> bool:
     return Feature(feature) in PLAN_FEATURES[Plan(plan)]
+
+
+def plans_sentence(feature: Feature) -> str:
+    """The plans that include `feature`, in words: "business, enterprise and agency"."""
+    names = [plan.value for plan in plans_with(feature)]
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def feature_refusal(tenant: Tenant, feature: Feature) -> str | None:
+    """Why the tenant's plan does not allow `feature` (pages, run logs, the CLI), or None when it does."""
+    if has_feature(tenant, feature):
+        return None
+    listed = ", ".join(plan.value for plan in plans_with(feature))
+    return f"The tenant's plan ({tenant.plan}) does not include {FEATURE_NAMES[feature]} (available on {listed})."
 
 
 # --- tenants ----------------------------------------------------------------------------------
@@ -193,18 +205,18 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
         )
     # Users are unique per tenant; a login e-mail names one user (the first tenant's wins).
     user = session.exec(
-        select(User).where(User.email == address, User.is_active == True).order_by(User.id)  # noqa: E712
+        select(User).where(col(User.email) == address, col(User.is_active) == True).order_by(col(User.id))  # noqa: E712
     ).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
         ok = user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if user is None or not ok:
         session.add(LoginFailure(email=address))
         session.commit()
         raise ValidationFailed(LOGIN_FAILED_MESSAGE)
-    session.exec(delete(LoginFailure).where(LoginFailure.email == address))
+    session.exec(delete(LoginFailure).where(col(LoginFailure.email) == address))
     return user
 
 

@@ -25,11 +25,11 @@ from enum import StrEnum
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from orgonaut.api.models import ApiToken
 from orgonaut.clock import utcnow
+from orgonaut.emails import normalise_email
 from orgonaut.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from orgonaut.tenancy.models import Ability, Role, Tenant, User
-from orgonaut.tenancy.service import abilities_of, normalise_email
+from orgonaut.tenancy.models import Ability, ApiToken, Role, Tenant, User
+from orgonaut.tenancy.service import abilities_of
 
 TOKEN_MARKER = "ogt_"
 SECRET_LENGTH = 43

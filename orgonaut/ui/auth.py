@@ -42,7 +42,7 @@ class AuthState(rx.State):
 
     def _current_tenant(self, user: User) -> Tenant:
         with session_scope() as session:
-            return session.get(Tenant, user.tenant_id)
+            return session.get_one(Tenant, user.tenant_id)
 
     def _require(self, ability: Ability | str | None = None) -> User | None:
         """The signed-in user if they hold `ability` (or any user when None), else None."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Shared with the e-mails, so kept where no Reflex is needed to read them.
+from orgonaut.paths import AI_TOOLING_SETTINGS as AI_TOOLING_SETTINGS
+from orgonaut.paths import NOTIFICATION_SETTINGS as NOTIFICATION_SETTINGS
+
 LOGIN = "/login"
 HOME = "/"
 ACCESS_DENIED = "/access-denied"
@@ -12,9 +16,7 @@ TEAM = "/teams/[team_id]"
 DEPARTMENTS = "/departments"
 DEPARTMENT = "/departments/[department_id]"
 SETTINGS = "/settings"
-AI_TOOLING_SETTINGS = "/settings/integrations/ai-tooling"
 API_TOKENS_SETTINGS = "/settings/api-tokens"
-NOTIFICATION_SETTINGS = "/settings/notifications"
 NOTIFICATIONS = "/notifications"
 
 

@@ -23,6 +23,7 @@ from msgspec import Meta, Struct
 
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX, DailyUsage
 from orgonaut.ai_tooling.providers.money import cents_to_json, exact_cents, sum_cost_cents
+from orgonaut.emails import normalise_email
 
 MAX_RECORDS_PER_PAGE = 1000  # the API's own maximum `limit`
 MAX_COUNT = 10**15  # far above any real count, small enough for BIGINT columns and exact sums
@@ -221,7 +222,7 @@ def parse_error_envelope(body: bytes) -> ErrorBody | None:
 def source_email(actor: UserActor | ApiActor) -> str:
     """Trimmed, lower-case e-mail; `api-key:<name>` for API-key actors (they have no e-mail)."""
     if isinstance(actor, UserActor):
-        return actor.email_address.strip().lower()
+        return normalise_email(actor.email_address)
     return f"{API_KEY_PREFIX}{actor.api_key_name.strip()}"
 
 

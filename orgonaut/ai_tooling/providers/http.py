@@ -52,7 +52,7 @@ class RetryPolicy:
     def backoff(self, retry: int, random_fraction: float) -> float:
         """Delay before retry number `retry` (0-based): half the exponential step plus jitter up to the
         other half, so concurrent clients spread out but never wait less than half the step."""
-        step = min(self.backoff_cap, self.backoff_base * (2**retry))
+        step = min(self.backoff_cap, self.backoff_base * 2.0**retry)
         return step / 2 + step / 2 * random_fraction
 
 

@@ -22,7 +22,7 @@ def sum_cost_cents(amounts: Iterable[Decimal | int]) -> Decimal:
     for amount in amounts:
         kind = type(amount)
         if kind is int:
-            whole += amount  # type: ignore[operator]
+            whole += amount  # type: ignore[assignment]  # `kind is int` narrows `amount` for us, not mypy
         elif kind is Decimal:
             if not amount.is_finite():  # type: ignore[union-attr]
                 raise ValueError("cost amounts must be finite")
@@ -36,7 +36,7 @@ def exact_cents(amount: Decimal | int) -> Decimal:
     """One amount as the exact Decimal `sum_cost_cents([amount])` gives, without building a list."""
     kind = type(amount)
     if kind is int:
-        return Decimal(amount)  # type: ignore[arg-type]
+        return Decimal(amount)
     if kind is Decimal and amount.is_finite():  # type: ignore[union-attr]
         return _EXACT.add(_ZERO, amount)  # the same exponent and sign as a sum of one
     return sum_cost_cents((amount,))  # raises the sum's own error

@@ -16,7 +16,6 @@ from orgonaut.api.params import (
     RangeQuery,
     ScenarioQuery,
     ToQuery,
-    actor_in_scope,
     choose_period,
     resolve_scenario,
 )
@@ -29,6 +28,7 @@ from orgonaut.api.schemas import (
     exact_cents,
     whole_cents,
 )
+from orgonaut.org import service as org
 
 router = APIRouter(
     prefix="/ai-tooling/actors", tags=["AI Tooling people"], dependencies=[Depends(require_ai_tooling)],
@@ -52,7 +52,7 @@ def series_points(points: list[queries.DayPoint]) -> list[SeriesPointOut]:
 )
 def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenario: ScenarioQuery = None):
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    actor = actor_in_scope(session=session, tenant=tenant, actor_id=id, scenario_id=scenario_id)
+    actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
     summary = queries.person_summary(session=session, actor=actor)
     if summary is None:
         today = queries.tenant_today(session=session, tenant_id=tenant.id)
@@ -86,7 +86,7 @@ def actor_series(
 ):
     choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    actor = actor_in_scope(session=session, tenant=tenant, actor_id=id, scenario_id=scenario_id)
+    actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
     points = queries.person_series(session=session, actor=actor, range=choice.range, start=choice.start,
                                    end=choice.end)
     return ActorSeriesOut(

@@ -23,7 +23,6 @@ from orgonaut.api.params import (
     ToQuery,
     choose_period,
     resolve_scenario,
-    unit_in_scope,
 )
 from orgonaut.api.schemas import (
     USD,
@@ -34,6 +33,7 @@ from orgonaut.api.schemas import (
     exact_cents,
     whole_cents,
 )
+from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnit, OrgUnitKind
 from orgonaut.rollups.models import Breadth
 
@@ -79,8 +79,8 @@ def team_summary(
 ):
     choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    team = unit_in_scope(session=session, tenant=tenant, org_unit_id=id, kind=OrgUnitKind.team,
-                         scenario_id=scenario_id)
+    team = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
+                                              org_unit_id=id, kind=OrgUnitKind.team)
     fields = _summary_fields(session, team, scope)
     members = queries.team_member_breakdown(session=session, org_unit=team, range=choice.range, start=choice.start,
                                             end=choice.end)
@@ -107,6 +107,6 @@ def department_summary(
     scenario: ScenarioQuery = None,
 ):
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    department = unit_in_scope(session=session, tenant=tenant, org_unit_id=id, kind=OrgUnitKind.department,
-                               scenario_id=scenario_id)
+    department = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
+                                                    org_unit_id=id, kind=OrgUnitKind.department)
     return DepartmentSummaryOut(**_summary_fields(session, department, scope))

@@ -17,12 +17,13 @@ from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.api import usage
 from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
 from orgonaut.api.errors import bad_param, error_responses
-from orgonaut.api.params import MAX_ID, FromQuery, ScenarioQuery, ToQuery, actor_in_scope, resolve_scenario
+from orgonaut.api.params import MAX_ID, FromQuery, ScenarioQuery, ToQuery, resolve_scenario
 from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, exact_cents, whole_cents
 from orgonaut.db import get_engine
+from orgonaut.org import service as org
 
 MAX_LIMIT = 500
-ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})
+ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})  # type: ignore[misc]  # members from the registry
 CSV_COLUMNS = (
     "id", "usage_date", "provider", "actor_id", "source_email", "scenario_id", "sessions_count", "lines_added",
     "lines_removed", "commits_count", "pull_requests_count", "total_input_tokens", "total_output_tokens",
@@ -115,7 +116,8 @@ def list_usage_records(
             raise bad_param("cursor", "cursor: not a cursor from this API; pass next_cursor as it came.") from None
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     if actor_id is not None:
-        actor_in_scope(session=session, tenant=tenant, actor_id=actor_id, scenario_id=scenario_id)
+        org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
+                                        actor_id=actor_id)
     filters = usage.UsageFilters(
         tenant_id=tenant.id, scenario_id=scenario_id, actor_id=actor_id,
         provider=provider.value if provider is not None else None, start=start, end=end, unmatched=unmatched,

@@ -53,7 +53,7 @@ class BellState(AuthState):
 class Every(rx.Fragment):
     """Fires `on_tick` every `seconds` while the tab is visible, and when it becomes visible again."""
 
-    on_tick: rx.EventHandler[no_args_event_spec]
+    on_tick: rx.EventHandler[no_args_event_spec]  # type: ignore[type-arg, valid-type]  # Reflex's event-spec syntax
     seconds: int = field(default=REFRESH_SECONDS, is_javascript_property=False)
 
     @classmethod

@@ -1,7 +1,8 @@
 """Plain rows the org pages keep in state, built from the org services' results.
 
 Reflex sends state to the browser as JSON, so pages keep these small serialisable rows rather than
-database objects. Building them is presentation only: names, links, formatted numbers.
+database objects. Building them is presentation only: names, links, formatted numbers (the effective
+FTE rule is `orgonaut.org.queries.effective_fte`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind, Placement
-from orgonaut.org.queries import PersonRow, UnitSummary
+from orgonaut.org.queries import PersonRow, UnitSummary, effective_fte
+from orgonaut.org.queries import members_effective_fte as members_effective_fte_of
 from orgonaut.ui import routes
 
 _CENTS = Decimal("0.01")
@@ -19,11 +21,6 @@ _CENTS = Decimal("0.01")
 
 def fte_text(value: Decimal) -> str:
     return f"{Decimal(value).quantize(_CENTS, rounding=ROUND_HALF_UP)}"
-
-
-def effective_fte(fte: Decimal, allocation_pct: int) -> Decimal:
-    """FTE x allocation % (org-model.md); above 100 % it is more than the FTE, and shown so."""
-    return (Decimal(fte) * allocation_pct / 100).quantize(_CENTS, rounding=ROUND_HALF_UP)
 
 
 def date_text(day: dt.date | None) -> str:
@@ -136,8 +133,8 @@ def member_row(actor: Actor, placement: Placement) -> MemberRow:
 
 
 def members_effective_fte(members: list[tuple[Actor, Placement]]) -> str:
-    """The unit's capacity: the members' effective FTE summed."""
-    return fte_text(sum((effective_fte(a.fte, p.allocation_pct) for a, p in members), Decimal("0")))
+    """The unit's capacity (`org.queries.members_effective_fte`) as text."""
+    return fte_text(members_effective_fte_of(members))
 
 
 @dataclasses.dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from orgonaut.db import session_scope
+from orgonaut.errors import NotFound
 from orgonaut.org import queries
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnitKind
@@ -35,9 +36,10 @@ class UnitPageMixin(rx.State, mixin=True):
         if not raw_id.isdigit():
             return
         with session_scope() as session:
-            unit = org.get_org_unit(session=session, tenant_id=user.tenant_id, org_unit_id=int(raw_id))
-            # Another tenant's, another scope's or another kind's id looks exactly like an unknown one.
-            if unit is None or unit.scenario_id != scenario_id or unit.kind != kind:
+            try:
+                unit = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                                          scenario_id=scenario_id, org_unit_id=int(raw_id), kind=kind)
+            except NotFound:
                 return
             today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
             summary = queries.unit_summary(session=session, unit=unit, on=today)

@@ -1,10 +1,10 @@
-"""Summary cards, the rollups' freshness ("updated 2 minutes ago" / "updating…"), the attribution
-help note, and the text formats the AI Tooling sections share."""
+"""Summary cards, the rollups' freshness ("updated 2 minutes ago" / "updating…"; the text comes from
+`orgonaut.ui.format.updated_text`), the attribution help note, and the text formats the AI Tooling
+sections share."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import reflex as rx
 
@@ -32,20 +32,6 @@ def period_text(period: Period) -> str:
     if start.month != end.month:
         return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
     return f"{start:%b} {start.day} – {end.day}, {end.year}"
-
-
-def updated_text(computed_at: dt.datetime | None, now: dt.datetime) -> str:
-    """When the stored rollups were computed, relative to now ("updated 2 minutes ago")."""
-    if computed_at is None:
-        return "not computed yet"
-    if computed_at.tzinfo is None:  # SQLite hands back naive UTC
-        computed_at = computed_at.replace(tzinfo=dt.UTC)
-    seconds = max(0, int((now - computed_at).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            amount = seconds // size
-            return f"updated {amount} {unit}{'' if amount == 1 else 's'} ago"
-    return "updated just now"
 
 
 def card_grid(cards: rx.Var[list[UsageCard]], label: str) -> rx.Component:

@@ -27,6 +27,7 @@ from orgonaut.ai_tooling import queries
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.ai_tooling.queries import DayPoint, MemberRow, Range, format_usd
 from orgonaut.db import session_scope
+from orgonaut.errors import NotFound
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnit, OrgUnitKind
 from orgonaut.rollups import queue as refresh
@@ -42,8 +43,8 @@ from orgonaut.ui.components.usage_cards import (
     count,
     freshness,
     period_text,
-    updated_text,
 )
+from orgonaut.ui.format import updated_text
 from orgonaut.ui.scope import ScopeState
 
 SECTION = "AI Tooling Usage"
@@ -132,8 +133,10 @@ class PersonUsageState(_RangeMixin, ScopeState):
         if not raw_id.isdigit():
             return
         with session_scope() as session:
-            actor = org.get_actor(session=session, tenant_id=user.tenant_id, actor_id=int(raw_id))
-            if actor is None or actor.scenario_id != scenario_id:
+            try:
+                actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                                        scenario_id=scenario_id, actor_id=int(raw_id))
+            except NotFound:
                 return
             summary = queries.person_summary(session=session, actor=actor)
             if summary is None:  # no usage: the page hides the section
@@ -199,11 +202,11 @@ class _UnitMixin(_RangeMixin, mixin=True):
         scenario_id = self._scope_for(user)
         if not raw_id.isdigit():
             return None
-        unit = org.get_org_unit(session=session, tenant_id=user.tenant_id, org_unit_id=int(raw_id))
-        # Another tenant's, another scope's or another kind's id looks exactly like an unknown one.
-        if unit is None or unit.scenario_id != scenario_id or unit.kind != kind:
+        try:
+            return org.get_org_unit_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                                      scenario_id=scenario_id, org_unit_id=int(raw_id), kind=kind)
+        except NotFound:
             return None
-        return unit
 
     def _loaded(self, unit: OrgUnit, series: list[DayPoint], today: dt.date, computed_at: dt.datetime | None):
         self._series, self._today = series, today

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from orgonaut.db import session_scope
+from orgonaut.errors import NotFound
 from orgonaut.org import queries
 from orgonaut.org import service as org
 from orgonaut.tenancy.models import Ability, User
@@ -39,9 +40,10 @@ class PersonState(ActorEditMixin, ScopeState):
         if not self.person_id.isdigit():
             return
         with session_scope() as session:
-            actor = org.get_actor(session=session, tenant_id=user.tenant_id, actor_id=int(self.person_id))
-            # Another tenant's id and another scope's id look exactly like an unknown one.
-            if actor is None or actor.scenario_id != scenario_id:
+            try:
+                actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                                        scenario_id=scenario_id, actor_id=int(self.person_id))
+            except NotFound:
                 return
             today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
             placed = queries.placements_of_actor(session=session, actor_id=actor.id)

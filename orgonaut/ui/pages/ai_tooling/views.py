@@ -27,7 +27,9 @@ from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
 from orgonaut.org.models import ScenarioKind, ScenarioStatus
 from orgonaut.tenancy import service as tenancy
-from orgonaut.tenancy.models import Feature, Tenant, plans_with
+from orgonaut.tenancy.models import Feature, Tenant
+from orgonaut.tenancy.service import plans_sentence
+from orgonaut.ui.format import ago
 
 # The spec's "Connection health": one colour and one line per status.
 STATUS_MEANING = {
@@ -139,18 +141,6 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
-    """ "just now", "5 minutes ago", "3 hours ago", "2 days ago"."""
-    if moment is None:
-        return ""
-    seconds = max(0, int((now - _aware(moment)).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
-
-
 def exact(moment: dt.datetime | None, zone: str) -> str:
     """The exact time in the tenant's zone, e.g. "2025-03-01 14:05:09 CET (Europe/Berlin)", "… UTC"."""
     if moment is None:
@@ -183,8 +173,7 @@ def window(start: dt.date, end: dt.date) -> str:
 
 def plans_text() -> str:
     """The plans that include AI Tooling, as a sentence: "business, enterprise and agency"."""
-    names = [plan.value for plan in plans_with(Feature.ai_tooling)]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return plans_sentence(Feature.ai_tooling)
 
 
 def provider_name_of(key: str) -> str:

@@ -1,0 +1,24 @@
+"""Text formats of moments that more than one page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
+    """ "just now", "5 minutes ago", "3 hours ago", "2 days ago"; "" when there is no moment."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # a naive value is UTC, as every stored datetime is
+        moment = moment.replace(tzinfo=dt.UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            amount = seconds // size
+            return f"{amount} {unit}{'' if amount == 1 else 's'} ago"
+    return "just now"
+
+
+def updated_text(computed_at: dt.datetime | None, now: dt.datetime) -> str:
+    """When the stored rollups were computed, relative to now ("updated 2 minutes ago")."""
+    return f"updated {ago(computed_at, now)}" if computed_at is not None else "not computed yet"
