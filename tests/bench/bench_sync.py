@@ -28,7 +28,7 @@ import httpx
 PEOPLE = 1000
 DAYS = 365
 TARGETS = {"copy_ratio": 0.5, "peak_rss_mb": 300.0}
-FIRST_DAY = dt.date(2024, 1, 1)
+FIRST_DAY = dt.date(2025, 1, 1)  # Claude Code analytics start (the provider's declared earliest day)
 KEY = "sk-ant-admin01-bench-key"
 ROOT = Path(__file__).resolve().parents[2]
 
