@@ -61,6 +61,16 @@ app.conf.beat_schedule = {
         "task": "orgonaut.rollups.reap_owed_refreshes",
         "schedule": 60.0,
     },
+    # Org change events whose delivery did not finish (re-matching, rollup refreshes) go out again.
+    "org-events-redelivery": {
+        "task": "orgonaut.org.redeliver_events",
+        "schedule": 60.0,
+    },
+    # Rollups of recent days are compared with a rebuild from the records; differences are repaired.
+    "rollups-verify-recent": {
+        "task": "orgonaut.rollups.verify_recent",
+        "schedule": crontab(hour=5, minute=0),
+    },
     # Runs whose worker died go on from their checkpoint within minutes, not at the next start.
     "ai-tooling-resume-interrupted": {
         "task": "orgonaut.ai_tooling.resume_interrupted",

@@ -2,10 +2,12 @@
 
 - `refresh_rollups(tenant_id, scenario_id)`: everything the scope owes, in one transaction.
 - `reap_owed_refreshes` (beat, every minute): sends a job again where an owed refresh's job was lost.
+- `verify_recent` (beat, 05:00): recent rollups compared with their records, differences repaired.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from orgonaut.ai_tooling.changes import REFRESH_TASK
@@ -31,3 +33,9 @@ def refresh_rollups(self, tenant_id: int, scenario_id: int | None) -> dict[str, 
 def reap_owed_refreshes() -> int:
     with session_scope() as session:
         return len(queue.reap(session))
+
+
+@app.task(name="orgonaut.rollups.verify_recent")
+def verify_recent() -> list[dict[str, Any]]:
+    return [dataclasses.asdict(repair) | {"start": repair.start.isoformat(), "end": repair.end.isoformat()}
+            for repair in queue.verify_recent()]

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Numeric, String
+from sqlalchemy import JSON, Column, Index, Numeric, String
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -117,3 +117,20 @@ class Placement(SQLModel, table=True):
     end_date: dt.date | None = None  # inclusive; NULL = open-ended
     source_id: int | None = Field(default=None, foreign_key="placements.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class OrgEventOutbox(SQLModel, table=True):
+    """An org change event not yet delivered to every subscriber: written in the changing transaction,
+    deleted once its handlers all ran (`org.events`). A crash or a failing handler leaves it for
+    `redeliver` (beat), so re-matching and rollup refreshes that follow org changes are never lost."""
+
+    __tablename__ = "org_event_outbox"
+
+    id: int = Field(default=None, primary_key=True)
+    tenant_id: int
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    # The last delivery attempt: redelivery waits a while after it (a lease against double delivery).
+    attempted_at: dt.datetime | None = None
+    attempts: int = 0

@@ -26,10 +26,11 @@ from sqlmodel import Session, col
 
 from orgonaut import clock, kv
 from orgonaut.ai_tooling.changes import INTENTS, owe_refresh, queue_rollup_refresh, send_job, sent_key
-from orgonaut.ai_tooling.models import RollupRefreshIntent, scope_key
-from orgonaut.db import after_commit, session_scope
+from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, scope_key
+from orgonaut.db import after_commit, session_scope, table_of
 from orgonaut.org import events
 from orgonaut.rollups import service
+from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,66 @@ def reap(session: Session, *, older_than: dt.timedelta = REAP_AFTER) -> list[tup
         logger.warning("re-sending the owed rollup refresh of tenant %s scope %s", tenant_id, scenario_id)
         after_commit(session, functools.partial(send_job, tenant_id, scenario_id, force=True))
     return scopes
+
+
+# --- the nightly check -------------------------------------------------------------------------
+
+VERIFY_DAYS = 8  # the nightly window's look-back and its last day, with a day to spare
+
+
+@dataclasses.dataclass(frozen=True)
+class Repair:
+    tenant_id: int
+    scenario_id: int | None
+    start: dt.date
+    end: dt.date
+    rows_changed: int
+
+
+def _stored(session: Session, tenant_id: int, key: int, start: dt.date, end: dt.date) -> set[tuple]:
+    rows: set[tuple] = set()
+    for model in (AiUsageRollup, AiUsageMemberRollup):
+        table = table_of(model)
+        columns = [c for c in table.c if c.name != "computed_at"]
+        rows.update((model.__name__, *row) for row in session.execute(select(*columns).where(
+            table.c.tenant_id == tenant_id, table.c.scope_key == key, table.c.usage_date.between(start, end))))
+    return rows
+
+
+def verify_recent(*, days: int = VERIFY_DAYS) -> list[Repair]:
+    """Compares every scope's rollups of the last `days` days with a recompute from the records and
+    keeps the recompute (logged) where they differ: whatever slipped past the owed refreshes (a bug,
+    a hand edit, a restore) is repaired within a night. Scopes that owe a refresh are left to it."""
+    end = clock.utcnow().date() + dt.timedelta(days=1)
+    start = end - dt.timedelta(days=days)
+    records = table_of(AiToolUsageRecord)
+    with session_scope() as session:
+        scopes = session.execute(
+            select(records.c.tenant_id, records.c.scope_key, records.c.scenario_id).distinct()
+            .where(records.c.usage_date.between(start, end))
+            .order_by(records.c.tenant_id, records.c.scope_key)
+        ).all()
+    repairs = []
+    for tenant_id, key, scenario_id in scopes:
+        with session_scope() as session:  # one scope per transaction: its lock is held only that long
+            owed = session.execute(select(exists().where(_INTENTS.c.tenant_id == tenant_id,
+                                                         _INTENTS.c.scope_key == key))).scalar()
+            if owed:
+                continue
+            before = _stored(session, tenant_id, key, start, end)
+            savepoint = session.begin_nested()
+            service.refresh(session=session, tenant_id=tenant_id, scenario_id=scenario_id, org_unit_ids=None,
+                            start=start, end=end)
+            after = _stored(session, tenant_id, key, start, end)
+            if before == after:
+                savepoint.rollback()
+                continue
+            savepoint.commit()
+            changed = len(before ^ after)
+            logger.error("rollups of tenant %s scope %s for %s..%s differed from their records (%d rows); repaired",
+                         tenant_id, scenario_id, start, end, changed)
+            repairs.append(Repair(tenant_id, scenario_id, start, end, changed))
+    return repairs
 
 
 # --- org events -> owed refreshes ------------------------------------------------------------------
