@@ -7,7 +7,7 @@ BUN_VERSION := 1.4.5
 BUN := .tools/node_modules/.bin/bun
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 
-.PHONY: run test test-unit test-sqlite test-postgres test-e2e bench lint setup clean-demo
+.PHONY: run test test-unit test-sqlite test-postgres test-e2e failover bench lint setup clean-demo
 
 setup: $(STAMP) $(BUN)
 
@@ -34,14 +34,14 @@ $(PY) -m mypy
 endef
 
 # Lint, unit and integration tests on SQLite, the failover suite (private redis-servers and workers),
-# integration tests again on PostgreSQL when it answers, then the browser flows against the full stack.
+# integration and failover tests again on PostgreSQL when it answers, then the browser flows.
 test: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(LINT)
 	$(PY) -m pytest tests/unit tests/integration -q
 	$(PY) -m pytest tests/failover -q
 	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
-		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration -q; \
+		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration tests/failover -q; \
 	else echo "PostgreSQL does not answer at $${ORGONAUT_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}: PostgreSQL pass not run"; fi
 	$(PY) -m pytest tests/e2e -q
 
@@ -57,6 +57,12 @@ test-postgres: setup
 test-e2e: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(PY) -m pytest tests/e2e -q
+
+# The failover suite on both backends with a year-long backfill in the kill tests (FAILOVER_DAYS).
+failover: setup
+	@$(PY) -m orgonaut.devstack prepare-tests
+	FAILOVER_DAYS=365 $(PY) -m pytest tests/failover -q
+	FAILOVER_DAYS=365 ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/failover -q
 
 bench: setup
 	@$(PY) -m orgonaut.devstack redis

@@ -34,6 +34,8 @@ from tests.support.processes import Worker
 
 USAGE = "/v1/organizations/usage_report/claude_code"
 START = dt.date(2025, 1, 6)
+# The kill test's backfill; `make failover` runs it over a year.
+KILL_TEST_DAYS = int(os.environ.get("FAILOVER_DAYS", "30"))
 
 
 def days(n: int, start: dt.date = START) -> list[dt.date]:
@@ -101,7 +103,7 @@ def test_sigkill_mid_chunk_loses_no_rollup_of_the_days_it_committed(
 ):
     """R1: a worker killed in the middle of a chunk had committed days whose refresh it never sent."""
     integration = connect(session, placed, clean_simulator.base_url)
-    window = days(30)
+    window = days(KILL_TEST_DAYS)
     clean_simulator.set_fault(mode="slow", delay=0.2, path=USAGE)
     log = backfill(session, integration, window[0], window[-1], enqueue=False)
     lock = sync.IntegrationLock(integration.id)
@@ -120,7 +122,7 @@ def test_sigkill_mid_chunk_loses_no_rollup_of_the_days_it_committed(
     wait_for(lambda: lock.holder() is None, timeout=sync.lock_ttl() * 2 + 10, what="the dead run's lock expiry")
     second = Worker(run_dir / "failover-kill-second.log", extra_env=env).start()
     try:
-        wait_finished(log.id, timeout=180)
+        wait_finished(log.id, timeout=180 + KILL_TEST_DAYS)
         assert_exact(log.id, placed.id, clean_simulator.base_url, window)
     finally:
         second.stop()
