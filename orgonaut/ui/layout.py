@@ -10,6 +10,9 @@ from orgonaut.ui.auth import AuthState
 # Extra pieces other modules put into the top bar (scope switcher, notification bell).
 TOP_BAR_EXTRAS: list = []
 
+# Served from the top-level assets/ folder (Reflex copies it to the site root), like favicon.ico.
+LOGO = "/logo.svg"
+
 
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     return rx.link(
@@ -29,7 +32,8 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 def sidebar() -> rx.Component:
     return rx.vstack(
         rx.link(
-            rx.hstack(rx.icon("orbit", size=20), rx.heading("Orgonaut", size="4"), align="center"),
+            rx.hstack(rx.image(src=LOGO, alt="", width="20px", height="20px"), rx.heading("Orgonaut", size="4"),
+                      align="center"),
             href=routes.PEOPLE,
             underline="none",
             color_scheme="gray",

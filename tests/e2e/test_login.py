@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -48,3 +49,13 @@ def test_admin_sees_ai_tooling_in_navigation(page: Page, base_url: str):
 def test_unknown_page_shows_a_friendly_404(page: Page, base_url: str):
     page.goto(f"{base_url}/no-such-page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+
+
+def test_the_logo_and_favicon_come_from_the_assets_folder(page: Page, base_url: str):
+    assets = Path(__file__).resolve().parents[2] / "assets"
+    log_in(page, base_url, "member@demo.test")
+    logo = page.locator("img[src='/logo.svg']").first
+    expect(logo).to_be_visible()
+    for name in ("logo.svg", "favicon.ico"):
+        response = page.request.get(f"{base_url}/{name}")
+        assert response.status == 200 and response.body() == (assets / name).read_bytes()
