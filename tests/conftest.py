@@ -85,11 +85,17 @@ def _schema():
 @pytest.fixture(autouse=True)
 def _clean_tables():
     yield
+    # Ids start again in emptied tables, so nothing this test queued may reach the next one's rows:
+    # its waiting tasks go first, then its rows; a task still running is fenced out by its lease
+    # (the log it leased is gone). Its locks and rollup send keys would hold the next test's.
+    from tests.support.celery_queue import empty_queue
+
+    empty_queue()
     databases.truncate_all(DATABASE_URL)
-    # Ids start again in emptied tables: a rollup send key left by this test would hold the next one's.
     locks = redis.Redis.from_url(get_settings().redis_locks_url)
-    for key in locks.scan_iter("orgonaut:rollups:sent:*"):
-        locks.delete(key)
+    for pattern in ("orgonaut:rollups:sent:*", "orgonaut:ai-tooling:sync-lock:*"):
+        for key in locks.scan_iter(pattern):
+            locks.delete(key)
     from orgonaut import clock
 
     clock.reset()

@@ -227,7 +227,7 @@ def test_the_wizards_backfill_offer_follows_the_same_rules(session, server, froz
 def _running_backfill(session: Session, anthropic_server):
     tenant, emails, integration, tab, page = _backfill_page(session, anthropic_server)
     # The run's shared worker may take the task at once: its first day waits, so the run stays active.
-    anthropic_server.set_fault(mode="slow", delay=30, path="/v1/organizations/usage_report/claude_code")
+    anthropic_server.set_fault(mode="slow", delay=5, path="/v1/organizations/usage_report/claude_code")
     page.run_backfill({"start": "2026-05-01", "end": "2026-06-14"})
     [log] = _logs(session)
     return tenant, emails, log, tab
