@@ -1,14 +1,48 @@
 """The jobs port: how a domain queues a Celery task, by the task's name, without importing `workers`.
 
 The workers import the domains (a task is "ids in, one service call"), so a domain that imported a task
-object would point back up at them. Domains call `send(name, ...)` with a name they own instead; the
-Celery app is imported only when a task is actually sent.
+object, or the workers' Celery app, would point back up at them. A task is sent by name through a
+sender app of its own here, configured like the workers' app (`celery_config`, which the workers
+build theirs from), so the arrows only point down.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from celery import Celery
+
+from orgonaut.settings import get_settings
+
+QUEUE = "orgonaut"
+
+
+def celery_config() -> dict[str, Any]:
+    """What every Celery app of ours shares: the broker, serialisation, the queue, delivery semantics."""
+    settings = get_settings()
+    return {
+        "broker_url": settings.celery_broker_url,
+        "result_backend": settings.celery_broker_url,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_default_queue": QUEUE,
+        # Long work is split into short tasks (a few days each, each under a hard time limit well inside
+        # this): a task still unacknowledged after it is redelivered to another worker.
+        "broker_transport_options": {"visibility_timeout": settings.celery_visibility_timeout},
+        "broker_connection_retry_on_startup": True,
+        "timezone": settings.timezone,
+        "enable_utc": False,
+    }
+
+
+@functools.cache
+def _sender(broker_url: str) -> Celery:
+    app = Celery("orgonaut-sender", set_as_current=False)
+    app.conf.update(celery_config())
+    return app
 
 
 def send(
@@ -19,6 +53,5 @@ def send(
     countdown: float | None = None,
 ) -> None:
     """Queue task `name` with these arguments (JSON-serialisable), optionally delayed by `countdown` s."""
-    from workers.celery_app import app  # the app loads the task modules, which import the domains
-
-    app.send_task(name, args=list(args), kwargs=dict(kwargs or {}), task_id=task_id, countdown=countdown)
+    _sender(get_settings().celery_broker_url).send_task(
+        name, args=list(args), kwargs=dict(kwargs or {}), task_id=task_id, countdown=countdown)

@@ -12,11 +12,8 @@ from celery import Celery, signals
 from celery.schedules import crontab
 
 import workers.kombu_patch  # noqa: F401  (before any broker connection: see its docstring, review R3)
-from orgonaut import wiring
+from orgonaut import jobs, wiring
 from orgonaut.runtime import freeze_startup_heap
-from orgonaut.settings import get_settings
-
-settings = get_settings()
 
 TASK_MODULES = sorted(
     f"workers.{m.name}"
@@ -26,23 +23,13 @@ TASK_MODULES = sorted(
 
 wiring.install()  # org events -> re-matching and rollup refreshes, in every worker
 
-app = Celery("orgonaut", broker=settings.celery_broker_url, backend=settings.celery_broker_url,
-             include=TASK_MODULES)
+app = Celery("orgonaut", include=TASK_MODULES)
 app.conf.update(
-    task_serializer="json",
-    result_serializer="json",
-    accept_content=["json"],
+    **jobs.celery_config(),  # broker, serialisation, queue, visibility timeout: shared with the sender
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    # Long work is split into short tasks (a few days each, each under a hard time limit well inside
-    # this): a task still unacknowledged after it is redelivered to another worker.
-    broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
     result_expires=24 * 3600,
-    timezone=settings.timezone,
-    enable_utc=False,
-    broker_connection_retry_on_startup=True,
-    task_default_queue="orgonaut",
 )
 
 # The beat schedule, defined here only.

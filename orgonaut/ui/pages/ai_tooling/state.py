@@ -196,9 +196,7 @@ class AiToolingSettingsState(ScopeState):
         # Notifications link a failed run as ?run=<log id>: open its details.
         run_id = self.router.url.query_parameters.get("run", "")
         if run_id:
-            from orgonaut.ui.pages.ai_tooling.run_detail import RunDetailState
-
-            toast = self.get_substate([RunDetailState.get_name()])._show(user, as_id(run_id))
+            toast = self.get_substate([self._run_detail().get_name()])._show(user, as_id(run_id))
             if toast is not None:
                 events.append(toast)
         if self._reload(user):
@@ -206,6 +204,12 @@ class AiToolingSettingsState(ScopeState):
         return events or None
 
     # --- the run watcher --------------------------------------------------------------------------
+
+    @classmethod
+    def _run_detail(cls) -> type:
+        """The View run dialog's substate (run_detail.py), found among this state's children: it
+        subclasses this state, so importing it here would make the two modules import each other."""
+        return next(child for child in cls.get_substates() if child.__name__ == "RunDetailState")
 
     def _watch_claim(self) -> bool:
         now = time.time()
@@ -217,8 +221,7 @@ class AiToolingSettingsState(ScopeState):
     @rx.event(background=True)
     async def watch_runs(self):
         """While a run is queued or running: its progress every second; the whole page once it ends."""
-        from orgonaut.ui.pages.ai_tooling.run_detail import RunDetailState
-
+        RunDetailState = self._run_detail()  # noqa: N806 - a class
         async with self:
             if not self._watch_claim():
                 return

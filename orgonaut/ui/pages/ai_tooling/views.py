@@ -50,6 +50,7 @@ RUN_STATUS_COLOR = {
     SyncStatus.succeeded: "green",
     SyncStatus.failed: "red",
     SyncStatus.skipped: "amber",
+    SyncStatus.cancelled: "gray",
 }
 TRIGGER_LABEL = {TriggeredBy.schedule: "Nightly schedule", TriggeredBy.cli: "Command line"}
 ACTIVE_RUN = (SyncStatus.queued, SyncStatus.running)
