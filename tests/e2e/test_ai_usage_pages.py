@@ -7,6 +7,7 @@ app reads the same database).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -279,8 +280,9 @@ def test_updating_shows_while_a_refresh_waits_and_clears_when_it_is_done(
     # A job for the scope is already waiting in the queue (its send key stands), so this change
     # sends none: the scope stays pending until the job is sent below.
     kv.locks().set(changes.sent_key(team.tenant_id, None), "1", ex=60)
-    assert changes.queue_rollup_refresh(tenant_id=team.tenant_id, scenario_id=None, start=today, end=today,
-                                        actor_ids=[julia.id])
+    # Her last month of usage is recomputed, so the team's rollups are "updated just now" afterwards.
+    assert changes.queue_rollup_refresh(tenant_id=team.tenant_id, scenario_id=None,
+                                        start=today - dt.timedelta(days=30), end=today, actor_ids=[julia.id])
     manager.goto(f"{base_url}/teams/{team.id}")
     expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text("updating…")
     assert changes.send_job(team.tenant_id, None, force=True)
