@@ -3,39 +3,18 @@ the event stays recorded and its redelivery links the records, without waiting f
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 from orgonaut import clock
 from orgonaut.org import events
 from tests.integration.ai_tooling.conftest import WEEK, add_actor, connect
 from tests.integration.ai_tooling.test_targeting_and_matching import ADA, rows, run
+from tests.support.refusals import database_refusing
 
 
-@contextlib.contextmanager
 def database_refusing_record_updates(session):
     """A real failure inside the re-match: the database refuses changes to usage records."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(
-            "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$")
-        connection.exec_driver_sql("CREATE TRIGGER refuse_update BEFORE UPDATE ON ai_tool_usage_records "
-                                   "FOR EACH ROW EXECUTE FUNCTION refuse_update()")
-        drop = ["DROP TRIGGER refuse_update ON ai_tool_usage_records", "DROP FUNCTION refuse_update()"]
-    else:
-        connection.exec_driver_sql(
-            "CREATE TRIGGER refuse_update BEFORE UPDATE ON ai_tool_usage_records "
-            "BEGIN SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END")
-        drop = ["DROP TRIGGER refuse_update"]
-    session.commit()
-    try:
-        yield
-    finally:
-        session.rollback()
-        for statement in drop:
-            session.connection().exec_driver_sql(statement)
-        session.commit()
+    return database_refusing(session, "ai_tool_usage_records", "UPDATE")
 
 
 def test_an_actor_created_while_re_matching_fails_is_matched_on_redelivery(session, tenant, clean_simulator):

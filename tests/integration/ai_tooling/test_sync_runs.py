@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from orgonaut.integrations.models import Integration, IntegrationStatus, Integra
 from orgonaut.simulator.data import DEFAULT_ROSTER
 from orgonaut.tenancy.service import set_plan
 from tests.integration.ai_tooling.conftest import WEEK, add_actor, connect, expected_totals
+from tests.support.refusals import database_refusing
 
 METRICS = (
     "sessions_count", "lines_added", "lines_removed", "commits_count", "pull_requests_count", "total_input_tokens",
@@ -279,32 +279,9 @@ def test_nothing_is_fetched_when_no_target_is_writable(session, tenant, clean_si
     assert session.get(Integration, integration.id) is not None
 
 
-@contextlib.contextmanager
 def database_refusing_rows_of(session, day: dt.date):
-    """A real storage failure for one day: a trigger that makes the database refuse its rows."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(
-            "CREATE FUNCTION refuse_day() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF NEW.usage_date = DATE '{day.isoformat()}' THEN "
-            "RAISE EXCEPTION 'could not extend file: No space left on device'; END IF; RETURN NEW; END $$")
-        connection.exec_driver_sql("CREATE TRIGGER refuse_day BEFORE INSERT ON ai_tool_usage_records "
-                                   "FOR EACH ROW EXECUTE FUNCTION refuse_day()")
-        drop = ["DROP TRIGGER refuse_day ON ai_tool_usage_records", "DROP FUNCTION refuse_day()"]
-    else:
-        connection.exec_driver_sql(
-            "CREATE TRIGGER refuse_day BEFORE INSERT ON ai_tool_usage_records "
-            f"WHEN NEW.usage_date = '{day.isoformat()}' "
-            "BEGIN SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END")
-        drop = ["DROP TRIGGER refuse_day"]
-    session.commit()
-    try:
-        yield
-    finally:
-        session.rollback()
-        for statement in drop:
-            session.connection().exec_driver_sql(statement)
-        session.commit()
+    """A real storage failure for one day: the database refuses its rows."""
+    return database_refusing(session, "ai_tool_usage_records", "INSERT", day)
 
 
 def test_a_day_that_cannot_be_stored_fails_the_run_naming_its_records(session, tenant, clean_simulator):

@@ -3,7 +3,6 @@ a real Celery worker and the run's database."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 from decimal import Decimal
@@ -21,6 +20,7 @@ from orgonaut.rollups import queue
 from orgonaut.rollups.models import AiUsageRollup
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
+from tests.support.refusals import database_refusing
 
 DAY = dt.date(2025, 1, 10)
 
@@ -146,30 +146,9 @@ def test_a_refresh_that_fails_keeps_its_intent_for_the_next_job(session, org, re
     assert intents(tenant.id) == []
 
 
-@contextlib.contextmanager
 def database_refusing_rollups(session):
     """A real storage failure inside the refresh: the database refuses rollup rows."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(
-            "CREATE FUNCTION refuse_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$")
-        connection.exec_driver_sql("CREATE TRIGGER refuse_rollup BEFORE INSERT ON ai_usage_rollups "
-                                   "FOR EACH ROW EXECUTE FUNCTION refuse_rollup()")
-        drop = ["DROP TRIGGER refuse_rollup ON ai_usage_rollups", "DROP FUNCTION refuse_rollup()"]
-    else:
-        connection.exec_driver_sql(
-            "CREATE TRIGGER refuse_rollup BEFORE INSERT ON ai_usage_rollups "
-            "BEGIN SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END")
-        drop = ["DROP TRIGGER refuse_rollup"]
-    session.commit()
-    try:
-        yield
-    finally:
-        session.rollback()
-        for statement in drop:
-            session.connection().exec_driver_sql(statement)
-        session.commit()
+    return database_refusing(session, "ai_usage_rollups", "INSERT")
 
 
 def test_a_placement_change_refreshes_the_units_it_touches(session, org, celery_worker_process):
