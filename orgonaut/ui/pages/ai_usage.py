@@ -2,7 +2,7 @@
 
 Each state loads once per page load (after the page's own load, see orgonaut.py) and re-checks on
 the server who may see costs (`costs.read` plus the page's own read ability) and in which scope.
-Team and department numbers come from the stored rollups only (`orgonaut.ai_tooling.queries`).
+Team and department numbers come from the stored rollups only (`orgonaut.rollups.queries`).
 
 Switching the chart range never goes back to the database: the load keeps the widest series ("All",
 one point per day) in a backend-only var and each range's points, figures and totals are cached vars
@@ -23,15 +23,16 @@ from decimal import Decimal
 import reflex as rx
 
 from orgonaut import clock
-from orgonaut.ai_tooling import queries
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
-from orgonaut.ai_tooling.queries import DayPoint, MemberRow, Range, format_usd
 from orgonaut.db import session_scope
 from orgonaut.errors import NotFound
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnit, OrgUnitKind
+from orgonaut.rollups import periods, queries
 from orgonaut.rollups import queue as refresh
 from orgonaut.rollups.models import Breadth
+from orgonaut.rollups.periods import Range
+from orgonaut.rollups.queries import DayPoint, MemberRow
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui import routes
@@ -44,7 +45,7 @@ from orgonaut.ui.components.usage_cards import (
     freshness,
     period_text,
 )
-from orgonaut.ui.format import updated_text
+from orgonaut.ui.format import format_usd, updated_text
 from orgonaut.ui.scope import ScopeState
 
 SECTION = "AI Tooling Usage"
@@ -75,7 +76,7 @@ class _RangeMixin(rx.State, mixin=True):
         if self._today is None:
             return []
         first = self._series[0].date if self._series else None
-        period = queries.period_for(self.chosen_range, today=self._today, first_usage=first)
+        period = periods.period_for(self.chosen_range, today=self._today, first_usage=first)
         by_day = {p.date: p for p in self._series}
         return [by_day.get(day) or _zero(day) for day in period.days]
 
@@ -94,7 +95,7 @@ class _RangeMixin(rx.State, mixin=True):
     @rx.var
     def range_period(self) -> str:
         points = self._points
-        return period_text(queries.Period(points[0].date, points[-1].date)) if points else ""
+        return period_text(periods.Period(points[0].date, points[-1].date)) if points else ""
 
     @rx.event
     def choose_range(self, value: str | list[str]):
@@ -142,7 +143,7 @@ class PersonUsageState(_RangeMixin, ScopeState):
             if summary is None:  # no usage: the page hides the section
                 return
             series = queries.person_series(session=session, actor=actor, range=Range.all)
-            today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
+            today = periods.tenant_today(session=session, tenant_id=user.tenant_id)
         self.cards = person_cards(summary)
         self._series, self._today = series, today
         self.has_usage = True
@@ -310,7 +311,7 @@ class TeamUsageState(_UnitMixin, ScopeState):
             summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all)
             members = {r.value: queries.team_member_breakdown(session=session, org_unit=unit, range=r) for r in Range}
-            today = queries.tenant_today(session=session, tenant_id=unit.tenant_id)
+            today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             computed_at = _computed_at(session, unit, summary)
         self.cards = team_cards(summary)
         self._members = members
@@ -365,7 +366,7 @@ class DepartmentUsageState(_UnitMixin, ScopeState):
             direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct)
             subtree = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all)
-            today = queries.tenant_today(session=session, tenant_id=unit.tenant_id)
+            today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             computed_at = _computed_at(session, unit, subtree)
         self.cards = department_cards(direct, subtree)
         self._loaded(unit, series, today, computed_at)
