@@ -31,7 +31,7 @@ from orgonaut.tenancy.models import Role
 from orgonaut.ui import routes
 from orgonaut.ui.components.charts import dollars
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.ai_usage import DepartmentUsageState, PersonUsageState, TeamUsageState
+from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.department import DepartmentState
 from orgonaut.ui.pages.person import PersonState
 from orgonaut.ui.pages.team import TeamState
