@@ -9,7 +9,7 @@ from orgonaut.api.app import api_app
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_tooling_settings_page
-from orgonaut.ui.pages.ai_usage import DepartmentUsageState, PersonUsageState, TeamUsageState
+from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.api_tokens import ApiTokensState, api_tokens_page
 from orgonaut.ui.pages.department import DepartmentState, department_page
 from orgonaut.ui.pages.departments import DepartmentsState, departments_page

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # The broker's redelivery time for an unacknowledged task; every task limit stays well inside it.
     celery_visibility_timeout: int = Field(3600, alias="ORGONAUT_CELERY_VISIBILITY_TIMEOUT", ge=10)
     # The first day a backfill may ask for; a provider's own earliest day wins where it is later
-    # (`ai_tooling.service.earliest_backfill_date`).
+    # (`ai_tooling.run_control.earliest_backfill_date`).
     ai_tooling_earliest_date: dt.date = Field(dt.date(2024, 1, 1), alias="ORGONAUT_AI_TOOLING_EARLIEST_DATE")
     alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)

@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import Path, Query
 from sqlmodel import Session
 
-from orgonaut.ai_tooling import queries
-from orgonaut.ai_tooling.queries import Range
 from orgonaut.api.errors import bad_param
 from orgonaut.org import service as org
+from orgonaut.rollups import periods
+from orgonaut.rollups.periods import Range
 from orgonaut.tenancy.models import Tenant
 
 # Ids are 32-bit on every table the API takes ids for; a larger number is simply not found.
@@ -76,9 +76,9 @@ def choose_period(
         raise bad_param("to", "to: give to together with from.")
     if start > end:
         raise bad_param("from", f"from: {start} is after to ({end}).")
-    today = queries.tenant_today(session=session, tenant_id=tenant.id)
+    today = periods.tenant_today(session=session, tenant_id=tenant.id)
     if end > today:
         raise bad_param("to", f"to: {end} is after today ({today}).")
-    if (end - start).days + 1 > queries.MAX_RANGE_DAYS:
-        raise bad_param("from", f"from: a range covers at most {queries.MAX_RANGE_DAYS} days.")
+    if (end - start).days + 1 > periods.MAX_RANGE_DAYS:
+        raise bad_param("from", f"from: a range covers at most {periods.MAX_RANGE_DAYS} days.")
     return PeriodChoice(range=None, start=start, end=end)

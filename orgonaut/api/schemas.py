@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from orgonaut.ai_tooling.queries import Period, Range
 from orgonaut.rollups.models import Breadth
+from orgonaut.rollups.periods import Period, Range
 
 Currency = Literal["USD"]
 USD: Currency = "USD"

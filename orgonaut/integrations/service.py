@@ -104,7 +104,7 @@ def resume(*, session: Session, tenant_id: int, integration_id: int) -> Integrat
 def disconnect(*, session: Session, tenant_id: int, integration_id: int) -> Integration:
     """Removes the stored credentials and stops syncing; usage records and sync logs stay.
 
-    Connecting the same provider again later reuses this record (see ai_tooling.service.connect).
+    Connecting the same provider again later reuses this record (see ai_tooling.connections.connect).
     """
     integration = get_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)
     if integration.status == IntegrationStatus.disconnected:

@@ -31,31 +31,27 @@ Test and demo controls (not part of the real API, never faulted):
   POST /_sim/reset     no faults, revisions or growth, empty request log
   GET  /_sim/health    {"status": "ok"}
 
-A day's truth is its generated records, with the records grow faults added inserted where they
-were added, then the day's revisions applied in order. Paging serves exactly that list (cursors are
-offsets into it) unless a fault says otherwise.
+This module is the routing and the request handling (keys, faults picked per request, the envelope,
+the controls); what a day serves and its cursors are `records.py`, what a fault does to an answer
+`fault_effects.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import collections
 import dataclasses
 import datetime as dt
 import json
-import logging
 import re
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from orgonaut.simulator.data import (
     DEFAULT_API_KEY_NAMES,
@@ -63,14 +59,15 @@ from orgonaut.simulator.data import (
     DEFAULT_UNKNOWN_EMAILS,
     UsageGenerator,
 )
+from orgonaut.simulator.fault_effects import delivered, malformed_organization, malformed_page, malformed_records
 from orgonaut.simulator.faults import Fault, FaultError, fault_from_json
+from orgonaut.simulator.records import DayRecords, decode_cursor
 from orgonaut.simulator.revisions import Revision, parse_day, revision_from_json
 
 ORGANIZATION_PATH = "/v1/organizations/me"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/claude_code"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
-FRESHNESS = dt.timedelta(hours=1)  # the API returns only data older than an hour
 KEY_PATTERN = re.compile(r"sk-ant-admin01-[A-Za-z0-9_-]+")
 ERROR_TYPES = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
@@ -78,8 +75,6 @@ ERROR_TYPES = {
     529: "overloaded_error",
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CURSOR_PREFIX = "sim1_"
-_CORE_METRICS = re.compile(r'"core_metrics":\{[^{}]*\{[^{}]*\}[^{}]*\},')
 
 
 def _wall_clock() -> dt.datetime:
@@ -111,17 +106,6 @@ def error_response(status: int, message: str, *, retry_after: float | None = Non
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-@dataclasses.dataclass(slots=True)
-class _DayView:
-    """A day's truth: `records` as served; `rows` the generated and grown records before revisions,
-    `sources[i]` the index in `rows` of `records[i]`, `grown` the indexes in `records` of grown ones."""
-
-    records: list[str]
-    rows: list[str]
-    sources: list[int]
-    grown: list[int]
-
-
 class Simulator:
     """State and handlers of one simulator app."""
 
@@ -133,12 +117,10 @@ class Simulator:
         )
         self.faults: list[Fault] = [dataclasses.replace(fault) for fault in config.faults]
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=config.request_log_size)
-        self.revisions: list[Revision] = []
-        self._growth: dict[dt.date, list[tuple[int, str]]] = {}  # (index in the rows, record), in order
-        self._views: dict[dt.date, _DayView] = {}  # days with revisions or growth
+        self.records = DayRecords(self.usage, config.now)
         self._sequence = 0
         for revision in config.revisions:
-            self.add_revision(revision)
+            self.records.add_revision(revision)
 
     # -- the API ----------------------------------------------------------------------------------
 
@@ -174,11 +156,7 @@ class Simulator:
             response = self._refusal(auth, request) or handler(request, fault)
         response.headers["request-id"] = request_id
         entry["status"] = response.status_code
-        if fault is not None and fault.mode == "reset":
-            return _CutShort(response, fault.after_bytes)
-        if fault is not None and fault.mode == "drip":
-            return _dripped(response, fault.bytes_per_second or 1.0, fault.chunk_bytes or 1)
-        return response
+        return delivered(response, fault)
 
     def _auth_verdict(self, key: str | None) -> str:
         if not key:
@@ -223,7 +201,7 @@ class Simulator:
 
     def _organization(self, request: Request, fault: Fault | None) -> Response:
         if fault is not None and fault.mode == "malformed":
-            return _malformed_organization(fault.variant)
+            return malformed_organization(fault.variant)
         return JSONResponse({"id": self.usage.organization_id, "type": "organization",
                              "name": self.config.organization_name})
 
@@ -242,89 +220,25 @@ class Simulator:
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
             return error_response(400, f"limit: must be an integer between 1 and {MAX_LIMIT}")
         limit = int(raw_limit)
-        records = self._available_records(day)
+        records = self.records.available(day)
         offset, generation = 0, 0
         if "page" in params:
-            decoded = _decode_cursor(params["page"], day)
+            decoded = decode_cursor(params["page"], day)
             if decoded is None or decoded[0] > len(records):
                 return error_response(400, "page: invalid page cursor")
             offset, generation = decoded
         mode = fault.mode if fault is not None else None
-        start, size = offset, limit
-        if mode == "grow" and offset > 0:
-            self._grow(day, offset)
-            records = self._available_records(day)
-        elif mode == "dup" and offset > 0:
-            start, size = offset - 1, max(limit, 2)  # the previous page's last record first
-        chunk = records[start:start + size]
-        end = start + len(chunk)
-        if end < len(records):
-            next_page: str | None = _encode_cursor(day, end)
-        elif mode == "endless":
-            next_page = _encode_cursor(day, end, generation + 1)  # past the end: empty pages, fresh cursors
-        else:
-            next_page = None
+        chunk, next_page = self.records.page(day, records, offset=offset, generation=generation, limit=limit,
+                                             mode=mode)
         malformed = fault if mode == "malformed" else None
         if malformed is not None:
-            chunk = _malformed_records(chunk, malformed.variant)
-            if chunk is None:
-                return _malformed_page(malformed.variant)
+            broken = malformed_records(chunk, malformed.variant)
+            if broken is None:
+                return malformed_page(malformed.variant)
+            chunk = broken
         body = (f'{{"data":[{",".join(chunk)}],"has_more":{"true" if next_page else "false"},'
                 f'"next_page":{json.dumps(next_page)}}}')
         return Response(body, media_type="application/json")
-
-    def _available_records(self, day: dt.date) -> list[str]:
-        """Nothing for today or the future: only data older than an hour, so a day appears once it has
-        been over for an hour."""
-        return self._truth(day) if self._is_available(day) else []
-
-    def _is_available(self, day: dt.date) -> bool:
-        day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        return self.config.now() >= day_end + FRESHNESS
-
-    def _truth(self, day: dt.date) -> list[str]:
-        """The day's records after growth and revisions, whatever the clock says."""
-        if day not in self._growth and not any(revision.date == day for revision in self.revisions):
-            return self.usage.records(day)
-        return self._view(day).records
-
-    def _view(self, day: dt.date) -> _DayView:
-        view = self._views.get(day)
-        if view is None:
-            view = self._views[day] = self._build_view(day)
-        return view
-
-    def _build_view(self, day: dt.date) -> _DayView:
-        rows = list(self.usage.records(day))
-        added = [False] * len(rows)
-        for index, record in self._growth.get(day, ()):
-            rows.insert(index, record)
-            added.insert(index, True)
-        revisions = [revision for revision in self.revisions if revision.date == day]
-        view = _DayView([], rows, [], [])
-        for index, row in enumerate(rows):
-            record: str | None = row
-            for revision in revisions:
-                record = revision.apply(record)
-                if record is None:
-                    break
-            if record is None:
-                continue
-            if added[index]:
-                view.grown.append(len(view.records))
-            view.records.append(record)
-            view.sources.append(index)
-        return view
-
-    def _grow(self, day: dt.date, offset: int) -> None:
-        """A new record joins the day just before `offset` (1 <= offset <= the day's length): a new
-        row for the actor of the record served at `offset - 1`, which therefore survives the day's
-        revisions too and lands at `offset - 1`, pushing that record to `offset`."""
-        view = self._view(day)
-        index = view.sources[offset - 1]
-        growth = self._growth.setdefault(day, [])
-        growth.append((index, self.usage.grown_record(day, view.rows[index], len(growth))))
-        self._views.pop(day, None)
 
     # -- controls ---------------------------------------------------------------------------------
 
@@ -360,147 +274,32 @@ class Simulator:
             revision = revision_from_json(data)
         except FaultError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
-        return JSONResponse({"revision": self.add_revision(revision).to_json()})
-
-    def add_revision(self, revision: Revision) -> Revision:
-        """Records the revision (numbered, with the count of the day's records it touches now)."""
-        touched = sum(1 for record in self._truth(revision.date) if revision.touches(record))
-        revision = dataclasses.replace(revision, id=len(self.revisions) + 1, records=touched)
-        self.revisions.append(revision)
-        self._views.pop(revision.date, None)
-        return revision
+        return JSONResponse({"revision": self.records.add_revision(revision).to_json()})
 
     async def list_revisions(self, request: Request) -> Response:
-        return JSONResponse({"revisions": [revision.to_json() for revision in self.revisions]})
+        return JSONResponse({"revisions": [revision.to_json() for revision in self.records.revisions]})
 
     async def truth(self, request: Request) -> Response:
         try:
             day = parse_day(request.query_params.get("date"))
         except FaultError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
-        available = self._is_available(day)
-        records = self._truth(day) if available else []
-        grown = self._view(day).grown if available and day in self._growth else []
+        available = self.records.is_available(day)
+        records = self.records.truth(day) if available else []
+        grown = self.records.grown(day) if available else []
         header = {"date": day.isoformat(), "available": available, "records": len(records), "grown": grown,
-                  "revisions": [revision.id for revision in self.revisions if revision.date == day]}
+                  "revisions": [revision.id for revision in self.records.revisions if revision.date == day]}
         head = json.dumps(header, separators=(",", ":"))[:-1]
         return Response(f'{head},"data":[{",".join(records)}]}}', media_type="application/json")
 
     async def reset(self, request: Request) -> Response:
         self.faults = []
         self.requests.clear()
-        self.revisions = []
-        self._growth.clear()
-        self._views.clear()
+        self.records.clear()
         return JSONResponse({"status": "reset"})
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
-
-
-def _encode_cursor(day: dt.date, offset: int, generation: int = 0) -> str:
-    """An opaque cursor for an offset into the day; `generation` (the endless fault's pages past the
-    end) makes each of those cursors distinct."""
-    raw = f"{day.isoformat()}|{offset}" + (f"|{generation}" if generation else "")
-    return _CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, day: dt.date) -> tuple[int, int] | None:
-    """The (offset, generation) a cursor points at, or None when it is not one of ours for this day."""
-    if not cursor.startswith(_CURSOR_PREFIX) or len(cursor) > 100:
-        return None
-    token = cursor[len(_CURSOR_PREFIX):]
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    cursor_day, _, rest = raw.partition("|")
-    offset, _, generation = rest.partition("|")
-    if cursor_day != day.isoformat() or not offset.isdigit() or not (generation or "0").isdigit():
-        return None
-    return int(offset), int(generation or "0")
-
-
-class _CutShort(Response):
-    """A response whose connection is closed after `keep` bytes of its body (at most the body's
-    length minus one): the headers announce the whole body, and the app returns without finishing
-    it, so uvicorn closes the connection and the client sees the body end early (httpx:
-    `RemoteProtocolError`, "peer closed connection without sending complete message body")."""
-
-    def __init__(self, response: Response, keep: int):
-        self.status_code = response.status_code
-        self.raw_headers = response.raw_headers
-        self.background = None
-        self.body = bytes(response.body)[:max(0, min(keep, len(response.body) - 1))]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        if self.body:
-            await send({"type": "http.response.body", "body": self.body, "more_body": True})
-        _quiet_cut.expect()
-
-
-class _QuietCut(logging.Filter):
-    """Drops uvicorn's "returned without completing response" error line once for each cut the
-    simulator made on purpose; any other such line still shows."""
-
-    MESSAGE = "ASGI callable returned without completing response."
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.pending = 0
-
-    def expect(self) -> None:
-        self.pending += 1
-        logging.getLogger("uvicorn.error").addFilter(self)  # once: the same filter is not added twice
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.pending and record.getMessage() == self.MESSAGE:
-            self.pending -= 1
-            return False
-        return True
-
-
-_quiet_cut = _QuietCut()
-
-
-def _dripped(response: Response, bytes_per_second: float, chunk_bytes: int) -> Response:
-    """The same response, its body sent `chunk_bytes` at a time at `bytes_per_second` (a pause
-    before each chunk, so the whole body takes about its length / bytes_per_second)."""
-    body = bytes(response.body)
-    pause = chunk_bytes / bytes_per_second
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(body), chunk_bytes):
-            await asyncio.sleep(pause)
-            yield body[start:start + chunk_bytes]
-
-    dripped = StreamingResponse(chunks(), status_code=response.status_code)
-    dripped.raw_headers = list(response.raw_headers)  # with the whole body's content-length
-    return dripped
-
-
-def _malformed_records(records: list[str], variant: str) -> list[str] | None:
-    """The page's records with the first one broken, or None when the whole page should be."""
-    if variant not in ("record", "currency") or not records:
-        return None
-    if variant == "record":
-        first = _CORE_METRICS.sub("", records[0], count=1)
-    else:
-        first = records[0].replace('"currency":"USD"', '"currency":"EUR"', 1)
-    return [first, *records[1:]]
-
-
-def _malformed_page(variant: str) -> Response:
-    if variant == "json":
-        return Response('{"data": [{"date": "2025-', media_type="application/json")
-    return Response('{"data": {"unexpected": true}, "has_more": "maybe"}', media_type="application/json")
-
-
-def _malformed_organization(variant: str) -> Response:
-    if variant == "json":
-        return Response('{"id": "org_', media_type="application/json")
-    return Response('{"id": 42, "type": "organization"}', media_type="application/json")
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

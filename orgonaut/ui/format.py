@@ -1,8 +1,15 @@
-"""Text formats of moments that more than one page shows."""
+"""Text formats that more than one page shows: moments, and money (`format_usd`: USD cents as `Decimal`
+-> "$1,234.56", the one place money becomes text).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+
+# Defined in ai_tooling/queries.py until ui/pages/ai_tooling/views.py, its last caller there, imports it from here.
+from orgonaut.ai_tooling.queries import format_usd
+
+__all__ = ["ago", "format_usd", "updated_text"]
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime) -> str:

@@ -55,10 +55,9 @@ def run(url: str, repeat: int) -> int:
     from sqlmodel import Session
 
     from orgonaut import clock
-    from orgonaut.ai_tooling import queries
     from orgonaut.db import engine_for
     from orgonaut.migrate import upgrade
-    from orgonaut.rollups import service
+    from orgonaut.rollups import periods, queries, service
 
     upgrade(url)
     engine = engine_for(url)
@@ -93,14 +92,14 @@ def run(url: str, repeat: int) -> int:
                 queries.unit_summary(session=session, org_unit=department, breadth="direct"),
                 queries.unit_summary(session=session, org_unit=department, breadth="subtree"),
                 {r: queries.unit_series(session=session, org_unit=department, breadth="subtree", range=r)
-                 for r in queries.Range},
+                 for r in periods.Range},
             )
 
         def live():
             return (
                 live_summary(session, department, "direct", today),
                 live_summary(session, department, "subtree", today),
-                {r: live_series(session, department, r, today) for r in queries.Range},
+                {r: live_series(session, department, r, today) for r in periods.Range},
             )
 
         rolled = from_rollups()
@@ -116,9 +115,9 @@ def run(url: str, repeat: int) -> int:
 
         per_range = {r: timed(lambda r=r: queries.unit_series(session=session, org_unit=department,
                                                                breadth="subtree", range=r), repeat)
-                     for r in queries.Range}
+                     for r in periods.Range}
         print("  one range switch (subtree series): " + ", ".join(
-            f"{queries.RANGE_LABELS[r]} {s * 1000:.1f} ms" for r, s in per_range.items()))
+            f"{periods.RANGE_LABELS[r]} {s * 1000:.1f} ms" for r, s in per_range.items()))
 
         # The nightly sync stores today's usage for everyone; its refresh covers those actors' units.
         insert_usage(session, tenant.id, actor_ids, [today], seed_value=7)
@@ -292,11 +291,11 @@ def _live_records(unit, breadth):
 def live_summary(session, unit, breadth, today):
     from sqlalchemy import case, distinct, func, select
 
-    from orgonaut.ai_tooling import queries
     from orgonaut.ai_tooling.models import AiToolUsageRecord
+    from orgonaut.rollups import periods
 
     r = AiToolUsageRecord.__table__.c
-    mtd, last = queries.month_to_date(today), queries.previous_month(today)
+    mtd, last = periods.month_to_date(today), periods.previous_month(today)
     zero = Decimal(0)
     row = session.execute(
         select(
@@ -314,8 +313,8 @@ def live_summary(session, unit, breadth, today):
 def live_series(session, unit, range_, today):
     from sqlalchemy import func, select
 
-    from orgonaut.ai_tooling import queries
     from orgonaut.ai_tooling.models import AiToolUsageRecord
+    from orgonaut.rollups import periods
 
     r = AiToolUsageRecord.__table__.c
     rows = session.execute(
@@ -325,7 +324,7 @@ def live_series(session, unit, range_, today):
         .group_by(r.usage_date)
     ).all()
     by_day = {row[0]: row for row in rows}
-    period = queries.period_for(range_, today=today, first_usage=min(by_day) if by_day else None)
+    period = periods.period_for(range_, today=today, first_usage=min(by_day) if by_day else None)
     return [
         (day, Decimal(by_day[day][1]), *by_day[day][2:]) if day in by_day else (day, Decimal(0), 0, 0, 0)
         for day in period.days

@@ -1,7 +1,7 @@
 """The AI Tooling sections in a real browser on the demo with 180 days of simulator usage.
 
 What is plotted is read from the Plotly graph div (`gd.data`), never from screenshots, and compared
-with what `orgonaut.ai_tooling.queries` answers for the same unit and range in this process (the web
+with what `orgonaut.rollups.queries` answers for the same unit and range in this process (the web
 app reads the same database).
 """
 
@@ -15,13 +15,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from orgonaut.ai_tooling import queries
-from orgonaut.ai_tooling.queries import RANGE_LABELS, Range, format_usd
 from orgonaut.db import get_engine, session_scope
 from orgonaut.org.models import Actor, OrgUnit
+from orgonaut.rollups import queries
 from orgonaut.rollups.models import Breadth
+from orgonaut.rollups.periods import RANGE_LABELS, Range
 from orgonaut.tenancy.models import Tenant
 from orgonaut.ui.components.charts import dollars
+from orgonaut.ui.format import format_usd
 from tests.e2e.pages import log_in
 
 SECTION = "AI Tooling Usage"

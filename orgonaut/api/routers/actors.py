@@ -1,13 +1,12 @@
 """GET /api/v1/ai-tooling/actors/{id}/summary and /series: one person's AI Tooling usage.
 
-The numbers come from `orgonaut.ai_tooling.queries`, the functions the person page calls.
+The numbers come from `orgonaut.rollups.queries`, the functions the person page calls.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from orgonaut.ai_tooling import queries
 from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
 from orgonaut.api.errors import error_responses
 from orgonaut.api.params import (
@@ -29,6 +28,7 @@ from orgonaut.api.schemas import (
     whole_cents,
 )
 from orgonaut.org import service as org
+from orgonaut.rollups import periods, queries
 
 router = APIRouter(
     prefix="/ai-tooling/actors", tags=["AI Tooling people"], dependencies=[Depends(require_ai_tooling)],
@@ -55,10 +55,10 @@ def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenar
     actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
     summary = queries.person_summary(session=session, actor=actor)
     if summary is None:
-        today = queries.tenant_today(session=session, tenant_id=tenant.id)
+        today = periods.tenant_today(session=session, tenant_id=tenant.id)
         return ActorSummaryOut(
             actor_id=actor.id, name=actor.name, scenario_id=actor.scenario_id, has_usage=False, currency=USD,
-            last_month=PeriodOut.of(queries.previous_month(today)), mtd=PeriodOut.of(queries.month_to_date(today)),
+            last_month=PeriodOut.of(periods.previous_month(today)), mtd=PeriodOut.of(periods.month_to_date(today)),
             last_month_cost_cents=0, last_month_cost_cents_exact=exact_cents(0), mtd_cost_cents=0,
             mtd_cost_cents_exact=exact_cents(0), sessions=0, commits=0, pull_requests=0, lines_added=0,
             lines_removed=0, active_providers=0, providers=[], first_usage_date=None, last_usage_date=None,

@@ -1,6 +1,6 @@
 """GET /api/v1/ai-tooling/teams/{id}/summary and /departments/{id}/summary: aggregates of an org unit.
 
-The numbers come from `orgonaut.ai_tooling.queries` (the stored rollups), the functions the team and
+The numbers come from `orgonaut.rollups.queries` (the stored rollups), the functions the team and
 department pages call. `scope=direct` counts people placed in the unit itself, `scope=subtree` (the
 default) also everyone placed in units below it.
 """
@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from orgonaut.ai_tooling import queries
 from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
 from orgonaut.api.errors import error_responses
 from orgonaut.api.params import (
@@ -35,6 +34,7 @@ from orgonaut.api.schemas import (
 )
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnit, OrgUnitKind
+from orgonaut.rollups import queries
 from orgonaut.rollups.models import Breadth
 
 ScopeQuery = Annotated[

@@ -16,8 +16,10 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
-from orgonaut.ai_tooling.queries import RANGE_LABELS, DayPoint, format_usd
+from orgonaut.rollups.periods import RANGE_LABELS
+from orgonaut.rollups.queries import DayPoint
 from orgonaut.ui import layout
+from orgonaut.ui.format import format_usd
 
 # Hover: the day, then the value ("Nov 3, 2026" / "$12.34").
 DATE_HOVER = "%{x|%b %-d, %Y}"

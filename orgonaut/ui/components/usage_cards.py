@@ -8,7 +8,7 @@ import dataclasses
 
 import reflex as rx
 
-from orgonaut.ai_tooling.queries import Period
+from orgonaut.rollups.periods import Period
 
 
 @dataclasses.dataclass

@@ -1,6 +1,6 @@
 """Every endpoint's numbers equal the numbers the pages show, on the demo org with demo-like usage.
 
-The pages call `orgonaut.ai_tooling.queries`; this calls the same functions for every person, team
+The pages call `orgonaut.rollups.queries`; this calls the same functions for every person, team
 and department (Live and the "Reorg 2027" scenario) and compares them with what the API answers,
 after the API's only conversion: exact cents -> whole cents, half-up (what `format_usd` shows).
 """
@@ -14,12 +14,13 @@ import pytest
 from sqlmodel import Session, select
 
 from orgonaut import clock
-from orgonaut.ai_tooling import queries
 from orgonaut.db import get_engine
 from orgonaut.org import demo_data
 from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind, Scenario
+from orgonaut.rollups import periods, queries
 from orgonaut.rollups.models import Breadth
 from orgonaut.tenancy.models import Role
+from orgonaut.ui.format import format_usd
 from tests.conftest import DATABASE_URL
 from tests.factories import make_tenant
 from tests.integration.api.conftest import NOW, api_user, bearer, new_token, rebuild_rollups, write_usage
@@ -104,7 +105,7 @@ def test_actor_summaries_equal_the_person_page(client, demo, session_now):
             assert body["last_month_cost_cents_exact"] == exact(page.last_month_cost_cents)
             assert body["mtd_cost_cents"] == cents(page.mtd_cost_cents)
             assert body["mtd_cost_cents_exact"] == exact(page.mtd_cost_cents)
-            assert queries.format_usd(page.mtd_cost_cents) == f"${body['mtd_cost_cents'] / 100:,.2f}"
+            assert format_usd(page.mtd_cost_cents) == f"${body['mtd_cost_cents'] / 100:,.2f}"
             assert (body["sessions"], body["commits"], body["pull_requests"], body["lines_added"],
                     body["lines_removed"]) == (page.sessions, page.commits, page.pull_requests, page.lines_added,
                                                page.lines_removed)
@@ -116,7 +117,7 @@ def test_actor_summaries_equal_the_person_page(client, demo, session_now):
     assert with_usage > 60  # most of the demo's people, in both scopes
 
 
-@pytest.mark.parametrize("range_", [r.value for r in queries.Range])
+@pytest.mark.parametrize("range_", [r.value for r in periods.Range])
 def test_actor_series_equal_the_person_chart(client, demo, session_now, range_):
     tenant, _reorg, secret = demo
     for scenario_id, scenario in _scopes(demo):

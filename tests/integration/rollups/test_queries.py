@@ -11,11 +11,13 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from orgonaut import clock
-from orgonaut.ai_tooling import queries
-from orgonaut.ai_tooling.queries import DayPoint, MemberRow, Period
 from orgonaut.db import get_engine
 from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind
-from orgonaut.rollups import service
+from orgonaut.rollups import queries, service
+from orgonaut.rollups.models import Breadth
+from orgonaut.rollups.periods import Period, Range
+from orgonaut.rollups.queries import DayPoint, MemberRow
+from orgonaut.ui.format import format_usd
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
 
@@ -68,7 +70,7 @@ def test_person_summary_cards_use_the_tenants_months(session, org):
     assert summary.providers == ("claude_code", "cursor")
     assert summary.active_providers == 2
     assert (summary.first_usage_date, summary.last_usage_date) == (OCT, TODAY)
-    assert queries.format_usd(summary.last_month_cost_cents) == "$0.31"
+    assert format_usd(summary.last_month_cost_cents) == "$0.31"
 
 
 def test_person_without_usage_has_no_summary(session, org):
@@ -79,7 +81,7 @@ def test_person_without_usage_has_no_summary(session, org):
 def test_person_series_for_each_range_is_daily_with_zero_days_filled(session, org):
     alice = org["alice"]
     with clock.frozen_at(NOW):
-        series = {r: queries.person_series(session=session, actor=alice, range=r) for r in queries.Range}
+        series = {r: queries.person_series(session=session, actor=alice, range=r) for r in Range}
         explicit = queries.person_series(session=session, actor=alice, start=dt.date(2025, 3, 30), end=TODAY)
     assert series["mtd"] == [DayPoint(TODAY, Decimal("4.125"), 4, 4, 2)]
     last = series["last_month"]
@@ -116,7 +118,7 @@ def test_unit_summary_direct_and_subtree_with_distinct_active_users(session, org
     with clock.frozen_at(NOW):
         web = queries.unit_summary(session=session, org_unit=org["web"], breadth="direct")
         eng_direct = queries.unit_summary(session=session, org_unit=org["eng"], breadth="direct")
-        eng = queries.unit_summary(session=session, org_unit=org["eng"], breadth=queries.Breadth.subtree)
+        eng = queries.unit_summary(session=session, org_unit=org["eng"], breadth=Breadth.subtree)
     assert (web.last_month_cost_cents, web.mtd_cost_cents) == (Decimal("41.75"), Decimal("4.125"))
     assert (web.last_month_active_users, web.mtd_active_users) == (2, 1)
     assert (web.sessions, web.commits, web.pull_requests, web.lines_added, web.lines_removed) == (12, 11, 4, 96, 9)

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from orgonaut import clock
-from orgonaut.ai_tooling import queries
 from orgonaut.org.models import Placement
-from orgonaut.rollups import service
+from orgonaut.rollups import queries, service
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b

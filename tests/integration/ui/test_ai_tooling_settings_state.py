@@ -18,8 +18,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from orgonaut import wiring
+from orgonaut.ai_tooling import run_control, sync
 from orgonaut.ai_tooling import service as ai_tooling
-from orgonaut.ai_tooling import sync
 from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.integrations import service as integrations
@@ -340,7 +340,7 @@ def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, rel
     _, page = _open(session, emails[Role.admin], dialog=BackfillState)
     page.open_backfill(integration.id)
     assert page.open_dialog == "backfill"
-    today = ai_tooling._today()
+    today = run_control._today()
     cases = [
         ({"start": "", "end": "2025-01-02"}, "Enter the start date."),
         ({"start": "2025-01-02", "end": ""}, "Enter the end date."),
@@ -433,7 +433,7 @@ def test_other_tenants_ids_are_not_found(session, anthropic):
 
 def _failed_run(session: Session, tenant: Tenant, api_base: str, simulator_server) -> IntegrationSyncLog:
     integration = _connected(session, tenant, api_base)
-    end = ai_tooling._today() - dt.timedelta(days=1)
+    end = run_control._today() - dt.timedelta(days=1)
     log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
                                     start=end - dt.timedelta(days=3), end=end, enqueue=False)
     session.commit()
@@ -488,7 +488,7 @@ def rematching(_no_subscribers):
 def _synced_tenant(session: Session, api_base: str) -> tuple[Tenant, dict[Role, str]]:
     tenant, emails = _tenant(session)
     integration = _connected(session, tenant, api_base)
-    end = ai_tooling._today() - dt.timedelta(days=1)
+    end = run_control._today() - dt.timedelta(days=1)
     log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
                                     start=end - dt.timedelta(days=6), end=end, enqueue=False)
     session.commit()

@@ -1,6 +1,6 @@
 """The AI Tooling sections' states, driven in-process on the demo org with half a year of usage.
 
-Every number a section shows is compared with what `orgonaut.ai_tooling.queries` answers for the
+Every number a section shows is compared with what `orgonaut.rollups.queries` answers for the
 same person, team or department and range (the functions the REST API answers with too), and the
 SQL each load runs is recorded: team and department loads never read the raw usage records, and
 switching the range runs no SQL at all.
@@ -18,18 +18,20 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from orgonaut import clock
-from orgonaut.ai_tooling import changes, queries
-from orgonaut.ai_tooling.queries import Range, format_usd
+from orgonaut.ai_tooling import changes
 from orgonaut.db import get_engine
 from orgonaut.org import demo_data
 from orgonaut.org.models import Actor, OrgUnit, Scenario
+from orgonaut.rollups import queries
 from orgonaut.rollups import queue as refresh
 from orgonaut.rollups import service as rollups
 from orgonaut.rollups.models import Breadth
+from orgonaut.rollups.periods import Range
 from orgonaut.tenancy.models import Role
 from orgonaut.ui import routes
 from orgonaut.ui.components.charts import dollars
-from orgonaut.ui.pages.ai_usage import DepartmentUsageState, PersonUsageState, TeamUsageState
+from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.department import DepartmentState
 from orgonaut.ui.pages.person import PersonState
 from orgonaut.ui.pages.team import TeamState

@@ -4,9 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from orgonaut.emails import normalise_email
 from orgonaut.errors import ValidationFailed
+from orgonaut.org.actors import parse_fte
 from orgonaut.org.models import OrgUnitKind
-from orgonaut.org.service import VALID_PARENT_KINDS, normalise_email, parse_allocation, parse_fte
+from orgonaut.org.placements import parse_allocation
+from orgonaut.org.units import VALID_PARENT_KINDS
 
 
 @pytest.mark.parametrize(

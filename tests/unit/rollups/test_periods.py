@@ -7,16 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from orgonaut.ai_tooling.queries import (
-    RANGE_LABELS,
-    Period,
-    Range,
-    format_usd,
-    minus_months,
-    parse_breadth,
-    period_for,
-)
 from orgonaut.errors import ValidationFailed
+from orgonaut.rollups.periods import RANGE_LABELS, Period, Range, minus_months, period_for
+from orgonaut.rollups.queries import parse_breadth
+from orgonaut.ui.format import format_usd
 
 TODAY = dt.date(2025, 5, 31)
 

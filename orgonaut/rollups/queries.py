@@ -1,0 +1,370 @@
+"""Read side of AI Tooling usage for the person, team and department pages and the REST API.
+
+Team and department numbers come from the stored rollups only (`orgonaut.rollups.models`), never
+from `ai_tool_usage_records`; one person's numbers read that person's raw records, which are few and
+indexed by (actor_id, usage_date). Which dates a range covers is `rollups.periods`.
+
+Series have one point per day with zero days filled in, so charts are continuous; a range without
+usage is all zero points (pages show their empty state then). Money is USD cents as `Decimal`;
+the pages turn it into text with `ui.format.format_usd`.
+
+Activity cards (sessions, commits, pull requests, lines, active providers) count all time; cost cards
+are last month and month-to-date. "Active users" is a true distinct count of actors with usage in the
+period, read from the per-member rollups, never a sum of daily counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, or_, select, union
+from sqlmodel import Session
+
+from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.db import table_of
+from orgonaut.errors import ValidationFailed
+from orgonaut.org.models import Actor, OrgUnit, Placement
+from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
+from orgonaut.rollups.periods import Period, Range, month_to_date, parse_range, period_for, previous_month, tenant_today
+
+RECORDS = table_of(AiToolUsageRecord)
+ROLLUPS = table_of(AiUsageRollup)
+MEMBERS = table_of(AiUsageMemberRollup)
+SCOPES = table_of(AiUsageRollupScope)
+UNITS = table_of(OrgUnit)
+PLACEMENTS = table_of(Placement)
+ACTORS = table_of(Actor)
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    date: dt.date
+    cost_cents: Decimal
+    sessions: int
+    commits: int
+    pull_requests: int
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    actor_id: int
+    last_month: Period
+    mtd: Period
+    last_month_cost_cents: Decimal
+    mtd_cost_cents: Decimal
+    # All time:
+    sessions: int
+    commits: int
+    pull_requests: int
+    lines_added: int
+    lines_removed: int
+    providers: tuple[str, ...]  # distinct providers with usage, sorted
+    first_usage_date: dt.date
+    last_usage_date: dt.date
+
+    @property
+    def active_providers(self) -> int:
+        return len(self.providers)
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    org_unit_id: int
+    breadth: Breadth
+    last_month: Period
+    mtd: Period
+    last_month_cost_cents: Decimal
+    mtd_cost_cents: Decimal
+    last_month_active_users: int
+    mtd_active_users: int
+    # All time:
+    cost_cents: Decimal
+    sessions: int
+    commits: int
+    pull_requests: int
+    lines_added: int
+    lines_removed: int
+    first_usage_date: dt.date | None
+    computed_at: dt.datetime | None  # newest computation among the unit's rollup rows
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    actor_id: int
+    name: str
+    cost_cents: Decimal
+    sessions: int
+    commits: int
+    pull_requests: int
+    lines_added: int
+
+
+def parse_breadth(value: Breadth | str) -> Breadth:
+    try:
+        return Breadth(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"Unknown scope '{value}'. Valid: {', '.join(b.value for b in Breadth)}."
+        ) from None
+
+
+
+# --- one person (raw records) -------------------------------------------------------------------
+
+
+def _person_records(actor: Actor) -> list[Any]:
+    return [
+        RECORDS.c.actor_id == actor.id,
+        RECORDS.c.tenant_id == actor.tenant_id,
+        RECORDS.c.scope_key == scope_key(actor.scenario_id),
+    ]
+
+
+def person_summary(*, session: Session, actor: Actor) -> PersonSummary | None:
+    """The person's eight cards; None when the actor has no usage (the page hides the section)."""
+    today = tenant_today(session=session, tenant_id=actor.tenant_id)
+    mtd, last = month_to_date(today), previous_month(today)
+    r = RECORDS.c
+    rows = session.execute(
+        select(
+            r.provider,
+            func.sum(case((r.usage_date.between(last.start, last.end), r.total_cost_cents), else_=_ZERO)),
+            func.sum(case((r.usage_date.between(mtd.start, mtd.end), r.total_cost_cents), else_=_ZERO)),
+            func.sum(r.sessions_count), func.sum(r.commits_count), func.sum(r.pull_requests_count),
+            func.sum(r.lines_added), func.sum(r.lines_removed), func.min(r.usage_date), func.max(r.usage_date),
+        )
+        .where(*_person_records(actor))
+        .group_by(r.provider)
+        .order_by(r.provider)
+    ).all()
+    if not rows:
+        return None
+    return PersonSummary(
+        actor_id=actor.id, last_month=last, mtd=mtd,
+        last_month_cost_cents=_cents(sum((row[1] or _ZERO for row in rows), _ZERO)),
+        mtd_cost_cents=_cents(sum((row[2] or _ZERO for row in rows), _ZERO)),
+        sessions=sum(int(row[3] or 0) for row in rows),
+        commits=sum(int(row[4] or 0) for row in rows),
+        pull_requests=sum(int(row[5] or 0) for row in rows),
+        lines_added=sum(int(row[6] or 0) for row in rows),
+        lines_removed=sum(int(row[7] or 0) for row in rows),
+        providers=tuple(row[0] for row in rows),
+        first_usage_date=min(row[8] for row in rows),
+        last_usage_date=max(row[9] for row in rows),
+    )
+
+
+def person_series(
+    *, session: Session, actor: Actor, range: Range | str | None = Range.mtd, start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[DayPoint]:
+    """The person's daily cost and activity over the range, one point per day."""
+    r = RECORDS.c
+    return _series(
+        session, tenant_id=actor.tenant_id, range=range, start=start, end=end, date_column=r.usage_date,
+        metrics=(r.total_cost_cents, r.sessions_count, r.commits_count, r.pull_requests_count),
+        conditions=_person_records(actor),
+    )
+
+
+# --- units (stored rollups only) ----------------------------------------------------------------
+
+
+def _unit_rollups(org_unit: OrgUnit, breadth: Breadth) -> list[Any]:
+    return [
+        ROLLUPS.c.tenant_id == org_unit.tenant_id,
+        ROLLUPS.c.scope_key == scope_key(org_unit.scenario_id),
+        ROLLUPS.c.org_unit_id == org_unit.id,
+        ROLLUPS.c.breadth == breadth.value,
+    ]
+
+
+def _member_units(session: Session, org_unit: OrgUnit, breadth: Breadth) -> Any:
+    """SQL: the member-rollup rows that count for the unit at this breadth."""
+    if breadth == Breadth.direct:
+        return MEMBERS.c.org_unit_id == org_unit.id
+    tree = select(UNITS.c.id.label("id")).where(UNITS.c.id == org_unit.id).cte("subtree", recursive=True)
+    child = UNITS.alias("child")
+    # UNION stops at a unit already seen, so a corrupt cyclic tree still terminates.
+    tree = tree.union(select(child.c.id).where(child.c.parent_id == tree.c.id))
+    # The ids are fetched first: a literal list lets the database walk the primary key per unit,
+    # where a join to the recursive query's (unknown-sized) result scans every member row.
+    return MEMBERS.c.org_unit_id.in_(list(session.execute(select(tree.c.id)).scalars()))
+
+
+def _members_of(org_unit: OrgUnit) -> list[Any]:
+    return [MEMBERS.c.tenant_id == org_unit.tenant_id, MEMBERS.c.scope_key == scope_key(org_unit.scenario_id)]
+
+
+def active_users(
+    *, session: Session, org_unit: OrgUnit, breadth: Breadth | str, start: dt.date, end: dt.date
+) -> int:
+    """Distinct actors with usage attributed to the unit (at this breadth) between start and end."""
+    chosen = parse_breadth(breadth)
+    return session.execute(
+        select(func.count(distinct(MEMBERS.c.actor_id))).where(
+            *_members_of(org_unit), _member_units(session, org_unit, chosen), MEMBERS.c.usage_date.between(start, end)
+        )
+    ).scalar_one()
+
+
+def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str) -> UnitSummary:
+    """A team's or department's cards: cost last month and month-to-date, distinct active users in
+    both, and all-time activity; from the stored rollups."""
+    chosen = parse_breadth(breadth)
+    today = tenant_today(session=session, tenant_id=org_unit.tenant_id)
+    mtd, last = month_to_date(today), previous_month(today)
+    u = ROLLUPS.c
+    totals = session.execute(
+        select(
+            func.sum(case((u.usage_date.between(last.start, last.end), u.cost_cents), else_=_ZERO)),
+            func.sum(case((u.usage_date.between(mtd.start, mtd.end), u.cost_cents), else_=_ZERO)),
+            func.sum(u.cost_cents), func.sum(u.sessions), func.sum(u.commits), func.sum(u.pull_requests),
+            func.sum(u.lines_added), func.sum(u.lines_removed), func.min(u.usage_date), func.max(u.computed_at),
+        ).where(*_unit_rollups(org_unit, chosen), u.usage_date <= today)
+    ).one()
+    m = MEMBERS.c
+    users = session.execute(
+        select(
+            func.count(distinct(case((m.usage_date <= last.end, m.actor_id)))),
+            func.count(distinct(case((m.usage_date >= mtd.start, m.actor_id)))),
+        ).where(
+            *_members_of(org_unit), _member_units(session, org_unit, chosen), m.usage_date.between(last.start, today)
+        )
+    ).one()
+    return UnitSummary(
+        org_unit_id=org_unit.id, breadth=chosen, last_month=last, mtd=mtd,
+        last_month_cost_cents=_cents(totals[0]), mtd_cost_cents=_cents(totals[1]),
+        last_month_active_users=users[0], mtd_active_users=users[1],
+        cost_cents=_cents(totals[2]), sessions=int(totals[3] or 0), commits=int(totals[4] or 0),
+        pull_requests=int(totals[5] or 0), lines_added=int(totals[6] or 0), lines_removed=int(totals[7] or 0),
+        first_usage_date=totals[8], computed_at=totals[9],
+    )
+
+
+def unit_series(
+    *, session: Session, org_unit: OrgUnit, breadth: Breadth | str, range: Range | str | None = Range.mtd,
+    start: dt.date | None = None, end: dt.date | None = None,
+) -> list[DayPoint]:
+    """The unit's daily cost and activity over the range (one point per day), from the rollups."""
+    chosen = parse_breadth(breadth)
+    u = ROLLUPS.c
+    return _series(
+        session, tenant_id=org_unit.tenant_id, range=range, start=start, end=end, date_column=u.usage_date,
+        metrics=(u.cost_cents, u.sessions, u.commits, u.pull_requests),
+        conditions=_unit_rollups(org_unit, chosen),
+    )
+
+
+def team_member_breakdown(
+    *, session: Session, org_unit: OrgUnit, range: Range | str | None = Range.mtd, start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[MemberRow]:
+    """One row per actor placed directly in the unit during the range (zero when they had no usage),
+    with their cost and activity in the range; highest cost first. From the member rollups."""
+    today = tenant_today(session=session, tenant_id=org_unit.tenant_id)
+    m = MEMBERS.c
+    own_rows = [*_members_of(org_unit), m.org_unit_id == org_unit.id]
+    first = None
+    if start is None and end is None and parse_range(range or Range.mtd) == Range.all:
+        first = session.execute(select(func.min(m.usage_date)).where(*own_rows)).scalar_one()
+    period = period_for(range, today=today, first_usage=first, start=start, end=end)
+    in_period = m.usage_date.between(period.start, period.end)
+    usage = (
+        select(
+            m.actor_id.label("actor_id"), func.sum(m.cost_cents).label("cost_cents"),
+            func.sum(m.sessions).label("sessions"), func.sum(m.commits).label("commits"),
+            func.sum(m.pull_requests).label("pull_requests"), func.sum(m.lines_added).label("lines_added"),
+        )
+        .where(*own_rows, in_period)
+        .group_by(m.actor_id)
+        .subquery("usage")
+    )
+    p = PLACEMENTS.c
+    placed = select(p.actor_id.label("actor_id")).where(
+        p.org_unit_id == org_unit.id, p.start_date <= period.end, or_(p.end_date.is_(None), p.end_date >= period.start)
+    )
+    members = union(placed, select(m.actor_id).where(*own_rows, in_period)).subquery("members")
+    cost = func.coalesce(usage.c.cost_cents, _ZERO)
+    rows = session.execute(
+        select(
+            ACTORS.c.id, ACTORS.c.name, cost, usage.c.sessions, usage.c.commits, usage.c.pull_requests,
+            usage.c.lines_added,
+        )
+        .join_from(members, ACTORS, ACTORS.c.id == members.c.actor_id)
+        .outerjoin(usage, usage.c.actor_id == members.c.actor_id)
+        .order_by(cost.desc(), func.lower(ACTORS.c.name), ACTORS.c.id)
+    ).all()
+    return [
+        MemberRow(
+            actor_id=row[0], name=row[1], cost_cents=_cents(row[2]), sessions=int(row[3] or 0),
+            commits=int(row[4] or 0), pull_requests=int(row[5] or 0), lines_added=int(row[6] or 0),
+        )
+        for row in rows
+    ]
+
+
+def last_computed_at(
+    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_id: int | None = None,
+    breadth: Breadth | str | None = None,
+) -> dt.datetime | None:
+    """When the unit's rollups (or, without a unit, any rollup of the scope) were last computed;
+    None when never. Pages show it as "updated 2 minutes ago"."""
+    key = scope_key(scenario_id)
+    if org_unit_id is None:
+        return session.execute(
+            select(SCOPES.c.refreshed_at).where(SCOPES.c.tenant_id == tenant_id, SCOPES.c.scope_key == key)
+        ).scalar_one_or_none()
+    conditions = [ROLLUPS.c.tenant_id == tenant_id, ROLLUPS.c.scope_key == key, ROLLUPS.c.org_unit_id == org_unit_id]
+    if breadth is not None:
+        conditions.append(ROLLUPS.c.breadth == parse_breadth(breadth).value)
+    return session.execute(select(func.max(ROLLUPS.c.computed_at)).where(*conditions)).scalar_one()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _cents(value: Any) -> Decimal:
+    # SQLite hands back sums of NUMERIC as floats rounded to the column's scale; PostgreSQL exact.
+    return Decimal(value).quantize(Decimal("0.000001")) if value is not None else _ZERO
+
+
+def _series(
+    session: Session, *, tenant_id: int, range: Range | str | None, start: dt.date | None, end: dt.date | None,
+    date_column: Any, metrics: tuple[Any, Any, Any, Any], conditions: list[Any],
+) -> list[DayPoint]:
+    today = tenant_today(session=session, tenant_id=tenant_id)
+    explicit = start is not None or end is not None
+    chosen = None if explicit else parse_range(range or Range.mtd)
+    if chosen == Range.all:
+        # "All" starts at the first usage: read up to today in one statement and start there.
+        bounds = [date_column <= today]
+    else:
+        period = period_for(chosen, today=today, start=start, end=end)
+        bounds = [and_(date_column >= period.start, date_column <= period.end)]
+    cost, sessions, commits, pull_requests = metrics
+    rows = session.execute(
+        select(date_column, func.sum(cost), func.sum(sessions), func.sum(commits), func.sum(pull_requests))
+        .where(*conditions, *bounds)
+        .group_by(date_column)
+        .order_by(date_column)
+    ).all()
+    if chosen == Range.all:
+        period = period_for(Range.all, today=today, first_usage=rows[0][0] if rows else None)
+    by_day = {row[0]: row for row in rows}
+    points = []
+    for day in period.days:
+        row = by_day.get(day)
+        if row is None:
+            points.append(DayPoint(date=day, cost_cents=_ZERO, sessions=0, commits=0, pull_requests=0))
+        else:
+            points.append(
+                DayPoint(date=day, cost_cents=_cents(row[1]), sessions=int(row[2] or 0), commits=int(row[3] or 0),
+                         pull_requests=int(row[4] or 0))
+            )
+    return points

@@ -1,0 +1,386 @@
+"""The states of the AI Tooling sections of the person, team and department pages (the sections
+themselves are `ai_usage.py`), and the cards and rows they show.
+
+Each state loads once per page load (after the page's own load, see orgonaut.py) and re-checks on
+the server who may see costs (`costs.read` plus the page's own read ability) and in which scope.
+Team and department numbers come from the stored rollups only (`orgonaut.rollups.queries`).
+
+Switching the chart range never goes back to the database: the load keeps the widest series ("All",
+one point per day) in a backend-only var and each range's points, figures and totals are cached vars
+derived from it; the team's member table keeps one breakdown per range, all read at load.
+
+While a refresh of the scope's rollups is queued or running the section says "updating…", and a
+background event polls until it is done, then reloads the numbers.
+"""
+
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import reflex as rx
+
+from orgonaut import clock
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.db import session_scope
+from orgonaut.errors import NotFound
+from orgonaut.org import service as org
+from orgonaut.org.models import OrgUnit, OrgUnitKind
+from orgonaut.rollups import periods, queries
+from orgonaut.rollups import queue as refresh
+from orgonaut.rollups.models import Breadth
+from orgonaut.rollups.periods import Range
+from orgonaut.rollups.queries import DayPoint, MemberRow
+from orgonaut.tenancy import service as tenancy
+from orgonaut.tenancy.models import Ability, User
+from orgonaut.ui import routes
+from orgonaut.ui.components import charts
+from orgonaut.ui.components.usage_cards import (
+    UsageCard,
+    count,
+    period_text,
+)
+from orgonaut.ui.format import format_usd, updated_text
+from orgonaut.ui.scope import ScopeState
+
+DEFAULT_RANGE = Range.three_months
+# While rollups are refreshing: look again every few seconds, for at most ten minutes.
+WATCH_SECONDS = 2.0
+WATCH_ROUNDS = 300
+
+
+def _zero(day: dt.date) -> DayPoint:
+    return DayPoint(date=day, cost_cents=Decimal(0), sessions=0, commits=0, pull_requests=0)
+
+
+class RangeMixin(rx.State, mixin=True):
+    """The selected range and everything derived from the loaded "All" series."""
+
+    chosen_range: str = DEFAULT_RANGE.value
+    # Every day from the first usage (today when none) to today, as `queries.*_series(range="all")`.
+    _series: list[DayPoint] = []
+    _today: dt.date | None = None
+
+    def _clear_range(self) -> None:
+        self._series, self._today = [], None
+
+    @rx.var
+    def _points(self) -> list[DayPoint]:
+        """The selected range's days, zero where there was no usage (as the series query returns them)."""
+        if self._today is None:
+            return []
+        first = self._series[0].date if self._series else None
+        period = periods.period_for(self.chosen_range, today=self._today, first_usage=first)
+        by_day = {p.date: p for p in self._series}
+        return [by_day.get(day) or _zero(day) for day in period.days]
+
+    @rx.var
+    def cost_figure(self) -> dict:
+        return charts.cost_trend_figure(self._points)
+
+    @rx.var
+    def has_cost(self) -> bool:
+        return charts.has_cost(self._points)
+
+    @rx.var
+    def range_total(self) -> str:
+        return format_usd(sum((p.cost_cents for p in self._points), Decimal(0)))
+
+    @rx.var
+    def range_period(self) -> str:
+        points = self._points
+        return period_text(periods.Period(points[0].date, points[-1].date)) if points else ""
+
+    @rx.event
+    def choose_range(self, value: str | list[str]):
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value in {r.value for r in Range}:
+            self.chosen_range = value
+
+
+def _reader(state: ScopeState, page_ability: Ability) -> User | None:
+    """The signed-in user if they may read this page and costs; checked on the server on every load."""
+    user = state._require(Ability.costs_read)
+    return user if user is not None and tenancy.can(user, page_ability) else None
+
+
+# --- person -------------------------------------------------------------------------------------
+
+
+class PersonUsageState(RangeMixin, ScopeState):
+    has_usage: bool = False
+    cards: list[UsageCard] = []
+    # The person id the section was last loaded for: until it is this page's, the section is busy.
+    loaded_for: str = ""
+
+    @rx.event
+    def load(self):
+        self.has_usage, self.cards = False, []
+        self._clear_range()
+        user = _reader(self, Ability.placements_read)
+        if user is not None:
+            self._load(user, self.person_id)
+        self.loaded_for = self.person_id
+
+    def _load(self, user: User, raw_id: str) -> None:
+        scenario_id = self._scope_for(user)
+        if not raw_id.isdigit():
+            return
+        with session_scope() as session:
+            try:
+                actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                                        scenario_id=scenario_id, actor_id=int(raw_id))
+            except NotFound:
+                return
+            summary = queries.person_summary(session=session, actor=actor)
+            if summary is None:  # no usage: the page hides the section
+                return
+            series = queries.person_series(session=session, actor=actor, range=Range.all)
+            today = periods.tenant_today(session=session, tenant_id=user.tenant_id)
+        self.cards = person_cards(summary)
+        self._series, self._today = series, today
+        self.has_usage = True
+
+    @rx.var
+    def activity_figure(self) -> dict:
+        return charts.activity_figure(self._points)
+
+    @rx.var
+    def has_activity(self) -> bool:
+        return charts.has_activity(self._points)
+
+
+def person_cards(summary: queries.PersonSummary) -> list[UsageCard]:
+    providers = ", ".join(PROVIDERS[p].display_name if p in PROVIDERS else p for p in summary.providers)
+    return [
+        UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
+        UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
+        UsageCard("Sessions", count(summary.sessions), "all time"),
+        UsageCard("Commits", count(summary.commits), "all time"),
+        UsageCard("Pull requests", count(summary.pull_requests), "all time"),
+        UsageCard("Lines added", count(summary.lines_added), "all time"),
+        UsageCard("Lines removed", count(summary.lines_removed), "all time"),
+        UsageCard("Active providers", count(summary.active_providers), providers),
+    ]
+
+
+# --- teams and departments ---------------------------------------------------------------------
+
+
+class UnitMixin(RangeMixin, mixin=True):
+    """Loading one unit's rollups, their freshness, and watching a pending refresh."""
+
+    found_unit: bool = False
+    # The unit the numbers belong to: the page shows them only while it shows that unit.
+    unit_id: int = 0
+    cards: list[UsageCard] = []
+    refresh_pending: bool = False
+    updated: str = ""
+    _tenant_id: int | None = None
+    _scenario_id: int | None = None
+    _unit_raw_id: str = ""
+    _watch_token: str = ""
+    _watching: str = ""  # the token a running watcher serves
+
+    def _clear_unit(self) -> None:
+        """State is sent to the browser: nothing of the unit shown before stays there."""
+        self.found_unit, self.unit_id, self.cards, self.refresh_pending, self.updated = False, 0, [], False, ""
+        self._clear_range()
+        self._tenant_id = self._scenario_id = None
+
+    def _start_load(self, raw_id: str) -> None:
+        self._unit_raw_id = raw_id
+        self._watch_token = uuid.uuid4().hex  # a watcher of an earlier load stops
+
+    def _unit_in_scope(self, user: User, raw_id: str, kind: OrgUnitKind, session) -> OrgUnit | None:
+        scenario_id = self._scope_for(user)
+        if not raw_id.isdigit():
+            return None
+        try:
+            return org.get_org_unit_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                                      scenario_id=scenario_id, org_unit_id=int(raw_id), kind=kind)
+        except NotFound:
+            return None
+
+    def _loaded(self, unit: OrgUnit, series: list[DayPoint], today: dt.date, computed_at: dt.datetime | None):
+        self._series, self._today = series, today
+        self._tenant_id, self._scenario_id = unit.tenant_id, unit.scenario_id
+        self.unit_id = unit.id
+        self.updated = updated_text(computed_at, clock.utcnow())
+        self.refresh_pending = refresh.refresh_pending(tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
+        self.found_unit = True
+
+    def _watch_if_pending(self):
+        return type(self).watch_refresh if self.refresh_pending else None
+
+    @rx.event(background=True)
+    async def watch_refresh(self):
+        async with self:
+            token, tenant_id, scenario_id = self._watch_token, self._tenant_id, self._scenario_id
+            if tenant_id is None or self._watching == token:  # nothing to watch, or watched already
+                return
+            self._watching = token
+        for _ in range(WATCH_ROUNDS):
+            await asyncio.sleep(WATCH_SECONDS)
+            pending = await asyncio.to_thread(refresh.refresh_pending, tenant_id=tenant_id, scenario_id=scenario_id)
+            if pending:
+                continue
+            async with self:
+                if self._watch_token == token:  # still the load that started this watch
+                    self._reload()
+            return
+
+
+def _computed_at(session, unit: OrgUnit, summary: queries.UnitSummary) -> dt.datetime | None:
+    """The unit's newest rollup row; for a unit without rows, the scope's last refresh."""
+    if summary.computed_at is not None:
+        return summary.computed_at
+    return queries.last_computed_at(session=session, tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
+
+
+@dataclasses.dataclass
+class MemberView:
+    actor_id: int = 0
+    name: str = ""
+    url: str = ""
+    cost: str = ""
+    sessions: str = ""
+    commits: str = ""
+    pull_requests: str = ""
+    lines_added: str = ""
+
+
+# (key, header) of the member table's sortable columns; a MemberRow field each (cost: cost_cents).
+MEMBER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"), ("cost", "Cost"), ("sessions", "Sessions"), ("commits", "Commits"),
+    ("pull_requests", "PRs"), ("lines_added", "Lines added"),
+)
+_SORT_FIELD = {"name": "name", "cost": "cost_cents", "sessions": "sessions", "commits": "commits",
+               "pull_requests": "pull_requests", "lines_added": "lines_added"}
+
+
+def sort_members(rows: list[MemberRow], key: str, descending: bool) -> list[MemberRow]:
+    """Sorted by one column; ties by name, then id, always ascending."""
+    field = _SORT_FIELD[key]
+    ordered = sorted(rows, key=lambda r: (r.name.lower(), r.actor_id))
+    value = (lambda r: r.name.lower()) if key == "name" else (lambda r: getattr(r, field))
+    return sorted(ordered, key=value, reverse=descending)
+
+
+def member_view(row: MemberRow) -> MemberView:
+    return MemberView(
+        actor_id=row.actor_id, name=row.name, url=routes.person_url(row.actor_id), cost=format_usd(row.cost_cents),
+        sessions=count(row.sessions), commits=count(row.commits), pull_requests=count(row.pull_requests),
+        lines_added=count(row.lines_added),
+    )
+
+
+class TeamUsageState(UnitMixin, ScopeState):
+    sort_key: str = "cost"
+    sort_descending: bool = True
+    # One breakdown per range value, read at load.
+    _members: dict[str, list[MemberRow]] = {}
+
+    @rx.event
+    def load(self):
+        self._start_load(self.team_id)
+        self.sort_key, self.sort_descending = "cost", True
+        self._reload()
+        return self._watch_if_pending()
+
+    def _clear_unit(self) -> None:
+        super()._clear_unit()
+        self._members = {}
+
+    def _reload(self) -> None:
+        self._clear_unit()
+        user = _reader(self, Ability.teams_read)
+        if user is None:
+            return
+        with session_scope() as session:
+            unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.team, session)
+            if unit is None:
+                return
+            summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree)
+            series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all)
+            members = {r.value: queries.team_member_breakdown(session=session, org_unit=unit, range=r) for r in Range}
+            today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
+            computed_at = _computed_at(session, unit, summary)
+        self.cards = team_cards(summary)
+        self._members = members
+        self._loaded(unit, series, today, computed_at)
+
+    @rx.var
+    def member_rows(self) -> list[MemberView]:
+        rows = self._members.get(self.chosen_range, [])
+        return [member_view(r) for r in sort_members(rows, self.sort_key, self.sort_descending)]
+
+    @rx.var
+    def aria_sorts(self) -> dict[str, str]:
+        """Each column header's aria-sort."""
+        direction = "descending" if self.sort_descending else "ascending"
+        return {key: direction if key == self.sort_key else "none" for key, _ in MEMBER_COLUMNS}
+
+    @rx.event
+    def sort_by(self, key: str):
+        if key not in _SORT_FIELD:
+            return
+        if key == self.sort_key:
+            self.sort_descending = not self.sort_descending
+        else:  # names A→Z first, numbers largest first
+            self.sort_key, self.sort_descending = key, key != "name"
+
+
+def team_cards(summary: queries.UnitSummary) -> list[UsageCard]:
+    return [
+        UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
+        UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
+        UsageCard("Active users", count(summary.mtd_active_users),
+                  f"this month · {count(summary.last_month_active_users)} last month"),
+    ]
+
+
+class DepartmentUsageState(UnitMixin, ScopeState):
+    @rx.event
+    def load(self):
+        self._start_load(self.department_id)
+        self._reload()
+        return self._watch_if_pending()
+
+    def _reload(self) -> None:
+        self._clear_unit()
+        user = _reader(self, Ability.org_units_read)
+        if user is None:
+            return
+        with session_scope() as session:
+            unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.department, session)
+            if unit is None:
+                return
+            direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct)
+            subtree = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree)
+            series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all)
+            today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
+            computed_at = _computed_at(session, unit, subtree)
+        self.cards = department_cards(direct, subtree)
+        self._loaded(unit, series, today, computed_at)
+
+
+def department_cards(direct: queries.UnitSummary, subtree: queries.UnitSummary) -> list[UsageCard]:
+    def activity(label: str, field: str) -> UsageCard:
+        return UsageCard(label, count(getattr(subtree, field)), f"all time · {count(getattr(direct, field))} direct")
+
+    return [
+        UsageCard("Direct · last month", format_usd(direct.last_month_cost_cents), period_text(direct.last_month)),
+        UsageCard("Direct · month to date", format_usd(direct.mtd_cost_cents), period_text(direct.mtd)),
+        UsageCard("Subtree · last month", format_usd(subtree.last_month_cost_cents), period_text(subtree.last_month)),
+        UsageCard("Subtree · month to date", format_usd(subtree.mtd_cost_cents), period_text(subtree.mtd)),
+        activity("Sessions", "sessions"),
+        activity("Commits", "commits"),
+        activity("Pull requests", "pull_requests"),
+        activity("Lines added", "lines_added"),
+    ]
