@@ -5,9 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-
-# Defined in ai_tooling/queries.py until ui/pages/ai_tooling/views.py, its last caller there, imports it from here.
-from orgonaut.ai_tooling.queries import format_usd
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["ago", "format_usd", "updated_text"]
 
@@ -29,3 +27,10 @@ def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
 def updated_text(computed_at: dt.datetime | None, now: dt.datetime) -> str:
     """When the stored rollups were computed, relative to now ("updated 2 minutes ago")."""
     return f"updated {ago(computed_at, now)}" if computed_at is not None else "not computed yet"
+
+
+def format_usd(cents: Decimal) -> str:
+    """USD cents -> "$1,234.56" (half-up to the cent; negative as "-$1.00")."""
+    dollars = (Decimal(cents) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if dollars < 0 else ""
+    return f"{sign}${abs(dollars):,.2f}"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from orgonaut import clock
-from orgonaut.ai_tooling import ingest, queries
+from orgonaut.ai_tooling import ingest
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
@@ -29,7 +29,7 @@ from orgonaut.org.models import ScenarioKind, ScenarioStatus
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Feature, Tenant
 from orgonaut.tenancy.service import plans_sentence
-from orgonaut.ui.format import ago
+from orgonaut.ui.format import ago, format_usd
 
 # The spec's "Connection health": one colour and one line per status.
 STATUS_MEANING = {
@@ -251,7 +251,7 @@ def unmatched_row(entry: ai_tooling.UnmatchedEmail) -> UnmatchedRow:
     return UnmatchedRow(
         source_email=entry.source_email, label=label, is_api_key=entry.is_api_key,
         provider_name=provider_name_of(entry.provider), record_count=entry.record_count,
-        last_seen=entry.last_seen.isoformat(), total_cost=queries.format_usd(entry.total_cost_cents),
+        last_seen=entry.last_seen.isoformat(), total_cost=format_usd(entry.total_cost_cents),
     )
 
 
