@@ -65,8 +65,8 @@ def test_redis_restart_mid_chunk_of_a_backfill_ends_exact(
     worker = worker_supervisor_factory(server)
     client = BrokerClient(server)
     integration = connect(session, placed, clean_simulator.base_url)
-    window = days(24)
-    clean_simulator.set_fault(mode="slow", delay=0.4, path=USAGE)
+    window = days(20)
+    clean_simulator.set_fault(mode="slow", delay=0.3, path=USAGE)
     log = start_on_private_broker(session, integration, window, client)
 
     wait_for(lambda: reload(log.id).days_done >= 4, timeout=60, what="four days stored")
