@@ -72,13 +72,13 @@ def test_a_dripping_body_ends_at_the_clients_request_deadline(clean_simulator):
     """The worker's provider has a 120 s deadline per request (httpx's 30 s is per read, which a drip
     never trips); the same provider class with a 1 s deadline shows the bound in a second."""
     assert REQUEST_DEADLINE_SECONDS == 120.0
-    day = dt.date(2025, 1, 6)  # a weekday: about 33 kB, 30 s at 1 kB/s
-    clean_simulator.set_fault(mode="drip", bytes_per_second=1000, path=USAGE)
+    day = dt.date(2025, 1, 11)  # a Saturday: about 2.5 kB, 5 s at 500 B/s (the leftover drips end soon)
+    clean_simulator.set_fault(mode="drip", bytes_per_second=500, path=USAGE, count=2)
     provider = ClaudeCodeProvider(VALID_KEY, api_base=clean_simulator.base_url, request_deadline=1.0,
                                   max_retries=1, backoff_base=0.0)
     began = time.monotonic()
     with pytest.raises(ProviderRetriableError, match="timed out"):
         provider.fetch_day(day)
     elapsed = time.monotonic() - began
-    assert 2.0 <= elapsed < 4.0  # two attempts of about one second each, not 2 x 30 s
+    assert 2.0 <= elapsed < 4.0  # two attempts of about one second each, not 2 x 5 s
     assert len(clean_simulator.requests()) == 2
