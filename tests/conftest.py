@@ -93,7 +93,8 @@ def _clean_tables():
     empty_queue()
     databases.truncate_all(DATABASE_URL)
     locks = redis.Redis.from_url(get_settings().redis_locks_url)
-    for pattern in ("orgonaut:rollups:sent:*", "orgonaut:ai-tooling:sync-lock:*"):
+    # Likewise a run's count of dead deliveries (chunk.py).
+    for pattern in ("orgonaut:rollups:sent:*", "orgonaut:ai-tooling:sync-lock:*", "orgonaut:ai-tooling:deliveries:*"):
         for key in locks.scan_iter(pattern):
             locks.delete(key)
     from orgonaut import clock

@@ -8,7 +8,8 @@ runner's lease. So a killed worker loses nothing and duplicates nothing: a re-ru
 checkpoint, and whatever a committed day made stale is refreshed even if the worker dies right after.
 
 Before each day the chunk checks that it should go on: not cancelled, not paused or disconnected,
-lock not lost.
+lock not lost. A chunk whose worker keeps dying before it stores a day (the broker hands the task
+out again each time) fails the run after `MAX_DELIVERIES_WITHOUT_PROGRESS` deliveries.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import sqlalchemy.exc
 from sqlalchemy import select
 from sqlmodel import Session
 
-from orgonaut import clock
+from orgonaut import clock, kv
 from orgonaut.ai_tooling import ingest, matching, run_log
 from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.providers import registry
@@ -56,6 +57,9 @@ CHUNK_SECONDS = 300.0
 FETCH_AHEAD = 1
 MAX_WAIT_BEHIND = dt.timedelta(hours=6)
 MAX_TRANSIENT_RETRIES = 4
+# A chunk whose worker died this many times in a row before it stored a day fails the run.
+MAX_DELIVERIES_WITHOUT_PROGRESS = 5
+DELIVERIES_KEY_SECONDS = 24 * 3600
 _LOGS = table_of(IntegrationSyncLog)
 
 
@@ -149,11 +153,56 @@ def _run_chunk(log_id: int, token: str, attempt: int, max_days: int, max_seconds
                 return ChunkOutcome.finished
             return ChunkOutcome.busy
         lease = run_log.take_lease(session, log)
-        with lock.kept_alive(token) as lost:
-            outcome = _worked_off(session, log, integration, lease, lost, attempt, max_days, max_seconds, on_day)
+        deliveries = _Deliveries(log_id, log.checkpoint_date)
+        if deliveries.started() >= MAX_DELIVERIES_WITHOUT_PROGRESS:
+            days = remaining_days(log)
+            run_log.fail(session, log_id, lease, RuntimeError(
+                f"The sync stopped: its worker died {MAX_DELIVERIES_WITHOUT_PROGRESS} times in a row working on "
+                f"{days[0] if days else log.window_end} without storing a day (out of memory, or killed?); "
+                "see the worker log."), "internal", days[0] if days else None)
+            deliveries.forget()
+            lock.release(token)
+            return ChunkOutcome.finished
+        try:
+            with lock.kept_alive(token) as lost:
+                outcome = _worked_off(session, log, integration, lease, lost, attempt, max_days, max_seconds,
+                                      on_day)
+        finally:
+            deliveries.ended()  # a delivery that ends, however, is not one that died
         if outcome == ChunkOutcome.finished:
             lock.release(token)
         return outcome
+
+
+class _Deliveries:
+    """Counts, per run and checkpoint, the chunk deliveries that started and never ended: each one a
+    worker process that died (killed, out of memory, over its time limit) before it stored a day.
+    The broker hands such a task out again at once (reject on worker lost), so without a bound a
+    chunk that kills its worker would loop for ever (review R13). Best effort: without Redis the
+    chunk runs uncounted."""
+
+    def __init__(self, log_id: int, checkpoint: dt.date | None):
+        self.key = f"orgonaut:ai-tooling:deliveries:{log_id}:{checkpoint.isoformat() if checkpoint else 'start'}"
+
+    def started(self) -> int:
+        try:
+            pipe = kv.locks().pipeline()
+            pipe.incr(self.key)
+            pipe.expire(self.key, DELIVERIES_KEY_SECONDS)
+            return int(pipe.execute()[0]) - 1  # the ones before this delivery that never ended
+        except redis.RedisError:
+            logger.warning("could not count the deliveries of %s", self.key)
+            return 0
+
+    def ended(self) -> None:
+        try:
+            kv.locks().decr(self.key)
+        except redis.RedisError:
+            logger.warning("could not count the end of a delivery of %s", self.key)
+
+    def forget(self) -> None:
+        with contextlib.suppress(redis.RedisError):
+            kv.locks().delete(self.key)
 
 
 def _worked_off(

@@ -11,7 +11,8 @@ repeated safely. The sender therefore
    tasks for one row never both proceed;
 2. talks SMTP up to the end of the data, then, in its own commit, records `handed_over_at` with a
    second conditional UPDATE fenced by its attempt number (a slow attempt that was taken over fails
-   this and drops the connection without the ".");
+   this and drops the connection without the "."; should that commit raise, it may still have
+   happened, so the row goes back to pending in a fresh session, since the "." was never sent);
 3. sends the "." and records `sent` (250), `failed` (5xx), back to `pending` (4xx, retried), or
    `unconfirmed` when the reply never came.
 
@@ -39,7 +40,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, select, update
 
 from orgonaut import jobs
 from orgonaut.clock import utcnow
@@ -161,6 +162,11 @@ class HandOverRefused(Exception):
     """Another attempt owns the row now; this one stopped before the final '.'."""
 
 
+class HandOverUndone(Exception):
+    """Recording the hand-over failed (its commit may or may not have happened); the final '.' was
+    not sent, and the row is pending again for a later attempt."""
+
+
 def _check(reply: tuple[int, bytes], expected: int, step: str) -> None:
     code, text = reply
     if code == expected:
@@ -266,20 +272,26 @@ def send_outbox_email(*, session: Session, outbox_id: int) -> EmailStatus | None
     session.commit()  # no transaction stays open while we talk to the SMTP server
 
     def hand_over() -> bool:
-        result = session.exec(
-            update(EmailOutbox)
-            .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.sending,
-                   col(EmailOutbox.attempts) == attempt, col(EmailOutbox.handed_over_at).is_(None))
-            .values(handed_over_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
+        try:
+            result = session.exec(
+                update(EmailOutbox)
+                .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.sending,
+                       col(EmailOutbox.attempts) == attempt, col(EmailOutbox.handed_over_at).is_(None))
+                .values(handed_over_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+        except Exception as error:
+            _undo_hand_over(session, outbox_id, attempt, error)  # raises HandOverUndone when it could
+            raise
         return result.rowcount == 1
 
     _, sender = email.utils.parseaddr(settings.mail_from)
     try:
         deliver(message, sender=sender, recipient=recipient, smtp=smtp, hand_over=hand_over,
                 timeout=SMTP_TIMEOUT_SECONDS)
+    except HandOverUndone as undone:
+        raise TransientSendError(str(undone)) from None
     except HandOverRefused:
         logger.warning("e-mail %s: attempt %s was taken over by a later attempt; stopped before sending", outbox_id,
                        attempt)
@@ -303,6 +315,37 @@ def send_outbox_email(*, session: Session, outbox_id: int) -> EmailStatus | None
     return _status(session, outbox_id)
 
 
+def _undo_hand_over(session: Session, outbox_id: int, attempt: int, error: Exception) -> None:
+    """The hand-over's commit raised: it may have been committed all the same (the connection broke
+    after the server's COMMIT, review R16). The final '.' was never sent, so in a fresh session the
+    row goes back to pending, `handed_over_at` cleared, while this attempt still owns it; otherwise
+    the reaper would take a set `handed_over_at` for a message the server may have, and never send
+    it. Raises HandOverUndone when that worked; returns (the caller re-raises) when it did not: the
+    row then waits for the reaper."""
+    with contextlib.suppress(Exception):
+        session.rollback()
+    try:
+        with Session(session.get_bind()) as fresh:
+            result = fresh.exec(
+                update(EmailOutbox)
+                .where(col(EmailOutbox.id) == outbox_id, col(EmailOutbox.status) == EmailStatus.sending,
+                       col(EmailOutbox.attempts) == attempt)
+                .values(status=EmailStatus.pending, handed_over_at=None,
+                        last_error=f"recording the hand-over failed ({type(error).__name__}); not sent, "
+                                   "queued again")
+                .execution_options(synchronize_session=False)
+            )
+            fresh.commit()
+    except Exception:
+        logger.warning("e-mail %s: the hand-over failed and could not be undone; the reaper decides", outbox_id,
+                       exc_info=True)
+        return
+    if result.rowcount == 1:
+        logger.warning("e-mail %s: recording the hand-over failed (%s); not sent, pending again", outbox_id,
+                       type(error).__name__)
+        raise HandOverUndone(f"recording the hand-over failed ({type(error).__name__})") from error
+
+
 def _status(session: Session, outbox_id: int) -> EmailStatus | None:
     row = session.get(EmailOutbox, outbox_id, populate_existing=True)
     return EmailStatus(row.status) if row is not None else None
@@ -319,7 +362,8 @@ def requeue_stuck(*, session: Session) -> RequeueResult:
 
     A `sending` row past SEND_LEASE that was never handed over goes back to pending and is queued
     again; one that was handed over becomes `unconfirmed`. A pending row untouched for
-    STUCK_PENDING_AFTER is queued again. Each change is a conditional UPDATE on the row's attempt,
+    STUCK_PENDING_AFTER (created, tried, or queued again by the reaper: `requeued_at`) is queued
+    again. Each change is a conditional UPDATE on the row's attempt,
     so a late worker and the reaper can never both win. Queues after the caller commits.
     """
     now = utcnow()
@@ -349,22 +393,31 @@ def requeue_stuck(*, session: Session) -> RequeueResult:
         else:
             result = session.exec(
                 guard.where(col(EmailOutbox.handed_over_at).is_(None)).values(
-                    status=EmailStatus.pending, last_error="the worker stopped before sending; queued again"
+                    status=EmailStatus.pending, requeued_at=now,
+                    last_error="the worker stopped before sending; queued again",
                 )
             )
             if result.rowcount == 1:
                 requeued.append(outbox_id)
+    # A pending row is queued again once nothing touched it for a lease: not created, tried or
+    # queued again by us within STUCK_PENDING_AFTER. So while the workers are down each row is
+    # queued once per lease, not once per reaper run (review R15).
     pending_cutoff = now - STUCK_PENDING_AFTER
-    requeued += [
-        outbox_id
-        for outbox_id in session.exec(
-            select(EmailOutbox.id).where(
-                col(EmailOutbox.status) == EmailStatus.pending,
-                func.coalesce(EmailOutbox.sending_started_at, EmailOutbox.created_at) < pending_cutoff,
-            )
-        ).all()
-        if outbox_id not in requeued
-    ]
+    untouched = (
+        (col(EmailOutbox.status) == EmailStatus.pending)
+        & (col(EmailOutbox.created_at) < pending_cutoff)
+        & (col(EmailOutbox.sending_started_at).is_(None) | (col(EmailOutbox.sending_started_at) < pending_cutoff))
+        & (col(EmailOutbox.requeued_at).is_(None) | (col(EmailOutbox.requeued_at) < pending_cutoff))
+    )
+    for outbox_id in session.exec(select(EmailOutbox.id).where(untouched).order_by(col(EmailOutbox.id))).all():
+        if outbox_id in requeued:
+            continue
+        result = session.exec(  # a second reaper running at once queues it once, not twice
+            update(EmailOutbox).where(col(EmailOutbox.id) == outbox_id, untouched)
+            .values(requeued_at=now).execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            requeued.append(outbox_id)
     for outbox_id in requeued:
         send_after_commit(session, outbox_id)
     session.flush()

@@ -146,3 +146,5 @@ class EmailOutbox(SQLModel, table=True):
     # Set, in its own commit, just before the final '.' of the data goes to the server.
     handed_over_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
+    # When the reaper last queued the row again; it waits a lease before queueing it once more.
+    requeued_at: dt.datetime | None = None
