@@ -53,7 +53,7 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
         return None
     reorg = [s.id for s in org.list_scenarios(session=session, tenant_id=tenant.id) if s.name == REORG_SCENARIO]
     integration = ai_tooling.connect(
-        session=session, tenant_id=tenant.id, provider="claude_code", api_key=DEMO_ADMIN_KEY,
+        session=session, tenant_id=tenant.id, provider="claude_code", credentials={"api_key": DEMO_ADMIN_KEY},
         baseline=True, scenario_ids=reorg, all_future=False,
     )
     session.commit()

@@ -262,9 +262,8 @@ def _run_days(
                                              f"(skipped: {names}).")
         return ChunkOutcome.finished
 
-    api_key = integrations.read_config(integration)["api_key"]
-    provider = registry.create_provider(integration.provider, api_key=api_key, api_base=integration.api_base)
-    del api_key
+    provider = registry.create_provider(integration.provider, credentials=integrations.read_config(integration),
+                                        api_base=integration.api_base)
     matchers = ingest.load_matchers(session=session, tenant_id=integration.tenant_id, scopes=scopes)
     # Plain values for the fetch thread, which builds each day's rows (and COPY text on PostgreSQL).
     build = functools.partial(

@@ -50,10 +50,31 @@ def _integration(session, integration_id: int, tenant_slug: str | None):
     return integration
 
 
-def _read_key() -> str:
-    if sys.stdin.isatty():
-        return typer.prompt("Admin API key", hide_input=True)
-    return sys.stdin.readline().strip()
+def _read_credentials(provider: str, fields: list[str]) -> dict[str, str]:
+    """The provider's declared credential fields: secrets from stdin (a line each, in the declared order;
+    never arguments, which other users can see), the rest from `--field NAME=VALUE`."""
+    from orgonaut.ai_tooling.providers import registry
+
+    given: dict[str, str] = {}
+    for item in fields:
+        name, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--field takes NAME=VALUE, not '{item[:40]}'.")
+        given[name.strip()] = value
+    try:
+        declared = registry.available_or_raise(provider).credentials
+    except DomainError as error:
+        fail(str(error))
+    values: dict[str, str] = {}
+    for spec in declared:
+        if spec.secret:
+            values[spec.name] = (typer.prompt(spec.label, hide_input=True) if sys.stdin.isatty()
+                                 else sys.stdin.readline().strip())
+        elif spec.name in given:
+            values[spec.name] = given[spec.name]
+        else:
+            fail(f"pass the {spec.label} with --field {spec.name}=VALUE.")
+    return values
 
 
 def _describe(log) -> str:
@@ -96,24 +117,28 @@ def _run(open_run, queue: bool, progress: bool) -> None:
 def connect(
     tenant: str = typer.Option(..., "--tenant", help="Tenant slug"),
     provider: str = typer.Option(..., "--provider", help="Provider key, e.g. claude_code"),
-    key_stdin: bool = typer.Option(False, "--key-stdin", help="Read the API key from stdin (required)"),
+    key_stdin: bool = typer.Option(False, "--key-stdin", help="Read the secrets (API key, token) from stdin, "
+                                   "a line each (required)"),
+    field: list[str] = typer.Option([], "--field", help="A credential that is not secret, NAME=VALUE "
+                                    "(e.g. workspace_id=ws_1); repeatable"),
     api_base: str | None = typer.Option(None, "--api-base", help="Provider API base URL (default from settings)"),
     baseline: bool = typer.Option(False, "--baseline", help="Write usage to the Live baseline"),
     scenario: list[int] = typer.Option([], "--scenario", help="Also write to this active scenario (repeatable)"),
     all_future: bool = typer.Option(False, "--all-future", help="Also write to scenarios created from now on"),
 ) -> None:
-    """Test the key against the provider, then store it encrypted and activate nightly sync."""
+    """Test the credentials against the provider, then store them encrypted and activate nightly sync."""
     from orgonaut.ai_tooling import service
     from orgonaut.tenancy.service import get_tenant_by_slug_or_raise
 
     if not key_stdin:
         fail("pass the API key on stdin with --key-stdin (never as an argument).")
-    api_key = _read_key()
+    credentials = _read_credentials(provider, field)
     try:
         with session_scope() as session:
             tenant_row = get_tenant_by_slug_or_raise(session=session, slug=tenant)
             integration = service.connect(
-                session=session, tenant_id=tenant_row.id, provider=provider, api_key=api_key, api_base=api_base,
+                session=session, tenant_id=tenant_row.id, provider=provider, credentials=credentials,
+                api_base=api_base,
                 baseline=baseline, scenario_ids=scenario, all_future=all_future,
             )
             integration_id, organization = integration.id, integration.organization_name

@@ -10,7 +10,7 @@ after a disconnect reuses that record, so its sync logs and usage history stay t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +18,7 @@ from orgonaut import clock
 from orgonaut.ai_tooling import sync
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import ProviderError
+from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from orgonaut.integrations import health, secrets
 from orgonaut.integrations import service as integrations
@@ -59,11 +60,9 @@ def current_integrations(*, session: Session, tenant_id: int) -> dict[str, Integ
     return by_provider
 
 
-def ensure_connectable(*, session: Session, tenant_id: int, provider: str) -> registry.ProviderInfo:
+def ensure_connectable(*, session: Session, tenant_id: int, provider: str) -> ProviderInfo:
     """The provider, if this tenant may start connecting it: available, and not connected already."""
-    info = registry.get_provider_info(provider)
-    if not info.available:
-        raise ValidationFailed(f"{info.display_name} is coming soon: it cannot be connected yet.")
+    info = registry.available_or_raise(provider)
     if integrations.get_connected(session=session, tenant_id=tenant_id, category=CATEGORY, provider=info.key):
         raise ValidationFailed(f"{info.display_name} is already connected.")
     return info
@@ -132,11 +131,10 @@ def validate_targets(
     return ids
 
 
-def test_key(*, provider: str, api_key: str, api_base: str | None = None) -> str:
-    """Checks a key before it is saved (the form's Test connection): the organisation name, or
+def test_credentials(*, provider: str, credentials: Mapping[str, object], api_base: str | None = None) -> str:
+    """Checks credentials before they are saved (the form's Test connection): the organisation name, or
     ValidationFailed with the provider's readable reason. Nothing is stored."""
-    api_key = registry.validate_api_key_format(provider, api_key)
-    client = registry.create_provider(provider, api_key=api_key, api_base=api_base)
+    client = registry.create_provider(provider, credentials=credentials, api_base=api_base)
     try:
         return client.test_connection()
     except ProviderError as error:
@@ -149,13 +147,14 @@ def _clean_api_base(api_base: str | None) -> str | None:
 
 
 def connect(
-    *, session: Session, tenant_id: int, provider: str, api_key: str, api_base: str | None = None,
+    *, session: Session, tenant_id: int, provider: str, credentials: Mapping[str, object],
+    api_base: str | None = None,
     baseline: bool = True, scenario_ids: Iterable[int | str] = (), all_future: bool = False,
     user_id: int | None = None,
 ) -> Integration:
-    """Tests the key against the provider, then stores it sealed with the targeting; status active."""
-    info = registry.get_provider_info(provider)
-    api_key = registry.validate_api_key_format(info.key, api_key)
+    """Tests the credentials against the provider, then stores them sealed with the targeting; status active."""
+    info = registry.available_or_raise(provider)
+    cleaned = info.clean_credentials(credentials)
     tenant = tenant_or_raise(session, tenant_id)
     plan_or_raise(tenant)
     ids = validate_targets(
@@ -165,7 +164,7 @@ def connect(
     if existing is not None:
         raise Conflict(f"{info.display_name} is already connected (integration {existing.id}); disconnect it first.")
     api_base = _clean_api_base(api_base)
-    organization_name = test_key(provider=info.key, api_key=api_key, api_base=api_base)
+    organization_name = test_credentials(provider=info.key, credentials=cleaned, api_base=api_base)
 
     integration = session.exec(
         select(Integration)
@@ -185,7 +184,7 @@ def connect(
     integration.targeting_updated_at = now
     integration.organization_name = organization_name[:200]
     integration.disconnected_at = None
-    integrations.store_config(integration, {"api_key": api_key})
+    integrations.store_config(integration, cleaned)
     session.add(integration)
     session.flush()
     health.record(session=session, integration=integration, event=health.HealthEvent.connected)
@@ -213,29 +212,31 @@ def update_targeting(
     return integration
 
 
-def replace_key(*, session: Session, tenant_id: int, integration_id: int, api_key: str) -> Integration:
-    """Tests the new key first; stores it only if the test succeeds (an error status then clears)."""
+def replace_credentials(
+    *, session: Session, tenant_id: int, integration_id: int, credentials: Mapping[str, object]
+) -> Integration:
+    """Tests the new credentials first; stores them only if the test succeeds (an error status then clears)."""
     integration = get_integration_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)
     if integration.status == IntegrationStatus.disconnected:
         raise ValidationFailed(f"Integration {integration.id} is disconnected; connect it again instead.")
-    api_key = registry.validate_api_key_format(integration.provider, api_key)
-    integration.organization_name = test_key(
-        provider=integration.provider, api_key=api_key, api_base=integration.api_base
+    cleaned = registry.validate_credentials(integration.provider, credentials)
+    integration.organization_name = test_credentials(
+        provider=integration.provider, credentials=cleaned, api_base=integration.api_base
     )[:200]
-    integrations.store_config(integration, {"api_key": api_key})
+    integrations.store_config(integration, cleaned)
     session.add(integration)
     health.record(session=session, integration=integration, event=health.HealthEvent.test_succeeded)
     return integration
 
 
 def test_connection(*, session: Session, tenant_id: int, integration_id: int) -> ConnectionTest:
-    """Tests the stored key (`GET /v1/organizations/me` for Claude Code) and records the health result."""
+    """Tests the stored credentials (the provider's declared `connection_test`) and records the health result."""
     integration = get_integration_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)
     if integration.status == IntegrationStatus.disconnected:
         raise ValidationFailed(f"Integration {integration.id} is disconnected; connect it again first.")
     try:
-        api_key = integrations.read_config(integration)["api_key"]
-        client = registry.create_provider(integration.provider, api_key=api_key, api_base=integration.api_base)
+        client = registry.create_provider(integration.provider, credentials=integrations.read_config(integration),
+                                          api_base=integration.api_base)
         name = client.test_connection()
     except ProviderError as error:
         result = ConnectionTest(ok=False, error_kind=error.kind.value, message=str(error))

@@ -27,11 +27,7 @@ from orgonaut.tenancy.models import Ability, User
 MAX_BACKFILL_DAYS = 3660
 # A backfill over more days than this is queued only once the person confirmed its size.
 CONFIRM_OVER_DAYS = 366
-# Every day of a backfill is at least one request to the vendor (more when a day has several pages).
-MIN_REQUESTS_PER_DAY = 1
 ACTIVE_RUN = (SyncStatus.queued, SyncStatus.running)
-# Whose API a backfill's requests go to, for the confirmation; else "the <provider> API".
-_VENDOR_API = {"claude_code": "the Anthropic API"}
 
 
 class BackfillNeedsConfirmation(ValidationFailed):
@@ -70,10 +66,9 @@ def validate_backfill_range(*, start: dt.date, end: dt.date) -> None:
 
 
 def earliest_backfill_date(provider: str) -> dt.date:
-    """ORGONAUT_AI_TOOLING_EARLIEST_DATE, or the provider's own earliest day where that is later."""
-    configured = get_settings().ai_tooling_earliest_date
-    declared = registry.get_provider_info(provider).earliest_date
-    return max(configured, declared) if declared is not None else configured
+    """ORGONAUT_AI_TOOLING_EARLIEST_DATE, or the provider's own earliest day (or retention) where later."""
+    return registry.earliest_backfill_date(provider, configured=get_settings().ai_tooling_earliest_date,
+                                           today=clock.utcnow().date())
 
 
 def check_backfill(*, provider: str, start: dt.date, end: dt.date, confirmed: bool = False) -> BackfillRange:
@@ -95,10 +90,10 @@ def check_backfill(*, provider: str, start: dt.date, end: dt.date, confirmed: bo
     if end > last:
         raise ValidationFailed(f"Today's usage is not complete yet: the last day you can sync is {last}.")
     days = (end - start).days + 1
-    planned = BackfillRange(start=start, end=end, days=days, requests=days * MIN_REQUESTS_PER_DAY)
+    planned = BackfillRange(start=start, end=end, days=days, requests=info.requests_for(days))
     if days > CONFIRM_OVER_DAYS and not confirmed:
         raise BackfillNeedsConfirmation(
-            days=days, requests=planned.requests, api_name=_VENDOR_API.get(info.key, f"the {info.display_name} API")
+            days=days, requests=planned.requests, api_name=info.api_name
         )
     return planned
 

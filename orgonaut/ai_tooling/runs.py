@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from orgonaut import jobs
 from orgonaut.ai_tooling import windows
+from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.sync_lock import IntegrationLock, task_token
 from orgonaut.db import after_commit
 from orgonaut.errors import Conflict
@@ -139,7 +140,8 @@ def queue_nightly(*, session: Session, now: dt.datetime | None = None) -> list[i
     )
     log_ids = []
     for integration in session.exec(statement.order_by(col(Integration.id))).all():
-        start, _ = windows.nightly_window(end=end, lookback_days=get_settings().lookback_days,
+        start, _ = windows.nightly_window(
+            end=end, lookback_days=registry.nightly_lookback_days(integration.provider, get_settings().lookback_days),
                                           last_reconciled=last_reconciled(session, integration.id))
         try:
             with session.begin_nested():

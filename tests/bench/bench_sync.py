@@ -108,7 +108,8 @@ def seed(session, people: int, base_url: str):
         for n, email in enumerate(synthetic_roster(people))
     )
     session.commit()
-    integration = service.connect(session=session, tenant_id=tenant.id, provider="claude_code", api_key=KEY,
+    integration = service.connect(session=session, tenant_id=tenant.id, provider="claude_code",
+                                  credentials={"api_key": KEY},
                                   api_base=base_url, baseline=True)
     session.commit()
     return tenant, integration

@@ -207,7 +207,7 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
 
     # Provider cards: Claude Code can be connected, the others are coming soon.
     expect(_card(page)).to_contain_text("Not connected yet.")
-    for name in ("Cursor", "GitHub Copilot", "Codex"):
+    for name in ("Cursor", "GitHub Copilot", "Codex", "Claude Enterprise"):
         expect(_card(page, name)).to_contain_text("Coming soon")
         expect(_card(page, name).get_by_role("button")).to_have_count(0)
     expect(page.get_by_role("region", name="Recent sync logs")).to_have_count(0)
@@ -400,7 +400,7 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     assert key not in page.content()
     assert [frame for frame in frames.received if key in frame] == []
     carrying = [frame for frame in frames.sent if key in frame]
-    assert len(carrying) == 1 and "submit_key" in carrying[0], carrying
+    assert len(carrying) == 1 and "submit_credentials" in carrying[0], carrying
     assert frames.received, "no WebSocket frames were recorded"
     # Nor is it in the Reflex state store, the web app's log or the worker's log.
     assert not _redis_state_holds(key)
@@ -504,7 +504,7 @@ def test_a_long_backfill_asks_first_and_a_running_backfill_can_be_cancelled(
     tenant = _new_tenant()
     with session_scope() as session:
         ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code",
-                                            api_key=_new_key())
+                                            credentials={"api_key": _new_key()})
     _open_settings(page, base_url, tenant.admin)
     _card(page).get_by_role("button", name="Backfill").click()
     dialog = page.get_by_role("dialog")

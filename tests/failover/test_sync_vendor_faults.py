@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 
 from orgonaut.ai_tooling.providers.base import ProviderRetriableError
-from orgonaut.ai_tooling.providers.claude_code import REQUEST_DEADLINE_SECONDS, ClaudeCodeProvider
+from orgonaut.ai_tooling.providers.claude_code.client import REQUEST_DEADLINE_SECONDS, ClaudeCodeProvider
 from tests.failover.test_sync_faults import USAGE, assert_exact, backfill, days, placed  # noqa: F401
 from tests.integration.ai_tooling.conftest import connect
 from tests.integration.ai_tooling.test_jobs import wait_finished

@@ -89,8 +89,3 @@ class AiToolingProvider(Protocol):
 
     def fetch_day(self, day: dt.date) -> list[DailyUsage]:
         """All people's usage on `day` (UTC), one record per person; raises ProviderError."""
-
-
-class ProviderState(StrEnum):
-    available = "available"
-    coming_soon = "coming_soon"

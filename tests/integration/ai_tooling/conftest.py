@@ -40,7 +40,8 @@ def add_actor(session, tenant_id: int, email: str, scenario_id: int | None = Non
 def connect(session, tenant, simulator_url: str, *, key: str = VALID_KEY, baseline: bool = True,
             scenario_ids=(), all_future: bool = False) -> Integration:
     integration = service.connect(
-        session=session, tenant_id=tenant.id, provider="claude_code", api_key=key, api_base=simulator_url,
+        session=session, tenant_id=tenant.id, provider="claude_code", credentials={"api_key": key},
+        api_base=simulator_url,
         baseline=baseline, scenario_ids=scenario_ids, all_future=all_future,
     )
     session.commit()

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from orgonaut.ai_tooling import service
 from orgonaut.ai_tooling.models import AiToolUsageRecord
-from orgonaut.ai_tooling.providers.claude_code import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
+from orgonaut.ai_tooling.providers.claude_code.client import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
 from orgonaut.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from orgonaut.integrations import secrets
 from orgonaut.integrations import service as integrations
@@ -27,7 +27,7 @@ def test_connect_tests_the_key_then_stores_it_sealed(session, tenant, clean_simu
     user = make_user(session, tenant)
     session.commit()
     integration = service.connect(
-        session=session, tenant_id=tenant.id, provider="claude_code", api_key=f"  {VALID_KEY}\n",
+        session=session, tenant_id=tenant.id, provider="claude_code", credentials={"api_key": f"  {VALID_KEY}\n"},
         api_base=clean_simulator.base_url, baseline=True, user_id=user.id,
     )
     session.commit()
@@ -48,7 +48,7 @@ def test_connect_tests_the_key_then_stores_it_sealed(session, tenant, clean_simu
     ("key", "message"),
     [
         ("sk-live-123", "An Anthropic Admin API key starts with sk-ant-admin"),
-        ("", "Enter the Claude Code API key."),
+        ("", "Enter the Admin API key."),
         (REVOKED_KEY, f"Test connection failed: {INVALID_KEY_MESSAGE}"),
         (NO_PERMISSION_KEY, f"Test connection failed: {MISSING_PERMISSION_MESSAGE}"),
     ],
@@ -66,9 +66,9 @@ def test_a_bad_key_is_refused_with_a_readable_reason_and_nothing_is_stored(sessi
 
 def test_an_unknown_or_coming_soon_provider_is_refused(session, tenant, clean_simulator):
     with pytest.raises(ValidationFailed, match="Unknown AI Tooling provider 'nope'"):
-        service.connect(session=session, tenant_id=tenant.id, provider="nope", api_key=VALID_KEY)
+        service.connect(session=session, tenant_id=tenant.id, provider="nope", credentials={"api_key": VALID_KEY})
     with pytest.raises(ValidationFailed, match="Cursor is coming soon"):
-        service.connect(session=session, tenant_id=tenant.id, provider="cursor", api_key="key_123")
+        service.connect(session=session, tenant_id=tenant.id, provider="cursor", credentials={"api_key": "key_123"})
     assert count(session, Integration) == 0
 
 
@@ -140,12 +140,14 @@ def test_replace_key_is_tested_first(session, tenant, clean_simulator):
     integration = connect(session, tenant, clean_simulator.base_url)
     before = session.get(Integration, integration.id).config_encrypted
     with pytest.raises(ValidationFailed, match="Test connection failed"):
-        service.replace_key(session=session, tenant_id=tenant.id, integration_id=integration.id, api_key=REVOKED_KEY)
+        service.replace_credentials(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                    credentials={"api_key": REVOKED_KEY})
     session.rollback()
     assert session.get(Integration, integration.id).config_encrypted == before
 
     new_key = "sk-ant-admin01-the-replacement-key"
-    service.replace_key(session=session, tenant_id=tenant.id, integration_id=integration.id, api_key=new_key)
+    service.replace_credentials(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                credentials={"api_key": new_key})
     session.commit()
     assert secrets.open_config(session.get(Integration, integration.id).config_encrypted) == {"api_key": new_key}
 

@@ -99,20 +99,21 @@ def test_the_key_is_never_in_clear(session, tenant, clean_simulator, celery_work
 
     # Service-level refusals and exceptions that carry the key's neighbourhood.
     for attempt in (
-        lambda: service.test_key(provider="claude_code", api_key=f"{canary}-revoked",
+        lambda: service.test_credentials(provider="claude_code", credentials={"api_key": f"{canary}-revoked"},
                                  api_base=clean_simulator.base_url),
-        lambda: service.test_key(provider="claude_code", api_key=f"{canary} with a space",
+        lambda: service.test_credentials(provider="claude_code", credentials={"api_key": f"{canary} with a space"},
                                  api_base=clean_simulator.base_url),
-        lambda: service.replace_key(session=session, tenant_id=tenant.id, integration_id=integration.id,
-                                    api_key=f"{canary}-noperm"),
-        lambda: registry.create_provider("claude_code", api_key=canary, api_base="ftp://example.test"),
+        lambda: service.replace_credentials(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                    credentials={"api_key": f"{canary}-noperm"}),
+        lambda: registry.create_provider("claude_code", credentials={"api_key": canary}, api_base="ftp://example.test"),
     ):
         try:
             attempt()
         except DomainError as error:
             errors.append(repr(error) + str(error))
     session.rollback()
-    provider = registry.create_provider("claude_code", api_key=canary, api_base=clean_simulator.base_url)
+    provider = registry.create_provider("claude_code", credentials={"api_key": canary},
+                                        api_base=clean_simulator.base_url)
     stored = session.get(Integration, integration.id)
     reprs = [repr(provider), repr(stored), str(stored), repr(integrations.list_sync_logs(
         session=session, tenant_id=tenant.id, integration_id=integration.id))]

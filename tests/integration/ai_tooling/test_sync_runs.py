@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from orgonaut.ai_tooling import service, sync
 from orgonaut.ai_tooling.models import AiToolUsageRecord
-from orgonaut.ai_tooling.providers.claude_code import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
+from orgonaut.ai_tooling.providers.claude_code.client import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
 from orgonaut.errors import Conflict, Forbidden, ValidationFailed
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus

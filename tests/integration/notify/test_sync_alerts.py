@@ -44,7 +44,8 @@ def test_failed_and_recovered_sync_runs_alert_owners_and_admins(session, celery_
     manager, member = make_user(session, tenant, role=Role.manager), make_user(session, tenant, role=Role.member)
     other_owner = make_user(session, make_tenant(session), role=Role.owner)
     session.commit()
-    integration = ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code", api_key=VALID_KEY,
+    integration = ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code",
+                                     credentials={"api_key": VALID_KEY},
                                      api_base=clean_simulator.base_url, baseline=True, scenario_ids=[],
                                      all_future=False)
     session.commit()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError, ProviderRetriableError
-from orgonaut.ai_tooling.providers.claude_code import (
+from orgonaut.ai_tooling.providers.claude_code.client import (
     INVALID_KEY_MESSAGE,
     MISSING_PERMISSION_MESSAGE,
     ClaudeCodeProvider,

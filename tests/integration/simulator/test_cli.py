@@ -12,7 +12,7 @@ import sys
 import httpx
 import pytest
 
-from orgonaut.ai_tooling.providers.claude_code import ClaudeCodeProvider
+from orgonaut.ai_tooling.providers.claude_code.client import ClaudeCodeProvider
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
 from orgonaut.simulator.data import UsageGenerator
 from tests.support.processes import ROOT, free_port, wait_for_port

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError, ProviderRetriableError
-from orgonaut.ai_tooling.providers.claude_code import ClaudeCodeProvider
+from orgonaut.ai_tooling.providers.claude_code.client import ClaudeCodeProvider
 from orgonaut.simulator.faults import Fault
 from tests.support.simulator import VALID_KEY
 

@@ -204,7 +204,7 @@ def test_the_wizards_backfill_offer_follows_the_same_rules(session, server, froz
     _, emails = _tenant(session)
     tab, wizard = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     wizard.open_connect("claude_code")
-    wizard.submit_key({"api_key": VALID_KEY})
+    wizard.submit_credentials({"api_key": VALID_KEY})
     wizard.submit_targets()
     _test_key(wizard)
     _save(wizard)

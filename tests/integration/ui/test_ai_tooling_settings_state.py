@@ -110,7 +110,7 @@ def _save(page: ConnectWizardState) -> None:
 
 def _connected(session: Session, tenant: Tenant, api_base: str) -> Integration:
     integration = ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code",
-                                     api_key=VALID_KEY, api_base=api_base)
+                                     credentials={"api_key": VALID_KEY}, api_base=api_base)
     session.commit()
     return integration
 
@@ -134,8 +134,8 @@ def test_roles_without_the_ability_see_nothing_and_every_handler_refuses(session
         assert NOT_ALLOWED in repr(spec)
     backfill.run_backfill({"start": "2025-01-01", "end": "2025-01-02"})
     assert backfill.backfill_error == NOT_ALLOWED
-    wizard.submit_key({"api_key": VALID_KEY})
-    assert wizard.key_error == NOT_ALLOWED and wizard._pending_key == ""
+    wizard.submit_credentials({"api_key": VALID_KEY})
+    assert wizard.key_error == NOT_ALLOWED and wizard._pending_credentials == ""
     assert wizard._begin_key_test() is None and wizard.test_error == NOT_ALLOWED
     session.expire_all()
     assert session.get(Integration, integration.id).status == IntegrationStatus.active
@@ -149,7 +149,8 @@ def test_owners_and_admins_see_the_provider_cards(session, role):
     _, page = _open(session, emails[role])
     assert page.page_allowed and page.plan_ok
     assert [(p.name, p.available, p.integration_id) for p in page.providers] == [
-        ("Claude Code", True, 0), ("Cursor", False, 0), ("GitHub Copilot", False, 0), ("Codex", False, 0)]
+        ("Claude Code", True, 0), ("Cursor", False, 0), ("GitHub Copilot", False, 0), ("Codex", False, 0),
+        ("Claude Enterprise", False, 0)]
     assert page.logs == [] and page.unmatched == []
 
 
@@ -190,15 +191,15 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
     assert page.open_dialog == "wizard" and page.wizard_step == "key"
     assert page.wizard_step_text == "Step 1 of 3: Admin API key"
     # A malformed key is refused before anything is sent.
-    page.submit_key({"api_key": "sk-ant-api03-not-an-admin-key"})
+    page.submit_credentials({"api_key": "sk-ant-api03-not-an-admin-key"})
     assert page.key_error == registry.PROVIDERS["claude_code"].key_hint
     assert "Anthropic Console under Settings → Admin API keys" in page.key_error
-    assert page.wizard_step == "key" and page._pending_key == ""
+    assert page.wizard_step == "key" and page._pending_credentials == ""
     assert anthropic.requests(path=None) == []
 
-    page.submit_key({"api_key": f"  {VALID_KEY} "})
+    page.submit_credentials({"api_key": f"  {VALID_KEY} "})
     assert page.key_error == "" and page.wizard_step == "targets"
-    assert page._pending_key.startswith("fernet:") and VALID_KEY not in page._pending_key
+    assert page._pending_credentials.startswith("fernet:") and VALID_KEY not in page._pending_credentials
 
     page.set_target_baseline(False)
     page.submit_targets()
@@ -224,7 +225,7 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
     assert page._begin_save() is None and page._begin_key_test() is None
     page._end_save(job, wizard_dialog._save_key(job))
     assert page.wizard_step == "saved" and page.saved_org_name == ORGANISATION
-    assert page._pending_key == "" and page.test_ok is False
+    assert page._pending_credentials == "" and page.test_ok is False
 
     session.expire_all()
     [integration] = session.exec(select(Integration).where(Integration.tenant_id == tenant.id)).all()
@@ -249,28 +250,28 @@ def test_save_needs_a_successful_test_of_this_exact_key(session, anthropic):
     tenant, emails = _tenant(session)
     _, page = _open(session, emails[Role.owner], dialog=ConnectWizardState)
     page.open_connect("claude_code")
-    page.submit_key({"api_key": VALID_KEY})
+    page.submit_credentials({"api_key": VALID_KEY})
     page.submit_targets()
     _test_key(page)
     assert page.can_save
     # Another key: the earlier test does not count for it.
     page.use_another_key()
-    page.submit_key({"api_key": "sk-ant-admin01-another-key-1111"})
+    page.submit_credentials({"api_key": "sk-ant-admin01-another-key-1111"})
     page.submit_targets()
     assert not page.test_ok and not page.can_save
     assert page._begin_save() is None
     # A test result that arrives for an earlier key is dropped.
     page.use_another_key()
-    page.submit_key({"api_key": VALID_KEY})
+    page.submit_credentials({"api_key": VALID_KEY})
     page.submit_targets()
     job = page._begin_key_test()
     page.use_another_key()
     page._end_key_test(job, wizard_dialog._test_key(job))
     assert not page.test_ok and page._tested_version == -1
     # Cancel forgets the key.
-    page.submit_key({"api_key": VALID_KEY})
+    page.submit_credentials({"api_key": VALID_KEY})
     page.set_wizard_open(False)
-    assert page._pending_key == "" and page.open_dialog != "wizard"
+    assert page._pending_credentials == "" and page.open_dialog != "wizard"
     session.expire_all()
     assert session.exec(select(Integration).where(Integration.tenant_id == tenant.id)).all() == []
 
@@ -287,7 +288,7 @@ def test_a_failed_test_shows_the_guidance_and_save_stays_off(session, anthropic,
     _, emails = _tenant(session)
     tab, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     page.open_connect("claude_code")
-    page.submit_key({"api_key": key})
+    page.submit_credentials({"api_key": key})
     page.submit_targets()
     _test_key(page)
     assert not page.test_ok and not page.can_save
@@ -299,7 +300,7 @@ def test_a_faulted_provider_shows_try_again(session, anthropic):
     _, emails = _tenant(session)
     _, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     page.open_connect("claude_code")
-    page.submit_key({"api_key": VALID_KEY})
+    page.submit_credentials({"api_key": VALID_KEY})
     page.submit_targets()
     anthropic.set_fault(status=401, count=1)
     _test_key(page)
@@ -317,16 +318,16 @@ def test_replace_key_goes_through_the_same_test(session, anthropic):
     _, page = _open(session, emails[Role.admin], dialog=ConnectWizardState)
     page.open_replace_key(integration.id)
     assert page.wizard_mode == "replace" and page.wizard_step_text == "Step 1 of 2: Admin API key"
-    page.submit_key({"api_key": REVOKED_KEY})
+    page.submit_credentials({"api_key": REVOKED_KEY})
     assert page.wizard_step == "test"
     _test_key(page)
     assert "Invalid or revoked" in page.test_error and page._begin_save() is None
     page.use_another_key()
     new_key = "sk-ant-admin01-replacement-2222"
-    page.submit_key({"api_key": new_key})
+    page.submit_credentials({"api_key": new_key})
     _test_key(page)
     _save(page)
-    assert page.open_dialog != "wizard" and page._pending_key == ""
+    assert page.open_dialog != "wizard" and page._pending_credentials == ""
     session.expire_all()
     assert integrations.read_config(session.get(Integration, integration.id))["api_key"] == new_key
 
@@ -390,7 +391,7 @@ def test_pause_resume_disconnect_and_connect_again(session, anthropic):
     # Connect again later: the same record comes back.
     page = tab.state(ConnectWizardState)
     page.open_connect("claude_code")
-    page.submit_key({"api_key": VALID_KEY})
+    page.submit_credentials({"api_key": VALID_KEY})
     page.submit_targets()
     _test_key(page)
     _save(page)

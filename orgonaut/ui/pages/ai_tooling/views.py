@@ -19,6 +19,7 @@ from orgonaut.ai_tooling import ingest
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.ai_tooling.sync import TriggeredBy
 from orgonaut.integrations import health
 from orgonaut.integrations import service as integrations
@@ -196,7 +197,7 @@ def targets(session: Session, integration: Integration) -> list[str]:
     return names
 
 
-def provider_card(session: Session, info: registry.ProviderInfo, integration: Integration | None,
+def provider_card(session: Session, info: ProviderInfo, integration: Integration | None,
                   zone: str, now: dt.datetime) -> ProviderCard:
     card = ProviderCard(key=info.key, name=info.display_name, description=info.description,
                         available=info.available)

@@ -1,10 +1,12 @@
-"""The connect / replace key wizard's state: the key, the targets, the test and the save fencing.
+"""The connect / replace key wizard's state: the credentials, the targets, the test and the save fencing.
 
-The Admin API key: the form's password field is not bound to any state var (an uncontrolled input,
-read from the form's submit data and reset by the form). The server keeps the key sealed with the
-secret box in the backend-only `_pending_key` (never sent to the browser, and not in plain text in the
-Redis state store) while the wizard is open, and clears it on save, cancel, "use another key" and every
-page load. Save is allowed only after a successful test of exactly that key (`_tested_version`).
+Its first step is built from the provider's declared credential fields (`ProviderInfo.credentials`):
+one input each, a password field for secrets. No input is bound to a state var (uncontrolled inputs,
+read from the form's submit data and reset by the form). The server keeps the credentials sealed with
+the secret box in the backend-only `_pending_credentials` (never sent to the browser, and not in plain
+text in the Redis state store) while the wizard is open, and clears them on save, cancel, "use another
+key" and every page load. Save is allowed only after a successful test of exactly those credentials
+(`_tested_version`).
 
 Test connection and Save are background events: a provider call can take longer than the state lock
 lives, so they hold the state only to read and to write results (`_begin_*`, the call, `_end_*`).
@@ -19,6 +21,7 @@ import reflex as rx
 
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling.providers import registry
+from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.integrations import secrets
@@ -32,7 +35,7 @@ WIZARD_CLOSED = "The connect dialog was closed; open it again."
 @dataclasses.dataclass(frozen=True)
 class _KeyJob:
     provider: str
-    sealed_key: str
+    sealed_credentials: str
     api_base: str | None
     version: int
     tenant_id: int
@@ -52,9 +55,26 @@ class _Outcome:
     integration_id: int = 0
 
 
+@dataclasses.dataclass
+class CredentialInput:
+    """One input of the first step, from the provider's declared credential field."""
+
+    name: str = ""
+    label: str = ""
+    input_type: str = "password"  # password | text
+    placeholder: str = ""
+    hint: str = ""
+
+    @classmethod
+    def of(cls, info: ProviderInfo) -> list[CredentialInput]:
+        return [cls(name=f.name, label=f.label[:1].upper() + f.label[1:], placeholder=f.placeholder, hint=f.hint,
+                    input_type="password" if f.secret else "text") for f in info.credentials]
+
+
 def _test_key(job: _KeyJob) -> _Outcome:
     try:
-        name = ai_tooling.test_key(provider=job.provider, api_key=secrets.open(job.sealed_key), api_base=job.api_base)
+        credentials = secrets.open_config(job.sealed_credentials)
+        name = ai_tooling.test_credentials(provider=job.provider, credentials=credentials, api_base=job.api_base)
     except DomainError as error:
         return _Outcome(ok=False, message=str(error))
     return _Outcome(ok=True, organization_name=name)
@@ -65,14 +85,14 @@ def _save_key(job: _KeyJob) -> _Outcome:
     try:
         with session_scope() as session:
             if job.mode == "replace":
-                integration = ai_tooling.replace_key(
+                integration = ai_tooling.replace_credentials(
                     session=session, tenant_id=job.tenant_id, integration_id=job.integration_id,
-                    api_key=secrets.open(job.sealed_key),
+                    credentials=secrets.open_config(job.sealed_credentials),
                 )
             else:
                 integration = ai_tooling.connect(
                     session=session, tenant_id=job.tenant_id, provider=job.provider,
-                    api_key=secrets.open(job.sealed_key), baseline=job.baseline,
+                    credentials=secrets.open_config(job.sealed_credentials), baseline=job.baseline,
                     scenario_ids=list(job.scenario_ids), all_future=job.all_future, user_id=job.user_id,
                 )
             result = _Outcome(ok=True, organization_name=integration.organization_name or "",
@@ -87,7 +107,10 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
     wizard_step: str = "key"  # key | targets | test | saved
     wizard_provider: str = ""
     wizard_provider_name: str = ""
-    wizard_key_hint: str = ""
+    wizard_inputs: list[CredentialInput] = []
+    wizard_credentials_title: str = ""  # the one field's label, or "Credentials"
+    wizard_api_name: str = ""
+    wizard_connection_test: str = ""
     key_error: str = ""
     targets_error: str = ""
     test_running: bool = False
@@ -97,12 +120,12 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
     saving: bool = False
     save_error: str = ""
     saved_org_name: str = ""
-    _pending_key: str = ""  # sealed by the secret box; "" when there is none
+    _pending_credentials: str = ""  # sealed by the secret box; "" when there are none
     _key_version: int = 0
     _tested_version: int = -1
 
     def _forget_key(self) -> None:
-        self._pending_key = ""
+        self._pending_credentials = ""
         self._key_version += 1
         self._tested_version = -1
         self.test_ok, self.test_org_name, self.test_error, self.test_running = False, "", "", False
@@ -110,16 +133,20 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
     def _reset_dialog(self) -> None:
         self._forget_key()
         self.wizard_step, self.wizard_mode = "key", "connect"
-        self.wizard_provider = self.wizard_provider_name = self.wizard_key_hint = ""
+        self.wizard_provider = self.wizard_provider_name = self.wizard_credentials_title = ""
+        self.wizard_api_name = self.wizard_connection_test = ""
+        self.wizard_inputs = []
         self.key_error = self.targets_error = self.save_error = self.saved_org_name = ""
         self._reset_targets()
         self.saving = False
 
-    def _start(self, info: registry.ProviderInfo, mode: str, integration_id: int = 0) -> None:
+    def _start(self, info: ProviderInfo, mode: str, integration_id: int = 0) -> None:
         self._close_dialog()
         self.wizard_mode = mode
         self.wizard_provider, self.wizard_provider_name = info.key, info.display_name
-        self.wizard_key_hint = info.key_hint
+        self.wizard_inputs = CredentialInput.of(info)
+        self.wizard_credentials_title = self.wizard_inputs[0].label if len(self.wizard_inputs) == 1 else "Credentials"
+        self.wizard_api_name, self.wizard_connection_test = info.api_name, info.connection_test
         self._open("wizard", integration_id)
 
     def _is_open(self) -> bool:
@@ -162,8 +189,8 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
             self._close_dialog()
 
     @rx.event
-    def submit_key(self, form_data: dict):
-        """Step 1: the key from the uncontrolled password field; its format is checked before any call."""
+    def submit_credentials(self, form_data: dict):
+        """Step 1: the declared fields from the uncontrolled inputs; each is checked before any call."""
         user, refusal = self._check()
         self._forget_key()
         self.key_error = ""
@@ -174,11 +201,11 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
             self.key_error = WIZARD_CLOSED
             return None
         try:
-            key = registry.validate_api_key_format(self.wizard_provider, form_data.get("api_key", ""))
+            credentials = registry.validate_credentials(self.wizard_provider, form_data)
         except DomainError as error:
             self.key_error = str(error)
             return None
-        self._pending_key = secrets.seal(key)
+        self._pending_credentials = secrets.seal_config(credentials)
         self.wizard_step = "targets" if self.wizard_mode == "connect" else "test"
         return None
 
@@ -205,8 +232,8 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
     def _key_job(self, user: User) -> _KeyJob | str:
         if not self._is_open():
             return WIZARD_CLOSED
-        if not self._pending_key:
-            return "Enter the API key first."
+        if not self._pending_credentials:
+            return "Enter the credentials first."
         api_base = None
         if self.wizard_mode == "replace":
             try:
@@ -217,7 +244,7 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
             except DomainError as error:
                 return str(error)
         return _KeyJob(
-            provider=self.wizard_provider, sealed_key=self._pending_key, api_base=api_base,
+            provider=self.wizard_provider, sealed_credentials=self._pending_credentials, api_base=api_base,
             version=self._key_version, tenant_id=user.tenant_id, user_id=user.id, mode=self.wizard_mode,
             integration_id=self._dialog_integration_id, baseline=self.target_baseline,
             scenario_ids=tuple(self.target_scenarios), all_future=self.target_all_future,
@@ -245,8 +272,8 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
             self.test_error = outcome.message
 
     @rx.event(background=True)
-    async def test_pending_key(self):
-        """Step 3: GET /v1/organizations/me with the pending key; nothing is stored."""
+    async def test_pending_credentials(self):
+        """Step 3: the provider's connection test with the pending credentials; nothing is stored."""
         async with self:
             job = self._begin_key_test()
         if job is None:
@@ -317,5 +344,5 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
         steps = ["key", "targets", "test"] if self.wizard_mode == "connect" else ["key", "test"]
         if self.wizard_step not in steps:
             return ""
-        names = {"key": "Admin API key", "targets": "Where data applies", "test": "Test and save"}
+        names = {"key": self.wizard_credentials_title, "targets": "Where data applies", "test": "Test and save"}
         return f"Step {steps.index(self.wizard_step) + 1} of {len(steps)}: {names[self.wizard_step]}"

@@ -9,25 +9,34 @@ from orgonaut.ui.pages.ai_tooling.backfill import backfill_form
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 from orgonaut.ui.pages.ai_tooling.targets import targets_fields
 from orgonaut.ui.pages.ai_tooling.wizard import ConnectWizardState as S
+from orgonaut.ui.pages.ai_tooling.wizard import CredentialInput
+
+
+def _credential_input(spec: CredentialInput) -> rx.Component:
+    field_id = "ai-tooling-credential-" + spec.name
+    return rx.vstack(
+        field(
+            spec.label, field_id,
+            # Uncontrolled: bound to no state var; read from the submit data, reset by the form.
+            rx.input(id=field_id, name=spec.name, type=spec.input_type, auto_complete="off", spell_check=False,
+                     placeholder=spec.placeholder, width="100%"),
+        ),
+        rx.text(spec.hint, size="1", color_scheme="gray"),
+        spacing="1",
+        width="100%",
+    )
 
 
 def _key_step() -> rx.Component:
     return rx.form(
         rx.vstack(
-            field(
-                "Admin API key", "ai-tooling-api-key",
-                # Uncontrolled: bound to no state var; read from the submit data, reset by the form.
-                rx.input(id="ai-tooling-api-key", name="api_key", type="password", auto_complete="off",
-                         spell_check=False, placeholder="sk-ant-admin…", width="100%"),
-            ),
-            rx.text(S.wizard_key_hint, " The key needs organisation-level read access for usage reports.",
-                    size="1", color_scheme="gray"),
+            rx.foreach(S.wizard_inputs, _credential_input),
             error_callout(S.key_error),
             rx.hstack(cancel_button(), rx.button("Next", type="submit"), justify="end", width="100%"),
             spacing="3",
             width="100%",
         ),
-        on_submit=S.submit_key,
+        on_submit=S.submit_credentials,
         reset_on_submit=True,
     )
 
@@ -51,10 +60,10 @@ def _targets_step() -> rx.Component:
 
 def _test_step() -> rx.Component:
     return rx.vstack(
-        rx.text("Test connection checks the key against the Anthropic API (GET /v1/organizations/me). "
-                "Save is enabled once the test succeeds.", size="2"),
+        rx.text("Test connection checks the credentials against ", S.wizard_api_name, " (",
+                S.wizard_connection_test, "). Save is enabled once the test succeeds.", size="2"),
         rx.button(rx.icon("plug-zap", size=14), "Test connection", variant="outline", loading=S.test_running,
-                  on_click=S.test_pending_key),
+                  on_click=S.test_pending_credentials),
         rx.cond(
             S.test_ok,
             rx.callout(rx.text("Connection OK. Organisation: ", rx.text(S.test_org_name, weight="bold", as_="span")),

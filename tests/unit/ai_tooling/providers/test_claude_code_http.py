@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError, ProviderRetriableError
-from orgonaut.ai_tooling.providers.claude_code import (
+from orgonaut.ai_tooling.providers.claude_code.client import (
     INVALID_KEY_MESSAGE,
     MAX_RESPONSE_BYTES,
     MISSING_PERMISSION_MESSAGE,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgonaut.ai_tooling.providers.claude_code_records import normalise, parse_page, parse_record_date
+from orgonaut.ai_tooling.providers.claude_code.records import normalise, parse_page, parse_record_date
 
 DAY = dt.date(2025, 8, 8)
 _ENCODE = msgspec.json.Encoder(decimal_format="number").encode  # Decimals as bare JSON numbers
@@ -262,7 +262,7 @@ _model_usage = st.tuples(
                                                            st.tuples(st.integers(0, 99), st.integers(0, 99))))
 def test_a_person_with_one_row_gets_what_merging_that_row_gives(models, tools):
     """The one-row path (no merging) and the merging path agree, repeated models and all."""
-    from orgonaut.ai_tooling.providers.claude_code_records import _person_day
+    from orgonaut.ai_tooling.providers.claude_code.records import _person_day
 
     [single] = parse_page(page_body([record(models=models, tools=tools)]), day=DAY).data
     [fast] = usage([record(models=models, tools=tools)])

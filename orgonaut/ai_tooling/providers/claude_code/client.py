@@ -23,7 +23,7 @@ from collections.abc import Callable
 import httpx
 
 from orgonaut.ai_tooling.providers.base import DayUsages, ErrorKind, ProviderError, ProviderRetriableError
-from orgonaut.ai_tooling.providers.claude_code_records import (
+from orgonaut.ai_tooling.providers.claude_code.records import (
     Repeat,
     UsageRecord,
     normalise,
