@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
+from typing import Any
 
 import httpx
 import psycopg
@@ -35,17 +36,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from orgonaut import clock, kv
-from orgonaut.ai_tooling import ingest, matching, run_log
+from orgonaut.ai_tooling import diagnostics, ingest, matching, run_log
 from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import AiToolingProvider, DailyUsage, ProviderError, ProviderRetriableError
-from orgonaut.ai_tooling.run_log import BUSY, FINISHED, Superseded, remaining_days
+from orgonaut.ai_tooling.run_log import FINISHED, Superseded, remaining_days
 from orgonaut.ai_tooling.runs import ALREADY_RUNNING, gate_reason
 from orgonaut.ai_tooling.sync_lock import IntegrationLock, log_of
 from orgonaut.db import get_engine, table_of
 from orgonaut.errors import Conflict, DomainError
 from orgonaut.integrations import health, secrets
 from orgonaut.integrations import service as integrations
+from orgonaut.integrations.error_kinds import ErrorKind
 from orgonaut.integrations.models import Integration, IntegrationSyncLog, SyncStatus
 
 logger = logging.getLogger(__name__)
@@ -149,7 +151,7 @@ def _run_chunk(log_id: int, token: str, attempt: int, max_days: int, max_seconds
             if log_of(holder) == log_id:
                 return ChunkOutcome.duplicate
             if clock.utcnow() - log.created_at > MAX_WAIT_BEHIND:
-                run_log.fail(session, log_id, None, Conflict(ALREADY_RUNNING), BUSY, None)
+                run_log.fail(session, log_id, None, Conflict(ALREADY_RUNNING), ErrorKind.busy, None)
                 return ChunkOutcome.finished
             return ChunkOutcome.busy
         lease = run_log.take_lease(session, log)
@@ -159,7 +161,7 @@ def _run_chunk(log_id: int, token: str, attempt: int, max_days: int, max_seconds
             run_log.fail(session, log_id, lease, RuntimeError(
                 f"The sync stopped: its worker died {MAX_DELIVERIES_WITHOUT_PROGRESS} times in a row working on "
                 f"{days[0] if days else log.window_end} without storing a day (out of memory, or killed?); "
-                "see the worker log."), "internal", days[0] if days else None)
+                "see the worker log."), ErrorKind.internal, days[0] if days else None)
             deliveries.forget()
             lock.release(token)
             return ChunkOutcome.finished
@@ -220,23 +222,23 @@ def _worked_off(
                 run_log.note_transient(session, log_id, lease, error, day, attempt)  # type: ignore[arg-type]
             raise RetryLater(error, lease) from None
         if isinstance(error, ProviderError):
-            run_log.fail(session, log_id, lease, error, error.kind.value, day, emails=failed.emails)
+            run_log.fail(session, log_id, lease, error, error.kind, day, emails=failed.emails)
         else:
             logger.error("sync log %s failed on %s", log_id, day, exc_info=error)
-            run_log.fail(session, log_id, lease, run_log.internal(error), "internal", day, emails=failed.emails)
+            run_log.fail(session, log_id, lease, run_log.internal(error), ErrorKind.internal, day, emails=failed.emails)
     except (Superseded, RetryLater):
         raise
     except secrets.SecretError as error:
-        run_log.fail(session, log_id, lease, error, "credentials", None)
+        run_log.fail(session, log_id, lease, error, ErrorKind.credentials, None)
     except DomainError as error:
-        run_log.fail(session, log_id, lease, error, "bad_request", None)
+        run_log.fail(session, log_id, lease, error, ErrorKind.bad_request, None)
     except Exception as error:
         if is_transient(error):
             if attempt < MAX_TRANSIENT_RETRIES:
                 run_log.note_transient(session, log_id, lease, error, None, attempt)
             raise RetryLater(error, lease) from None
         logger.exception("sync log %s failed", log_id)
-        run_log.fail(session, log_id, lease, run_log.internal(error), "internal", None)
+        run_log.fail(session, log_id, lease, run_log.internal(error), ErrorKind.internal, None)
     return ChunkOutcome.finished
 
 
@@ -249,10 +251,10 @@ def _run_days(
         log.status = SyncStatus.running
         log.started_at = clock.utcnow()
     scopes, skipped = ingest.resolve_targets(session=session, integration=integration)
-    diagnostics = run_log.diagnostics_of(log)
+    changes: dict[str, Any] = {"scopes": [diagnostics.ScopeNote(s.scenario_id, s.name) for s in scopes]}
     if skipped:
-        diagnostics["skipped_scopes"] = [s.as_dict() for s in skipped]
-    log.diagnostics = {**diagnostics, "scopes": [s.as_dict() for s in scopes]}
+        changes["skipped_scopes"] = [diagnostics.SkippedScopeNote(s.scenario_id, s.name, s.reason) for s in skipped]
+    diagnostics.update(log, **changes)
     run_log.fence(session, log.id, lease)
     session.add(log)
     session.commit()
@@ -368,9 +370,9 @@ def _store_days(
         log.records_upserted += result.upserted
         log.records_matched += result.matched
         log.records_unmatched += result.unmatched
-        run_log.add_warnings(log, getattr(fetched.usages, "warnings", []))
+        diagnostics.add_warnings(log, getattr(fetched.usages, "warnings", []))
         if result.deleted:
-            run_log.add_warnings(log, [f"{fetched.day}: {result.deleted} stored person-day(s) the provider no "
+            diagnostics.add_warnings(log, [f"{fetched.day}: {result.deleted} stored person-day(s) the provider no "
                                        "longer reports were removed."])
         run_log.fence(session, log.id, lease)
         session.add(log)
@@ -396,10 +398,8 @@ def _finish(session: Session, log: IntegrationSyncLog, integration: Integration,
     log.status = SyncStatus.succeeded
     log.finished_at = clock.utcnow()
     log.error_message = None
-    diagnostics = run_log.diagnostics_of(log)
     if relinked or unlinked:
-        diagnostics["rematched"] = {"linked": relinked, "unlinked": unlinked}
-    log.diagnostics = diagnostics
+        diagnostics.update(log, rematched=diagnostics.Rematched(linked=relinked, unlinked=unlinked))
     session.add(log)
     health.record(session=session, integration=integration, event=health.HealthEvent.sync_succeeded)
     run_log.fence(session, log.id, lease)
@@ -416,13 +416,14 @@ def fail_run(*, log_id: int, token: str, error: BaseException, attempt: int | No
         days = remaining_days(log)
         integration_id = log.integration_id
     message: Exception
+    kind: ErrorKind
     if isinstance(error, ProviderError):
-        kind, message = error.kind.value, error
+        kind, message = error.kind, error
     elif isinstance(error, httpx.TransportError):
-        kind, message = "unavailable", RuntimeError(
+        kind, message = ErrorKind.unavailable, RuntimeError(
             f"Could not reach the provider ({type(error).__name__}): try again later.")
     else:
-        kind, message = "internal", RuntimeError(
+        kind, message = ErrorKind.internal, RuntimeError(
             f"The database or Redis kept failing ({type(error).__name__}); see the worker log.")
     try:
         run_log.fail(None, log_id, lease, message, kind, days[0] if days else None, attempt)

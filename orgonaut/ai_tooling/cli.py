@@ -224,7 +224,7 @@ def status(
     from sqlmodel import col, select
 
     from orgonaut.integrations import service as integrations
-    from orgonaut.integrations.health import error_kind_label
+    from orgonaut.integrations.error_kinds import error_kind_label
     from orgonaut.integrations.models import Integration, IntegrationCategory
     from orgonaut.tenancy.models import Tenant
     from orgonaut.tenancy.service import get_tenant_by_slug_or_raise

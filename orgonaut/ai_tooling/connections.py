@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from orgonaut import clock
 from orgonaut.ai_tooling import sync
 from orgonaut.ai_tooling.providers import registry
-from orgonaut.ai_tooling.providers.base import ProviderError
+from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from orgonaut.integrations import health, secrets
@@ -34,7 +34,7 @@ NOT_ALLOWED = "Only owners and admins can manage AI Tooling integrations."
 class ConnectionTest:
     ok: bool
     organization_name: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     message: str | None = None
 
 
@@ -239,9 +239,9 @@ def test_connection(*, session: Session, tenant_id: int, integration_id: int) ->
                                           api_base=integration.api_base)
         name = client.test_connection()
     except ProviderError as error:
-        result = ConnectionTest(ok=False, error_kind=error.kind.value, message=str(error))
+        result = ConnectionTest(ok=False, error_kind=error.kind, message=str(error))
     except secrets.SecretError as error:
-        result = ConnectionTest(ok=False, error_kind="credentials", message=str(error))
+        result = ConnectionTest(ok=False, error_kind=ErrorKind.credentials, message=str(error))
     else:
         integration.organization_name = name[:200]
         session.add(integration)

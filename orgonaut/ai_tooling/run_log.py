@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from orgonaut import clock
+from orgonaut.ai_tooling import diagnostics
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError
 from orgonaut.ai_tooling.runs import plan_reason
 from orgonaut.ai_tooling.windows import days_between
@@ -32,12 +33,7 @@ from orgonaut.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 
-BUSY = "busy"  # the error kind of a run that waited behind another one for too long
 FINISHED = (SyncStatus.succeeded, SyncStatus.failed, SyncStatus.skipped, SyncStatus.cancelled)
-# How many e-mails and dates a failed run names in its diagnostics.
-MAX_AFFECTED = 200
-MAX_ERRORS_KEPT = 50
-MAX_WARNINGS_KEPT = 50
 _LOGS = table_of(IntegrationSyncLog)
 
 
@@ -70,39 +66,6 @@ def fence(session: Session, log_id: int, lease: str | None) -> None:
 def remaining_days(log: IntegrationSyncLog) -> list[dt.date]:
     first = log.window_start if log.checkpoint_date is None else log.checkpoint_date + dt.timedelta(days=1)
     return days_between(first, log.window_end) if first <= log.window_end else []
-
-
-def diagnostics_of(log: IntegrationSyncLog) -> dict[str, Any]:
-    # A fresh dict: the JSON column only notices assignment, not mutation.
-    return dict(log.diagnostics or {})
-
-
-def affected(dates: list[dt.date], emails: set[str] | None = None) -> dict[str, Any]:
-    return {
-        "dates": [d.isoformat() for d in dates[:MAX_AFFECTED]],
-        "dates_total": len(dates),
-        "emails": sorted(emails or ())[:MAX_AFFECTED],
-    }
-
-
-def error_entry(day: dt.date | None, error: Exception, kind: str, attempt: int | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "date": day.isoformat() if day else None, "kind": kind, "message": str(error),
-        "at": clock.utcnow().isoformat(),
-    }
-    if isinstance(error, ProviderError):
-        entry["status"] = error.status
-        entry["request_id"] = error.request_id
-    if attempt is not None:
-        entry["attempt"] = attempt
-    return entry
-
-
-def add_warnings(log: IntegrationSyncLog, warnings: list[str]) -> None:
-    if warnings:
-        diagnostics = diagnostics_of(log)
-        diagnostics["warnings"] = [*diagnostics.get("warnings", []), *warnings][-MAX_WARNINGS_KEPT:]
-        log.diagnostics = diagnostics
 
 
 def internal(error: BaseException) -> Exception:
@@ -148,7 +111,7 @@ def _end(
 def skip(session: Session | None, log_id: int, lease: str | None, reason: str) -> None:
     def edit(log: IntegrationSyncLog, integration: Integration, fresh: Session) -> None:
         log.error_message = reason + _synced_before(log)
-        log.diagnostics = {**diagnostics_of(log), "skip_reason": reason}
+        diagnostics.update(log, skip_reason=reason)
         tenant = fresh.get(Tenant, integration.tenant_id)
         if tenant is not None and plan_reason(tenant) and integration.status != IntegrationStatus.disconnected:
             health.record(session=fresh, integration=integration, event=health.HealthEvent.plan_downgraded,
@@ -160,24 +123,22 @@ def skip(session: Session | None, log_id: int, lease: str | None, reason: str) -
 def cancel(session: Session | None, log_id: int, lease: str | None) -> None:
     def edit(log: IntegrationSyncLog, integration: Integration, fresh: Session) -> None:
         log.error_message = "Cancelled." + _synced_before(log)
-        log.diagnostics = {**diagnostics_of(log), "cancelled_at": clock.utcnow().isoformat()}
+        diagnostics.update(log, cancelled_at=clock.utcnow().isoformat())
 
     _end(session, log_id, lease, SyncStatus.cancelled, "Cancelled.", edit)
 
 
 def fail(
-    session: Session | None, log_id: int, lease: str | None, error: Exception, kind: str, day: dt.date | None,
+    session: Session | None, log_id: int, lease: str | None, error: Exception, kind: ErrorKind, day: dt.date | None,
     attempt: int | None = None, emails: set[str] | None = None,
 ) -> None:
     def edit(log: IntegrationSyncLog, integration: Integration, fresh: Session) -> None:
-        diagnostics = diagnostics_of(log)
-        diagnostics["errors"] = [*diagnostics.get("errors", []), error_entry(day, error, kind, attempt)]
-        diagnostics["affected_records"] = affected(remaining_days(log), emails)
-        log.diagnostics = diagnostics
+        diagnostics.add_error(log, diagnostics.error_note(day, error, kind, attempt))
+        diagnostics.update(log, affected_records=diagnostics.affected(remaining_days(log), emails))
         # A run that never got its turn says nothing about the connection's health, nor does a
         # request the vendor refused as invalid (a date before its data begins, say).
         refused = isinstance(error, ProviderError) and error.status == 400
-        if integration.status != IntegrationStatus.disconnected and kind != BUSY and not refused:
+        if integration.status != IntegrationStatus.disconnected and kind is not ErrorKind.busy and not refused:
             health.record(session=fresh, integration=integration, event=health.HealthEvent.sync_failed,
                           error_kind=kind, message=str(error))
 
@@ -188,17 +149,15 @@ def note_transient(session: Session | None, log_id: int, lease: str | None, erro
                    attempt: int) -> None:
     """Records a retried error on the log; best effort (the database may be what failed)."""
     _rolled_back(session)
-    kind = error.kind.value if isinstance(error, ProviderError) else ErrorKind.unavailable.value
+    kind = error.kind if isinstance(error, ProviderError) else ErrorKind.unavailable
     try:
         with Session(get_engine(), expire_on_commit=False) as fresh:
             log = fresh.get(IntegrationSyncLog, log_id)
             if log is None or log.status in FINISHED:
                 return
             fence(fresh, log_id, lease)
-            diagnostics = diagnostics_of(log)
-            entry = error_entry(day, error if isinstance(error, ProviderError) else internal(error), kind, attempt)
-            diagnostics["errors"] = [*diagnostics.get("errors", []), entry][-MAX_ERRORS_KEPT:]
-            log.diagnostics = diagnostics
+            shown = error if isinstance(error, ProviderError) else internal(error)
+            diagnostics.add_error(log, diagnostics.error_note(day, shown, kind, attempt))
             fresh.add(log)
             fresh.commit()
     except Superseded:

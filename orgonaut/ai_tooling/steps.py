@@ -25,6 +25,7 @@ from orgonaut.ai_tooling.runs import ALREADY_RUNNING, send_chunk
 from orgonaut.ai_tooling.sync_lock import IntegrationLock, lock_ttl, log_of, task_token
 from orgonaut.db import get_engine
 from orgonaut.errors import Conflict
+from orgonaut.integrations.error_kinds import ErrorKind
 from orgonaut.integrations.models import IntegrationSyncLog
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def run_foreground(
             waited += 1.0
             continue
         if decision.step == Step.wait:
-            run_log.fail(None, log_id, None, Conflict(ALREADY_RUNNING), run_log.BUSY, None)
+            run_log.fail(None, log_id, None, Conflict(ALREADY_RUNNING), ErrorKind.busy, None)
         # done: finished, or another runner (a worker that resumed it) carries the run from here
         break
     return _finished(log_id)

@@ -29,7 +29,7 @@ from orgonaut.ai_tooling.chunk import (
     is_transient,
     run_chunk,
 )
-from orgonaut.ai_tooling.run_log import BUSY, FINISHED, remaining_days
+from orgonaut.ai_tooling.run_log import FINISHED, remaining_days
 from orgonaut.ai_tooling.runs import (
     ALREADY_RUNNING,
     TASK_NAME,
@@ -60,7 +60,7 @@ from orgonaut.ai_tooling.sync_lock import IntegrationLock, lock_ttl, task_token
 from orgonaut.ai_tooling.windows import days_between, last_complete_day
 
 __all__ = [
-    "ALREADY_RUNNING", "BUSY", "CHUNK_DAYS", "CHUNK_SECONDS", "FINISHED", "MAX_TRANSIENT_RETRIES",
+    "ALREADY_RUNNING", "CHUNK_DAYS", "CHUNK_SECONDS", "FINISHED", "MAX_TRANSIENT_RETRIES",
     "MAX_WAIT_BEHIND", "RETRY_BASE_SECONDS", "RETRY_CAP_SECONDS", "TASK_NAME", "TASK_TIME_LIMIT_SECONDS",
     "WAIT_BEHIND_SECONDS", "ChunkOutcome", "Decision", "IntegrationLock", "RetryLater", "Step", "TriggeredBy",
     "attempt_chunk", "create_log", "days_between", "decide", "fail_run", "gate_reason", "hold_for_retry",

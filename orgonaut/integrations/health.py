@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from orgonaut.clock import utcnow
 from orgonaut.integrations import events
+from orgonaut.integrations.error_kinds import ErrorKind
 from orgonaut.integrations.models import Integration, IntegrationStatus
 
 
@@ -44,25 +45,8 @@ class HealthEvent(StrEnum):
     plan_downgraded = "plan_downgraded"
 
 
-# Readable names for error kinds (provider ErrorKind values and our own).
-ERROR_KIND_LABELS = {
-    "invalid_key": "Invalid or revoked API key",
-    "missing_permission": "Missing permission",
-    "unavailable": "Provider unavailable",
-    "rate_limited": "Rate limited",
-    "malformed": "Malformed response",
-    "bad_request": "Request rejected",
-    "credentials": "Stored credentials unreadable",
-    "plan_unavailable": "Not included in plan",
-    "internal": "Internal error",
-}
-
 _FAILURES = {HealthEvent.test_failed, HealthEvent.sync_failed}
 _SUCCESSES = {HealthEvent.test_succeeded, HealthEvent.sync_succeeded}
-
-
-def error_kind_label(kind: str | None) -> str:
-    return ERROR_KIND_LABELS.get(kind or "", kind or "")
 
 
 def _next_status(current: IntegrationStatus, event: HealthEvent) -> IntegrationStatus:
@@ -92,7 +76,7 @@ def record(
     session: Session,
     integration: Integration,
     event: HealthEvent,
-    error_kind: str | None = None,
+    error_kind: ErrorKind | None = None,
     message: str | None = None,
 ) -> IntegrationStatus:
     """Applies `event` to `integration` (flushed, not committed) and returns the new status."""
@@ -112,7 +96,7 @@ def record(
         _clear_error(integration)
     elif event in _FAILURES or event == HealthEvent.plan_downgraded:
         if event == HealthEvent.plan_downgraded:
-            error_kind = "plan_unavailable"
+            error_kind = ErrorKind.plan_unavailable
             message = message or "The tenant's plan does not include AI Tooling usage sync; syncs are skipped."
         if integration.error_since is None:
             integration.error_since = now

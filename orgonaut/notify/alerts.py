@@ -43,7 +43,8 @@ from sqlmodel import Session, col, or_, select, update
 from orgonaut.ai_tooling.providers.registry import get_provider_info
 from orgonaut.clock import utcnow
 from orgonaut.errors import ValidationFailed
-from orgonaut.integrations import events, health
+from orgonaut.integrations import events
+from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import (
     Integration,
     IntegrationStatus,
@@ -248,7 +249,7 @@ def compose(*, session: Session, integration: Integration, tenant: Tenant, kind:
         intro = f"The {name} connection of {tenant.name} works again."
         action = "Open the AI Tooling settings"
     else:
-        kind_label = health.error_kind_label(integration.last_error_kind) or "Unknown error"
+        kind_label = error_kind_label(integration.last_error_kind) or "Unknown error"
         what = f"{kind_label} ({integration.last_error_kind})" if integration.last_error_kind else kind_label
         details = integration.last_error or "No details were recorded."
         since = local_time(integration.error_since or utcnow(), tenant.timezone)

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Protocol
 
 import msgspec
 
+from orgonaut.integrations.error_kinds import ErrorKind
 
-class ErrorKind(StrEnum):
-    invalid_key = "invalid_key"  # 401
-    missing_permission = "missing_permission"  # 403
-    unavailable = "unavailable"  # 5xx / 529 after retries, network errors, timeouts
-    rate_limited = "rate_limited"  # 429 after retries
-    malformed = "malformed"  # a response that does not have the documented shape
-    bad_request = "bad_request"  # other 4xx
+__all__ = ["API_KEY_PREFIX", "AiToolingProvider", "DailyUsage", "DayUsages", "ErrorKind", "ProviderError",
+           "ProviderRetriableError"]
 
 
 class ProviderError(Exception):
@@ -62,6 +57,8 @@ class DailyUsage(msgspec.Struct, frozen=True):
     total_cost_cents: Decimal = Decimal(0)  # USD cents, exact
     tool_actions: dict[str, Any] = {}  # (msgspec gives each instance its own empty dict / list)
     model_breakdown: list[dict[str, Any]] = []
+    # Counters only this provider reports: an instance of its declaration's `provider_metrics` type.
+    provider_metrics: msgspec.Struct | None = None
 
     @property
     def is_api_key(self) -> bool:

@@ -14,6 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
+
+import msgspec
 
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
 from orgonaut.errors import ValidationFailed
@@ -132,6 +135,8 @@ class ProviderInfo:
     earliest_date: dt.date | None = None
     retention_days: int | None = None  # how far back the vendor serves data; None: no documented limit
     rate_limit: RateLimit | None = None  # None: none documented (back off on 429 and honour retry-after)
+    # The type of `DailyUsage.provider_metrics`: counters only this provider reports, stored as JSON.
+    provider_metrics: type[msgspec.Struct] | None = None
 
     @property
     def available(self) -> bool:
@@ -152,6 +157,12 @@ class ProviderInfo:
         if self.retention_days is not None:
             days.append(today - dt.timedelta(days=self.retention_days))
         return max(days) if days else None
+
+    def read_provider_metrics(self, stored: dict[str, Any]) -> msgspec.Struct | None:
+        """A stored record's `provider_metrics`, as this provider's declared type (None: it has none)."""
+        if self.provider_metrics is None or not stored:
+            return None
+        return msgspec.convert(stored, self.provider_metrics)
 
     def clean_credentials(self, values: Mapping[str, object]) -> dict[str, str]:
         """Every declared field, checked and trimmed; fields not declared are dropped."""

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from orgonaut import clock
 from orgonaut.cli import app
 from orgonaut.integrations import health, secrets
+from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import Integration, IntegrationStatus
 from orgonaut.notify import alerts
 from orgonaut.settings import reset_settings_cache
@@ -83,7 +84,8 @@ def test_pause_resume_disconnect_transitions(session, integration, transitions):
         health.record(session=session, integration=integration, event=event, **kwargs)
     assert transitions == [("active", "paused"), ("paused", "active"), ("active", "disconnected"),
                            ("disconnected", "active")]
-    assert health.error_kind_label("missing_permission") == "Missing permission"
+    assert error_kind_label("missing_permission") == "Missing permission"
+    assert error_kind_label("busy") == "Another run was in progress" and error_kind_label("gone_kind") == "gone_kind"
 
 
 def test_rotate_reseals_every_config_with_the_newest_key(session, integration, monkeypatch):
