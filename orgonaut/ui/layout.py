@@ -152,9 +152,11 @@ def access_denied() -> rx.Component:
     )
 
 
-def guarded(allowed: rx.Var[bool], checked: rx.Var[bool], content: rx.Component) -> rx.Component:
-    """Content only when the server said yes; the denied view when it said no; a spinner before."""
-    return rx.cond(checked, rx.cond(allowed, content, access_denied()), rx.center(rx.spinner(), width="100%"))
+def guarded(content: rx.Component) -> rx.Component:
+    """Content only when the page's loader said yes (`AuthState.page_allowed`); the denied view when it
+    said no; a spinner before it answered."""
+    return rx.cond(AuthState.page_checked, rx.cond(AuthState.page_allowed, content, access_denied()),
+                   rx.center(rx.spinner(), width="100%"))
 
 
 def not_found() -> rx.Component:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import reflex as rx
 
 from orgonaut.ui import layout
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.pages.ai_tooling import components as c
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
@@ -44,5 +43,5 @@ def _content() -> rx.Component:
 def ai_tooling_settings_page() -> rx.Component:
     return layout.shell(
         page_title("AI Tooling"),
-        layout.guarded(AuthState.page_allowed, AuthState.page_checked, _content()),
+        layout.guarded(_content()),
     )

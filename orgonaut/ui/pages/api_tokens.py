@@ -19,6 +19,7 @@ from orgonaut.tenancy import tokens
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui import layout
 from orgonaut.ui.auth import AuthState
+from orgonaut.ui.components.confirm import confirm_dialog
 from orgonaut.ui.components.tables import data_table
 
 NOT_ALLOWED = "Your role cannot manage API tokens. Ask an owner or admin."
@@ -257,24 +258,12 @@ def _row(row: rx.Var) -> rx.Component:
 
 
 def _revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke this token?"),
-            rx.alert_dialog.description(
-                "“", ApiTokensState.revoke_name, "” stops working at once, for good. Scripts that use it will get "
-                "401 Unauthorized.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Revoke token", color_scheme="red",
-                                                 on_click=ApiTokensState.confirm_revoke)),
-                justify="end",
-                spacing="3",
-                padding_top="12px",
-            ),
-        ),
-        open=ApiTokensState.revoke_open,
-        on_open_change=ApiTokensState.set_revoke_open,
+    return confirm_dialog(
+        title="Revoke this token?",
+        description=rx.fragment("“", ApiTokensState.revoke_name, "” stops working at once, for good. Scripts that "
+                                "use it will get 401 Unauthorized."),
+        keep="Cancel", confirm="Revoke token", on_confirm=ApiTokensState.confirm_revoke,
+        open=ApiTokensState.revoke_open, on_open_change=ApiTokensState.set_revoke_open,
     )
 
 
@@ -304,5 +293,5 @@ def _content() -> rx.Component:
 def api_tokens_page() -> rx.Component:
     return layout.shell(
         "API tokens",
-        layout.guarded(AuthState.page_allowed, AuthState.page_checked, _content()),
+        layout.guarded(_content()),
     )

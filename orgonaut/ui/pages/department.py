@@ -8,7 +8,6 @@ import reflex as rx
 from orgonaut.org.models import OrgUnitKind
 from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout, routes
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.panels import not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
 from orgonaut.ui.pages.ai_usage import department_usage_section
@@ -33,8 +32,6 @@ def department_page() -> rx.Component:
     return layout.shell(
         page_title("Departments"),
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.cond(
                 DepartmentState.found,
                 rx.vstack(

@@ -137,8 +137,6 @@ def notification_settings_page() -> rx.Component:
     return layout.shell(
         "Notification settings",
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.vstack(
                 rx.text("Choose how each kind of notification reaches you. Changes save at once and apply "
                         "only to you.", size="2"),

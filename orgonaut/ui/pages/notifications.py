@@ -18,7 +18,6 @@ from orgonaut.notify import service as notify
 from orgonaut.notify.models import CATEGORIES, Category, NotificationPublic
 from orgonaut.tenancy.models import User
 from orgonaut.ui import layout, routes
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.bell import BellState
 
 PAGE_SIZE = 20
@@ -293,8 +292,6 @@ def notifications_page() -> rx.Component:
     return layout.shell(
         "Notifications",
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.vstack(
                 _toolbar(),
                 rx.cond(

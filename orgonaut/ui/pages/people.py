@@ -10,7 +10,6 @@ from orgonaut.org import queries
 from orgonaut.org.models import ActorKind
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui import layout
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components import rows
 from orgonaut.ui.components.badges import kind_badge, status_badge
 from orgonaut.ui.components.panels import page_title
@@ -137,8 +136,6 @@ def people_page() -> rx.Component:
     return layout.shell(
         page_title("People"),
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.vstack(
                 _filters(),
                 rx.cond(

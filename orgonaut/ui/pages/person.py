@@ -10,7 +10,6 @@ from orgonaut.org import queries
 from orgonaut.org import service as org
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui import layout, routes
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components import rows
 from orgonaut.ui.components.actor_edit import ActorEditMixin, actor_edit_dialog
 from orgonaut.ui.components.badges import allocation_text, kind_badge, primary_badge, status_badge, timing_badge
@@ -132,8 +131,6 @@ def person_page() -> rx.Component:
     return layout.shell(
         page_title("People"),
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.cond(
                 PersonState.found,
                 rx.vstack(

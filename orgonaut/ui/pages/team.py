@@ -7,7 +7,6 @@ import reflex as rx
 from orgonaut.org.models import OrgUnitKind
 from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout, routes
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.panels import fact, not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
 from orgonaut.ui.pages.ai_usage import team_usage_section
@@ -32,8 +31,6 @@ def team_page() -> rx.Component:
     return layout.shell(
         page_title("Teams"),
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.cond(
                 TeamState.found,
                 rx.vstack(

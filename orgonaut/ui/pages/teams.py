@@ -8,7 +8,6 @@ from orgonaut.db import session_scope
 from orgonaut.org import queries
 from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout
-from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components import rows
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table, link_or_text
@@ -44,8 +43,6 @@ def teams_page() -> rx.Component:
     return layout.shell(
         page_title("Teams"),
         layout.guarded(
-            AuthState.page_allowed,
-            AuthState.page_checked,
             rx.cond(
                 TeamsState.teams.length() > 0,
                 data_table("Teams", ["Team", "Parent unit", "Type", "Members"], TeamsState.teams, _row),

@@ -13,6 +13,7 @@ from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.errors import Conflict
 from orgonaut.integrations import service as integrations
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.confirm import confirm_dialog
 from orgonaut.ui.pages.ai_tooling import views
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState, as_id
 
@@ -61,20 +62,8 @@ class CancelRunState(AiToolingSettingsState):
 
 
 def cancel_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel the backfill ", CancelRunState.cancel_window, "?"),
-            rx.alert_dialog.description(QUESTION, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep running", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Stop the backfill", color_scheme="red",
-                                                 on_click=CancelRunState.confirm_cancel)),
-                justify="end",
-                spacing="2",
-                padding_top="12px",
-            ),
-            max_width="460px",
-        ),
-        open=AiToolingSettingsState.open_dialog == "cancel",
-        on_open_change=CancelRunState.set_cancel_open,
+    return confirm_dialog(
+        title=rx.fragment("Cancel the backfill ", CancelRunState.cancel_window, "?"), description=QUESTION,
+        keep="Keep running", confirm="Stop the backfill", on_confirm=CancelRunState.confirm_cancel,
+        open=AiToolingSettingsState.open_dialog == "cancel", on_open_change=CancelRunState.set_cancel_open,
     )

@@ -6,6 +6,7 @@ import reflex as rx
 
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.integrations import service as integrations
+from orgonaut.ui.components.confirm import confirm_dialog
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 
 DISCONNECTED = "Disconnected: the stored key is removed; synced usage stays. You can connect again any time."
@@ -37,23 +38,10 @@ class DisconnectState(AiToolingSettingsState):
 
 
 def disconnect_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Disconnect ", DisconnectState.disconnect_name, "?"),
-            rx.alert_dialog.description(
-                "Syncing stops and the stored API key is removed. Usage already synced is kept, and you can "
-                "connect again later.", size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Disconnect", color_scheme="red",
-                                                 on_click=DisconnectState.confirm_disconnect)),
-                justify="end",
-                spacing="2",
-                padding_top="12px",
-            ),
-            max_width="460px",
-        ),
-        open=AiToolingSettingsState.open_dialog == "disconnect",
-        on_open_change=DisconnectState.set_disconnect_open,
+    return confirm_dialog(
+        title=rx.fragment("Disconnect ", DisconnectState.disconnect_name, "?"),
+        description="Syncing stops and the stored API key is removed. Usage already synced is kept, and you can "
+                    "connect again later.",
+        keep="Cancel", confirm="Disconnect", on_confirm=DisconnectState.confirm_disconnect,
+        open=AiToolingSettingsState.open_dialog == "disconnect", on_open_change=DisconnectState.set_disconnect_open,
     )

@@ -21,8 +21,8 @@ from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.ai_tooling.sync import TriggeredBy
-from orgonaut.integrations import health
 from orgonaut.integrations import service as integrations
+from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncKind, SyncStatus
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
@@ -214,7 +214,7 @@ def provider_card(session: Session, info: ProviderInfo, integration: Integration
     card.last_sync_iso = iso(integration.last_sync_at)
     card.targets = targets(session, integration) if status != IntegrationStatus.disconnected else []
     card.last_error = integration.last_error or ""
-    card.last_error_label = health.error_kind_label(integration.last_error_kind) if integration.last_error else ""
+    card.last_error_label = error_kind_label(integration.last_error_kind) if integration.last_error else ""
     return card
 
 
