@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +30,9 @@ from sqlmodel import Session, col, select
 from orgonaut import db
 from orgonaut.ai_tooling.matching import actor_email_map, owner_of
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import DailyUsage, ErrorKind, ProviderError
+from orgonaut.ai_tooling.providers.declaration import ALL_METRICS, Metric
 from orgonaut.clock import utcnow
 from orgonaut.integrations.models import Integration
 from orgonaut.org.models import Scenario, ScenarioKind, ScenarioStatus
@@ -42,18 +45,12 @@ class TargetScope:
     scenario_id: int | None  # None = Live
     name: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"scenario_id": self.scenario_id, "name": self.name}
-
 
 @dataclasses.dataclass(frozen=True)
 class SkippedScope:
     scenario_id: int
     name: str
     reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"scenario_id": self.scenario_id, "name": self.name, "reason": self.reason}
 
 
 LIVE = TargetScope(scenario_id=None, name="Live")
@@ -118,7 +115,7 @@ NATURAL_KEY = ("tenant_id", "provider", "scope_key", "source_email", "usage_date
 METRICS = (
     "sessions_count", "lines_added", "lines_removed", "commits_count", "pull_requests_count",
     "total_input_tokens", "total_output_tokens", "total_cache_read_tokens", "total_cache_creation_tokens",
-    "total_cost_cents", "tool_actions", "model_breakdown",
+    "total_cost_cents", "tool_actions", "model_breakdown", "provider_metrics",
 )
 COLUMNS = (*NATURAL_KEY, "integration_id", "scenario_id", "actor_id", *METRICS)
 UPDATE_COLUMNS = ("integration_id", "scenario_id", "actor_id", *METRICS, "updated_at")
@@ -174,6 +171,7 @@ def prepare_rows(
     _check_unique(usages)
     result = DayResult(day=day, fetched=len(usages))
     rows = Rows()
+    unreported = _unreported(provider)
     for matcher in matchers:
         scenario_id = matcher.scope.scenario_id
         key = scope_key(scenario_id)
@@ -186,13 +184,14 @@ def prepare_rows(
             else:
                 result.matched += 1
                 matched.add(actor_id)
-            rows.append((
-                tenant_id, provider, key, usage.source_email, usage.usage_date, integration_id, scenario_id, actor_id,
-                usage.sessions_count, usage.lines_added, usage.lines_removed, usage.commits_count,
-                usage.pull_requests_count, usage.total_input_tokens, usage.total_output_tokens,
-                usage.total_cache_read_tokens, usage.total_cache_creation_tokens, usage.total_cost_cents,
-                usage.tool_actions, usage.model_breakdown,
-            ))
+            metrics = [usage.sessions_count, usage.lines_added, usage.lines_removed, usage.commits_count,
+                       usage.pull_requests_count, usage.total_input_tokens, usage.total_output_tokens,
+                       usage.total_cache_read_tokens, usage.total_cache_creation_tokens, usage.total_cost_cents]
+            for index in unreported:
+                metrics[index] = None
+            extra = msgspec.to_builtins(usage.provider_metrics) if usage.provider_metrics is not None else {}
+            rows.append((tenant_id, provider, key, usage.source_email, usage.usage_date, integration_id, scenario_id,
+                         actor_id, *metrics, usage.tool_actions, usage.model_breakdown, extra))
     if copy_lines:
         rows.copy_lines = [_copy_line(row) for row in rows]
     result.upserted = len(rows)
@@ -225,6 +224,20 @@ def _copy(connection: Any, table: str, rows: list[tuple[Any, ...]], extra: tuple
         copy.write((end.join(lines) + end).encode())
 
 
+# The record's metric columns in METRICS (and DailyUsage) order, as the declarations name them.
+_METRIC_ORDER = (Metric.sessions, Metric.lines_added, Metric.lines_removed, Metric.commits, Metric.pull_requests,
+                 Metric.input_tokens, Metric.output_tokens, Metric.cache_read_tokens, Metric.cache_creation_tokens,
+                 Metric.cost)
+
+
+@functools.cache
+def _unreported(provider: str) -> tuple[int, ...]:
+    """Positions (in _METRIC_ORDER) of the metrics this provider does not report: stored as NULL."""
+    info = registry.PROVIDERS.get(provider)
+    reported = info.metrics if info is not None else ALL_METRICS
+    return tuple(i for i, metric in enumerate(_METRIC_ORDER) if metric not in reported)
+
+
 def _copy_line(row: tuple[Any, ...]) -> str:
     """One row (COLUMNS order) in COPY's text format, without its line end.
 
@@ -232,16 +245,18 @@ def _copy_line(row: tuple[Any, ...]) -> str:
     row per person-day, and this is about three times faster. The column types are the table's.
     """
     (tenant_id, provider, key, email, day, integration_id, scenario_id, actor_id, sessions, added, removed, commits,
-     pull_requests, tokens_in, tokens_out, cache_read, cache_creation, cost, tool_actions, model_breakdown) = row
+     pull_requests, tokens_in, tokens_out, cache_read, cache_creation, cost, tool_actions, model_breakdown,
+     provider_metrics) = row
     return (
         f"{tenant_id}\t{_copy_escape(provider)}\t{key}\t{_copy_escape(email)}\t{day}\t{_optional(integration_id)}\t"
-        f"{_optional(scenario_id)}\t{_optional(actor_id)}\t{sessions}\t{added}\t{removed}\t{commits}\t{pull_requests}\t"
-        f"{tokens_in}\t{tokens_out}\t{cache_read}\t{cache_creation}\t{cost}\t{_copy_json(tool_actions)}\t"
-        f"{_copy_json(model_breakdown)}"
+        f"{_optional(scenario_id)}\t{_optional(actor_id)}\t{_optional(sessions)}\t{_optional(added)}\t"
+        f"{_optional(removed)}\t{_optional(commits)}\t{_optional(pull_requests)}\t{_optional(tokens_in)}\t"
+        f"{_optional(tokens_out)}\t{_optional(cache_read)}\t{_optional(cache_creation)}\t{_optional(cost)}\t"
+        f"{_copy_json(tool_actions)}\t{_copy_json(model_breakdown)}\t{_copy_json(provider_metrics)}"
     )
 
 
-def _optional(value: int | None) -> str:
+def _optional(value: object) -> str:
     return "\\N" if value is None else str(value)
 
 
@@ -301,7 +316,7 @@ def stored_days(
     of days, so that each new day of a backfill is COPY'd without a probe of its own."""
     if not days:
         return set()
-    statement = select(AiToolUsageRecord.usage_date).distinct().where(
+    statement = select(col(AiToolUsageRecord.usage_date)).distinct().where(
         AiToolUsageRecord.tenant_id == tenant_id,
         col(AiToolUsageRecord.scope_key).in_(sorted({scope_key(s.scenario_id) for s in scopes})),
         col(AiToolUsageRecord.usage_date).in_(sorted(set(days))),
@@ -340,7 +355,7 @@ def replace_day(
     if not fresh:
         keys = {scope_key(s.scenario_id): s.scenario_id for s in scopes}
         reported = {(row[2], row[3]) for row in rows}  # (scope_key, source_email)
-        records = AiToolUsageRecord.__table__
+        records = db.table_of(AiToolUsageRecord)
         existing = session.execute(
             select(records.c.id, records.c.scope_key, records.c.source_email, records.c.actor_id).where(
                 records.c.tenant_id == tenant_id, col(records.c.scope_key).in_(sorted(keys)),

@@ -46,23 +46,25 @@ class AiToolUsageRecord(SQLModel, table=True):
     source_email: str = Field(sa_column=Column(String(320), nullable=False))
     usage_date: dt.date
     actor_id: int | None = Field(default=None, foreign_key="actors.id")
-    sessions_count: int = 0
-    lines_added: int = 0
-    lines_removed: int = 0
-    commits_count: int = 0
-    pull_requests_count: int = 0
-    total_input_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    total_output_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    total_cache_read_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    total_cache_creation_tokens: int = Field(
-        default=0, sa_column=Column(BigInteger, nullable=False, default=0)
-    )
+    # The spec's metrics. NULL: the provider does not report this metric (its declaration's `metrics`),
+    # which pages show as "—"; 0 is a reported zero.
+    sessions_count: int | None = Field(default=0, sa_column=Column(Integer, nullable=True))
+    lines_added: int | None = Field(default=0, sa_column=Column(Integer, nullable=True))
+    lines_removed: int | None = Field(default=0, sa_column=Column(Integer, nullable=True))
+    commits_count: int | None = Field(default=0, sa_column=Column(Integer, nullable=True))
+    pull_requests_count: int | None = Field(default=0, sa_column=Column(Integer, nullable=True))
+    total_input_tokens: int | None = Field(default=0, sa_column=Column(BigInteger, nullable=True))
+    total_output_tokens: int | None = Field(default=0, sa_column=Column(BigInteger, nullable=True))
+    total_cache_read_tokens: int | None = Field(default=0, sa_column=Column(BigInteger, nullable=True))
+    total_cache_creation_tokens: int | None = Field(default=0, sa_column=Column(BigInteger, nullable=True))
     # USD cents, exact: the vendor's amounts are JSON numbers that may carry fractions of a cent.
-    total_cost_cents: Decimal = Field(
-        default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False, default=0)
-    )
+    total_cost_cents: Decimal | None = Field(default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=True))
     tool_actions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     model_breakdown: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Counters only this provider reports, in the shape its declaration's `provider_metrics` type gives.
+    provider_metrics: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     fetched_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

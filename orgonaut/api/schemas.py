@@ -29,6 +29,11 @@ def exact_cents(value: Decimal | int) -> str:
     return f"{Decimal(value).quantize(_EXACT, rounding=ROUND_HALF_UP):f}"
 
 
+def reported_cents(value: Decimal | None) -> tuple[int | None, str | None]:
+    """Whole and exact cents of a cost a provider may not report (None stays None)."""
+    return (None, None) if value is None else (whole_cents(value), exact_cents(value))
+
+
 class PeriodOut(BaseModel):
     start: dt.date
     end: dt.date
@@ -45,17 +50,18 @@ class UsageRecordOut(BaseModel):
     actor_id: int | None = Field(description="The matched actor; null when the e-mail matched no actor.")
     source_email: str
     scenario_id: int | None = Field(description="null for Live, else the scenario or snapshot id.")
-    sessions_count: int
-    lines_added: int
-    lines_removed: int
-    commits_count: int
-    pull_requests_count: int
-    total_input_tokens: int
-    total_output_tokens: int
-    total_cache_read_tokens: int
-    total_cache_creation_tokens: int
-    cost_cents: int
-    cost_cents_exact: str
+    sessions_count: int | None = Field(description="null, here and in the other counts and the cost: the "
+                                                   "provider does not report this metric (not a zero).")
+    lines_added: int | None
+    lines_removed: int | None
+    commits_count: int | None
+    pull_requests_count: int | None
+    total_input_tokens: int | None
+    total_output_tokens: int | None
+    total_cache_read_tokens: int | None
+    total_cache_creation_tokens: int | None
+    cost_cents: int | None
+    cost_cents_exact: str | None
     currency: Currency
     tool_actions: dict[str, Any]
     model_breakdown: list[dict[str, Any]]
@@ -79,11 +85,12 @@ class ActorSummaryOut(BaseModel):
     last_month_cost_cents_exact: str
     mtd_cost_cents: int
     mtd_cost_cents_exact: str
-    sessions: int = Field(description="All time, like the rest of the activity counts.")
-    commits: int
-    pull_requests: int
-    lines_added: int
-    lines_removed: int
+    sessions: int | None = Field(description="All time, like the rest of the activity counts. Every count is "
+                                             "null where no provider behind it reports that metric.")
+    commits: int | None
+    pull_requests: int | None
+    lines_added: int | None
+    lines_removed: int | None
     active_providers: int
     providers: list[str]
     first_usage_date: dt.date | None
@@ -94,9 +101,9 @@ class SeriesPointOut(BaseModel):
     date: dt.date
     cost_cents: int
     cost_cents_exact: str
-    sessions: int
-    commits: int
-    pull_requests: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
 
 
 class ActorSeriesOut(BaseModel):
@@ -114,10 +121,10 @@ class MemberOut(BaseModel):
     name: str
     cost_cents: int
     cost_cents_exact: str
-    sessions: int
-    commits: int
-    pull_requests: int
-    lines_added: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
+    lines_added: int | None
 
 
 class UnitSummaryOut(BaseModel):
@@ -136,11 +143,11 @@ class UnitSummaryOut(BaseModel):
     mtd_active_users: int
     total_cost_cents: int = Field(description="All time, like the activity counts.")
     total_cost_cents_exact: str
-    sessions: int
-    commits: int
-    pull_requests: int
-    lines_added: int
-    lines_removed: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
+    lines_added: int | None
+    lines_removed: int | None
     first_usage_date: dt.date | None
     computed_at: dt.datetime | None = Field(description="When the stored rollups were last computed; null: never.")
 

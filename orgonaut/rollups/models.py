@@ -42,12 +42,23 @@ def _count(type_=Integer) -> Column:
     return Column(type_, nullable=False, default=0)
 
 
-def _cents() -> Column:
-    # USD cents as exact as the raw records (fractions of a cent add up over a month).
-    return Column(Numeric(18, 6), nullable=False, default=0)
+class UsageMetrics(SQLModel):
+    """The summed metrics of both rollup tables. NULL where no record summed into the row reports the
+    metric (its provider does not); USD cents as exact as the raw records."""
+
+    cost_cents: Decimal | None = Field(default=Decimal(0), sa_type=Numeric(18, 6), nullable=True)
+    sessions: int | None = Field(default=0, nullable=True)
+    commits: int | None = Field(default=0, nullable=True)
+    pull_requests: int | None = Field(default=0, nullable=True)
+    lines_added: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
+    lines_removed: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
+    input_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
+    output_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
+    cache_read_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
+    cache_creation_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
 
 
-class AiUsageRollup(SQLModel, table=True):
+class AiUsageRollup(UsageMetrics, table=True):
     __tablename__ = "ai_usage_rollups"
 
     tenant_id: int = Field(sa_column=_key(Integer))
@@ -57,21 +68,11 @@ class AiUsageRollup(SQLModel, table=True):
     usage_date: dt.date = Field(sa_column=_key(Date))
     provider: str = Field(sa_column=_key(String(40)))
     scenario_id: int | None = None
-    cost_cents: Decimal = Field(default=Decimal(0), sa_column=_cents())
-    sessions: int = Field(default=0, sa_column=_count())
-    commits: int = Field(default=0, sa_column=_count())
-    pull_requests: int = Field(default=0, sa_column=_count())
-    lines_added: int = Field(default=0, sa_column=_count(BigInteger))
-    lines_removed: int = Field(default=0, sa_column=_count(BigInteger))
-    input_tokens: int = Field(default=0, sa_column=_count(BigInteger))
-    output_tokens: int = Field(default=0, sa_column=_count(BigInteger))
-    cache_read_tokens: int = Field(default=0, sa_column=_count(BigInteger))
-    cache_creation_tokens: int = Field(default=0, sa_column=_count(BigInteger))
     actors_count: int = Field(default=0, sa_column=_count())  # distinct actors with usage that day
     computed_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class AiUsageMemberRollup(SQLModel, table=True):
+class AiUsageMemberRollup(UsageMetrics, table=True):
     __tablename__ = "ai_usage_member_rollups"
 
     tenant_id: int = Field(sa_column=_key(Integer))
@@ -81,16 +82,6 @@ class AiUsageMemberRollup(SQLModel, table=True):
     provider: str = Field(sa_column=_key(String(40)))
     actor_id: int = Field(sa_column=_key(Integer))
     scenario_id: int | None = None
-    cost_cents: Decimal = Field(default=Decimal(0), sa_column=_cents())
-    sessions: int = Field(default=0, sa_column=_count())
-    commits: int = Field(default=0, sa_column=_count())
-    pull_requests: int = Field(default=0, sa_column=_count())
-    lines_added: int = Field(default=0, sa_column=_count(BigInteger))
-    lines_removed: int = Field(default=0, sa_column=_count(BigInteger))
-    input_tokens: int = Field(default=0, sa_column=_count(BigInteger))
-    output_tokens: int = Field(default=0, sa_column=_count(BigInteger))
-    cache_read_tokens: int = Field(default=0, sa_column=_count(BigInteger))
-    cache_creation_tokens: int = Field(default=0, sa_column=_count(BigInteger))
 
 
 class AiUsageRollupScope(SQLModel, table=True):

@@ -16,6 +16,7 @@ period, read from the per-member rollups, never a sum of daily counts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,13 +42,15 @@ ACTORS = table_of(Actor)
 _ZERO = Decimal(0)
 
 
+# Activity counts are None where every record behind them comes from a provider that does not
+# report that metric ("not reported", shown as "—"); a unit or person with no usage at all has 0.
 @dataclass(frozen=True)
 class DayPoint:
     date: dt.date
     cost_cents: Decimal
-    sessions: int
-    commits: int
-    pull_requests: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,11 @@ class PersonSummary:
     last_month_cost_cents: Decimal
     mtd_cost_cents: Decimal
     # All time:
-    sessions: int
-    commits: int
-    pull_requests: int
-    lines_added: int
-    lines_removed: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
+    lines_added: int | None
+    lines_removed: int | None
     providers: tuple[str, ...]  # distinct providers with usage, sorted
     first_usage_date: dt.date
     last_usage_date: dt.date
@@ -84,11 +87,11 @@ class UnitSummary:
     mtd_active_users: int
     # All time:
     cost_cents: Decimal
-    sessions: int
-    commits: int
-    pull_requests: int
-    lines_added: int
-    lines_removed: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
+    lines_added: int | None
+    lines_removed: int | None
     first_usage_date: dt.date | None
     computed_at: dt.datetime | None  # newest computation among the unit's rollup rows
 
@@ -98,10 +101,10 @@ class MemberRow:
     actor_id: int
     name: str
     cost_cents: Decimal
-    sessions: int
-    commits: int
-    pull_requests: int
-    lines_added: int
+    sessions: int | None
+    commits: int | None
+    pull_requests: int | None
+    lines_added: int | None
 
 
 def parse_breadth(value: Breadth | str) -> Breadth:
@@ -148,11 +151,11 @@ def person_summary(*, session: Session, actor: Actor) -> PersonSummary | None:
         actor_id=actor.id, last_month=last, mtd=mtd,
         last_month_cost_cents=_cents(sum((row[1] or _ZERO for row in rows), _ZERO)),
         mtd_cost_cents=_cents(sum((row[2] or _ZERO for row in rows), _ZERO)),
-        sessions=sum(int(row[3] or 0) for row in rows),
-        commits=sum(int(row[4] or 0) for row in rows),
-        pull_requests=sum(int(row[5] or 0) for row in rows),
-        lines_added=sum(int(row[6] or 0) for row in rows),
-        lines_removed=sum(int(row[7] or 0) for row in rows),
+        sessions=_total(row[3] for row in rows),
+        commits=_total(row[4] for row in rows),
+        pull_requests=_total(row[5] for row in rows),
+        lines_added=_total(row[6] for row in rows),
+        lines_removed=_total(row[7] for row in rows),
         providers=tuple(row[0] for row in rows),
         first_usage_date=min(row[8] for row in rows),
         last_usage_date=max(row[9] for row in rows),
@@ -237,13 +240,14 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str)
             *_members_of(org_unit), _member_units(session, org_unit, chosen), m.usage_date.between(last.start, today)
         )
     ).one()
+    used = totals[8] is not None
     return UnitSummary(
         org_unit_id=org_unit.id, breadth=chosen, last_month=last, mtd=mtd,
         last_month_cost_cents=_cents(totals[0]), mtd_cost_cents=_cents(totals[1]),
         last_month_active_users=users[0], mtd_active_users=users[1],
-        cost_cents=_cents(totals[2]), sessions=int(totals[3] or 0), commits=int(totals[4] or 0),
-        pull_requests=int(totals[5] or 0), lines_added=int(totals[6] or 0), lines_removed=int(totals[7] or 0),
-        first_usage_date=totals[8], computed_at=totals[9],
+        cost_cents=_cents(totals[2]), sessions=_count(totals[3], used), commits=_count(totals[4], used),
+        pull_requests=_count(totals[5], used), lines_added=_count(totals[6], used),
+        lines_removed=_count(totals[7], used), first_usage_date=totals[8], computed_at=totals[9],
     )
 
 
@@ -280,6 +284,7 @@ def team_member_breakdown(
             m.actor_id.label("actor_id"), func.sum(m.cost_cents).label("cost_cents"),
             func.sum(m.sessions).label("sessions"), func.sum(m.commits).label("commits"),
             func.sum(m.pull_requests).label("pull_requests"), func.sum(m.lines_added).label("lines_added"),
+            func.count().label("days"),
         )
         .where(*own_rows, in_period)
         .group_by(m.actor_id)
@@ -294,7 +299,7 @@ def team_member_breakdown(
     rows = session.execute(
         select(
             ACTORS.c.id, ACTORS.c.name, cost, usage.c.sessions, usage.c.commits, usage.c.pull_requests,
-            usage.c.lines_added,
+            usage.c.lines_added, usage.c.days,
         )
         .join_from(members, ACTORS, ACTORS.c.id == members.c.actor_id)
         .outerjoin(usage, usage.c.actor_id == members.c.actor_id)
@@ -302,8 +307,9 @@ def team_member_breakdown(
     ).all()
     return [
         MemberRow(
-            actor_id=row[0], name=row[1], cost_cents=_cents(row[2]), sessions=int(row[3] or 0),
-            commits=int(row[4] or 0), pull_requests=int(row[5] or 0), lines_added=int(row[6] or 0),
+            actor_id=row[0], name=row[1], cost_cents=_cents(row[2]), sessions=_count(row[3], row[7] is not None),
+            commits=_count(row[4], row[7] is not None), pull_requests=_count(row[5], row[7] is not None),
+            lines_added=_count(row[6], row[7] is not None),
         )
         for row in rows
     ]
@@ -332,6 +338,19 @@ def last_computed_at(
 def _cents(value: Any) -> Decimal:
     # SQLite hands back sums of NUMERIC as floats rounded to the column's scale; PostgreSQL exact.
     return Decimal(value).quantize(Decimal("0.000001")) if value is not None else _ZERO
+
+
+def _count(value: Any, used: bool = True) -> int | None:
+    """A summed count: None when rows were summed and none reports the metric; 0 when there were none."""
+    if value is None:
+        return None if used else 0
+    return int(value)
+
+
+def _total(values: Iterable[Any]) -> int | None:
+    """The sum of the reported values; None when none is reported."""
+    reported = [int(v) for v in values if v is not None]
+    return sum(reported) if reported else None
 
 
 def _series(
@@ -364,7 +383,7 @@ def _series(
             points.append(DayPoint(date=day, cost_cents=_ZERO, sessions=0, commits=0, pull_requests=0))
         else:
             points.append(
-                DayPoint(date=day, cost_cents=_cents(row[1]), sessions=int(row[2] or 0), commits=int(row[3] or 0),
-                         pull_requests=int(row[4] or 0))
+                DayPoint(date=day, cost_cents=_cents(row[1]), sessions=_count(row[2]), commits=_count(row[3]),
+                         pull_requests=_count(row[4]))
             )
     return points

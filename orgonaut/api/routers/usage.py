@@ -18,7 +18,7 @@ from orgonaut.api import usage
 from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
 from orgonaut.api.errors import bad_param, error_responses
 from orgonaut.api.params import MAX_ID, FromQuery, ScenarioQuery, ToQuery, resolve_scenario
-from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, exact_cents, whole_cents
+from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, reported_cents
 from orgonaut.db import get_engine
 from orgonaut.org import service as org
 
@@ -39,6 +39,7 @@ router = APIRouter(
 
 
 def record_out(record: AiToolUsageRecord) -> UsageRecordOut:
+    cost_cents, cost_cents_exact = reported_cents(record.total_cost_cents)
     return UsageRecordOut(
         id=record.id, usage_date=record.usage_date, provider=record.provider, actor_id=record.actor_id,
         source_email=record.source_email, scenario_id=record.scenario_id, sessions_count=record.sessions_count,
@@ -46,7 +47,7 @@ def record_out(record: AiToolUsageRecord) -> UsageRecordOut:
         pull_requests_count=record.pull_requests_count, total_input_tokens=record.total_input_tokens,
         total_output_tokens=record.total_output_tokens, total_cache_read_tokens=record.total_cache_read_tokens,
         total_cache_creation_tokens=record.total_cache_creation_tokens,
-        cost_cents=whole_cents(record.total_cost_cents), cost_cents_exact=exact_cents(record.total_cost_cents),
+        cost_cents=cost_cents, cost_cents_exact=cost_cents_exact,
         currency=USD, tool_actions=record.tool_actions or {}, model_breakdown=record.model_breakdown or [],
         updated_at=record.updated_at,
     )

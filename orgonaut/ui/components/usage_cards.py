@@ -18,8 +18,11 @@ class UsageCard:
     hint: str = ""
 
 
-def count(value: int) -> str:
-    return f"{value:,}"
+NOT_REPORTED = "—"  # a metric no provider behind the number reports (never shown as 0)
+
+
+def count(value: int | None) -> str:
+    return NOT_REPORTED if value is None else f"{value:,}"
 
 
 def period_text(period: Period) -> str:

@@ -160,11 +160,10 @@ def person_cards(summary: queries.PersonSummary) -> list[UsageCard]:
     return [
         UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
         UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
-        UsageCard("Sessions", count(summary.sessions), "all time"),
-        UsageCard("Commits", count(summary.commits), "all time"),
-        UsageCard("Pull requests", count(summary.pull_requests), "all time"),
-        UsageCard("Lines added", count(summary.lines_added), "all time"),
-        UsageCard("Lines removed", count(summary.lines_removed), "all time"),
+        *(UsageCard(label, count(value), "all time" if value is not None else "not reported by these providers")
+          for label, value in (("Sessions", summary.sessions), ("Commits", summary.commits),
+                               ("Pull requests", summary.pull_requests), ("Lines added", summary.lines_added),
+                               ("Lines removed", summary.lines_removed))),
         UsageCard("Active providers", count(summary.active_providers), providers),
     ]
 
@@ -268,7 +267,9 @@ def sort_members(rows: list[MemberRow], key: str, descending: bool) -> list[Memb
     """Sorted by one column; ties by name, then id, always ascending."""
     field = _SORT_FIELD[key]
     ordered = sorted(rows, key=lambda r: (r.name.lower(), r.actor_id))
-    value = (lambda r: r.name.lower()) if key == "name" else (lambda r: getattr(r, field))
+    # A metric not reported (None) sorts below every reported value, zero included.
+    value = (lambda r: r.name.lower()) if key == "name" else (lambda r: (getattr(r, field) is not None,
+                                                                          getattr(r, field) or 0))
     return sorted(ordered, key=value, reverse=descending)
 
 
