@@ -33,12 +33,12 @@ $(VENV)/bin/lint-imports
 $(PY) -m mypy
 endef
 
-# Lint, unit and integration tests on SQLite, the failover suite (private redis-servers and workers),
+# Lint, unit, integration and provider contract tests on SQLite, the failover suite (private redis-servers and workers),
 # integration and failover tests again on PostgreSQL when it answers, then the browser flows.
 test: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(LINT)
-	$(PY) -m pytest tests/unit tests/integration -q
+	$(PY) -m pytest tests/unit tests/integration tests/contract -q
 	$(PY) -m pytest tests/failover -q
 	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
 		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration tests/failover -q; \
@@ -49,7 +49,7 @@ test-unit: setup
 	$(PY) -m pytest tests/unit -q
 
 test-sqlite: setup
-	$(PY) -m pytest tests/unit tests/integration -q
+	$(PY) -m pytest tests/unit tests/integration tests/contract -q
 
 test-postgres: setup
 	ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration -q

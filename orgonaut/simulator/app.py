@@ -92,6 +92,9 @@ class SimulatorConfig:
     faults: Sequence[Fault] = ()
     revisions: Sequence[Revision] = ()  # made before the first request, in order
     every_day: bool = False  # everyone active every day (the bench), instead of the weekday rhythm
+    # At most this many records a page, whatever `limit` asks: a vendor whose pages run shorter than
+    # asked (the contract suite pages a client through a day this way). None: `limit` records.
+    page_size: int | None = None
     date_style: str = "rfc3339"  # the record's `date`: rfc3339 (2025-08-08T00:00:00Z) or date (2025-08-08)
     now: Callable[[], dt.datetime] = _wall_clock
     request_log_size: int = 10_000
@@ -219,7 +222,7 @@ class Simulator:
         raw_limit = params.get("limit", str(DEFAULT_LIMIT))
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
             return error_response(400, f"limit: must be an integer between 1 and {MAX_LIMIT}")
-        limit = int(raw_limit)
+        limit = min(int(raw_limit), self.config.page_size or MAX_LIMIT)
         records = self.records.available(day)
         offset, generation = 0, 0
         if "page" in params:

@@ -9,7 +9,8 @@ with its faults and request log reset before and after the test. Point a provide
 at `simulator.base_url`; steer it with `set_fault(...)`, `set_faults([...])`, `clear_faults()`,
 `requests(path=...)` and `reset()`; change a day with `revise(...)` (see `revisions()`), and read
 what it should hold with `truth(day)` (the day's records after revisions and growth, exact
-decimals). A worker subprocess reaches it over HTTP like any client.
+decimals); `person_totals(rows)` sums such records per person as a provider should, independently of
+it. A worker subprocess reaches it over HTTP like any client.
 For a server with its own configuration (another seed, a roster), start a `SimulatorServer(config)`.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -116,6 +118,37 @@ class SimulatorServer:
         response.raise_for_status()
         entries = response.json()["requests"]
         return [entry for entry in entries if path is None or entry["path"] == path]
+
+
+def source_email(record: dict[str, Any]) -> str:
+    """Who a vendor record is for, as a provider names them: the e-mail trimmed and lower-cased, or
+    `api-key:<name>` for an API-key actor."""
+    actor = record["actor"]
+    if actor["type"] == "user_actor":
+        return actor["email_address"].strip().lower()
+    return f"api-key:{actor['api_key_name']}"
+
+
+def person_totals(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """source_email -> every metric summed over the person's vendor records (named as `DailyUsage`'s
+    fields, exact: cost in cents as a Decimal), and `rows`, how many records were summed."""
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        total = totals.setdefault(source_email(row), defaultdict(Decimal, rows=0))
+        total["rows"] += 1
+        core = row["core_metrics"]
+        total["sessions_count"] += core["num_sessions"]
+        total["lines_added"] += core["lines_of_code"]["added"]
+        total["lines_removed"] += core["lines_of_code"]["removed"]
+        total["commits_count"] += core["commits_by_claude_code"]
+        total["pull_requests_count"] += core["pull_requests_by_claude_code"]
+        for model in row["model_breakdown"]:
+            total["total_input_tokens"] += model["tokens"]["input"]
+            total["total_output_tokens"] += model["tokens"]["output"]
+            total["total_cache_read_tokens"] += model["tokens"]["cache_read"]
+            total["total_cache_creation_tokens"] += model["tokens"]["cache_creation"]
+            total["total_cost_cents"] += Decimal(str(model["estimated_cost"]["amount"]))
+    return {who: dict(total) for who, total in totals.items()}
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +15,7 @@ from orgonaut.ai_tooling import service
 from orgonaut.integrations.models import Integration
 from orgonaut.org import service as org
 from tests.factories import make_tenant
-from tests.support.simulator import VALID_KEY, clean_simulator, simulator  # noqa: F401
+from tests.support.simulator import VALID_KEY, clean_simulator, person_totals, simulator  # noqa: F401
 
 # Days whose data the simulator serves (long over); a Monday to Sunday week.
 WEEK = [dt.date(2025, 3, 3) + dt.timedelta(days=n) for n in range(7)]
@@ -66,26 +65,4 @@ def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY) -> list[dict[
 
 def expected_totals(base_url: str, day: dt.date) -> dict[str, dict[str, Any]]:
     """source_email -> summed metrics for `day`, computed from the raw rows."""
-    totals: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(Decimal))
-    rows_per_person: dict[str, int] = defaultdict(int)
-    for row in raw_records(base_url, day):
-        actor = row["actor"]
-        who = (actor["email_address"].strip().lower() if actor["type"] == "user_actor"
-               else f"api-key:{actor['api_key_name']}")
-        rows_per_person[who] += 1
-        core = row["core_metrics"]
-        total = totals[who]
-        total["sessions_count"] += core["num_sessions"]
-        total["lines_added"] += core["lines_of_code"]["added"]
-        total["lines_removed"] += core["lines_of_code"]["removed"]
-        total["commits_count"] += core["commits_by_claude_code"]
-        total["pull_requests_count"] += core["pull_requests_by_claude_code"]
-        for model in row["model_breakdown"]:
-            total["total_input_tokens"] += model["tokens"]["input"]
-            total["total_output_tokens"] += model["tokens"]["output"]
-            total["total_cache_read_tokens"] += model["tokens"]["cache_read"]
-            total["total_cache_creation_tokens"] += model["tokens"]["cache_creation"]
-            total["total_cost_cents"] += Decimal(str(model["estimated_cost"]["amount"]))
-    for who, total in totals.items():
-        total["rows"] = rows_per_person[who]
-    return {who: dict(total) for who, total in totals.items()}
+    return person_totals(raw_records(base_url, day))

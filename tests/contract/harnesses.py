@@ -1,0 +1,191 @@
+"""Each provider's side of the provider contract suite (`test_provider_contract.py`).
+
+The suite is written once, for every available provider in the registry; all it knows of one
+provider's vendor comes from that provider's harness: its simulator (running, over real HTTP), the
+credentials that work, are revoked or lack permission, the 401/403 wording, how to make the vendor
+fail, break a page, repeat a record, grow or revise a day, and the simulator's truth for a day.
+The suite builds the providers itself, through `registry.create_provider`, as the product does.
+
+A new provider joins by adding a harness class and its simulator fixture here, an entry in
+`HARNESSES`, and the fixture's import in `conftest.py`; the suite fails for an available provider
+without one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+import pytest
+
+from orgonaut.ai_tooling.providers import registry
+from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.ai_tooling.providers.claude_code.client import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
+from orgonaut.ai_tooling.providers.declaration import Metric
+from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
+from tests.support.simulator import (
+    NO_PERMISSION_KEY,
+    REVOKED_KEY,
+    VALID_KEY,
+    SimulatorServer,
+    person_totals,
+    source_email,
+)
+
+# The providers the suite runs for: every one the registry says can be connected.
+AVAILABLE = [info for info in registry.list_providers() if info.available]
+
+CredentialsKind = Literal["valid", "revoked", "no_permission"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DayTruth:
+    """What the vendor holds for a day now, as the provider should report it."""
+
+    people: dict[str, dict[str, Any]]  # source_email -> {metric: exact value}, every metric the vendor reports
+    rows: dict[str, int]  # source_email -> how many vendor records make up that person-day
+    pages: int  # the requests a fault-free fetch of the day takes
+
+
+class ContractHarness(Protocol):
+    """One provider's vendor, as a simulator reset for each test."""
+
+    @property
+    def base_url(self) -> str:
+        """What `create_provider(..., api_base=)` is given."""
+
+    @property
+    def organisation_name(self) -> str:
+        """What a test connection answers."""
+
+    @property
+    def invalid_key_message(self) -> str:
+        """The provider's exact 401 wording (its client's constant)."""
+
+    @property
+    def missing_permission_message(self) -> str:
+        """The provider's exact 403 wording (its client's constant)."""
+
+    @property
+    def days(self) -> Sequence[dt.date]:
+        """Long-over days with usage; the first spans at least three pages, and across them some
+        person-day is summed from several vendor records and some cost has fractions of a cent."""
+
+    def reset(self) -> None:
+        """No faults, revisions or growth; the request log emptied."""
+
+    def credentials(self, kind: CredentialsKind) -> dict[str, str]:
+        """Credentials (every declared field) that are valid, revoked (401) or lack permission (403)."""
+
+    def statuses(self) -> list[int]:
+        """The HTTP status of every vendor API request since the reset, in order."""
+
+    def fail(self, status: int, *, retry_after: float | None = None, count: int | None = 1, after: int = 0) -> None:
+        """The next `count` usage requests (every one when None), after `after` went through, answer
+        `status`, with a `retry-after` header of `retry_after` seconds when given."""
+
+    def malform_page(self, page: int) -> None:
+        """The next fetch's page `page` (from 1) comes back malformed."""
+
+    def repeat_record(self, day: dt.date) -> str:
+        """The next fetch of `day` meets one record twice (on pages 1 and 2); returns whose it is."""
+
+    def grow_day(self, day: dt.date) -> str:
+        """A record joins `day` while the next fetch pages through it; returns whose it is."""
+
+    def revise(self, day: dt.date) -> set[str]:
+        """The vendor corrects `day`; returns the people whose usage that changes (or adds or removes)."""
+
+    def truth(self, day: dt.date) -> DayTruth:
+        """The simulator's own account of `day`, summed here independently of the provider."""
+
+
+# -- Claude Code: the Anthropic Admin API simulator ---------------------------------------------------
+
+CLAUDE_CODE_PAGE_SIZE = 5  # the client asks for 1,000 records a page; this simulator serves 5
+# Monday 3 to Sunday 9 March 2025: 42, 32, 41, 40, 33, 2 and 3 records.
+CLAUDE_CODE_DAYS = tuple(dt.date(2025, 3, 3) + dt.timedelta(days=n) for n in range(7))
+_CLAUDE_CODE_KEYS = {"valid": VALID_KEY, "revoked": REVOKED_KEY, "no_permission": NO_PERMISSION_KEY}
+
+
+@pytest.fixture(scope="session")
+def claude_code_contract_simulator():
+    """The Anthropic simulator with pages shorter than the client asks for, so every fetch pages."""
+    with SimulatorServer(SimulatorConfig(page_size=CLAUDE_CODE_PAGE_SIZE)) as server:
+        yield server
+
+
+@dataclasses.dataclass
+class ClaudeCodeHarness:
+    server: SimulatorServer
+    invalid_key_message: str = INVALID_KEY_MESSAGE
+    missing_permission_message: str = MISSING_PERMISSION_MESSAGE
+    days: Sequence[dt.date] = CLAUDE_CODE_DAYS
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def organisation_name(self) -> str:
+        return self.server.config.organization_name
+
+    def reset(self) -> None:
+        self.server.reset()
+
+    def credentials(self, kind: CredentialsKind) -> dict[str, str]:
+        return {"api_key": _CLAUDE_CODE_KEYS[kind]}
+
+    def statuses(self) -> list[int]:
+        return [request["status"] for request in self.server.requests(None)]
+
+    def fail(self, status: int, *, retry_after: float | None = None, count: int | None = 1, after: int = 0) -> None:
+        self.server.set_fault(status=status, retry_after=retry_after, count=count, after=after, path=USAGE_REPORT_PATH)
+
+    def malform_page(self, page: int) -> None:
+        # The page's first record loses its `core_metrics`: well-formed JSON, a record the API never sends.
+        self.server.set_fault(mode="malformed", variant="record", after=page - 1, count=1, path=USAGE_REPORT_PATH)
+
+    def repeat_record(self, day: dt.date) -> str:
+        # `dup`: page 2 starts with page 1's last record again (what offset cursors do on a growing day).
+        self.server.set_fault(mode="dup", count=1)
+        return source_email(self.server.truth(day)["data"][CLAUDE_CODE_PAGE_SIZE - 1])
+
+    def grow_day(self, day: dt.date) -> str:
+        # `grow`: as page 2 is asked for, a new record for page 1's last person joins the day before the
+        # cursor, so page 2 starts with page 1's last record again and the new one is behind the cursor.
+        self.server.set_fault(mode="grow", count=1)
+        return source_email(self.server.truth(day)["data"][CLAUDE_CODE_PAGE_SIZE - 1])
+
+    def revise(self, day: dt.date) -> set[str]:
+        people = person_totals(self.server.truth(day)["data"])
+        singles = sorted(who for who, total in people.items()
+                         if total["rows"] == 1 and not who.startswith(API_KEY_PREFIX))
+        dropped, changed, moved = singles[:3]
+        self.server.revise(date=day, action="drop", email=dropped)
+        self.server.revise(date=day, action="change", email=changed, factor=3)
+        self.server.revise(date=day, action="move", email=moved, to_email="Someone.New@Acme.test")
+        return {dropped, changed, moved, "someone.new@acme.test"}
+
+    def truth(self, day: dt.date) -> DayTruth:
+        records = self.server.truth(day)["data"]
+        totals = person_totals(records)
+        return DayTruth(
+            people={who: {metric.value: total.get(metric.value, Decimal(0)) for metric in Metric}
+                    for who, total in totals.items()},
+            rows={who: total["rows"] for who, total in totals.items()},
+            pages=max(1, -(-len(records) // CLAUDE_CODE_PAGE_SIZE)),
+        )
+
+
+def _claude_code(request: pytest.FixtureRequest) -> ContractHarness:
+    return ClaudeCodeHarness(request.getfixturevalue("claude_code_contract_simulator"))
+
+
+# Provider key -> the harness for one test (given the test's request, to reach its simulator fixture).
+HARNESSES: dict[str, Callable[[pytest.FixtureRequest], ContractHarness]] = {
+    "claude_code": _claude_code,
+}
