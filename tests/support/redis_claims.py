@@ -27,7 +27,7 @@ def claim(url: str, pinned: str = "") -> tuple[int, int, int]:
     for db in range(FIRST_TEST_DB, LAST_DB + 1):
         client = _client(url, db)
         holder = client.get(CLAIM_KEY)
-        if holder is not None and not _alive(int(holder)):
+        if holder is not None and not _alive(holder):
             # A run that was killed never released its claim; drop it unless someone just did.
             _delete_if(client, holder)
         if client.set(CLAIM_KEY, owner, nx=True, ex=CLAIM_SECONDS):
@@ -53,7 +53,12 @@ def _delete_if(client: redis.Redis, expected: bytes) -> None:
             pass
 
 
-def _alive(pid: int) -> bool:
+def _alive(holder: bytes) -> bool:
+    """Whether the claim's owner still runs; a claim that names no process (hand-made) is stale."""
+    try:
+        pid = int(holder)
+    except ValueError:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
