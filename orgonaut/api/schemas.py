@@ -73,11 +73,9 @@ class UsagePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-class ActorSummaryOut(BaseModel):
-    actor_id: int
-    name: str
-    scenario_id: int | None
-    has_usage: bool = Field(description="False when the person has no usage at all (the page hides the section).")
+class MonthCosts(BaseModel):
+    """Last month's and this month's cost, in the tenant's calendar months."""
+
     currency: Currency
     last_month: PeriodOut
     mtd: PeriodOut
@@ -85,12 +83,22 @@ class ActorSummaryOut(BaseModel):
     last_month_cost_cents_exact: str
     mtd_cost_cents: int
     mtd_cost_cents_exact: str
+
+
+class ActivityTotals(BaseModel):
     sessions: int | None = Field(description="All time, like the rest of the activity counts. Every count is "
                                              "null where no provider behind it reports that metric.")
     commits: int | None
     pull_requests: int | None
     lines_added: int | None
     lines_removed: int | None
+
+
+class ActorSummaryOut(MonthCosts, ActivityTotals):
+    actor_id: int
+    name: str
+    scenario_id: int | None
+    has_usage: bool = Field(description="False when the person has no usage at all (the page hides the section).")
     active_providers: int
     providers: list[str]
     first_usage_date: dt.date | None
@@ -127,27 +135,15 @@ class MemberOut(BaseModel):
     lines_added: int | None
 
 
-class UnitSummaryOut(BaseModel):
+class UnitSummaryOut(MonthCosts, ActivityTotals):
     org_unit_id: int
     name: str
     scenario_id: int | None
     scope: Breadth = Field(description="direct: actors placed in the unit itself; subtree: also every unit below.")
-    currency: Currency
-    last_month: PeriodOut
-    mtd: PeriodOut
-    last_month_cost_cents: int
-    last_month_cost_cents_exact: str
-    mtd_cost_cents: int
-    mtd_cost_cents_exact: str
     last_month_active_users: int = Field(description="Distinct actors with usage in the period.")
     mtd_active_users: int
     total_cost_cents: int = Field(description="All time, like the activity counts.")
     total_cost_cents_exact: str
-    sessions: int | None
-    commits: int | None
-    pull_requests: int | None
-    lines_added: int | None
-    lines_removed: int | None
     first_usage_date: dt.date | None
     computed_at: dt.datetime | None = Field(description="When the stored rollups were last computed; null: never.")
 
