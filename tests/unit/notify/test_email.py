@@ -13,6 +13,7 @@ from sqlmodel import select
 from orgonaut import clock
 from orgonaut.errors import ValidationFailed
 from orgonaut.notify import email as outbox
+from orgonaut.notify import smtp_client
 from orgonaut.notify.models import EmailOutbox, EmailStatus
 from orgonaut.settings import get_settings
 from tests.factories import make_tenant, make_user
@@ -56,15 +57,15 @@ def reload(session, row):
 
 
 def test_parse_smtp_url():
-    plain = outbox.parse_smtp_url("smtp://127.0.0.1:8025")
+    plain = smtp_client.parse_smtp_url("smtp://127.0.0.1:8025")
     assert (plain.host, plain.port, plain.implicit_tls, plain.username) == ("127.0.0.1", 8025, False, None)
-    assert outbox.parse_smtp_url("smtp://mail.example.com").port == 25
-    tls = outbox.parse_smtp_url("smtps://alerts%40example.com:p%40ss@mail.example.com")
+    assert smtp_client.parse_smtp_url("smtp://mail.example.com").port == 25
+    tls = smtp_client.parse_smtp_url("smtps://alerts%40example.com:p%40ss@mail.example.com")
     assert (tls.host, tls.port, tls.implicit_tls, tls.username, tls.password) == (
         "mail.example.com", 465, True, "alerts@example.com", "p@ss")
     assert "p@ss" not in repr(tls)
     with pytest.raises(ValidationFailed) as error:
-        outbox.parse_smtp_url("http://user:hunter2@mail.example.com")
+        smtp_client.parse_smtp_url("http://user:hunter2@mail.example.com")
     assert "hunter2" not in str(error.value)
 
 
@@ -145,12 +146,12 @@ def test_no_reply_after_the_final_dot_is_unconfirmed_and_never_sent_again(sessio
 def test_a_refused_hand_over_drops_the_connection_before_the_dot(smtp):
     message = outbox.build_message(EmailOutbox(tenant_id=1, to_address="a@b.test", subject="s", text_body="t",
                                                html_body="h", message_id="<m@test>", created_at=T0))
-    with pytest.raises(outbox.HandOverRefused):
-        outbox.deliver(message, sender="x@y.test", recipient="a@b.test", smtp=outbox.parse_smtp_url(smtp.url),
-                       hand_over=lambda: False)
+    with pytest.raises(smtp_client.HandOverRefused):
+        smtp_client.deliver(message, sender="x@y.test", recipient="a@b.test",
+                            smtp=smtp_client.parse_smtp_url(smtp.url), hand_over=lambda: False, timeout=5)
     assert smtp.settle(0.5) == []
-    outbox.deliver(message, sender="x@y.test", recipient="a@b.test", smtp=outbox.parse_smtp_url(smtp.url),
-                   hand_over=lambda: True)
+    smtp_client.deliver(message, sender="x@y.test", recipient="a@b.test", smtp=smtp_client.parse_smtp_url(smtp.url),
+                        hand_over=lambda: True, timeout=5)
     assert [r.message_id for r in smtp.wait_for(1)] == ["<m@test>"]
 
 
