@@ -14,17 +14,13 @@ out again each time) fails the run after `MAX_DELIVERIES_WITHOUT_PROGRESS` deliv
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
-import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -38,8 +34,9 @@ from sqlmodel import Session
 from orgonaut import clock, kv
 from orgonaut.ai_tooling import diagnostics, ingest, matching, run_log
 from orgonaut.ai_tooling.changes import owe_refresh
+from orgonaut.ai_tooling.prefetch import Fetched, prefetch
 from orgonaut.ai_tooling.providers import registry
-from orgonaut.ai_tooling.providers.base import AiToolingProvider, DailyUsage, ProviderError, ProviderRetriableError
+from orgonaut.ai_tooling.providers.base import ProviderError, ProviderRetriableError
 from orgonaut.ai_tooling.run_log import FINISHED, Superseded, remaining_days
 from orgonaut.ai_tooling.runs import ALREADY_RUNNING, gate_reason
 from orgonaut.ai_tooling.sync_lock import IntegrationLock, log_of
@@ -54,9 +51,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_DAYS = 14
 CHUNK_SECONDS = 300.0
-# Days being fetched while the previous one is stored. One hides the fetch behind the store; more
-# only adds parsing threads fighting for the GIL (measured slower with the simulator on loopback).
-FETCH_AHEAD = 1
 MAX_WAIT_BEHIND = dt.timedelta(hours=6)
 MAX_TRANSIENT_RETRIES = 4
 # A chunk whose worker died this many times in a row before it stored a day fails the run.
@@ -100,15 +94,6 @@ class _DayFailed(Exception):
         self.day = day
         self.error = error
         self.emails = emails
-
-
-@dataclasses.dataclass
-class _Fetched:
-    day: dt.date
-    usages: list[DailyUsage] | None = None
-    error: BaseException | None = None  # fetching failed
-    built: tuple[ingest.Rows, ingest.DayResult] | None = None
-    build_error: BaseException | None = None  # the fetched records could not be turned into rows
 
 
 def run_chunk(
@@ -273,12 +258,14 @@ def _run_days(
         integration_id=integration.id, matchers=matchers,
         copy_lines=session.get_bind().dialect.name == "postgresql",
     )
-    days = remaining_days(log)[:max_days]
+    days_per_call = registry.get_provider_info(integration.provider).fetch_days_per_call
+    # A chunk covers at least one whole call of a provider that serves a range of days per call.
+    days = remaining_days(log)[:max(max_days, days_per_call)]
     stored = ingest.stored_days(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
                                 scopes=scopes, days=days)
     session.commit()  # end the read's transaction: each day is its own
     deadline = began + max_seconds
-    with contextlib.closing(_prefetch(provider, days, build, deadline)) as fetched_days:
+    with contextlib.closing(prefetch(provider, days, days_per_call, build, deadline)) as fetched_days:
         outcome = _store_days(session, log, integration, lease, scopes, fetched_days, stored, lost, on_day)
     if outcome is not None:
         return outcome
@@ -286,44 +273,6 @@ def _run_days(
         return ChunkOutcome.more
     _finish(session, log, integration, lease, scopes)
     return ChunkOutcome.finished
-
-
-def _prefetch(
-    provider: AiToolingProvider, days: list[dt.date], build: Callable[..., tuple[ingest.Rows, ingest.DayResult]],
-    deadline: float,
-) -> Generator[_Fetched, None, None]:
-    """Yields the days in order, their rows built, while the next `FETCH_AHEAD` are being fetched and built.
-
-    Each fetch opens its own HTTP client, so fetches overlap the vendor's latency with each other
-    and with the caller storing the previous day; building the rows there too keeps the storing
-    thread free to wait on the database. After a failed fetch, or once the chunk's time is up,
-    nothing further is fetched.
-    """
-
-    def fetch(day: dt.date) -> _Fetched:
-        try:
-            usages = provider.fetch_day(day)
-        except Exception as error:  # handed to the caller, which decides
-            return _Fetched(day, error=error)
-        try:
-            return _Fetched(day, usages=usages, built=build(day=day, usages=usages))
-        except Exception as error:  # raised by the caller as a day that could not be stored
-            return _Fetched(day, usages=usages, build_error=error)
-
-    upcoming = iter(days)
-    with ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="ai-tooling-fetch") as pool:
-        pending = collections.deque(pool.submit(fetch, day) for day in itertools.islice(upcoming, FETCH_AHEAD))
-        try:
-            while pending:
-                item = pending.popleft().result()
-                if item.error is None and time.monotonic() < deadline and (day := next(upcoming, None)) is not None:
-                    pending.append(pool.submit(fetch, day))
-                yield item
-                if item.error is not None:
-                    return
-        finally:
-            for future in pending:
-                future.cancel()
 
 
 def _stopped(session: Session, log: IntegrationSyncLog, integration: Integration, lease: str) -> bool:
@@ -340,7 +289,7 @@ def _stopped(session: Session, log: IntegrationSyncLog, integration: Integration
 
 def _store_days(
     session: Session, log: IntegrationSyncLog, integration: Integration, lease: str,
-    scopes: list[ingest.TargetScope], fetched_days: Iterator[_Fetched], stored: set[dt.date], lost: threading.Event,
+    scopes: list[ingest.TargetScope], fetched_days: Iterator[Fetched], stored: set[dt.date], lost: threading.Event,
     on_day: Callable[[IntegrationSyncLog], None] | None,
 ) -> ChunkOutcome | None:
     """Stores fetched days one commit each; `busy` if the lock was lost, `finished` if stopped.

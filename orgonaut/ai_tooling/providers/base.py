@@ -15,8 +15,8 @@ import msgspec
 
 from orgonaut.integrations.error_kinds import ErrorKind
 
-__all__ = ["API_KEY_PREFIX", "AiToolingProvider", "DailyUsage", "DayUsages", "ErrorKind", "ProviderError",
-           "ProviderRetriableError"]
+__all__ = ["API_KEY_PREFIX", "AiToolingProvider", "DailyUsage", "DayUsages", "ErrorKind", "OneDayPerCall",
+           "ProviderError", "ProviderRetriableError", "RangePerCall"]
 
 
 class ProviderError(Exception):
@@ -84,5 +84,31 @@ class AiToolingProvider(Protocol):
     def test_connection(self) -> str:
         """Returns the organisation name, or raises ProviderError."""
 
-    def fetch_day(self, day: dt.date) -> list[DailyUsage]:
+    def fetch_day(self, day: dt.date) -> DayUsages:
         """All people's usage on `day` (UTC), one record per person; raises ProviderError."""
+
+    def fetch_days(self, start: dt.date, end: dt.date) -> dict[dt.date, DayUsages]:
+        """Every day from `start` to `end` (inclusive; at most the declaration's `fetch_days_per_call`
+        days), each with all people's usage (an empty DayUsages for a day without any); the sync engine
+        calls this. Raises ProviderError."""
+
+
+class OneDayPerCall:
+    """For a provider whose API serves one day per request: `fetch_days` is `fetch_day` per day."""
+
+    def fetch_day(self, day: dt.date) -> DayUsages:
+        raise NotImplementedError
+
+    def fetch_days(self, start: dt.date, end: dt.date) -> dict[dt.date, DayUsages]:
+        days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+        return {day: self.fetch_day(day) for day in days}
+
+
+class RangePerCall:
+    """For a provider whose API serves a range of days per request: `fetch_day` is a one-day range."""
+
+    def fetch_days(self, start: dt.date, end: dt.date) -> dict[dt.date, DayUsages]:
+        raise NotImplementedError
+
+    def fetch_day(self, day: dt.date) -> DayUsages:
+        return self.fetch_days(day, day)[day]
