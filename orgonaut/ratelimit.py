@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from typing import cast
 
 import redis
 
@@ -68,7 +69,8 @@ class TokenBucket:
         waited = 0.0
         while True:
             try:
-                wait_ms = int(self._client().eval(_TAKE, 1, self.key, self.capacity, repr(rate_per_ms)))
+                answer = self._client().eval(_TAKE, 1, self.key, self.capacity, repr(rate_per_ms))
+                wait_ms = int(cast(str, answer))  # a synchronous client answers at once
             except redis.RedisError as error:
                 fallback = self.per_seconds / self.capacity
                 logger.warning("rate limiter unavailable (%s); pacing %.2f s locally", type(error).__name__, fallback)
