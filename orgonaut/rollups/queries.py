@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select, union
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.db import table_of
 from orgonaut.errors import ValidationFailed
 from orgonaut.org.models import Actor, OrgUnit, Placement
@@ -51,6 +52,8 @@ class DayPoint:
     sessions: int | None
     commits: int | None
     pull_requests: int | None
+    # The day's cost per provider with usage that day, by provider key (the cost chart stacks them).
+    cost_by_provider: tuple[tuple[str, Decimal], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ def person_series(
     return _series(
         session, tenant_id=actor.tenant_id, range=range, start=start, end=end, date_column=r.usage_date,
         metrics=(r.total_cost_cents, r.sessions_count, r.commits_count, r.pull_requests_count),
-        conditions=_person_records(actor),
+        provider_column=r.provider, conditions=_person_records(actor),
     )
 
 
@@ -261,7 +264,7 @@ def unit_series(
     return _series(
         session, tenant_id=org_unit.tenant_id, range=range, start=start, end=end, date_column=u.usage_date,
         metrics=(u.cost_cents, u.sessions, u.commits, u.pull_requests),
-        conditions=_unit_rollups(org_unit, chosen),
+        provider_column=u.provider, conditions=_unit_rollups(org_unit, chosen),
     )
 
 
@@ -355,7 +358,7 @@ def _total(values: Iterable[Any]) -> int | None:
 
 def _series(
     session: Session, *, tenant_id: int, range: Range | str | None, start: dt.date | None, end: dt.date | None,
-    date_column: Any, metrics: tuple[Any, Any, Any, Any], conditions: list[Any],
+    date_column: Any, metrics: tuple[Any, Any, Any, Any], provider_column: Any, conditions: list[Any],
 ) -> list[DayPoint]:
     today = tenant_today(session=session, tenant_id=tenant_id)
     explicit = start is not None or end is not None
@@ -368,22 +371,27 @@ def _series(
         bounds = [and_(date_column >= period.start, date_column <= period.end)]
     cost, sessions, commits, pull_requests = metrics
     rows = session.execute(
-        select(date_column, func.sum(cost), func.sum(sessions), func.sum(commits), func.sum(pull_requests))
+        select(date_column, provider_column, func.sum(cost), func.sum(sessions), func.sum(commits),
+               func.sum(pull_requests))
         .where(*conditions, *bounds)
-        .group_by(date_column)
-        .order_by(date_column)
+        .group_by(date_column, provider_column)
+        .order_by(date_column, provider_column)
     ).all()
     if chosen == Range.all:
         period = period_for(Range.all, today=today, first_usage=rows[0][0] if rows else None)
-    by_day = {row[0]: row for row in rows}
+    by_day: dict[dt.date, list[Any]] = {}
+    for row in rows:
+        by_day.setdefault(row[0], []).append(row)
     points = []
     for day in period.days:
-        row = by_day.get(day)
-        if row is None:
+        providers = by_day.get(day)
+        if providers is None:
             points.append(DayPoint(date=day, cost_cents=_ZERO, sessions=0, commits=0, pull_requests=0))
-        else:
-            points.append(
-                DayPoint(date=day, cost_cents=_cents(row[1]), sessions=_count(row[2]), commits=_count(row[3]),
-                         pull_requests=_count(row[4]))
-            )
+            continue
+        costs = tuple((row[1], _cents(row[2])) for row in providers)
+        points.append(DayPoint(
+            date=day, cost_cents=sum_cost_cents(cost for _, cost in costs), sessions=_total(r[3] for r in providers),
+            commits=_total(r[4] for r in providers), pull_requests=_total(r[5] for r in providers),
+            cost_by_provider=costs,
+        ))
     return points

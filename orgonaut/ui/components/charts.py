@@ -9,6 +9,7 @@ reads (hover, axis ticks) is formatted from the exact cents, hover through `form
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.rollups.periods import RANGE_LABELS
 from orgonaut.rollups.queries import DayPoint
 from orgonaut.ui import layout
@@ -24,6 +26,7 @@ from orgonaut.ui.format import format_usd
 # Hover: the day, then the value ("Nov 3, 2026" / "$12.34").
 DATE_HOVER = "%{x|%b %-d, %Y}"
 _COST_COLOR = "#4f46e5"  # the theme's indigo
+_PROVIDER_COLORS = ("#4f46e5", "#0ea5e9", "#f97316", "#10b981", "#e11d48")
 _ACTIVITY = (("Sessions", "sessions", "#6366f1"), ("Commits", "commits", "#14b8a6"),
              ("Pull requests", "pull_requests", "#f59e0b"))
 _LAYOUT: dict[str, Any] = {
@@ -44,7 +47,11 @@ def dollars(cents: Decimal) -> float:
 
 
 def cost_trend_figure(points: Sequence[DayPoint]) -> dict[str, Any]:
-    """Daily cost as a filled line; hover shows the date and the amount in dollars."""
+    """Daily cost as a filled line; hover shows the date and the amount in dollars. With usage of more
+    than one provider in the range, one stacked area per provider, with a legend."""
+    providers = sorted({key for p in points for key, _ in p.cost_by_provider})
+    if len(providers) > 1:
+        return _cost_by_provider_figure(points, providers)
     return {
         "data": [{
             "type": "scatter",
@@ -125,3 +132,21 @@ def chart(
         ),
         layout.empty_state("chart-no-axes-column", empty_title, empty_body),
     )
+
+
+def _cost_by_provider_figure(points: Sequence[DayPoint], providers: list[str]) -> dict[str, Any]:
+    x = [p.date.isoformat() for p in points]
+    data = []
+    for index, key in enumerate(providers):
+        cents = [dict(p.cost_by_provider).get(key, Decimal(0)) for p in points]
+        name = PROVIDERS[key].display_name if key in PROVIDERS else key
+        data.append({
+            "type": "scatter", "mode": "lines", "name": name, "stackgroup": "cost", "x": x,
+            "y": [dollars(c) for c in cents], "customdata": [format_usd(c) for c in cents],
+            "hovertemplate": f"{DATE_HOVER}<br>{name}: %{{customdata}}<extra></extra>",
+            "line": {"color": _PROVIDER_COLORS[index % len(_PROVIDER_COLORS)], "width": 2},
+        })
+    figure = cost_trend_figure([dataclasses.replace(p, cost_by_provider=()) for p in points])
+    return {**figure, "data": data,
+            "layout": {**figure["layout"], "showlegend": True, "legend": {"orientation": "h", "y": -0.18},
+                       "margin": {**_LAYOUT["margin"], "b": 64}}}

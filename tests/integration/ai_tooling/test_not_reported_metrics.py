@@ -122,6 +122,11 @@ def test_rollups_and_cards_say_not_reported_and_mix_with_a_provider_that_reports
         assert (unit.sessions, unit.commits, unit.pull_requests, unit.lines_added) == (3, 0, 0, 20)
         assert unit.cost_cents == Decimal("2.5")
 
+        [point] = [p for p in queries.unit_series(session=session, org_unit=web, breadth=Breadth.direct,
+                                                  range="all") if p.date == DAY]
+        assert (point.cost_cents, point.sessions, point.commits) == (Decimal("2.5"), 3, 0)
+        assert point.cost_by_provider == (("claude_code", Decimal("2.5")), ("copilot", Decimal(0)))
+
         rows = queries.team_member_breakdown(session=session, org_unit=web, range="all")
         by_name = {row.name: row for row in rows}
         assert (by_name["Ada"].sessions, by_name["Ada"].lines_added) == (None, 10)
