@@ -65,6 +65,11 @@ class SimulatorBase:
         """`GET /_sim/truth` for a day."""
         raise NotImplementedError
 
+    def fault_response(self, fault: Fault) -> Response:
+        """What a `status` fault answers: the vendor's error body."""
+        return self.error_response(fault.status or 500, f"Simulated HTTP {fault.status}.",
+                                   retry_after=fault.retry_after)
+
     def clear(self) -> None:
         """The vendor's own state back to its start (revisions, growth, ...), for `/_sim/reset`."""
 
@@ -108,11 +113,7 @@ class SimulatorBase:
         entry["fault"] = fault.label if fault else None
         if fault is not None and fault.mode == "slow":
             await asyncio.sleep(fault.delay)
-        if fault is not None and fault.mode == "status":
-            response = self.error_response(fault.status or 500, f"Simulated HTTP {fault.status}.",
-                                           retry_after=fault.retry_after)
-        else:
-            response = answer()
+        response = self.fault_response(fault) if fault is not None and fault.mode == "status" else answer()
         if self.request_id_header:
             response.headers[self.request_id_header] = entry["request_id"]
         entry["status"] = response.status_code

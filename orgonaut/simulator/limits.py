@@ -1,0 +1,36 @@
+"""Per-minute rate limits as token buckets, one per (team, group of endpoints).
+
+A bucket holds `per_minute` tokens, starts full and refills at `per_minute` / 60 a second; a request
+takes one, and is refused when none is left. A limit of None is no limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+
+class RateLimits:
+    def __init__(self, limits: Mapping[str, int | None], clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.limits: dict[str, int | None] = dict(limits)
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # -> (tokens, when counted)
+
+    def set(self, limits: Mapping[str, int | None]) -> None:
+        """New limits (for the groups named); every bucket starts full again."""
+        self.limits.update(limits)
+        self._buckets.clear()
+
+    def take(self, team: str, group: str) -> bool:
+        """Whether the team may make one more request of the group now (and counts it if so)."""
+        limit = self.limits.get(group)
+        if limit is None:
+            return True
+        now = self.clock()
+        tokens, then = self._buckets.get((team, group), (float(limit), now))
+        tokens = min(float(limit), tokens + (now - then) * limit / 60)
+        if tokens < 1:
+            self._buckets[(team, group)] = (tokens, now)
+            return False
+        self._buckets[(team, group)] = (tokens - 1, now)
+        return True
