@@ -35,8 +35,6 @@ and `GET /_sim/team` ({"id", "name", "domain"}: the name a client should show), 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import collections
 import dataclasses
 import datetime as dt
@@ -52,15 +50,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orgonaut.simulator.base import SimulatorBase, http_error
-from orgonaut.simulator.cursor_data import CursorUsage, Member, make_members, make_service_accounts
+from orgonaut.simulator.cursor_data import CursorUsage, make_members, make_service_accounts
 from orgonaut.simulator.cursor_pages import (
     DEFAULT_PAGE_SIZE,
+    MESSAGES,
     NOT_IN_TEAM,
     BadRequest,
     Query,
+    basic_user,
     encode,
     malformed_body,
     malformed_records,
+    member_json,
     parse_query,
     reason,
 )
@@ -75,9 +76,6 @@ MEMBERS_PATH = "/teams/members"
 DAILY_USAGE_PATH = "/teams/daily-usage-data"
 EVENTS_PATH = "/teams/filtered-usage-events"
 KEY_PATTERN = re.compile(r"(key_|crsr_)[A-Za-z0-9_-]+")
-MESSAGES = {400: "Bad request", 401: "Invalid API key", 403: "Enterprise access required",
-            404: "Resource not found", 429: "Rate limit exceeded. Please try again later.",
-            500: "An unexpected error occurred"}
 REAL_RATE_LIMIT = 20
 REAL_EVENTS_RATE_LIMIT = 60
 # The default roster's changes: one member removed on 6 March 2025 (usage until the 5th), one who
@@ -222,7 +220,7 @@ class CursorSimulator(SimulatorBase):
             if broken is not None:
                 return Response(broken, media_type="application/json")
         today = self.config.now().date()
-        members = [_member_json(m, today) for m in self.members if m.joined is None or m.joined <= today]
+        members = [member_json(m, today) for m in self.members if m.joined is None or m.joined <= today]
         if fault is not None and fault.mode == "malformed":
             members = malformed_records(members, fault.variant)
         answer: dict[str, Any] = {"teamMembers": members}
@@ -330,38 +328,6 @@ class CursorSimulator(SimulatorBase):
         return JSONResponse({"id": self.config.team_id, "name": self.config.team_name or self.domain,
                              "domain": self.domain})
 
-    async def get_limits(self, request: Request) -> Response:
-        return JSONResponse(self.limits.limits)
-
-    async def set_limits(self, request: Request) -> Response:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict) or set(data) - set(self.limits.limits) or not all(
-                value is None or (type(value) is int and value > 0) for value in data.values()):
-            return JSONResponse({"error": "give rate_limit and/or events_rate_limit: a positive integer or null"},
-                                status_code=400)
-        self.limits.set(data)
-        return JSONResponse(self.limits.limits)
-
-
-def basic_user(header: str | None) -> str | None:
-    """The user name of an HTTP Basic `Authorization` header (the key), or None."""
-    scheme, _, token = (header or "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, _ = base64.b64decode(token.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user or None
-
-
-def _member_json(member: Member, today: dt.date) -> dict[str, Any]:
-    return {"id": member.id, "name": member.name, "email": member.email, "role": member.role,
-            "isRemoved": member.removed is not None and member.removed <= today}
-
 
 def create_cursor_app(config: CursorConfig | None = None) -> Starlette:
     """The Cursor simulator as an ASGI app; `app.state.simulator` is its `CursorSimulator`."""
@@ -373,8 +339,7 @@ def create_cursor_app(config: CursorConfig | None = None) -> Starlette:
             Route(EVENTS_PATH, simulator.events_route, methods=["POST"]),
             *simulator.control_routes(),
             Route("/_sim/team", simulator.team, methods=["GET"]),
-            Route("/_sim/limits", simulator.get_limits, methods=["GET"]),
-            Route("/_sim/limits", simulator.set_limits, methods=["POST"]),
+            *simulator.limits.control_routes(),
         ],
         exception_handlers={HTTPException: http_error},
     )

@@ -8,6 +8,8 @@ Request bodies (`POST /teams/daily-usage-data`, `POST /teams/filtered-usage-even
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt
 import http
@@ -16,7 +18,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from orgonaut.simulator.cursor_data import DAY_MS
+from orgonaut.simulator.cursor_data import DAY_MS, Member
 
 MAX_RANGE_MS = 30 * DAY_MS
 MAX_PAGE_SIZE = 1000
@@ -25,6 +27,11 @@ HOSTING_TYPES = ("CLOUD", "SELF_HOSTED", "SELF_HOSTED_POOL", "SELF_HOSTED_MACHIN
 NOT_IN_TEAM = "Some users are not in the team"
 _MARK = "\x00D"
 _RAW = re.compile(r'"\\u0000D(-?[0-9.]+)"')
+
+
+MESSAGES = {400: "Bad request", 401: "Invalid API key", 403: "Enterprise access required",
+            404: "Resource not found", 429: "Rate limit exceeded. Please try again later.",
+            500: "An unexpected error occurred"}
 
 
 class BadRequest(ValueError):
@@ -109,6 +116,23 @@ def reason(status: int) -> str:
         return http.HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def basic_user(header: str | None) -> str | None:
+    """The user name of an HTTP Basic `Authorization` header (the key), or None."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, _ = base64.b64decode(token.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user or None
+
+
+def member_json(member: Member, today: dt.date) -> dict[str, Any]:
+    return {"id": member.id, "name": member.name, "email": member.email, "role": member.role,
+            "isRemoved": member.removed is not None and member.removed <= today}
 
 
 # -- malformed answers (a `malformed` fault) ---------------------------------------------------------

@@ -1,5 +1,8 @@
 """Per-minute rate limits as token buckets, one per (team, group of endpoints).
 
+Controls: `GET /_sim/limits` the limits now, `POST /_sim/limits` {group: a positive integer or null}
+changes them (every bucket full again) until the simulator's reset.
+
 A bucket holds `per_minute` tokens, starts full and refills at `per_minute` / 60 a second; a request
 takes one, and is refused when none is left. A limit of None is no limit.
 """
@@ -8,6 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 
 class RateLimits:
@@ -34,3 +41,21 @@ class RateLimits:
             return False
         self._buckets[(team, group)] = (tokens - 1, now)
         return True
+
+    async def get(self, request: Request) -> Response:
+        return JSONResponse(self.limits)
+
+    async def post(self, request: Request) -> Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or set(data) - set(self.limits) or not all(
+                value is None or (type(value) is int and value > 0) for value in data.values()):
+            return JSONResponse({"error": f"give {' and/or '.join(self.limits)}: a positive integer or null"},
+                                status_code=400)
+        self.set(data)
+        return JSONResponse(self.limits)
+
+    def control_routes(self) -> list[Route]:
+        return [Route("/_sim/limits", self.get, methods=["GET"]), Route("/_sim/limits", self.post, methods=["POST"])]
