@@ -238,7 +238,7 @@ class CursorSimulator(SimulatorBase):
             users = list(dict.fromkeys(row["email"].lower() for row in rows))
             size, page = self._page_size(query), query.page or 1
             mode = fault.mode if fault is not None else None
-            chosen, end = window(users, offset=(page - 1) * size, limit=size, mode=mode)
+            chosen, end = window(users, offset=(page - 1) * size, limit=size + (mode == "dup"), mode=mode)
             order = {email: n for n, email in enumerate(chosen)}
             chunk = sorted((row for row in rows if row["email"].lower() in order),
                            key=lambda row: order[row["email"].lower()])
@@ -263,7 +263,8 @@ class CursorSimulator(SimulatorBase):
             index = next(n for n, event in enumerate(self.events.truth(day)) if event is neighbour)
             self.events.grow(day, index + 1)
             events = self._events(query)
-        chunk, end = window(events, offset=offset, limit=size, mode=mode)
+        # dup: this page's records after the previous page's last (pageSize + 1), as page numbers go on
+        chunk, end = window(events, offset=offset, limit=size + (mode == "dup"), mode=mode)
         answer = {
             "totalUsageEventsCount": len(events),
             "pagination": {"numPages": math.ceil(len(events) / size), "currentPage": page, "pageSize": size,
