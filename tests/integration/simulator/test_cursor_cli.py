@@ -1,0 +1,85 @@
+"""`orgonaut simulate cursor` as the demo runs it: a real process, its flags and its HTTP answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from orgonaut.org.demo_data import demo_usage_roster
+from orgonaut.simulator.cursor import DAILY_USAGE_PATH, EVENTS_PATH, MEMBERS_PATH
+from tests.support.cursor_simulator import cursor_auth, day_window
+from tests.support.processes import ROOT, free_port, wait_for_port
+
+DAY = dt.date(2025, 3, 4)
+
+
+@pytest.fixture
+def started():
+    processes: list[subprocess.Popen] = []
+
+    def start(*args: str) -> str:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orgonaut.cli", "simulate", "cursor", "--port", str(port), *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+        processes.append(process)
+        wait_for_port(port, timeout=30)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(10)
+
+
+def test_the_demo_has_people_on_each_tool_and_on_both_and_the_real_limits(started):
+    base_url = started("--demo")
+    members = httpx.get(f"{base_url}{MEMBERS_PATH}", auth=cursor_auth()).json()["teamMembers"]
+    cursor = {m["email"] for m in members}
+    claude_code = {email for email in demo_usage_roster() if email.endswith("@demo.test")}
+    both, claude_only, cursor_only = cursor & claude_code, claude_code - cursor, cursor - claude_code
+    assert len(both) >= 10 and len(claude_only) >= 10
+    assert {"olivia.owens@demo.test", "elena.petrova@demo.test", "pia.andersen@demo.test"} <= cursor_only
+    assert [m["email"] for m in members if m["isRemoved"]] == ["quinn.foster@demo.test"]  # left the company
+    assert httpx.get(f"{base_url}/_sim/team").json()["name"] == "demo.test"
+    # The real limits: 20 a minute for members and daily usage (one used above), 60 for events.
+    usage = [httpx.post(f"{base_url}{DAILY_USAGE_PATH}", json=day_window(DAY), auth=cursor_auth()).status_code
+             for _ in range(20)]
+    with httpx.Client(base_url=base_url, auth=cursor_auth()) as client:  # the bucket refills 1 a second
+        events = [client.post(EVENTS_PATH, json={**day_window(DAY), "pageSize": 1}).status_code for _ in range(64)]
+    assert usage == [200] * 19 + [429]
+    assert events[:60] == [200] * 60 and events.count(429) >= 2
+    assert httpx.get(f"{base_url}/_sim/limits").json() == {"rate_limit": 20, "events_rate_limit": 60}
+
+
+def test_flags_for_limits_faults_shapes_and_the_team_name(started):
+    base_url = started("--roster-size", "3", "--rate-limit", "0", "--events-rate-limit", "0", "--every-day",
+                       "--fault", "500:count=1", "--row-style", "older", "--team-name", "Acme", "--page-size", "2")
+    failed = httpx.get(f"{base_url}{MEMBERS_PATH}", auth=cursor_auth())
+    assert (failed.status_code, failed.json()) == (500, {"error": "Internal Server Error",
+                                                        "message": "An unexpected error occurred"})
+    members = httpx.get(f"{base_url}{MEMBERS_PATH}", auth=cursor_auth()).json()
+    assert members["teamName"] == "Acme" and len(members["teamMembers"]) == 5  # 3 and the 2 contractors
+    rows = [httpx.post(f"{base_url}{DAILY_USAGE_PATH}", json=day_window(DAY), auth=cursor_auth())
+            for _ in range(25)]
+    assert {row.status_code for row in rows} == {200}  # no limit
+    assert all("userId" not in row and "day" not in row for row in rows[0].json()["data"])
+    page = httpx.post(f"{base_url}{EVENTS_PATH}", json={**day_window(DAY), "pageSize": 100}, auth=cursor_auth())
+    assert page.json()["pagination"]["pageSize"] == 2 and len(page.json()["usageEvents"]) == 2
+
+
+def test_bad_flags_exit_with_a_reason():
+    for args, message in ((["--row-style", "oldest"], "newest or older"), (["--fault", "teapot"], "mode must be")):
+        process = subprocess.run(
+            [sys.executable, "-m", "orgonaut.cli", "simulate", "cursor", "--port", str(free_port()), *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+        assert process.returncode != 0 and message in process.stderr
