@@ -36,12 +36,11 @@ import re
 from collections.abc import Callable, Collection, Sequence
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orgonaut.simulator.base import SimulatorBase, http_error
+from orgonaut.simulator.base import SimulatorBase, key_verdict
 from orgonaut.simulator.data import (
     DEFAULT_API_KEY_NAMES,
     DEFAULT_ROSTER,
@@ -124,24 +123,12 @@ class Simulator(SimulatorBase):
         return error_response(status, message, retry_after=retry_after)
 
     async def _api(self, request: Request, handler: Callable[[Request, Fault | None], Response]) -> Response:
-        auth = self._auth_verdict(request.headers.get("x-api-key"))
+        auth = key_verdict(request.headers.get("x-api-key"), KEY_PATTERN, self.config.accepted_keys,
+                           revoked="-revoked", no_permission="-noperm")
         entry = self.log_request(request, auth=auth, anthropic_version=request.headers.get("anthropic-version"))
         report = request.url.path == USAGE_REPORT_PATH
         fault = self.take_fault(request.url.path, report=report, continued=report and "page" in request.query_params)
         return await self.serve(entry, fault, lambda: self._refusal(auth, request) or handler(request, fault))
-
-    def _auth_verdict(self, key: str | None) -> str:
-        if not key:
-            return "missing"
-        if not KEY_PATTERN.fullmatch(key):
-            return "malformed"
-        if "-revoked" in key:
-            return "revoked"
-        if "-noperm" in key:
-            return "no_permission"
-        if self.config.accepted_keys is not None and key not in self.config.accepted_keys:
-            return "unknown"
-        return "valid"
 
     @staticmethod
     def _refusal(auth: str, request: Request) -> Response | None:
@@ -221,13 +208,5 @@ class Simulator(SimulatorBase):
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """The simulator as an ASGI app; `app.state.simulator` is its `Simulator`."""
     simulator = Simulator(config or SimulatorConfig())
-    app = Starlette(
-        routes=[
-            Route(ORGANIZATION_PATH, simulator.organization, methods=["GET"]),
-            Route(USAGE_REPORT_PATH, simulator.usage_report, methods=["GET"]),
-            *simulator.control_routes(),
-        ],
-        exception_handlers={HTTPException: http_error},
-    )
-    app.state.simulator = simulator
-    return app
+    return simulator.app([Route(ORGANIZATION_PATH, simulator.organization, methods=["GET"]),
+                          Route(USAGE_REPORT_PATH, simulator.usage_report, methods=["GET"])])

@@ -22,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -122,9 +124,8 @@ class SimulatorBase:
     # -- controls ---------------------------------------------------------------------------------
 
     async def set_faults(self, request: Request) -> Response:
-        try:
-            data = await request.json()
-        except ValueError:
+        data = await json_body(request)
+        if data is NOT_JSON:
             return JSONResponse({"error": "the body is not JSON"}, status_code=400)
         try:
             if isinstance(data, dict) and data.get("mode") == "clear":
@@ -145,9 +146,8 @@ class SimulatorBase:
         return JSONResponse({"requests": list(self.requests)})
 
     async def revise(self, request: Request) -> Response:
-        try:
-            data = await request.json()
-        except ValueError:
+        data = await json_body(request)
+        if data is NOT_JSON:
             return JSONResponse({"error": "the body is not JSON"}, status_code=400)
         try:
             revision = revision_from_json(data)
@@ -174,6 +174,12 @@ class SimulatorBase:
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    def app(self, api_routes: list[Route]) -> Starlette:
+        """The ASGI app: the vendor's API routes, then the controls; `app.state.simulator` is this."""
+        app = Starlette(routes=[*api_routes, *self.control_routes()], exception_handlers={HTTPException: http_error})
+        app.state.simulator = self
+        return app
+
     def control_routes(self) -> list[Route]:
         return [
             Route("/_sim/faults", self.set_faults, methods=["POST"]),
@@ -185,6 +191,35 @@ class SimulatorBase:
             Route("/_sim/reset", self.reset, methods=["POST"]),
             Route("/_sim/health", self.health, methods=["GET"]),
         ]
+
+
+NOT_JSON: Any = Ellipsis  # what json_body gives for a body that is not JSON
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON body, or NOT_JSON."""
+    try:
+        return await request.json()
+    except ValueError:
+        return NOT_JSON
+
+
+def key_verdict(key: str | None, pattern: re.Pattern[str], accepted: Collection[str] | None, *,
+                revoked: str, no_permission: str) -> str:
+    """What a simulator makes of an API key: missing, malformed, revoked (it contains `revoked`: 401),
+    no_permission (it contains `no_permission`: 403), unknown (not among the `accepted` keys when
+    some are given) or valid. The markers are the simulators' rule, not the vendors'."""
+    if not key:
+        return "missing"
+    if not pattern.fullmatch(key):
+        return "malformed"
+    if revoked in key:
+        return "revoked"
+    if no_permission in key:
+        return "no_permission"
+    if accepted is not None and key not in accepted:
+        return "unknown"
+    return "valid"
 
 
 async def http_error(request: Request, error: Exception) -> Response:

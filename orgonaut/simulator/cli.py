@@ -18,6 +18,34 @@ def read_roster(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
+def _port(default: int) -> Any:
+    return typer.Option(default, help="Port to listen on.")
+
+
+def _host() -> Any:
+    return typer.Option("127.0.0.1", help="Address to bind (loopback by default).")
+
+
+def _seed() -> Any:
+    return typer.Option(0, help="Seed of the generated usage: same seed, same data.")
+
+
+def _roster_file(what: str) -> Any:
+    return typer.Option(None, exists=True, dir_okay=False, readable=True, help=f"{what}, one per line.")
+
+
+def _roster_size(what: str) -> Any:
+    return typer.Option(None, min=1, max=100_000, help=f"Generate this many first.last@demo.test {what} instead.")
+
+
+def _every_day() -> Any:
+    return typer.Option(False, help="Everyone active every day (for the bench).")
+
+
+def _log_level() -> Any:
+    return typer.Option("warning", help="uvicorn log level.")
+
+
 FAULT_HELP = ("Inject a fault (repeatable, queued): 429:count=2:retry_after=1, 401, 500:count=1, "
               "malformed:variant=json|shape|record|currency, slow:delay=5, reset:after_bytes=100, "
               "drip:bytes_per_second=500[:chunk_bytes=50], endless, dup, grow; options count, after, "
@@ -29,25 +57,21 @@ REVISE_HELP = ("Revise a day from the start (repeatable, in order): DATE:ACTION:
 
 @app.command("anthropic")
 def anthropic(
-    port: int = typer.Option(8765, help="Port to listen on."),
-    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
-    seed: int = typer.Option(0, help="Seed of the generated usage: same seed, same data."),
-    roster_file: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, readable=True, help="E-mails with usage, one per line."
-    ),
-    roster_size: int | None = typer.Option(
-        None, min=1, max=100_000, help="Generate this many first.last@demo.test e-mails instead."
-    ),
+    port: int = _port(8765),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("E-mails with usage"),
+    roster_size: int | None = _roster_size("e-mails"),
     org_name: str = typer.Option("Orgonaut Demo (simulated)", help="Organisation name /v1/organizations/me answers."),
     key: list[str] = typer.Option(
         [], help="Accept only these keys (repeatable). Default: any sk-ant-admin01-... key."
     ),
     fault: list[str] = typer.Option([], help=FAULT_HELP),
     revise: list[str] = typer.Option([], help=REVISE_HELP),
-    every_day: bool = typer.Option(False, help="Everyone active every day (for the bench)."),
+    every_day: bool = _every_day(),
     demo: bool = typer.Option(False, help="Use the demo org's people (and a few unknown contractors) as roster."),
     date_style: str = typer.Option("rfc3339", help="Record dates as rfc3339 or date."),
-    log_level: str = typer.Option("warning", help="uvicorn log level."),
+    log_level: str = _log_level(),
 ) -> None:
     """The Anthropic Admin API (organisation and Claude Code usage report) with deterministic data."""
     import uvicorn
@@ -121,15 +145,11 @@ def _demo_cursor_people(today: dt.date) -> tuple[list[str], dict[str, dt.date]]:
 
 @app.command("cursor")
 def cursor(
-    port: int = typer.Option(8766, help="Port to listen on."),
-    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
-    seed: int = typer.Option(0, help="Seed of the generated usage: same seed, same data."),
-    roster_file: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, readable=True, help="Team members' e-mails, one per line."
-    ),
-    roster_size: int | None = typer.Option(
-        None, min=1, max=100_000, help="Generate this many first.last@demo.test members instead."
-    ),
+    port: int = _port(8766),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("Team members' e-mails"),
+    roster_size: int | None = _roster_size("members"),
     team_name: str | None = typer.Option(
         None, help="Send this team name as `teamName` in /teams/members (not documented; by default the "
                    "team is known by its members' e-mail domain)."
@@ -143,9 +163,9 @@ def cursor(
     row_style: str = typer.Option("newest", help="Daily-usage rows: newest, or older (no userId and day)."),
     fault: list[str] = typer.Option([], help=FAULT_HELP),
     revise: list[str] = typer.Option([], help=REVISE_HELP),
-    every_day: bool = typer.Option(False, help="Everyone active every day (for the bench)."),
+    every_day: bool = _every_day(),
     demo: bool = typer.Option(False, help="The demo's Cursor users: some of its Claude Code people, and others."),
-    log_level: str = typer.Option("warning", help="uvicorn log level."),
+    log_level: str = _log_level(),
 ) -> None:
     """The Cursor Admin API (team members, daily usage, usage events) with deterministic data."""
     import uvicorn

@@ -44,12 +44,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orgonaut.simulator.base import SimulatorBase, http_error
+from orgonaut.simulator.base import NOT_JSON, SimulatorBase, json_body, key_verdict
 from orgonaut.simulator.cursor_data import CursorUsage, make_members, make_service_accounts
 from orgonaut.simulator.cursor_pages import (
     DEFAULT_PAGE_SIZE,
@@ -165,14 +164,9 @@ class CursorSimulator(SimulatorBase):
     async def _api(self, request: Request, group: str, events: bool | None,
                    handler: Callable[[Any, Fault | None], Response]) -> Response:
         key = basic_user(request.headers.get("authorization"))
-        auth = self._auth_verdict(key)
+        auth = key_verdict(key, KEY_PATTERN, self.config.accepted_keys, revoked="revoked", no_permission="noperm")
         team = self.config.key_teams.get(key or "", self.config.team_id)
-        body: Any = None
-        if request.method == "POST":
-            try:
-                body = await request.json()
-            except ValueError:
-                body = ...
+        body = await json_body(request) if request.method == "POST" else None
         entry = self.log_request(request, auth=auth, team=team, body=body if isinstance(body, dict) else None)
         page = body.get("page", 1) if isinstance(body, dict) else 1
         paged = events is True or (events is False and isinstance(body, dict)
@@ -187,7 +181,7 @@ class CursorSimulator(SimulatorBase):
                 return refusal
             if not self.limits.take(team, group):
                 return self.error_response(429, MESSAGES[429])
-            if body is ...:
+            if body is NOT_JSON:
                 return self.error_response(400, "Request body must be a JSON object")
             try:
                 return handler(body, fault)
@@ -195,19 +189,6 @@ class CursorSimulator(SimulatorBase):
                 return self.error_response(400, str(error))
 
         return await self.serve(entry, fault, answer)
-
-    def _auth_verdict(self, key: str | None) -> str:
-        if not key:
-            return "missing"
-        if not KEY_PATTERN.fullmatch(key):
-            return "malformed"
-        if "revoked" in key:
-            return "revoked"
-        if "noperm" in key:
-            return "no_permission"
-        if self.config.accepted_keys is not None and key not in self.config.accepted_keys:
-            return "unknown"
-        return "valid"
 
     def _refusal(self, auth: str) -> Response | None:
         if auth == "no_permission":
@@ -333,16 +314,10 @@ class CursorSimulator(SimulatorBase):
 def create_cursor_app(config: CursorConfig | None = None) -> Starlette:
     """The Cursor simulator as an ASGI app; `app.state.simulator` is its `CursorSimulator`."""
     simulator = CursorSimulator(config or CursorConfig())
-    app = Starlette(
-        routes=[
-            Route(MEMBERS_PATH, simulator.members_route, methods=["GET"]),
-            Route(DAILY_USAGE_PATH, simulator.daily_usage_route, methods=["POST"]),
-            Route(EVENTS_PATH, simulator.events_route, methods=["POST"]),
-            *simulator.control_routes(),
-            Route("/_sim/team", simulator.team, methods=["GET"]),
-            *simulator.limits.control_routes(),
-        ],
-        exception_handlers={HTTPException: http_error},
-    )
-    app.state.simulator = simulator
-    return app
+    return simulator.app([
+        Route(MEMBERS_PATH, simulator.members_route, methods=["GET"]),
+        Route(DAILY_USAGE_PATH, simulator.daily_usage_route, methods=["POST"]),
+        Route(EVENTS_PATH, simulator.events_route, methods=["POST"]),
+        Route("/_sim/team", simulator.team, methods=["GET"]),
+        *simulator.limits.control_routes(),
+    ])

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orgonaut.simulator.base import json_body
+
 
 class RateLimits:
     def __init__(self, limits: Mapping[str, int | None], clock: Callable[[], float] = time.monotonic):
@@ -46,10 +48,7 @@ class RateLimits:
         return JSONResponse(self.limits)
 
     async def post(self, request: Request) -> Response:
-        try:
-            data = await request.json()
-        except ValueError:
-            data = None
+        data = await json_body(request)
         if not isinstance(data, dict) or set(data) - set(self.limits) or not all(
                 value is None or (type(value) is int and value > 0) for value in data.values()):
             return JSONResponse({"error": f"give {' and/or '.join(self.limits)}: a positive integer or null"},

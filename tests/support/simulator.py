@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,7 +34,7 @@ import pytest
 import uvicorn
 
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig, create_app
-from tests.support.processes import free_port, wait_for_port
+from tests.support.processes import ROOT, free_port, wait_for_port
 
 VALID_KEY = "sk-ant-admin01-test-valid-key-0000"
 REVOKED_KEY = "sk-ant-admin01-revoked-0000"
@@ -180,3 +184,31 @@ def server_fixtures(make: Callable[[], SimulatorServer], name: str) -> tuple[Any
 
 
 simulator, clean_simulator = server_fixtures(SimulatorServer, "simulator")
+
+
+def simulate(vendor: str, *args: str, **options: Any) -> subprocess.Popen:
+    """`orgonaut simulate <vendor> ...` as a process of its own (its own session, output piped)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "orgonaut.cli", "simulate", vendor, *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **options,
+    )
+
+
+@pytest.fixture
+def simulate_started():
+    """`start(vendor, *args)`: the simulator command on a free port, answering; returns its base URL.
+    Every process started is stopped after the test."""
+    processes: list[subprocess.Popen] = []
+
+    def start(vendor: str, *args: str) -> str:
+        port = free_port()
+        process = simulate(vendor, "--port", str(port), *args)
+        processes.append(process)
+        wait_for_port(port, timeout=30)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(10)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
+import functools
 
 import httpx
 import pytest
@@ -14,30 +11,15 @@ import pytest
 from orgonaut.org.demo_data import demo_usage_roster
 from orgonaut.simulator.cursor import DAILY_USAGE_PATH, EVENTS_PATH, MEMBERS_PATH
 from tests.support.cursor_simulator import cursor_auth, day_window
-from tests.support.processes import ROOT, free_port, wait_for_port
+from tests.support.processes import free_port
+from tests.support.simulator import simulate
 
 DAY = dt.date(2025, 3, 4)
 
 
 @pytest.fixture
-def started():
-    processes: list[subprocess.Popen] = []
-
-    def start(*args: str) -> str:
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "orgonaut.cli", "simulate", "cursor", "--port", str(port), *args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        )
-        processes.append(process)
-        wait_for_port(port, timeout=30)
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(10)
+def started(simulate_started):
+    return functools.partial(simulate_started, "cursor")
 
 
 def test_the_demo_has_people_on_each_tool_and_on_both_and_the_real_limits(started):
@@ -78,8 +60,6 @@ def test_flags_for_limits_faults_shapes_and_the_team_name(started):
 
 def test_bad_flags_exit_with_a_reason():
     for args, message in ((["--row-style", "oldest"], "newest or older"), (["--fault", "teapot"], "mode must be")):
-        process = subprocess.run(
-            [sys.executable, "-m", "orgonaut.cli", "simulate", "cursor", "--port", str(free_port()), *args],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
-        )
-        assert process.returncode != 0 and message in process.stderr
+        process = simulate("cursor", "--port", str(free_port()), *args)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode != 0 and message in stderr
