@@ -32,12 +32,19 @@ def test_the_demo_has_people_on_each_tool_and_on_both_and_the_real_limits(starte
     assert {"olivia.owens@demo.test", "elena.petrova@demo.test", "pia.andersen@demo.test"} <= cursor_only
     assert [m["email"] for m in members if m["isRemoved"]] == ["quinn.foster@demo.test"]  # left the company
     assert httpx.get(f"{base_url}/_sim/team").json()["name"] == "demo.test"
-    # The real limits: 20 a minute for members and daily usage (one used above), 60 for events.
+    # Will Turner joined 3 months ago: absent from a paginated period 6 months back, present last week.
+    today = dt.datetime.now(dt.UTC).date()
+    users = [{row["email"] for row in httpx.post(f"{base_url}{DAILY_USAGE_PATH}", auth=cursor_auth(), json={
+        **day_window(today - dt.timedelta(days=days)), "page": 1, "pageSize": 1000}).json()["data"]}
+        for days in (180, 7)]
+    assert len(users[0]) == 30 and "will.turner@demo.test" not in users[0]
+    assert "will.turner@demo.test" in users[1] and "quinn.foster@demo.test" in users[0] - users[1]
+    # The real limits: 20 a minute for members and daily usage (three used above), 60 for events.
     usage = [httpx.post(f"{base_url}{DAILY_USAGE_PATH}", json=day_window(DAY), auth=cursor_auth()).status_code
-             for _ in range(20)]
+             for _ in range(18)]
     with httpx.Client(base_url=base_url, auth=cursor_auth()) as client:  # the bucket refills 1 a second
         events = [client.post(EVENTS_PATH, json={**day_window(DAY), "pageSize": 1}).status_code for _ in range(64)]
-    assert usage == [200] * 19 + [429]
+    assert usage == [200] * 17 + [429]
     assert events[:60] == [200] * 60 and events.count(429) >= 2
     assert httpx.get(f"{base_url}/_sim/limits").json() == {"rate_limit": 20, "events_rate_limit": 60}
 
