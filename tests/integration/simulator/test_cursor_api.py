@@ -315,3 +315,23 @@ def test_limits_are_per_team_and_refill_over_the_minute():
         later = [post(sim, DAILY_USAGE_PATH, day_window(DAY)).status_code for _ in range(2)]
         assert (first, other_team, early, later) == ([200, 200, 429], 200, 429, [200, 429])
         assert [entry["team"] for entry in sim.requests()][2:4] == ["team_sim", "team_b"]
+
+
+def test_limits_control_refuses_what_it_does_not_know(clean_cursor_simulator):
+    base_url = clean_cursor_simulator.base_url
+    assert httpx.post(f"{base_url}/_sim/limits", json={"daily": 3}).status_code == 400
+    assert httpx.post(f"{base_url}/_sim/limits", json={"rate_limit": 0}).status_code == 400
+    assert httpx.get(f"{base_url}/_sim/limits").json() == {"rate_limit": None, "events_rate_limit": None}
+
+
+# -- deterministic data -------------------------------------------------------------------------------------
+
+def test_the_same_seed_gives_the_same_day_and_a_new_member_changes_nobody_else(clean_cursor_simulator):
+    truth = clean_cursor_simulator.truth(DAY)
+    config = CursorConfig(roster=[*DEFAULT_ROSTER, "new.person@demo.test"])
+    with CursorSimulatorServer(config) as grown, CursorSimulatorServer(CursorConfig(seed=1)) as reseeded:
+        bigger = grown.truth(DAY)
+        other = reseeded.truth(DAY)
+    assert {who: p for who, p in bigger["people"].items() if who != "new.person@demo.test"} == truth["people"]
+    assert "new.person@demo.test" in bigger["people"]
+    assert other["people"].keys() == truth["people"].keys() and other["people"] != truth["people"]
