@@ -26,8 +26,17 @@ The team has no name in the documented responses: a client names it after its me
 domain (the most common one of the members not removed). `team_name`, when set, is sent as an extra
 top-level `teamName` in /teams/members (not in the docs) for a client that prefers a name.
 
+Details the docs leave open, as simulated: unpaginated rows carry `isActive` too (always true); a
+paginated daily-usage page holds `pageSize` users with each one's rows of the period; `page_size`
+caps the users or events a page whatever `pageSize` asks (pages shorter than asked, as the contract
+suite wants), and `pagination.pageSize` says the cap; `row_style="older"` drops `userId` and `day`.
+The default roster has one member removed on 6 March 2025 and one who joined on 5 March 2025.
+
 Controls: those of every simulator (base.py; faults apply to the paths above, `dup`/`endless` to
-paginated daily-usage pages and event pages, `grow` to event pages, `continued` meaning page > 1),
+paginated daily-usage pages and event pages, `grow` to event pages, `continued` meaning page > 1;
+a `dup` page holds the previous page's last record, then its own `pageSize`, so page numbers skip
+nothing; `malformed` variants: json and shape break the body, record drops the first record's
+e-mail, currency makes its money text),
 and `GET /_sim/team` ({"id", "name", "domain"}: the name a client should show), `GET|POST
 /_sim/limits` ({"rate_limit": n|null, "events_rate_limit": n|null}: change the limits until reset).
 `GET /_sim/truth?date=` is the day as a fault-free reading sees it now (cursor_truth.py).
