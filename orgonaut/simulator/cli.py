@@ -164,6 +164,9 @@ def cursor(
     events_rate_limit: int = typer.Option(60, min=0, help="Requests a minute per team for usage events (0: none)."),
     page_size: int | None = typer.Option(None, min=1, help="At most this many users or events a page."),
     row_style: str = typer.Option("newest", help="Daily-usage rows: newest, or older (no userId and day)."),
+    member_style: str = typer.Option(
+        "newest", help="Members: newest (id user_...), number (numeric id) or oldest (no id, no isRemoved)."
+    ),
     fault: list[str] = typer.Option([], help=FAULT_HELP),
     revise: list[str] = typer.Option([], help=REVISE_HELP),
     every_day: bool = _every_day(),
@@ -177,6 +180,8 @@ def cursor(
 
     if row_style not in ("newest", "older"):
         raise typer.BadParameter("--row-style must be newest or older")
+    if member_style not in ("newest", "number", "oldest"):
+        raise typer.BadParameter("--member-style must be newest, number or oldest")
     faults, revisions = _faults_and_revisions(fault, revise)
     demo_roster, joined, removed = _demo_cursor_people(dt.datetime.now(dt.UTC).date()) if demo else ([], {}, {})
     roster = _roster(roster_file, roster_size, demo, lambda: demo_roster)
@@ -184,7 +189,8 @@ def cursor(
     config = CursorConfig(
         seed=seed, roster=roster, team_name=team_name, accepted_keys=set(key) or None, faults=faults,
         revisions=revisions, every_day=every_day, rate_limit=rate_limit or None,
-        events_rate_limit=events_rate_limit or None, page_size=page_size, row_style=row_style, **extra,
+        events_rate_limit=events_rate_limit or None, page_size=page_size, row_style=row_style,
+        member_style=member_style, **extra,
     )
     typer.echo(f"Cursor Admin API simulator on http://{host}:{port} ({len(roster)} members, seed {seed})")
     uvicorn.run(create_cursor_app(config), host=host, port=port, log_level=log_level)

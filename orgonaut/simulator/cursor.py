@@ -29,7 +29,9 @@ top-level `teamName` in /teams/members (not in the docs) for a client that prefe
 Details the docs leave open, as simulated: unpaginated rows carry `isActive` too (always true); a
 paginated daily-usage page holds `pageSize` users with each one's rows of the period; `page_size`
 caps the users or events a page whatever `pageSize` asks (pages shorter than asked, as the contract
-suite wants), and `pagination.pageSize` says the cap; `row_style="older"` drops `userId` and `day`.
+suite wants), and `pagination.pageSize` says the cap; `row_style="older"` drops `userId` and `day`;
+`member_style` gives members as the newest docs (`id` "user_…"), "number" (`id` a number) or "oldest"
+(no `id`, no `isRemoved`, removed members not listed).
 The default roster has one member removed on 6 March 2025 and one who joined on 5 March 2025.
 
 Controls: those of every simulator (base.py; faults apply to the paths above, `dup`/`endless` to
@@ -61,6 +63,7 @@ from orgonaut.simulator.base import NOT_JSON, SimulatorBase, json_body, key_verd
 from orgonaut.simulator.cursor_data import CursorUsage, make_members, make_service_accounts
 from orgonaut.simulator.cursor_pages import (
     DEFAULT_PAGE_SIZE,
+    MEMBER_STYLES,
     MESSAGES,
     NOT_IN_TEAM,
     BadRequest,
@@ -116,6 +119,7 @@ class CursorConfig:
     every_day: bool = False  # everyone active every day (the bench)
     page_size: int | None = None  # at most this many users / events a page, whatever pageSize asks
     row_style: str = "newest"  # daily-usage rows: newest, or older (no `userId`, no `day`)
+    member_style: str = "newest"  # /teams/members: newest, number (numeric `id`) or oldest (no id, no isRemoved)
     now: Callable[[], dt.datetime] = _wall_clock
     clock: Callable[[], float] | None = None  # the rate limits' seconds (default: time.monotonic)
     request_log_size: int = 10_000
@@ -130,6 +134,8 @@ class CursorSimulator(SimulatorBase):
     def __init__(self, config: CursorConfig):
         if config.row_style not in ("newest", "older"):
             raise ValueError("row_style must be newest or older")
+        if config.member_style not in MEMBER_STYLES:
+            raise ValueError(f"member_style must be one of {', '.join(MEMBER_STYLES)}")
         super().__init__(faults=config.faults, request_log_size=config.request_log_size)
         self.config = config
         self.members = make_members([*config.roster, *config.unknown_emails], seed=config.seed,
@@ -210,7 +216,9 @@ class CursorSimulator(SimulatorBase):
             if broken is not None:
                 return Response(broken, media_type="application/json")
         today = self.config.now().date()
-        members = [member_json(m, today) for m in self.members if m.joined is None or m.joined <= today]
+        listed = (member_json(m, today, self.config.member_style) for m in self.members
+                  if m.joined is None or m.joined <= today)
+        members = [member for member in listed if member is not None]
         if fault is not None and fault.mode == "malformed":
             members = malformed_records(members, fault.variant)
         answer: dict[str, Any] = {"teamMembers": members}

@@ -130,9 +130,17 @@ def basic_user(header: str | None) -> str | None:
     return user or None
 
 
-def member_json(member: Member, today: dt.date) -> dict[str, Any]:
-    return {"id": member.id, "name": member.name, "email": member.email, "role": member.role,
-            "isRemoved": member.removed is not None and member.removed <= today}
+MEMBER_STYLES = ("newest", "number", "oldest")
+
+
+def member_json(member: Member, today: dt.date, style: str = "newest") -> dict[str, Any] | None:
+    """A `teamMembers` entry in the docs' newest shape (`id` "user_…", `isRemoved`), the intermediate
+    one (`id` a number) or the oldest (no `id`, no `isRemoved`: removed members are not listed)."""
+    removed = member.removed is not None and member.removed <= today
+    if style == "oldest":
+        return None if removed else {"name": member.name, "email": member.email, "role": member.role}
+    return {"id": member.id if style == "newest" else member.user_id, "name": member.name, "email": member.email,
+            "role": member.role, "isRemoved": removed}
 
 
 # -- malformed answers (a `malformed` fault) ---------------------------------------------------------

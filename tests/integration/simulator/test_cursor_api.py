@@ -141,6 +141,18 @@ def test_members_keep_removed_people_and_the_team_is_known_by_its_domain(clean_c
     assert sim.team() == {"id": "team_sim", "name": "demo.test", "domain": "demo.test"}
 
 
+@pytest.mark.parametrize(("style", "fields", "listed"), [
+    ("number", {"id", "name", "email", "role", "isRemoved"}, 42),
+    ("oldest", {"name", "email", "role"}, 41),
+])
+def test_the_older_member_shapes(style, fields, listed):
+    with CursorSimulatorServer(CursorConfig(member_style=style)) as sim:
+        members = httpx.get(f"{sim.base_url}{MEMBERS_PATH}", auth=cursor_auth()).json()["teamMembers"]
+    assert {frozenset(member) for member in members} == {frozenset(fields)} and len(members) == listed
+    assert style != "number" or all(type(member["id"]) is int for member in members)
+    assert (REMOVED in {member["email"] for member in members}) is (style == "number")
+
+
 # -- daily usage ----------------------------------------------------------------------------------------
 
 def test_unpaginated_daily_usage_has_only_active_users_with_every_documented_field(clean_cursor_simulator):
