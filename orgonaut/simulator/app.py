@@ -11,25 +11,16 @@ unless the simulator was given a list of accepted keys. A key containing `-revok
 one containing `-noperm` answers 403: the real API has no such rule, it is how tests and the demo
 reach those errors. `anthropic-version` is required, as on the real API.
 
-Test and demo controls (not part of the real API, never faulted):
-  POST /_sim/faults    a fault object ({"mode": "status", "status": 429, "retry_after": 1, "count": 2},
-                       {"status": 401}, {"mode": "malformed", "variant": "json"}, {"mode": "slow",
-                       "delay": 5}, {"status": 429, "rate": 0.7, "seed": 3}, {"mode": "reset",
-                       "after_bytes": 100}, {"mode": "drip", "bytes_per_second": 500}, {"mode":
-                       "endless"}, {"mode": "dup"}, {"mode": "grow"}, ...; see faults.py), {"faults":
-                       [...]} for a queue, or {"mode": "clear"}
-  GET  /_sim/faults    the faults still pending
-  POST /_sim/revise    change a day from now on: {"date": "YYYY-MM-DD", "action": "drop" | "change" |
-                       "move", "email": ..., "factor": 1.5 (change), "to_email": ... (move)}; see
-                       revisions.py
-  GET  /_sim/revisions the revisions made, in order, each with the number of records it touched
-  GET  /_sim/truth?date=YYYY-MM-DD
-                       the day's whole report as a fault-free paging would see it now (after
-                       revisions and growth): {"date", "available", "records", "grown", "revisions",
-                       "data"}; `grown` lists the indexes in `data` of records a grow fault added
-  GET  /_sim/requests  the API requests received: path, query, auth verdict, status, fault (never a key)
-  POST /_sim/reset     no faults, revisions or growth, empty request log
-  GET  /_sim/health    {"status": "ok"}
+Test and demo controls (not part of the real API, never faulted): those of every simulator
+(base.py): faults ({"mode": "status", "status": 429, "retry_after": 1, "count": 2}, {"status": 401},
+{"mode": "malformed", "variant": "json"}, {"mode": "slow", "delay": 5}, {"status": 429, "rate": 0.7,
+"seed": 3}, {"mode": "reset", "after_bytes": 100}, {"mode": "drip", "bytes_per_second": 500},
+{"mode": "endless"}, {"mode": "dup"}, {"mode": "grow"}, ...; see faults.py), revisions ({"date":
+"YYYY-MM-DD", "action": "drop" | "change" | "move", "email": ..., "factor": 1.5 (change), "to_email":
+... (move)}; see revisions.py), the request log, reset and health. Here `GET /_sim/truth?date=` is the
+day's whole report as a fault-free paging would see it now (after revisions and growth): {"date",
+"available", "records", "grown", "revisions", "data"}; `grown` lists the indexes in `data` of records
+a grow fault added.
 
 This module is the routing and the request handling (keys, faults picked per request, the envelope,
 the controls); what a day serves and its cursors are `records.py`, what a fault does to an answer
@@ -38,31 +29,28 @@ the controls); what a day serves and its cursors are `records.py`, what a fault 
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import dataclasses
 import datetime as dt
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orgonaut.simulator.base import SimulatorBase, key_verdict
 from orgonaut.simulator.data import (
     DEFAULT_API_KEY_NAMES,
     DEFAULT_ROSTER,
     DEFAULT_UNKNOWN_EMAILS,
     UsageGenerator,
 )
-from orgonaut.simulator.fault_effects import delivered, malformed_organization, malformed_page, malformed_records
-from orgonaut.simulator.faults import Fault, FaultError, fault_from_json
+from orgonaut.simulator.fault_effects import malformed_organization, malformed_page, malformed_records
+from orgonaut.simulator.faults import Fault
 from orgonaut.simulator.records import DayRecords, decode_cursor
-from orgonaut.simulator.revisions import Revision, parse_day, revision_from_json
+from orgonaut.simulator.revisions import Revision
 
 ORGANIZATION_PATH = "/v1/organizations/me"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/claude_code"
@@ -109,19 +97,17 @@ def error_response(status: int, message: str, *, retry_after: float | None = Non
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-class Simulator:
+class Simulator(SimulatorBase):
     """State and handlers of one simulator app."""
 
     def __init__(self, config: SimulatorConfig):
+        super().__init__(faults=config.faults, request_log_size=config.request_log_size)
         self.config = config
         self.usage = UsageGenerator(
             seed=config.seed, roster=config.roster, unknown_emails=config.unknown_emails,
             api_key_names=config.api_key_names, every_day=config.every_day, date_style=config.date_style,
         )
-        self.faults: list[Fault] = [dataclasses.replace(fault) for fault in config.faults]
-        self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=config.request_log_size)
         self.records = DayRecords(self.usage, config.now)
-        self._sequence = 0
         for revision in config.revisions:
             self.records.add_revision(revision)
 
@@ -133,46 +119,16 @@ class Simulator:
     async def usage_report(self, request: Request) -> Response:
         return await self._api(request, self._usage_report)
 
-    def next_request_id(self) -> str:
-        self._sequence += 1
-        return f"req_sim_{self._sequence:010d}"
+    def error_response(self, status: int, message: str, *, retry_after: float | None = None) -> Response:
+        return error_response(status, message, retry_after=retry_after)
 
     async def _api(self, request: Request, handler: Callable[[Request, Fault | None], Response]) -> Response:
-        request_id = self.next_request_id()
-        auth = self._auth_verdict(request.headers.get("x-api-key"))
-        entry: dict[str, Any] = {
-            "request_id": request_id, "method": request.method, "path": request.url.path,
-            "query": dict(request.query_params), "auth": auth,
-            "anthropic_version": request.headers.get("anthropic-version"),
-            "user_agent": request.headers.get("user-agent"), "fault": None, "status": None,
-        }
-        self.requests.append(entry)
+        auth = key_verdict(request.headers.get("x-api-key"), KEY_PATTERN, self.config.accepted_keys,
+                           revoked="-revoked", no_permission="-noperm")
+        entry = self.log_request(request, auth=auth, anthropic_version=request.headers.get("anthropic-version"))
         report = request.url.path == USAGE_REPORT_PATH
-        fault = self._take_fault(request.url.path, report=report, continued=report and "page" in request.query_params)
-        entry["fault"] = fault.label if fault else None
-        if fault is not None and fault.mode == "slow":
-            await asyncio.sleep(fault.delay)
-        if fault is not None and fault.mode == "status":
-            response: Response = error_response(fault.status or 500, f"Simulated HTTP {fault.status}.",
-                                                retry_after=fault.retry_after)
-        else:
-            response = self._refusal(auth, request) or handler(request, fault)
-        response.headers["request-id"] = request_id
-        entry["status"] = response.status_code
-        return delivered(response, fault)
-
-    def _auth_verdict(self, key: str | None) -> str:
-        if not key:
-            return "missing"
-        if not KEY_PATTERN.fullmatch(key):
-            return "malformed"
-        if "-revoked" in key:
-            return "revoked"
-        if "-noperm" in key:
-            return "no_permission"
-        if self.config.accepted_keys is not None and key not in self.config.accepted_keys:
-            return "unknown"
-        return "valid"
+        fault = self.take_fault(request.url.path, report=report, continued=report and "page" in request.query_params)
+        return await self.serve(entry, fault, lambda: self._refusal(auth, request) or handler(request, fault))
 
     @staticmethod
     def _refusal(auth: str, request: Request) -> Response | None:
@@ -184,22 +140,6 @@ class Simulator:
             return error_response(403, "This API key does not have permission to read organization usage reports.")
         if not request.headers.get("anthropic-version"):
             return error_response(400, "anthropic-version: header is required")
-        return None
-
-    def _take_fault(self, path: str, *, report: bool = False, continued: bool = False) -> Fault | None:
-        for fault in list(self.faults):
-            if not fault.matches(path, report=report, continued=continued):
-                continue
-            if fault.after > 0:
-                fault.after -= 1
-                return None
-            if not fault.picks():
-                continue  # a rate fault that did not pick this request: the next fault may
-            if fault.count is not None:
-                fault.count -= 1
-                if fault.count == 0:
-                    self.faults.remove(fault)
-            return fault
         return None
 
     def _organization(self, request: Request, fault: Fault | None) -> Response:
@@ -243,50 +183,16 @@ class Simulator:
                 f'"next_page":{json.dumps(next_page)}}}')
         return Response(body, media_type="application/json")
 
-    # -- controls ---------------------------------------------------------------------------------
+    # -- controls (base.py) ----------------------------------------------------------------------
 
-    async def set_faults(self, request: Request) -> Response:
-        try:
-            data = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-        try:
-            if isinstance(data, dict) and data.get("mode") == "clear":
-                faults: list[Fault] = []
-            elif isinstance(data, dict) and "faults" in data and isinstance(data["faults"], list):
-                faults = [fault_from_json(item) for item in data["faults"]]
-            else:
-                faults = [fault_from_json(data)]
-        except (FaultError, TypeError) as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
-        self.faults = faults
-        return JSONResponse({"faults": [fault.to_json() for fault in self.faults]})
+    def add_revision(self, revision: Revision) -> Revision:
+        return self.records.add_revision(revision)
 
-    async def list_faults(self, request: Request) -> Response:
-        return JSONResponse({"faults": [fault.to_json() for fault in self.faults]})
+    @property
+    def revisions(self) -> list[Revision]:
+        return self.records.revisions
 
-    async def list_requests(self, request: Request) -> Response:
-        return JSONResponse({"requests": list(self.requests)})
-
-    async def revise(self, request: Request) -> Response:
-        try:
-            data = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-        try:
-            revision = revision_from_json(data)
-        except FaultError as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
-        return JSONResponse({"revision": self.records.add_revision(revision).to_json()})
-
-    async def list_revisions(self, request: Request) -> Response:
-        return JSONResponse({"revisions": [revision.to_json() for revision in self.records.revisions]})
-
-    async def truth(self, request: Request) -> Response:
-        try:
-            day = parse_day(request.query_params.get("date"))
-        except FaultError as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
+    def truth_response(self, day: dt.date) -> Response:
         available = self.records.is_available(day)
         records = self.records.truth(day) if available else []
         grown = self.records.grown(day) if available else []
@@ -295,41 +201,12 @@ class Simulator:
         head = json.dumps(header, separators=(",", ":"))[:-1]
         return Response(f'{head},"data":[{",".join(records)}]}}', media_type="application/json")
 
-    async def reset(self, request: Request) -> Response:
-        self.faults = []
-        self.requests.clear()
+    def clear(self) -> None:
         self.records.clear()
-        return JSONResponse({"status": "reset"})
-
-    async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-
-async def _http_error(request: Request, error: Exception) -> Response:
-    status = error.status_code if isinstance(error, HTTPException) else 500
-    message = "Not found" if status == 404 else "Method not allowed" if status == 405 else "Internal error"
-    response = error_response(status, message)
-    response.headers["request-id"] = request.app.state.simulator.next_request_id()
-    return response
 
 
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """The simulator as an ASGI app; `app.state.simulator` is its `Simulator`."""
     simulator = Simulator(config or SimulatorConfig())
-    app = Starlette(
-        routes=[
-            Route(ORGANIZATION_PATH, simulator.organization, methods=["GET"]),
-            Route(USAGE_REPORT_PATH, simulator.usage_report, methods=["GET"]),
-            Route("/_sim/faults", simulator.set_faults, methods=["POST"]),
-            Route("/_sim/faults", simulator.list_faults, methods=["GET"]),
-            Route("/_sim/requests", simulator.list_requests, methods=["GET"]),
-            Route("/_sim/revise", simulator.revise, methods=["POST"]),
-            Route("/_sim/revisions", simulator.list_revisions, methods=["GET"]),
-            Route("/_sim/truth", simulator.truth, methods=["GET"]),
-            Route("/_sim/reset", simulator.reset, methods=["POST"]),
-            Route("/_sim/health", simulator.health, methods=["GET"]),
-        ],
-        exception_handlers={HTTPException: _http_error},
-    )
-    app.state.simulator = simulator
-    return app
+    return simulator.app([Route(ORGANIZATION_PATH, simulator.organization, methods=["GET"]),
+                          Route(USAGE_REPORT_PATH, simulator.usage_report, methods=["GET"])])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,49 +18,82 @@ def read_roster(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
+def _port(default: int) -> Any:
+    return typer.Option(default, help="Port to listen on.")
+
+
+def _host() -> Any:
+    return typer.Option("127.0.0.1", help="Address to bind (loopback by default).")
+
+
+def _seed() -> Any:
+    return typer.Option(0, help="Seed of the generated usage: same seed, same data.")
+
+
+def _roster_file(what: str) -> Any:
+    return typer.Option(None, exists=True, dir_okay=False, readable=True, help=f"{what}, one per line.")
+
+
+def _roster_size(what: str) -> Any:
+    return typer.Option(None, min=1, max=100_000, help=f"Generate this many first.last@demo.test {what} instead.")
+
+
+def _every_day() -> Any:
+    return typer.Option(False, help="Everyone active every day (for the bench).")
+
+
+def _log_level() -> Any:
+    return typer.Option("warning", help="uvicorn log level.")
+
+
+FAULT_HELP = ("Inject a fault (repeatable, queued): 429:count=2:retry_after=1, 401, 500:count=1, "
+              "malformed:variant=json|shape|record|currency, slow:delay=5, reset:after_bytes=100, "
+              "drip:bytes_per_second=500[:chunk_bytes=50], endless, dup, grow; options count, after, "
+              "path, rate (0<rate<=1, with seed): 429:rate=0.7:seed=3 is a 429 storm.")
+REVISE_HELP = ("Revise a day from the start (repeatable, in order): DATE:ACTION:email=E[:to_email=T][:factor=F], "
+               "e.g. 2025-03-04:drop:email=a@x.test, 2025-03-04:change:email=a@x.test:factor=1.5, "
+               "2025-03-04:move:email=a@x.test:to_email=b@x.test.")
+
+
 @app.command("anthropic")
 def anthropic(
-    port: int = typer.Option(8765, help="Port to listen on."),
-    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
-    seed: int = typer.Option(0, help="Seed of the generated usage: same seed, same data."),
-    roster_file: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, readable=True, help="E-mails with usage, one per line."
-    ),
-    roster_size: int | None = typer.Option(
-        None, min=1, max=100_000, help="Generate this many first.last@demo.test e-mails instead."
-    ),
+    port: int = _port(8765),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("E-mails with usage"),
+    roster_size: int | None = _roster_size("e-mails"),
     org_name: str = typer.Option("Orgonaut Demo (simulated)", help="Organisation name /v1/organizations/me answers."),
     key: list[str] = typer.Option(
         [], help="Accept only these keys (repeatable). Default: any sk-ant-admin01-... key."
     ),
-    fault: list[str] = typer.Option(
-        [], help="Inject a fault (repeatable, queued): 429:count=2:retry_after=1, 401, 500:count=1, "
-                 "malformed:variant=json|shape|record|currency, slow:delay=5, reset:after_bytes=100, "
-                 "drip:bytes_per_second=500[:chunk_bytes=50], endless, dup, grow; options count, after, "
-                 "path, rate (0<rate<=1, with seed): 429:rate=0.7:seed=3:retry_after=1 is a 429 storm.",
-    ),
-    revise: list[str] = typer.Option(
-        [], help="Revise a day from the start (repeatable, in order): DATE:ACTION:email=E[:to_email=T][:factor=F], "
-                 "e.g. 2025-03-04:drop:email=a@x.test, 2025-03-04:change:email=a@x.test:factor=1.5, "
-                 "2025-03-04:move:email=a@x.test:to_email=b@x.test.",
-    ),
-    every_day: bool = typer.Option(False, help="Everyone active every day (for the bench)."),
+    fault: list[str] = typer.Option([], help=FAULT_HELP),
+    revise: list[str] = typer.Option([], help=REVISE_HELP),
+    every_day: bool = _every_day(),
     demo: bool = typer.Option(False, help="Use the demo org's people (and a few unknown contractors) as roster."),
     date_style: str = typer.Option("rfc3339", help="Record dates as rfc3339 or date."),
-    log_level: str = typer.Option("warning", help="uvicorn log level."),
+    log_level: str = _log_level(),
 ) -> None:
     """The Anthropic Admin API (organisation and Claude Code usage report) with deterministic data."""
     import uvicorn
 
     from orgonaut.simulator.app import SimulatorConfig, create_app
-    from orgonaut.simulator.data import DEFAULT_ROSTER, synthetic_roster
+
+    if date_style not in ("rfc3339", "date"):
+        raise typer.BadParameter("--date-style must be rfc3339 or date")
+    faults, revisions = _faults_and_revisions(fault, revise)
+    roster = _roster(roster_file, roster_size, demo, _demo_claude_code_roster)
+    config = SimulatorConfig(
+        seed=seed, roster=roster, organization_name=org_name, accepted_keys=set(key) or None, faults=faults,
+        every_day=every_day, date_style=date_style, revisions=revisions,
+    )
+    typer.echo(f"Anthropic Admin API simulator on http://{host}:{port} ({len(roster)} people, seed {seed})")
+    uvicorn.run(create_app(config), host=host, port=port, log_level=log_level)
+
+
+def _faults_and_revisions(fault: list[str], revise: list[str]) -> tuple[list[Any], list[Any]]:
     from orgonaut.simulator.faults import FaultError, parse_fault_spec
     from orgonaut.simulator.revisions import parse_revision_spec
 
-    if sum(x is not None and x is not False for x in (roster_file, roster_size, demo or None)) > 1:
-        raise typer.BadParameter("give only one of --roster-file, --roster-size and --demo")
-    if date_style not in ("rfc3339", "date"):
-        raise typer.BadParameter("--date-style must be rfc3339 or date")
     try:
         faults = [parse_fault_spec(spec) for spec in fault]
     except FaultError as error:
@@ -66,19 +102,95 @@ def anthropic(
         revisions = [parse_revision_spec(spec) for spec in revise]
     except FaultError as error:
         raise typer.BadParameter(str(error), param_hint="--revise") from None
-    if demo:
-        from orgonaut.org.demo_data import demo_usage_roster
+    return faults, revisions
 
-        roster = demo_usage_roster()
-    elif roster_file is not None:
-        roster = read_roster(roster_file)
-    elif roster_size is not None:
-        roster = synthetic_roster(roster_size)
-    else:
-        roster = list(DEFAULT_ROSTER)
-    config = SimulatorConfig(
-        seed=seed, roster=roster, organization_name=org_name, accepted_keys=set(key) or None, faults=faults,
-        every_day=every_day, date_style=date_style, revisions=revisions,
+
+def _roster(roster_file: Path | None, roster_size: int | None, demo: bool,
+            demo_roster: Callable[[], list[str]]) -> list[str]:
+    from orgonaut.simulator.data import DEFAULT_ROSTER, synthetic_roster
+
+    if sum(x is not None and x is not False for x in (roster_file, roster_size, demo or None)) > 1:
+        raise typer.BadParameter("give only one of --roster-file, --roster-size and --demo")
+    if demo:
+        return demo_roster()
+    if roster_file is not None:
+        return read_roster(roster_file)
+    if roster_size is not None:
+        return synthetic_roster(roster_size)
+    return list(DEFAULT_ROSTER)
+
+
+def _demo_claude_code_roster() -> list[str]:
+    from orgonaut.org.demo_data import demo_usage_roster
+
+    return demo_usage_roster()
+
+
+def _demo_cursor_people(today: dt.date) -> tuple[list[str], dict[str, dt.date], dict[str, dt.date]]:
+    """The demo's Cursor members: about half the Claude Code people (the others use Claude Code only),
+    the live humans without Claude Code (Cursor only), two of the contractors, and the people who
+    left, removed then (`cursor_roster` in data.py decides the split); with the days the people who
+    joined in the last year joined, and the days the leavers were removed."""
+    from orgonaut.org.demo_data import DEMO_PEOPLE, DEMO_UNKNOWN_USAGE_EMAILS
+    from orgonaut.org.models import ActorKind
+    from orgonaut.simulator.data import cursor_roster
+
+    humans = [p for p in DEMO_PEOPLE if p.kind == ActorKind.human]
+    claude_code = [p.address for p in humans if p.in_claude_code]
+    cursor_only = [p.address for p in humans if not p.in_claude_code and p.left_months_ago is None]
+    left = {p.address: today - dt.timedelta(days=30 * p.left_months_ago) for p in humans
+            if p.left_months_ago is not None}
+    joined = {p.address: today - dt.timedelta(days=30 * p.joined_months_ago) for p in humans
+              if p.joined_months_ago < 12}
+    roster = cursor_roster(claude_code, cursor_only) + list(left) + list(DEMO_UNKNOWN_USAGE_EMAILS[1::2])
+    return roster, joined, left
+
+
+@app.command("cursor")
+def cursor(
+    port: int = _port(8766),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("Team members' e-mails"),
+    roster_size: int | None = _roster_size("members"),
+    team_name: str | None = typer.Option(
+        None, help="Send this team name as `teamName` in /teams/members (not documented; by default the "
+                   "team is known by its members' e-mail domain)."
+    ),
+    key: list[str] = typer.Option(
+        [], help="Accept only these keys (repeatable). Default: any key_... or crsr_... key."
+    ),
+    rate_limit: int = typer.Option(20, min=0, help="Requests a minute per team for members and daily usage (0: none)."),
+    events_rate_limit: int = typer.Option(60, min=0, help="Requests a minute per team for usage events (0: none)."),
+    page_size: int | None = typer.Option(None, min=1, help="At most this many users or events a page."),
+    row_style: str = typer.Option("newest", help="Daily-usage rows: newest, or older (no userId and day)."),
+    member_style: str = typer.Option(
+        "newest", help="Members: newest (id user_...), number (numeric id) or oldest (no id, no isRemoved)."
+    ),
+    fault: list[str] = typer.Option([], help=FAULT_HELP),
+    revise: list[str] = typer.Option([], help=REVISE_HELP),
+    every_day: bool = _every_day(),
+    demo: bool = typer.Option(False, help="The demo's Cursor users: some of its Claude Code people, and others."),
+    log_level: str = _log_level(),
+) -> None:
+    """The Cursor Admin API (team members, daily usage, usage events) with deterministic data."""
+    import uvicorn
+
+    from orgonaut.simulator.cursor import CursorConfig, create_cursor_app
+
+    if row_style not in ("newest", "older"):
+        raise typer.BadParameter("--row-style must be newest or older")
+    if member_style not in ("newest", "number", "oldest"):
+        raise typer.BadParameter("--member-style must be newest, number or oldest")
+    faults, revisions = _faults_and_revisions(fault, revise)
+    demo_roster, joined, removed = _demo_cursor_people(dt.datetime.now(dt.UTC).date()) if demo else ([], {}, {})
+    roster = _roster(roster_file, roster_size, demo, lambda: demo_roster)
+    extra: dict[str, Any] = {"removed": removed, "joined": joined, "unknown_emails": ()} if demo else {}
+    config = CursorConfig(
+        seed=seed, roster=roster, team_name=team_name, accepted_keys=set(key) or None, faults=faults,
+        revisions=revisions, every_day=every_day, rate_limit=rate_limit or None,
+        events_rate_limit=events_rate_limit or None, page_size=page_size, row_style=row_style,
+        member_style=member_style, **extra,
     )
-    typer.echo(f"Anthropic Admin API simulator on http://{host}:{port} ({len(roster)} people, seed {seed})")
-    uvicorn.run(create_app(config), host=host, port=port, log_level=log_level)
+    typer.echo(f"Cursor Admin API simulator on http://{host}:{port} ({len(roster)} members, seed {seed})")
+    uvicorn.run(create_cursor_app(config), host=host, port=port, log_level=log_level)

@@ -64,10 +64,18 @@ def synthetic_roster(size: int) -> list[str]:
 DEFAULT_ROSTER = tuple(synthetic_roster(40))
 
 
+def cursor_roster(claude_code: Sequence[str], cursor_only: Sequence[str], *, seed: int = 0) -> list[str]:
+    """The e-mails of a roster's Cursor users, so that one demo has people on each tool and on both:
+    everyone in `cursor_only`, and the people of the Claude Code roster a hash of (seed, e-mail)
+    picks (about half); the others use Claude Code only."""
+    both = [email for email in claude_code if hash64(f"{seed}|tools|{email.lower()}") % 2 == 0]
+    return list(dict.fromkeys([*both, *cursor_only]))
+
+
 _WORDS = struct.Struct(">32H")
 
 
-def _uniforms(key: str) -> Iterator[float]:
+def uniforms(key: str) -> Iterator[float]:
     """Numbers in [0, 1) from a keyed hash: far cheaper than seeding a `random.Random` per person-day."""
     for round_ in itertools.count():
         digest = hashlib.blake2b(f"{key}#{round_}".encode(), digest_size=64).digest()
@@ -75,11 +83,11 @@ def _uniforms(key: str) -> Iterator[float]:
             yield word / 65536
 
 
-def _between(u: Callable[[], float], low: int, high: int) -> int:
+def between(u: Callable[[], float], low: int, high: int) -> int:
     return low + int(u() * (high - low + 1))
 
 
-def _pick(u: Callable[[], float], options: Sequence[str]) -> str:
+def pick(u: Callable[[], float], options: Sequence[str]) -> str:
     return options[int(u() * len(options))]
 
 
@@ -106,7 +114,7 @@ class _Actor:
     weekend: list[list[tuple[str, str]]] | None = None
 
 
-def _mix64(value: int) -> int:
+def mix64(value: int) -> int:
     """splitmix64's finaliser: a cheap, well-spread 64-bit hash of an integer."""
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
@@ -115,6 +123,21 @@ def _mix64(value: int) -> int:
 
 _MASK64 = 2**64 - 1
 _GOLDEN = 0x9E3779B97F4A7C15
+
+
+def hash64(text: str) -> int:
+    """64 bits from a hash of the text: the same in every process."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def day_draw(key: int, day: dt.date) -> int:
+    """64 well-spread bits for (someone's key, a day): whether they work that day, and how."""
+    return mix64(key ^ ((day.toordinal() * _GOLDEN) & _MASK64))
+
+
+def works(draw: int, day: dt.date, weekday_rate: float, weekend_rate: float) -> bool:
+    """Whether a day's draw (day_draw) is a working day at these rates (a little at weekends)."""
+    return (draw & 0xFFFF) / 65536 < (weekend_rate if day.weekday() >= 5 else weekday_rate)
 WEEKDAY_SHAPES = 24
 WEEKEND_SHAPES = 8
 _DATE_MARK = "\x00"
@@ -157,22 +180,22 @@ class UsageGenerator:
         return _Actor(name, actor, profile, self._key(f"key|{name}"))
 
     def _key(self, who: str) -> int:
-        return int.from_bytes(hashlib.blake2b(f"{self.seed}|day|{who}".encode(), digest_size=8).digest(), "big")
+        return hash64(f"{self.seed}|day|{who}")
 
     def _profile(self, who: str) -> _Profile:
-        u = _uniforms(f"{self.seed}|profile|{who}").__next__
+        u = uniforms(f"{self.seed}|profile|{who}").__next__
         heavy = u() < 0.1  # a few heavy users
-        terminal = _pick(u, TERMINALS)
+        terminal = pick(u, TERMINALS)
         subscription = u() < 0.7
         return _Profile(
             intensity=(3 + 2 * u()) if heavy else (0.5 + u()),
             weekday_rate=0.6 + 0.35 * u(),
             weekend_rate=0.03 + 0.12 * u(),
             terminal=terminal,
-            other_terminal=_pick(u, [t for t in TERMINALS if t != terminal]),
+            other_terminal=pick(u, [t for t in TERMINALS if t != terminal]),
             customer_type="subscription" if subscription else "api",
-            subscription_type=_pick(u, ("enterprise", "team")) if subscription else None,
-            model=MODELS[0] if u() < 0.7 else _pick(u, MODELS),
+            subscription_type=pick(u, ("enterprise", "team")) if subscription else None,
+            model=MODELS[0] if u() < 0.7 else pick(u, MODELS),
         )
 
     def records(self, day: dt.date) -> list[str]:
@@ -183,12 +206,10 @@ class UsageGenerator:
             return cached
         date = f"{day.isoformat()}T00:00:00Z" if self.date_style == "rfc3339" else day.isoformat()
         weekend = day.weekday() >= 5
-        salt = (day.toordinal() * _GOLDEN) & _MASK64
         rows = []
         for actor in self._actors:
-            draw = _mix64(actor.key ^ salt)
-            rate = actor.profile.weekend_rate if weekend else actor.profile.weekday_rate
-            if (draw & 0xFFFF) / 65536 >= rate and not self.every_day:
+            draw = day_draw(actor.key, day)
+            if not self.every_day and not works(draw, day, actor.profile.weekday_rate, actor.profile.weekend_rate):
                 continue
             shapes = self._shapes(actor, weekend)
             for before, after in shapes[(draw >> 16) % len(shapes)]:
@@ -208,7 +229,7 @@ class UsageGenerator:
             raise ValueError("the neighbour is not one of this generator's records")
         profile = actor.profile
         terminal = next(t for t in TERMINALS if t not in (profile.terminal, profile.other_terminal))
-        u = _uniforms(f"{self.seed}|{actor.name}|{day.isoformat()}|grow{n}").__next__
+        u = uniforms(f"{self.seed}|{actor.name}|{day.isoformat()}|grow{n}").__next__
         text = _row(actor, self.organization_id, u, 0.3, terminal, profile.customer_type, False, u() < 0.5)
         date = f"{day.isoformat()}T00:00:00Z" if self.date_style == "rfc3339" else day.isoformat()
         return text.replace(_DATE_MARK, date)
@@ -221,7 +242,7 @@ class UsageGenerator:
 
     def _shape(self, actor: _Actor, name: str, scale: float) -> list[tuple[str, str]]:
         profile = actor.profile
-        u = _uniforms(f"{self.seed}|{actor.name}|{name}").__next__
+        u = uniforms(f"{self.seed}|{actor.name}|{name}").__next__
         zero_cost = u() < 0.04
         fractional = u() < 0.1
 
@@ -249,16 +270,16 @@ def _row(actor: _Actor, organization_id: str, u: Callable[[], float], share: flo
     """One record as JSON text, with `_DATE_MARK` where the date goes."""
     profile = actor.profile
     scale = profile.intensity * share
-    added = round(scale * _between(u, 20, 600))
+    added = round(scale * between(u, 20, 600))
     removed = round(added * 0.6 * u())
-    commits = round(scale * _between(u, 0, 5))
-    pull_requests = min(commits, _between(u, 0, 2))
-    sessions = max(1, round(scale * _between(u, 1, 8)))
+    commits = round(scale * between(u, 0, 5))
+    pull_requests = min(commits, between(u, 0, 2))
+    sessions = max(1, round(scale * between(u, 1, 8)))
     tools = []
     for tool, weight in zip(TOOLS, (1.0, 0.5, 0.4, 0.05), strict=True):
-        accepted = round(scale * weight * _between(u, 0, 40))
+        accepted = round(scale * weight * between(u, 0, 40))
         tools.append(f'"{tool}":{{"accepted":{accepted},"rejected":{round(accepted * 0.25 * u())}}}')
-    models = dict.fromkeys([profile.model] + ([_pick(u, MODELS)] if u() < 0.3 else []))
+    models = dict.fromkeys([profile.model] + ([pick(u, MODELS)] if u() < 0.3 else []))
     breakdown = ",".join(_model_usage(model, u, scale, zero_cost, fractional) for model in models)
     subscription = (f'"{profile.subscription_type}"' if customer_type == "subscription"
                     and profile.subscription_type else "null")
@@ -272,7 +293,7 @@ def _row(actor: _Actor, organization_id: str, u: Callable[[], float], share: flo
 
 
 def _model_usage(model: str, u: Callable[[], float], scale: float, zero_cost: bool, fractional: bool) -> str:
-    tokens_in = round(scale * _between(u, 5_000, 120_000))
+    tokens_in = round(scale * between(u, 5_000, 120_000))
     tokens_out = round(tokens_in * (0.15 + 0.2 * u()))
     cache_read = round(tokens_in * (0.5 + 2.5 * u()))
     cache_creation = round(tokens_in * (0.02 + 0.08 * u()))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+from collections.abc import Sequence
 from typing import Any
 
 MODES = ("status", "malformed", "slow", "reset", "drip", "endless", "dup", "grow")
@@ -102,12 +103,14 @@ class Fault:
             raise FaultError(f"a drip fault must send a chunk at least every {MAX_DELAY_SECONDS:.0f} seconds: "
                              "raise bytes_per_second or lower chunk_bytes")
 
-    def matches(self, path: str, *, report: bool = False, continued: bool = False) -> bool:
+    def matches(self, path: str, *, report: bool = False, continued: bool = False,
+                paging_modes: Sequence[str] = PAGING_MODES) -> bool:
         """Whether the fault is for this request: its path, and for the paging modes a usage report
-        page (`report`), asked for with a cursor (`continued`) for dup and grow."""
+        page (`report`) whose endpoint has that mode (`paging_modes`), asked for with a cursor or a
+        page number past the first (`continued`) for dup and grow."""
         if self.path is not None and self.path != path:
             return False
-        if self.mode in PAGING_MODES and not report:
+        if self.mode in PAGING_MODES and (not report or self.mode not in paging_modes):
             return False
         return not (self.mode in NEXT_PAGE_MODES and not continued)
 

@@ -1,9 +1,13 @@
-"""What the simulator serves of a day: its truth, when it becomes available, and paging through it.
+"""What a simulator serves of a day: its truth, when it becomes available, and paging through it.
 
 A day's truth is its generated records, with the records grow faults added inserted where they
-were added, then the day's revisions applied in order. Paging serves exactly that list (cursors are
-offsets into it) unless a fault says otherwise: `dup` repeats the previous page's last record, `grow`
-adds a record before the cursor, `endless` hands out fresh cursors past the end.
+were added, then the day's revisions applied in order. Paging serves exactly that list (offsets into
+it, behind cursors or page numbers) unless a fault says otherwise: `dup` repeats the previous page's
+last record, `grow` adds a record before the offset, `endless` pages on past the end.
+
+A record is whatever the vendor's generator makes (the Anthropic one: JSON text; the Cursor one: a
+dict); how a revision touches and changes one is the generator's `revise`/`touches` when it has
+them, else `Revision.apply`/`Revision.touches` (JSON text of the Anthropic report).
 """
 
 from __future__ import annotations
@@ -13,12 +17,20 @@ import binascii
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from typing import Any, Protocol
 
-from orgonaut.simulator.data import UsageGenerator
 from orgonaut.simulator.revisions import Revision
 
 FRESHNESS = dt.timedelta(hours=1)  # the API returns only data older than an hour
 _CURSOR_PREFIX = "sim1_"
+
+
+class DaySource(Protocol):
+    """A generator of days' records."""
+
+    def records(self, day: dt.date) -> list[Any]: ...
+
+    def grown_record(self, day: dt.date, neighbour: Any, n: int) -> Any: ...
 
 
 @dataclasses.dataclass(slots=True)
@@ -26,8 +38,8 @@ class _DayView:
     """A day's truth: `records` as served; `rows` the generated and grown records before revisions,
     `sources[i]` the index in `rows` of `records[i]`, `grown` the indexes in `records` of grown ones."""
 
-    records: list[str]
-    rows: list[str]
+    records: list[Any]
+    rows: list[Any]
     sources: list[int]
     grown: list[int]
 
@@ -35,14 +47,16 @@ class _DayView:
 class DayRecords:
     """The days' records of one simulator: generated, grown by faults, revised."""
 
-    def __init__(self, usage: UsageGenerator, now: Callable[[], dt.datetime]):
+    def __init__(self, usage: DaySource, now: Callable[[], dt.datetime]):
         self.usage = usage
         self.now = now
+        self._revise: Callable[[Revision, Any], Any] = getattr(usage, "revise", Revision.apply)
+        self._touches: Callable[[Revision, Any], bool] = getattr(usage, "touches", Revision.touches)
         self.revisions: list[Revision] = []
-        self._growth: dict[dt.date, list[tuple[int, str]]] = {}  # (index in the rows, record), in order
+        self._growth: dict[dt.date, list[tuple[int, Any]]] = {}  # (index in the rows, record), in order
         self._views: dict[dt.date, _DayView] = {}  # days with revisions or growth
 
-    def available(self, day: dt.date) -> list[str]:
+    def available(self, day: dt.date) -> list[Any]:
         """Nothing for today or the future: only data older than an hour, so a day appears once it has
         been over for an hour."""
         return self.truth(day) if self.is_available(day) else []
@@ -51,7 +65,7 @@ class DayRecords:
         day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         return self.now() >= day_end + FRESHNESS
 
-    def truth(self, day: dt.date) -> list[str]:
+    def truth(self, day: dt.date) -> list[Any]:
         """The day's records after growth and revisions, whatever the clock says."""
         if day not in self._growth and not any(revision.date == day for revision in self.revisions):
             return self.usage.records(day)
@@ -66,14 +80,10 @@ class DayRecords:
     ) -> tuple[list[str], str | None]:
         """One page of the day's available `records` from `offset`, and the next page's cursor (None at
         the end); `mode` is the fault's, when one applies to this request."""
-        start, size = offset, limit
         if mode == "grow" and offset > 0:
-            self._grow(day, offset)
+            self.grow(day, offset)
             records = self.available(day)
-        elif mode == "dup" and offset > 0:
-            start, size = offset - 1, max(limit, 2)  # the previous page's last record first
-        chunk = records[start:start + size]
-        end = start + len(chunk)
+        chunk, end = window(records, offset=offset, limit=limit, mode=mode)
         if end < len(records):
             next_page: str | None = encode_cursor(day, end)
         elif mode == "endless":
@@ -84,7 +94,7 @@ class DayRecords:
 
     def add_revision(self, revision: Revision) -> Revision:
         """Records the revision (numbered, with the count of the day's records it touches now)."""
-        touched = sum(1 for record in self.truth(revision.date) if revision.touches(record))
+        touched = sum(1 for record in self.truth(revision.date) if self._touches(revision, record))
         revision = dataclasses.replace(revision, id=len(self.revisions) + 1, records=touched)
         self.revisions.append(revision)
         self._views.pop(revision.date, None)
@@ -111,11 +121,11 @@ class DayRecords:
         revisions = [revision for revision in self.revisions if revision.date == day]
         view = _DayView([], rows, [], [])
         for index, row in enumerate(rows):
-            record: str | None = row
+            record: Any = row
             for revision in revisions:
                 if record is None:  # dropped by an earlier revision
                     break
-                record = revision.apply(record)
+                record = self._revise(revision, record)
             if record is None:
                 continue
             if added[index]:
@@ -124,7 +134,7 @@ class DayRecords:
             view.sources.append(index)
         return view
 
-    def _grow(self, day: dt.date, offset: int) -> None:
+    def grow(self, day: dt.date, offset: int) -> None:
         """A new record joins the day just before `offset` (1 <= offset <= the day's length): a new
         row for the actor of the record served at `offset - 1`, which therefore survives the day's
         revisions too and lands at `offset - 1`, pushing that record to `offset`."""
@@ -133,6 +143,16 @@ class DayRecords:
         growth = self._growth.setdefault(day, [])
         growth.append((index, self.usage.grown_record(day, view.rows[index], len(growth))))
         self._views.pop(day, None)
+
+
+def window(records: list[Any], *, offset: int, limit: int, mode: str | None) -> tuple[list[Any], int]:
+    """The page of `records` from `offset` (a `dup` fault's page after the first starts with the
+    previous page's last record again), and the offset just past it."""
+    start, size = offset, limit
+    if mode == "dup" and offset > 0:
+        start, size = offset - 1, max(limit, 2)  # the previous page's last record first
+    chunk = records[start:start + size]
+    return chunk, start + len(chunk)
 
 
 def encode_cursor(day: dt.date, offset: int, generation: int = 0) -> str:

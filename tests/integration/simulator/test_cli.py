@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-import os
-import signal
 import subprocess
-import sys
 
 import httpx
 import pytest
@@ -15,36 +13,21 @@ import pytest
 from orgonaut.ai_tooling.providers.claude_code.client import ClaudeCodeProvider
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
 from orgonaut.simulator.data import UsageGenerator
-from tests.support.processes import ROOT, free_port, wait_for_port
+from tests.support.processes import free_port
 from tests.support.simulator import VALID_KEY
+from tests.support.simulator import simulate as simulate_vendor
 
 HEADERS = {"x-api-key": VALID_KEY, "anthropic-version": "2023-06-01"}
 DAY = dt.date(2025, 3, 4)
 
 
-def simulate(*args: str, **options) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "orgonaut.cli", "simulate", "anthropic", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **options,
-    )
+def simulate(*args: str) -> subprocess.Popen:
+    return simulate_vendor("anthropic", *args)
 
 
 @pytest.fixture
-def started():
-    processes: list[subprocess.Popen] = []
-
-    def start(*args: str) -> str:
-        port = free_port()
-        process = simulate("--port", str(port), *args)
-        processes.append(process)
-        wait_for_port(port, timeout=30)
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(10)
+def started(simulate_started):
+    return functools.partial(simulate_started, "anthropic")
 
 
 def test_the_command_serves_the_roster_with_its_seed_name_and_faults(started, tmp_path):
