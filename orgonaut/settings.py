@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     secret_keys: str = Field("", alias="ORGONAUT_SECRET_KEYS")
     timezone: str = Field(default_factory=_local_timezone, alias="ORGONAUT_TIMEZONE")
     anthropic_api_base: str = Field("http://127.0.0.1:8765", alias="ANTHROPIC_API_BASE")
+    cursor_api_base: str = Field("http://127.0.0.1:8766", alias="CURSOR_API_BASE")
+    # Cursor's per-team limits (documented: 20 a minute for daily usage and most endpoints, 60 for usage
+    # events); every worker's requests share them (`orgonaut.ratelimit`). Raise them only with Cursor.
+    cursor_requests_per_minute: int = Field(20, alias="CURSOR_REQUESTS_PER_MINUTE", ge=1)
+    cursor_events_requests_per_minute: int = Field(60, alias="CURSOR_EVENTS_REQUESTS_PER_MINUTE", ge=1)
     smtp_url: str = Field("smtp://127.0.0.1:8025", alias="ORGONAUT_SMTP_URL")
     mail_from: str = Field("Orgonaut <alerts@orgonaut.local>", alias="ORGONAUT_MAIL_FROM")
     base_url: str = Field("http://localhost:3000", alias="ORGONAUT_BASE_URL")

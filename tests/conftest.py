@@ -42,6 +42,9 @@ os.environ.update(
         "ORGONAUT_REDIS_LOCKS_DB": str(_REDIS_DBS[2]),
         "ORGONAUT_SECRET_KEYS": os.environ.get("ORGONAUT_TEST_SECRET_KEYS") or Fernet.generate_key().decode(),
         "ORGONAUT_TIMEZONE": os.environ.get("ORGONAUT_TEST_TIMEZONE", "UTC"),
+        # The simulators enforce no rate limit unless a test asks; pacing is tested on its own.
+        "CURSOR_REQUESTS_PER_MINUTE": "100000",
+        "CURSOR_EVENTS_REQUESTS_PER_MINUTE": "100000",
     }
 )
 

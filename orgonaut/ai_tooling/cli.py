@@ -304,7 +304,7 @@ def unmatched(
     except DomainError as error:
         fail(str(error))
     for row in rows:
-        kind = "api key" if row.is_api_key else "e-mail"
+        kind = row.not_a_person.lower() or "e-mail"
         typer.echo(
             f"{row.source_email} ({kind}, {row.provider}): {row.record_count} records, last seen {row.last_seen}, "
             f"{row.total_cost_cents:.2f} cents"

@@ -9,16 +9,16 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
-from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.ai_tooling.providers.base import not_a_person
 from orgonaut.errors import NotFound
 from orgonaut.org.models import Scenario
 
 
 @dataclasses.dataclass(frozen=True)
 class UnmatchedEmail:
-    source_email: str  # a lower-case e-mail, or `api-key:<key name>`
+    source_email: str  # a lower-case e-mail, `api-key:<key name>` or `service-account:<name>`
     provider: str
-    is_api_key: bool
+    not_a_person: str  # "API key" or "Service account" (usage that can never match a person), else ""
     record_count: int
     last_seen: dt.date
     total_cost_cents: Decimal
@@ -28,7 +28,7 @@ def list_unmatched(
     *, session: Session, tenant_id: int, scenario_id: int | None = None, provider: str | None = None,
     limit: int = 200,
 ) -> list[UnmatchedEmail]:
-    """Distinct unmatched e-mails (and API keys) of one scope, most recently seen first."""
+    """Distinct unmatched e-mails (and API keys, service accounts) of one scope, most recently seen first."""
     if scenario_id is not None:
         scenario = session.get(Scenario, scenario_id)
         if scenario is None or scenario.tenant_id != tenant_id:
@@ -49,7 +49,7 @@ def list_unmatched(
         statement = statement.where(record.provider == provider)
     return [
         UnmatchedEmail(
-            source_email=email, provider=provider_key, is_api_key=email.startswith(API_KEY_PREFIX),
+            source_email=email, provider=provider_key, not_a_person=(not_a_person(email) or ("", ""))[0],
             record_count=count, last_seen=seen, total_cost_cents=Decimal(str(cost or 0)),
         )
         for email, provider_key, count, seen, cost in session.exec(statement)

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contract.harnesses import AVAILABLE, HARNESSES, claude_code_contract_simulator  # noqa: F401
+from tests.contract.harnesses import (  # noqa: F401
+    AVAILABLE,
+    HARNESSES,
+    claude_code_contract_simulator,
+    cursor_contract_simulator,
+)
 
 
 @pytest.fixture(params=AVAILABLE, ids=[info.key for info in AVAILABLE])

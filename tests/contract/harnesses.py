@@ -22,10 +22,21 @@ from typing import Any, Literal, Protocol
 import pytest
 
 from orgonaut.ai_tooling.providers import registry
-from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX, SERVICE_ACCOUNT_PREFIX
 from orgonaut.ai_tooling.providers.claude_code.client import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
+from orgonaut.ai_tooling.providers.cursor.client import INVALID_KEY_MESSAGE as CURSOR_INVALID_KEY_MESSAGE
+from orgonaut.ai_tooling.providers.cursor.client import (
+    MISSING_PERMISSION_MESSAGE as CURSOR_MISSING_PERMISSION_MESSAGE,
+)
 from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
+from orgonaut.simulator.cursor import CursorConfig
+from tests.support.cursor_simulator import (
+    NO_PERMISSION_CURSOR_KEY,
+    REVOKED_CURSOR_KEY,
+    VALID_CURSOR_KEY,
+    CursorSimulatorServer,
+)
 from tests.support.simulator import (
     NO_PERMISSION_KEY,
     REVOKED_KEY,
@@ -185,7 +196,102 @@ def _claude_code(request: pytest.FixtureRequest) -> ContractHarness:
     return ClaudeCodeHarness(request.getfixturevalue("claude_code_contract_simulator"))
 
 
+# -- Cursor: the Cursor Admin API simulator -------------------------------------------------------------
+
+CURSOR_PAGE_SIZE = 7  # users (daily usage) and events a page; the client asks for 1,000
+CURSOR_DAYS = tuple(dt.date(2025, 3, 3) + dt.timedelta(days=n) for n in range(7))
+_CURSOR_KEYS = {"valid": VALID_CURSOR_KEY, "revoked": REVOKED_CURSOR_KEY, "no_permission": NO_PERMISSION_CURSOR_KEY}
+_CURSOR_TOKENS = {Metric.input_tokens: "total_input_tokens", Metric.output_tokens: "total_output_tokens",
+                  Metric.cache_read_tokens: "total_cache_read_tokens",
+                  Metric.cache_creation_tokens: "total_cache_creation_tokens"}
+
+
+@pytest.fixture(scope="session")
+def cursor_contract_simulator():
+    """The Cursor simulator with pages of seven users or events, so a day's reading pages."""
+    with CursorSimulatorServer(CursorConfig(page_size=CURSOR_PAGE_SIZE)) as server:
+        yield server
+
+
+@dataclasses.dataclass
+class CursorHarness:
+    server: CursorSimulatorServer
+    invalid_key_message: str = CURSOR_INVALID_KEY_MESSAGE
+    missing_permission_message: str = CURSOR_MISSING_PERMISSION_MESSAGE
+    days: Sequence[dt.date] = CURSOR_DAYS
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def organisation_name(self) -> str:
+        return str(self.server.team()["name"])
+
+    def reset(self) -> None:
+        self.server.reset()
+
+    def credentials(self, kind: CredentialsKind) -> dict[str, str]:
+        return {"api_key": _CURSOR_KEYS[kind]}
+
+    def statuses(self) -> list[int]:
+        return [request["status"] for request in self.server.requests(None)]
+
+    def fail(self, status: int, *, retry_after: float | None = None, count: int | None = 1, after: int = 0) -> None:
+        self.server.set_fault(status=status, retry_after=retry_after, count=count, after=after)
+
+    def malform_page(self, page: int) -> None:
+        # The page's first record loses its e-mail: well-formed JSON, a record the API never sends.
+        self.server.set_fault(mode="malformed", variant="record", after=page - 1, count=1)
+
+    def repeat_record(self, day: dt.date) -> str:
+        # `dup`: daily usage's page 2 starts with page 1's last user again.
+        self.server.set_fault(mode="dup", count=1)
+        return str(self.server.truth(day)["activity"][CURSOR_PAGE_SIZE - 1]["email"]).lower()
+
+    def grow_day(self, day: dt.date) -> str:
+        # `grow`: as events' page 2 is asked for, a new event of page 1's last event's person joins the day
+        # before the offset, so page 2 starts with page 1's last event again.
+        self.server.set_fault(mode="grow", count=1)
+        return str(self.server.truth(day)["events"][CURSOR_PAGE_SIZE - 1]["userEmail"]).lower()
+
+    def revise(self, day: dt.date) -> set[str]:
+        people = self.server.truth(day)["people"]
+        chosen = sorted(who for who, person in people.items() if person["events"] and person["active"])
+        dropped, changed, moved = chosen[:3]
+        self.server.revise(date=day, action="drop", email=dropped)
+        self.server.revise(date=day, action="change", email=changed, factor=3)
+        self.server.revise(date=day, action="move", email=moved, to_email="Someone.New@Acme.test")
+        return {dropped, changed, moved, "someone.new@acme.test"}
+
+    def truth(self, day: dt.date) -> DayTruth:
+        truth = self.server.truth(day)
+        people = {}
+        rows = {}
+        sources = [*((who, p) for who, p in truth["people"].items()),
+                   *((SERVICE_ACCOUNT_PREFIX + name, p) for name, p in truth["service_accounts"].items())]
+        for who, person in sources:
+            activity = person.get("activity") or {}
+            if not (person.get("active", True) or person["events"]):
+                continue  # an idle seat: no usage
+            people[who] = {
+                Metric.lines_added.value: activity.get("totalLinesAdded", 0),
+                Metric.lines_removed.value: activity.get("totalLinesDeleted", 0),
+                Metric.cost.value: person["total_cost_cents"],
+                **{metric.value: person[name] for metric, name in _CURSOR_TOKENS.items()},
+            }
+            rows[who] = person["events"]
+        usage_pages = max(1, -(-len(truth["activity"]) // CURSOR_PAGE_SIZE))
+        event_pages = max(1, -(-len(truth["events"]) // CURSOR_PAGE_SIZE))
+        return DayTruth(people=people, rows=rows, pages=usage_pages + event_pages)
+
+
+def _cursor(request: pytest.FixtureRequest) -> ContractHarness:
+    return CursorHarness(request.getfixturevalue("cursor_contract_simulator"))
+
+
 # Provider key -> the harness for one test (given the test's request, to reach its simulator fixture).
 HARNESSES: dict[str, Callable[[pytest.FixtureRequest], ContractHarness]] = {
     "claude_code": _claude_code,
+    "cursor": _cursor,
 }

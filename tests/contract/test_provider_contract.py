@@ -128,6 +128,17 @@ def test_a_refetch_gives_the_same_day(info, harness):
     assert reported(info, again) == harness.truth(day).people
 
 
+def test_a_range_of_days_in_one_call_equals_each_day_fetched_alone(info, harness):
+    """What the sync engine calls: up to the declared days per call (one for a day-per-call API)."""
+    days = list(harness.days)[: max(2, min(len(harness.days), info.fetch_days_per_call))]
+    provider = connect(info, harness)
+    by_day = provider.fetch_days(days[0], days[-1])
+    assert sorted(by_day) == days
+    for day in days:
+        assert reported(info, by_day[day]) == harness.truth(day).people, day
+        assert by_day[day] == provider.fetch_day(day)
+
+
 # -- rate limits and server errors ----------------------------------------------------------------
 
 # The shared RetryPolicy waits at least 0.25 s before a first retry and 0.5 s before a second; a fetch

@@ -15,8 +15,10 @@ import msgspec
 
 from orgonaut.integrations.error_kinds import ErrorKind
 
-__all__ = ["API_KEY_PREFIX", "AiToolingProvider", "DailyUsage", "DayUsages", "ErrorKind", "OneDayPerCall",
-           "ProviderError", "ProviderRetriableError", "RangePerCall"]
+__all__ = [
+    "API_KEY_PREFIX", "NOT_A_PERSON", "SERVICE_ACCOUNT_PREFIX", "AiToolingProvider", "DailyUsage", "DayUsages",
+    "ErrorKind", "OneDayPerCall", "ProviderError", "ProviderRetriableError", "RangePerCall", "not_a_person",
+]
 
 
 class ProviderError(Exception):
@@ -66,6 +68,17 @@ class DailyUsage(msgspec.Struct, frozen=True):
 
 
 API_KEY_PREFIX = "api-key:"
+SERVICE_ACCOUNT_PREFIX = "service-account:"
+# Usage that belongs to no person, by the prefix of its source: what the pages call it.
+NOT_A_PERSON = {API_KEY_PREFIX: "API key", SERVICE_ACCOUNT_PREFIX: "Service account"}
+
+
+def not_a_person(source: str) -> tuple[str, str] | None:
+    """(what it is, its name) for an API key's or a service account's usage; None for a person's e-mail."""
+    for prefix, kind in NOT_A_PERSON.items():
+        if source.startswith(prefix):
+            return kind, source.removeprefix(prefix)
+    return None
 
 
 class DayUsages(list[DailyUsage]):

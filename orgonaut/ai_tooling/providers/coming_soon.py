@@ -17,25 +17,6 @@ from orgonaut.ai_tooling.providers.declaration import (
     RateLimit,
 )
 
-CURSOR = ProviderInfo(
-    key="cursor",
-    display_name="Cursor",
-    state=ProviderState.coming_soon,
-    description="Per-person daily Cursor usage via the Cursor Admin API (Enterprise teams).",
-    credentials=(
-        # The key's format is in flux across Cursor's docs (key_…, crsr_…): the connection test decides.
-        CredentialField(name="api_key", label="Admin API key",
-                        hint="Create an Admin API key in the Cursor dashboard under Settings → API Keys."),
-    ),
-    api_name="the Cursor Admin API",
-    connection_test="GET /teams/members",
-    fetch_days_per_call=30,  # POST /teams/daily-usage-data takes a range of at most 30 days
-    metrics=frozenset({Metric.lines_added, Metric.lines_removed, Metric.input_tokens, Metric.output_tokens,
-                       Metric.cache_read_tokens, Metric.cache_creation_tokens, Metric.cost}),
-    revisable_days=2,  # aggregated hourly; usage events can land after the day ends
-    rate_limit=RateLimit(20, 60),  # per team: "most endpoints" 20 a minute
-)
-
 COPILOT = ProviderInfo(
     key="copilot",
     display_name="GitHub Copilot",
@@ -101,4 +82,4 @@ CLAUDE_ENTERPRISE = ProviderInfo(
     retention_days=90,
 )
 
-COMING_SOON = (CURSOR, COPILOT, CODEX, CLAUDE_ENTERPRISE)
+COMING_SOON = (COPILOT, CODEX, CLAUDE_ENTERPRISE)

@@ -260,8 +260,8 @@ def test_the_unmatched_list_per_scope(session, tenant, clean_simulator):
 
     assert {u.source_email: [u.record_count, u.last_seen, u.total_cost_cents] for u in listed} == expected
     assert [u.last_seen for u in listed] == sorted((u.last_seen for u in listed), reverse=True)
-    flags = {u.source_email: u.is_api_key for u in listed}
-    assert flags["api-key:ci-pipeline"] is True and flags["contractor.jo@partner-agency.example"] is False
+    flags = {u.source_email: u.not_a_person for u in listed}
+    assert flags["api-key:ci-pipeline"] == "API key" and flags["contractor.jo@partner-agency.example"] == ""
     assert "freelance.dev@contractors.example" in flags  # normalised from the vendor's mixed case
     # Per scope: a scenario that receives no data has nothing unmatched; another tenant's is unknown.
     scenario = org.create_scenario(session=session, tenant_id=tenant.id, name="Quiet")

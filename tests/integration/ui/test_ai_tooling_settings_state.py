@@ -149,7 +149,7 @@ def test_owners_and_admins_see_the_provider_cards(session, role):
     _, page = _open(session, emails[role])
     assert page.page_allowed and page.plan_ok
     assert [(p.name, p.available, p.integration_id) for p in page.providers] == [
-        ("Claude Code", True, 0), ("Cursor", False, 0), ("GitHub Copilot", False, 0), ("Codex", False, 0),
+        ("Claude Code", True, 0), ("Cursor", True, 0), ("GitHub Copilot", False, 0), ("Codex", False, 0),
         ("Claude Enterprise", False, 0)]
     assert page.logs == [] and page.unmatched == []
 
@@ -503,13 +503,13 @@ def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, ant
     expected = ai_tooling.list_unmatched(session=session, tenant_id=tenant.id)
     assert [u.source_email for u in page.unmatched] == [u.source_email for u in expected]
     assert len(page.unmatched) >= 3
-    api_rows = [u for u in page.unmatched if u.is_api_key]
+    api_rows = [u for u in page.unmatched if u.not_a_person == "API key"]
     assert [u.label for u in api_rows] == ["ci-pipeline"]
-    assert unmatched_dialogs.API_KEY_ACTOR in repr(page.open_add_person(api_rows[0].source_email))
-    assert unmatched_dialogs.API_KEY_ACTOR in repr(page.open_link_person(api_rows[0].source_email))
+    assert unmatched_dialogs.NOT_A_PERSON_ACTOR in repr(page.open_add_person(api_rows[0].source_email))
+    assert unmatched_dialogs.NOT_A_PERSON_ACTOR in repr(page.open_link_person(api_rows[0].source_email))
     assert page.open_dialog not in ("add", "link")
 
-    first, second = [u for u in page.unmatched if not u.is_api_key][:2]
+    first, second = [u for u in page.unmatched if not u.not_a_person][:2]
     page.open_add_person(first.source_email)
     assert page.open_dialog == "add" and page.add_email == first.source_email
     page.save_add_person({"name": "", "email": first.source_email, "kind": "human", "fte": "1.00"})
@@ -546,7 +546,7 @@ def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, ant
 def test_unmatched_actions_need_org_write_in_a_writable_scope(session, anthropic, rematching):
     tenant, emails = _synced_tenant(session, anthropic.base_url)
     _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
-    email = next(u.source_email for u in page.unmatched if not u.is_api_key)
+    email = next(u.source_email for u in page.unmatched if not u.not_a_person)
     # An admin holds org.write; a snapshot scope is read-only.
     snapshot = org.create_snapshot(session=session, tenant_id=tenant.id, name="Snap")
     session.commit()

@@ -20,6 +20,21 @@ COMMON_ISSUES = [
     ("Costs show as $0.00", "Usage exists but Anthropic reports zero cost",
      "Check the Anthropic usage dashboard for the same period"),
 ]
+# Cursor's rows, from its Admin API's documented errors and limits.
+CURSOR_ISSUES = [
+    ("Cursor: Test connection fails with 401", "Invalid or revoked Cursor Admin API key",
+     "Create a new key in the Cursor dashboard (Settings → API Keys)"),
+    ("Cursor: Test connection fails with 403", "Enterprise access required: the team's plan lacks the Admin API",
+     "Use the key of an Enterprise team, or ask Cursor to enable the Admin API"),
+    ("Cursor: sync completes but no data appears", "No Cursor usage on those days, or Cursor keeps no history "
+     "that far back", "Check usage for the same days in the Cursor dashboard"),
+    ("Cursor: records appear as unmatched", "The Cursor account's e-mail differs from the person's, or it is a "
+     "service account", "Update the person's e-mail in Orgonaut; service accounts stay unmatched"),
+    ("Cursor: costs show as $0.00", "The usage was included in the plan, so nothing was charged",
+     "Compare with the spend in the Cursor dashboard for the same days"),
+    ("Cursor: syncs take minutes", "Cursor allows 20 requests a minute per team",
+     "Nothing to do: syncs pace themselves below the limit and retry when Cursor says to wait"),
+]
 NO_DATA_NOTE = (
     "Note: the Claude Code analytics report covers first-party API use; users report that claude.ai "
     "subscription seats may be missing from it, or that their analytics lag by days. If a person on a "
@@ -29,7 +44,7 @@ NO_DATA_NOTE = (
 
 def _issue_row(symptom: str, cause: str, resolution: str) -> rx.Component:
     resolution_cell = rx.table.cell(resolution)
-    if symptom.startswith("Sync completes but no data"):
+    if symptom.startswith("Sync completes but no data"):  # Claude Code's row
         resolution_cell = rx.table.cell(rx.vstack(rx.text(resolution), rx.text(NO_DATA_NOTE, size="1",
                                                                                  color_scheme="gray")))
     return rx.table.row(rx.table.row_header_cell(symptom), rx.table.cell(cause), resolution_cell)
@@ -51,7 +66,7 @@ def help_section() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(c)
                                                for c in ("Symptom", "Likely cause", "Resolution")])),
-                rx.table.body(*[_issue_row(*issue) for issue in COMMON_ISSUES]),
+                rx.table.body(*[_issue_row(*issue) for issue in (*COMMON_ISSUES, *CURSOR_ISSUES)]),
                 variant="surface",
                 size="1",
                 width="100%",

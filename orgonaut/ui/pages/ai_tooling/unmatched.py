@@ -18,7 +18,7 @@ from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.pages.ai_tooling import views
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState, as_id
 
-API_KEY_ACTOR = "An API key has no e-mail: its usage can never match a person."
+NOT_A_PERSON_ACTOR = "An API key or a service account is not a person: its usage can never match one."
 
 
 class UnmatchedState(AiToolingSettingsState):
@@ -36,8 +36,8 @@ class UnmatchedState(AiToolingSettingsState):
         row = next((row for row in self.unmatched if row.source_email == str(source_email)), None)
         if row is None:
             raise ValidationFailed("That e-mail is no longer in the unmatched list.")
-        if row.is_api_key:
-            raise ValidationFailed(API_KEY_ACTOR)
+        if row.not_a_person:
+            raise ValidationFailed(NOT_A_PERSON_ACTOR)
         return row.source_email
 
     def _open_for(self, dialog: str, source_email: str, prepare=None):
@@ -115,8 +115,8 @@ class UnmatchedState(AiToolingSettingsState):
 
 def _actions(u: rx.Var) -> rx.Component:
     return rx.cond(
-        u.is_api_key,
-        rx.text(API_KEY_ACTOR, size="1", color_scheme="gray"),
+        u.not_a_person != "",
+        rx.text(NOT_A_PERSON_ACTOR, size="1", color_scheme="gray"),
         rx.cond(
             AiToolingSettingsState.can_edit_scope,
             rx.hstack(
@@ -137,7 +137,7 @@ def _unmatched_row(u: rx.Var) -> rx.Component:
         rx.table.row_header_cell(
             rx.hstack(
                 rx.text(u.label, as_="span"),
-                rx.cond(u.is_api_key, rx.badge("API key", color_scheme="violet", variant="soft")),
+                rx.cond(u.not_a_person != "", rx.badge(u.not_a_person, color_scheme="violet", variant="soft")),
                 spacing="2",
                 align="center",
             )

@@ -18,7 +18,7 @@ from orgonaut import clock
 from orgonaut.ai_tooling import ingest
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling.providers import registry
-from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.ai_tooling.providers.base import not_a_person
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.ai_tooling.sync import TriggeredBy
 from orgonaut.integrations import service as integrations
@@ -111,7 +111,7 @@ class LogRow:
 class UnmatchedRow:
     source_email: str = ""
     label: str = ""
-    is_api_key: bool = False
+    not_a_person: str = ""  # "API key", "Service account": shown as a badge, never matched
     provider_name: str = ""
     record_count: int = 0
     last_seen: str = ""
@@ -248,9 +248,9 @@ def log_row(session: Session, log: IntegrationSyncLog, provider: str, zone: str,
 
 
 def unmatched_row(entry: ai_tooling.UnmatchedEmail) -> UnmatchedRow:
-    label = entry.source_email.removeprefix(API_KEY_PREFIX) if entry.is_api_key else entry.source_email
+    kind, name = not_a_person(entry.source_email) or ("", entry.source_email)
     return UnmatchedRow(
-        source_email=entry.source_email, label=label, is_api_key=entry.is_api_key,
+        source_email=entry.source_email, label=name, not_a_person=kind,
         provider_name=provider_name_of(entry.provider), record_count=entry.record_count,
         last_seen=entry.last_seen.isoformat(), total_cost=format_usd(entry.total_cost_cents),
     )
