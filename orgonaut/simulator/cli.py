@@ -126,26 +126,6 @@ def _demo_claude_code_roster() -> list[str]:
     return demo_usage_roster()
 
 
-def _demo_cursor_people(today: dt.date) -> tuple[list[str], dict[str, dt.date], dict[str, dt.date]]:
-    """The demo's Cursor members: about half the Claude Code people (the others use Claude Code only),
-    the live humans without Claude Code (Cursor only), two of the contractors, and the people who
-    left, removed then (`cursor_roster` in data.py decides the split); with the days the people who
-    joined in the last year joined, and the days the leavers were removed."""
-    from orgonaut.org.demo_data import DEMO_PEOPLE, DEMO_UNKNOWN_USAGE_EMAILS
-    from orgonaut.org.models import ActorKind
-    from orgonaut.simulator.data import cursor_roster
-
-    humans = [p for p in DEMO_PEOPLE if p.kind == ActorKind.human]
-    claude_code = [p.address for p in humans if p.in_claude_code]
-    cursor_only = [p.address for p in humans if not p.in_claude_code and p.left_months_ago is None]
-    left = {p.address: today - dt.timedelta(days=30 * p.left_months_ago) for p in humans
-            if p.left_months_ago is not None}
-    joined = {p.address: today - dt.timedelta(days=30 * p.joined_months_ago) for p in humans
-              if p.joined_months_ago < 12}
-    roster = cursor_roster(claude_code, cursor_only) + list(left) + list(DEMO_UNKNOWN_USAGE_EMAILS[1::2])
-    return roster, joined, left
-
-
 @app.command("cursor")
 def cursor(
     port: int = _port(8766),
@@ -177,15 +157,16 @@ def cursor(
     import uvicorn
 
     from orgonaut.simulator.cursor import CursorConfig, create_cursor_app
+    from orgonaut.simulator.demo import demo_cursor_people
 
     if row_style not in ("newest", "older"):
         raise typer.BadParameter("--row-style must be newest or older")
     if member_style not in ("newest", "number", "oldest"):
         raise typer.BadParameter("--member-style must be newest, number or oldest")
     faults, revisions = _faults_and_revisions(fault, revise)
-    demo_roster, joined, removed = _demo_cursor_people(dt.datetime.now(dt.UTC).date()) if demo else ([], {}, {})
-    roster = _roster(roster_file, roster_size, demo, lambda: demo_roster)
-    extra: dict[str, Any] = {"removed": removed, "joined": joined, "unknown_emails": ()} if demo else {}
+    extra: dict[str, Any] = demo_cursor_people(dt.datetime.now(dt.UTC).date()) if demo else {}
+    roster = _roster(roster_file, roster_size, demo, lambda: list(extra["roster"]))
+    extra.pop("roster", None)
     config = CursorConfig(
         seed=seed, roster=roster, team_name=team_name, accepted_keys=set(key) or None, faults=faults,
         revisions=revisions, every_day=every_day, rate_limit=rate_limit or None,

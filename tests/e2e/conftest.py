@@ -42,18 +42,36 @@ def demo_simulator():
 
 
 @pytest.fixture(scope="session")
+def demo_cursor_simulator():
+    """The Cursor simulator with the demo's Cursor users (some use Claude Code too, some only Cursor)."""
+    import datetime as dt
+
+    from orgonaut.settings import reset_settings_cache
+    from orgonaut.simulator.cursor import CursorConfig
+    from orgonaut.simulator.demo import demo_cursor_people
+    from tests.support.cursor_simulator import CursorSimulatorServer
+
+    server = CursorSimulatorServer(CursorConfig(**demo_cursor_people(dt.datetime.now(dt.UTC).date()))).start()
+    os.environ["CURSOR_API_BASE"] = server.base_url
+    reset_settings_cache()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def seeded_demo(demo_simulator):
-    """The demo tenant with its org and 180 days of usage from the simulator."""
+    """The demo tenant with its org and 180 days of Claude Code usage from the simulator (the pages'
+    tests pin its numbers; Cursor is connected by the tests that need it)."""
     from orgonaut.db import session_scope
     from orgonaut.demo import seed_demo
 
     with session_scope() as session:
-        tenant = seed_demo(session=session, timezone="UTC", with_usage=True)
+        tenant = seed_demo(session=session, timezone="UTC", with_usage=True, usage_providers=("claude_code",))
         return tenant.slug
 
 
 @pytest.fixture(scope="session")
-def web_app(seeded_demo, run_dir):
+def web_app(seeded_demo, demo_cursor_simulator, run_dir):
     app = WebApp(E2E_PORT, run_dir / "web.log").start()
     yield app
     app.stop()
