@@ -565,3 +565,61 @@ def test_a_long_backfill_asks_first_and_a_running_backfill_can_be_cancelled(
     assert log.status == "cancelled" and 0 <= log.days_done < days
     assert log.error_message.startswith("Cancelled.")
     stack.clear_faults()
+
+
+# --- Cursor beside Claude Code --------------------------------------------------------------------
+
+
+def test_an_admin_connects_cursor_and_a_person_using_both_tools_sees_both(
+    page: Page, base_url: str, stack: SimulatorServer, demo_cursor_simulator,
+):
+    from orgonaut.org.demo_data import demo_usage_roster
+    from orgonaut.simulator.demo import demo_cursor_people
+
+    tenant = _new_tenant()
+    both = next(email for email in demo_cursor_people(dt.date.today())["roster"] if email in demo_usage_roster())
+    with session_scope() as session:
+        person = org.create_actor(session=session, tenant_id=tenant.id, scenario_id=None, name="Both Tools",
+                                  email=both)
+        person_id = person.id
+    _open_settings(page, base_url, tenant.admin)
+
+    # The same wizard, built from Cursor's declared credential field.
+    _card(page, "Cursor").get_by_role("button", name="Connect", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Connect Cursor")).to_be_visible()
+    expect(dialog).to_contain_text("Step 1 of 3: Admin API key")
+    expect(dialog).to_contain_text("Cursor dashboard under Settings → API Keys")
+    dialog.get_by_label("Admin API key").fill("key_e2e_cursor_0000000000000000")
+    dialog.get_by_role("button", name="Next").click()
+    dialog.get_by_role("button", name="Next").click()  # Live Baseline
+    expect(dialog).to_contain_text("the Cursor Admin API (GET /teams/members)")
+    dialog.get_by_role("button", name="Test connection").click()
+    team = demo_cursor_simulator.team()["name"]
+    expect(dialog.get_by_role("status")).to_contain_text(f"Connection OK. Organisation: {team}")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_contain_text(f"Cursor is connected to {team}")
+    dialog.get_by_role("button", name="Not now").click()
+    expect(_card(page, "Cursor").get_by_text("active", exact=True)).to_be_visible(timeout=20_000)
+
+    # A week of both tools' usage (run here, as the worker would), then the person's page.
+    end = sync.last_complete_day()
+    with session_scope() as session:
+        ai_tooling.connect(session=session, tenant_id=tenant.id, provider="claude_code",
+                           credentials={"api_key": _new_key()}, api_base=stack.base_url)
+    for provider in ("cursor", "claude_code"):
+        with session_scope() as session:
+            integration = ai_tooling.current_integrations(session=session, tenant_id=tenant.id)[provider]
+            log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
+                                            start=end - dt.timedelta(days=6), end=end, user_id=None, enqueue=False)
+            log_id = log.id
+        sync.run_foreground(log_id=log_id)
+    page.goto(f"{base_url}/people/{person_id}")
+    section = page.get_by_role("region", name="AI Tooling Usage", exact=True)
+    providers = section.get_by_role("term").filter(has_text=re.compile("^Active providers$"))
+    expect(providers.locator("xpath=following-sibling::dd[1]")).to_have_text("2")
+    expect(section).to_contain_text("Claude Code, Cursor")
+    page.wait_for_function("() => { const gd = document.getElementById('person-cost-trend');"
+                           " return !!(gd && gd.data && gd.data.length === 2); }", timeout=15_000)
+    names = page.evaluate("() => document.getElementById('person-cost-trend').data.map(t => t.name)")
+    assert names == ["Claude Code", "Cursor"]
