@@ -319,6 +319,8 @@ def _store_days(
         log.records_upserted += result.upserted
         log.records_matched += result.matched
         log.records_unmatched += result.unmatched
+        if result.fetched and diagnostics.read(log).first_day_with_data is None:
+            diagnostics.update(log, first_day_with_data=fetched.day.isoformat())
         diagnostics.add_warnings(log, getattr(fetched.usages, "warnings", []))
         if result.deleted:
             diagnostics.add_warnings(log, [f"{fetched.day}: {result.deleted} stored person-day(s) the provider no "

@@ -62,6 +62,8 @@ class RunDiagnostics(msgspec.Struct, omit_defaults=True):
     rematched: Rematched | None = None
     skip_reason: str | None = None
     cancelled_at: str | None = None
+    # The run's first day with any usage: a vendor that keeps no history says so by returning nothing.
+    first_day_with_data: str | None = None
 
 
 def read(log: IntegrationSyncLog) -> RunDiagnostics:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from orgonaut.ai_tooling import service
+from orgonaut.ai_tooling import diagnostics, service
 from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.ai_tooling.providers.base import SERVICE_ACCOUNT_PREFIX
 from orgonaut.integrations.models import SyncStatus
@@ -79,6 +79,7 @@ def test_a_60_day_cursor_backfill_on_the_worker_stores_the_vendors_truth_exactly
     mine = {who.email for who in people}
     assert all((record.actor_id is not None) == (email in mine) for (email, _), record in stored.items())
     assert final.records_fetched == final.records_upserted == len(stored)
+    assert diagnostics.read(final).first_day_with_data == START.isoformat()
     total = sum((values["total_cost_cents"] for values in expected.values()), Decimal(0))
     assert sum((r.total_cost_cents for r in stored.values()), Decimal(0)) == total
 

@@ -149,6 +149,7 @@ def run_dialog() -> rx.Component:
                     rx.cond(S.run_skipped_scopes.length() > 0,
                             rx.text("Skipped targets: ", S.run_skipped_scopes.join(", "), size="2")),
                     rx.cond(run.rematched != "", rx.text("Re-matched afterwards: ", run.rematched, size="2")),
+                    rx.cond(run.data_note != "", rx.text(run.data_note, size="2", color_scheme="gray")),
                     _problems(run),
                     rx.heading("Day by day", size="3"),
                     data_table("Day by day", ["Day", "Result", "Errors", "Last error"], S.run_days, _day_row),

@@ -39,6 +39,7 @@ class RunView(LogRow):
     rematched: str = ""
     days_not_listed: int = 0
     affected_dates_total: int = 0
+    data_note: str = ""  # "Cursor returned no data before 2025-03-01."
 
 
 @dataclasses.dataclass
@@ -111,6 +112,17 @@ def _error_row(entry: ErrorNote, zone: str) -> RunErrorRow:
     )
 
 
+def _data_note(log: IntegrationSyncLog, provider_name: str, first_day: str | None) -> str:
+    """Where the vendor's history began, once the days before it were read and came back empty."""
+    if log.days_done == 0:
+        return ""
+    if first_day is None:
+        return f"{provider_name} returned no data for the {log.days_done} day(s) synced."
+    if first_day > log.window_start.isoformat():
+        return f"{provider_name} returned no data before {first_day}."
+    return ""
+
+
 def run_detail(session: Session, tenant_id: int, log_id: int) -> RunDetail:
     """A run's details for "View run"; NotFound for an unknown or another tenant's id."""
     log = integrations.get_sync_log_or_raise(session=session, tenant_id=tenant_id, log_id=log_id)
@@ -131,6 +143,7 @@ def run_detail(session: Session, tenant_id: int, log_id: int) -> RunDetail:
         scopes=", ".join("Live Baseline" if s.scenario_id is None else s.name for s in diagnostics.scopes),
         rematched=f"{rematched.linked} linked, {rematched.unlinked} unlinked" if rematched else "",
         days_not_listed=not_listed, affected_dates_total=affected.dates_total if affected else 0,
+        data_note=_data_note(log, row.provider_name, diagnostics.first_day_with_data),
     )
     return RunDetail(
         view=view, errors=[_error_row(e, zone) for e in errors], days=days,
