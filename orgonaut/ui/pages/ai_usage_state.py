@@ -20,11 +20,13 @@ import asyncio
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 import reflex as rx
 
 from orgonaut import clock
+from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.errors import NotFound
@@ -155,15 +157,31 @@ class PersonUsageState(RangeMixin, ScopeState):
         return charts.has_activity(self._points)
 
 
+def activity_hint(metric: Metric, providers: Sequence[str]) -> str:
+    """"all time", or which of the providers with usage report the metric: "all time · Claude Code only",
+    or "not reported by Cursor" (its value is then "—")."""
+    def names(keys: Sequence[str]) -> str:
+        return ", ".join(PROVIDERS[k].display_name if k in PROVIDERS else k for k in keys)
+
+    reporting = [p for p in providers if p not in PROVIDERS or metric in PROVIDERS[p].metrics]
+    if not reporting:
+        return f"not reported by {names(providers)}"
+    if len(reporting) < len(providers):
+        return f"all time · {names(reporting)} only"
+    return "all time"
+
+
 def person_cards(summary: queries.PersonSummary) -> list[UsageCard]:
     providers = ", ".join(PROVIDERS[p].display_name if p in PROVIDERS else p for p in summary.providers)
     return [
         UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
         UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
-        *(UsageCard(label, count(value), "all time" if value is not None else "not reported by these providers")
-          for label, value in (("Sessions", summary.sessions), ("Commits", summary.commits),
-                               ("Pull requests", summary.pull_requests), ("Lines added", summary.lines_added),
-                               ("Lines removed", summary.lines_removed))),
+        *(UsageCard(label, count(value), activity_hint(metric, summary.providers))
+          for label, value, metric in (("Sessions", summary.sessions, Metric.sessions),
+                                       ("Commits", summary.commits, Metric.commits),
+                                       ("Pull requests", summary.pull_requests, Metric.pull_requests),
+                                       ("Lines added", summary.lines_added, Metric.lines_added),
+                                       ("Lines removed", summary.lines_removed, Metric.lines_removed))),
         UsageCard("Active providers", count(summary.active_providers), providers),
     ]
 

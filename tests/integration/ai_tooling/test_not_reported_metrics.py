@@ -113,10 +113,13 @@ def test_rollups_and_cards_say_not_reported_and_mix_with_a_provider_that_reports
         ada_summary = queries.person_summary(session=session, actor=ada)
         assert (ada_summary.sessions, ada_summary.commits, ada_summary.lines_added) == (None, None, 10)
         cards = {card.label: (card.value, card.hint) for card in person_cards(ada_summary)}
-        assert cards["Sessions"] == (NOT_REPORTED, "not reported by these providers")
+        assert cards["Sessions"] == (NOT_REPORTED, "not reported by GitHub Copilot")
         assert cards["Lines added"] == ("10", "all time")
         ben_summary = queries.person_summary(session=session, actor=ben)
         assert (ben_summary.sessions, ben_summary.commits, ben_summary.lines_added) == (3, 0, 10)
+        ben_cards = {card.label: (card.value, card.hint) for card in person_cards(ben_summary)}
+        assert ben_cards["Sessions"] == ("3", "all time · Claude Code only")
+        assert ben_cards["Lines added"] == ("10", "all time")
 
         unit = queries.unit_summary(session=session, org_unit=web, breadth=Breadth.direct)
         assert (unit.sessions, unit.commits, unit.pull_requests, unit.lines_added) == (3, 0, 0, 20)
