@@ -43,17 +43,9 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
-class Transient(Exception):
-    """One attempt failed in a way another attempt may not."""
-
-    def __init__(self, kind: ErrorKind, detail: str, *, status: int | None = None,
-                 request_id: str | None = None, retry_after: float | None = None):
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.status = status
-        self.request_id = request_id
-        self.retry_after = retry_after
+class Transient(ProviderRetriableError):
+    """One attempt failed in a way another attempt may not; its text is the short detail ("HTTP 503")
+    that the request loop words for people once the retries run out."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +102,7 @@ class VendorHttp:
                 wait = self._wait_before_retry(failure, retry)
                 if isinstance(wait, ProviderRetriableError):
                     raise wait from None  # the chain would only repeat the message
-                logger.warning("%s %s on %s; retry %d of %d in %.2f s", self.wording.name, failure.detail, path,
+                logger.warning("%s %s on %s; retry %d of %d in %.2f s", self.wording.name, str(failure), path,
                                retry + 1, self.retry.max_retries, wait)
                 self._sleep(wait)
                 retry += 1
@@ -135,10 +127,10 @@ class VendorHttp:
             )
         if retry >= self.retry.max_retries:
             if failure.kind is ErrorKind.rate_limited:
-                message = (f"The {name} is rate limiting requests ({failure.detail}, {attempts} attempts): "
+                message = (f"The {name} is rate limiting requests ({str(failure)}, {attempts} attempts): "
                            "try again later.")
             else:
-                message = f"Could not reach the {name} ({failure.detail}, {attempts} attempts): try again later."
+                message = f"Could not reach the {name} ({str(failure)}, {attempts} attempts): try again later."
             return ProviderRetriableError(failure.kind, message, status=failure.status,
                                           request_id=failure.request_id, retry_after=failure.retry_after)
         if failure.retry_after is not None:

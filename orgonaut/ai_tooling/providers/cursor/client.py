@@ -23,17 +23,11 @@ from typing import Any, Protocol, TypeVar
 import httpx
 import msgspec
 
+from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import DayUsages, RangePerCall
 from orgonaut.ai_tooling.providers.cursor import records
 from orgonaut.ai_tooling.providers.http import RetryPolicy
-from orgonaut.ai_tooling.providers.vendor_http import (
-    CONTROL,
-    DEFAULT_TIMEOUT,
-    HEADER_SAFE,
-    REQUEST_DEADLINE_SECONDS,
-    VendorHttp,
-    VendorWording,
-)
+from orgonaut.ai_tooling.providers.vendor_http import VendorHttp, VendorWording
 
 DEFAULT_API_BASE = "https://api.cursor.com"
 MEMBERS_PATH = "/teams/members"
@@ -69,12 +63,12 @@ class CursorProvider(RangePerCall):
 
     def __init__(
         self, api_key: str, api_base: str | None = None, *, usage_pacer: Pacer | None = None,
-        events_pacer: Pacer | None = None, timeout: float | httpx.Timeout = DEFAULT_TIMEOUT, max_retries: int = 5,
-        backoff_base: float = 1.0, backoff_cap: float = 16.0, max_retry_after: float = 60.0,
-        request_deadline: float = REQUEST_DEADLINE_SECONDS, sleep: Callable[[float], None] = time.sleep,
+        events_pacer: Pacer | None = None, timeout: float | httpx.Timeout = vendor_http.DEFAULT_TIMEOUT,
+        max_retries: int = 5, backoff_base: float = 1.0, backoff_cap: float = 16.0, max_retry_after: float = 60.0,
+        request_deadline: float = vendor_http.REQUEST_DEADLINE_SECONDS, sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
     ):
-        if not isinstance(api_key, str) or not HEADER_SAFE.fullmatch(api_key):
+        if not isinstance(api_key, str) or not vendor_http.HEADER_SAFE.fullmatch(api_key):
             raise ValueError("The API key is empty or holds characters an API key cannot contain.")
         self._http = VendorHttp(
             api_base=api_base or DEFAULT_API_BASE, wording=WORDING, secret=api_key,
@@ -171,7 +165,7 @@ def _rejection(status: int, body: bytes) -> str:
         error: Any = msgspec.json.decode(body, type=_ErrorBody)
     except (msgspec.ValidationError, msgspec.DecodeError):
         error = _ErrorBody()
-    detail = CONTROL.sub(" ", error.message or error.error or "").strip()[:200]
+    detail = vendor_http.CONTROL.sub(" ", error.message or error.error or "").strip()[:200]
     return f"The Cursor Admin API rejected the request (HTTP {status})" + (f": {detail}." if detail else ".")
 
 
