@@ -34,8 +34,8 @@ import sqlalchemy.exc
 from sqlalchemy import select
 from sqlmodel import Session
 
-from orgonaut import clock, kv
-from orgonaut.ai_tooling import ingest, matching, run_log
+from orgonaut import clock, faultpoints, kv
+from orgonaut.ai_tooling import ingest, ledger, matching, run_log
 from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import AiToolingProvider, DailyUsage, ProviderError, ProviderRetriableError
@@ -302,6 +302,7 @@ def _prefetch(
     def fetch(day: dt.date) -> _Fetched:
         try:
             usages = provider.fetch_day(day)
+            faultpoints.reach("after_fetch")
         except Exception as error:  # handed to the caller, which decides
             return _Fetched(day, error=error)
         try:
@@ -373,8 +374,10 @@ def _store_days(
         if result.deleted:
             run_log.add_warnings(log, [f"{fetched.day}: {result.deleted} stored person-day(s) the provider no "
                                        "longer reports were removed."])
+        ledger.record(session, log_id=log.id, day=fetched.day, lease=lease)
         run_log.fence(session, log.id, lease)
         session.add(log)
+        faultpoints.reach("after_copy_before_commit")
         session.commit()  # the day's records, what it made stale and the checkpoint together
         if on_day is not None:
             on_day(log)

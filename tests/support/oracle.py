@@ -4,7 +4,8 @@
   simulator's raw rows (read over HTTP with small pages, summed here, independently of our client).
 - `rollup_rows` / `rebuilt_rollup_rows`: the stored rollup tables, and what a full rebuild from the
   records would store (computed in a transaction that is rolled back, so nothing changes).
-- `assert_settled`: no log left queued or running, no owed refresh left, counters equal stored rows.
+- `assert_settled`: no log left queued or running, no owed refresh left, counters equal stored rows,
+  and the runner ledger shows one committing runner per day (`assert_one_runner_per_day`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent
+from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, SyncDayCommit
 from orgonaut.db import get_engine
+from orgonaut.ai_tooling.windows import days_between
 from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
 from orgonaut.rollups import service as rollups
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup
@@ -83,4 +85,24 @@ def assert_settled(log_id: int, tenant_id: int) -> IntegrationSyncLog:
     assert log.records_fetched == log.records_upserted == stored
     assert log.records_matched + log.records_unmatched == log.records_fetched
     assert owed_refreshes(tenant_id) == 0
+    assert_one_runner_per_day(log)
     return log
+
+
+def ledger(log_id: int) -> list[tuple[dt.date, str]]:
+    """The run's day commits from the runner ledger: (day, lease of the runner that committed it)."""
+    with Session(get_engine()) as session:
+        return [tuple(row) for row in session.execute(  # type: ignore[misc]
+            select(SyncDayCommit.usage_date, SyncDayCommit.lease).where(SyncDayCommit.log_id == log_id)
+            .order_by(SyncDayCommit.id))]
+
+
+def assert_one_runner_per_day(log: IntegrationSyncLog) -> None:
+    """Every day up to the checkpoint was committed exactly once (so by one runner), none after it."""
+    commits = ledger(log.id)
+    committed = [day for day, _ in commits]
+    twice = sorted({day for day in committed if committed.count(day) > 1})
+    assert not twice, f"days committed more than once: {[(d, l) for d, l in commits if d in twice]}"
+    done = days_between(log.window_start, log.checkpoint_date) if log.checkpoint_date else []
+    assert sorted(committed) == done
+    assert len(commits) == log.days_done
