@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +19,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, SyncDayCommit
-from orgonaut.db import get_engine
 from orgonaut.ai_tooling.windows import days_between
+from orgonaut.db import get_engine
 from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
 from orgonaut.rollups import service as rollups
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup
@@ -101,8 +102,8 @@ def assert_one_runner_per_day(log: IntegrationSyncLog) -> None:
     """Every day up to the checkpoint was committed exactly once (so by one runner), none after it."""
     commits = ledger(log.id)
     committed = [day for day, _ in commits]
-    twice = sorted({day for day in committed if committed.count(day) > 1})
-    assert not twice, f"days committed more than once: {[(d, l) for d, l in commits if d in twice]}"
+    twice = {day for day, times in Counter(committed).items() if times > 1}
+    assert not twice, f"days committed more than once: {[c for c in commits if c[0] in twice]}"
     done = days_between(log.window_start, log.checkpoint_date) if log.checkpoint_date else []
     assert sorted(committed) == done
     assert len(commits) == log.days_done
