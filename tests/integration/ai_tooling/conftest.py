@@ -47,10 +47,11 @@ def connect(session, tenant, simulator_url: str, *, key: str = VALID_KEY, baseli
     return integration
 
 
-def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY) -> list[dict[str, Any]]:
-    """Every vendor row of `day`, straight from the simulator (small pages, so paging is exercised)."""
+def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY, limit: int = 7) -> list[dict[str, Any]]:
+    """Every vendor row of `day`, straight from the simulator (small pages, so paging is exercised;
+    a roster of a thousand takes `limit=1000`)."""
     rows: list[dict[str, Any]] = []
-    params = {"starting_at": day.isoformat(), "limit": "7"}
+    params = {"starting_at": day.isoformat(), "limit": str(limit)}
     headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
     while True:
         response = httpx.get(f"{base_url}/v1/organizations/usage_report/claude_code", params=params,
@@ -63,11 +64,11 @@ def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY) -> list[dict[
         params["page"] = page["next_page"]
 
 
-def expected_totals(base_url: str, day: dt.date) -> dict[str, dict[str, Any]]:
+def expected_totals(base_url: str, day: dt.date, limit: int = 7) -> dict[str, dict[str, Any]]:
     """source_email -> summed metrics for `day`, computed from the raw rows."""
     totals: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(Decimal))
     rows_per_person: dict[str, int] = defaultdict(int)
-    for row in raw_records(base_url, day):
+    for row in raw_records(base_url, day, limit=limit):
         actor = row["actor"]
         who = (actor["email_address"].strip().lower() if actor["type"] == "user_actor"
                else f"api-key:{actor['api_key_name']}")
