@@ -32,7 +32,7 @@ from tests.support import oracle
 
 pytestmark = pytest.mark.timeout(180)
 
-LOCK_TTL = 6
+LOCK_TTL = 4
 # A visibility timeout of a minute caps the task's retry countdown at 10 s (a sixth of it).
 VISIBILITY_TIMEOUT = 60
 WINDOW_DAYS = 20  # two chunks (14 + 6): the hand-over between them is reached once
@@ -51,7 +51,7 @@ KILL_POINTS = [
     # days are slow): two runners of one run at once, which only the lease fence keeps apart.
     ("in_retry_countdown", 1, "kill", [
         {"mode": "status", "status": 429, "retry_after": 120, "after": 3, "count": 1},
-        {"mode": "slow", "delay": 1.5, "count": 12},
+        {"mode": "slow", "delay": 1.0, "count": 12},
     ]),
     ("in_refresh_transaction", 1, "group", []),
 ]
@@ -76,7 +76,7 @@ def test_sigkill_once_at_each_kill_point_ends_exact(
         clean_simulator.set_faults([{**fault, "path": USAGE} for fault in faults])
     log = start_on_private_broker(session, integration, window, broker_client)
 
-    final = finish_as_beat_would(log.id, broker_client, timeout=150)
+    final = finish_as_beat_would(log.id, broker_client, timeout=150, every=1.0)
 
     assert (faults_dir / f"{point}.fired").exists(), f"{point} never fired:\n{worker.log_tail()}"
     assert int((faults_dir / f"{point}.count").read_text()) >= nth

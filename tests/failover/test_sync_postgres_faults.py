@@ -76,7 +76,7 @@ if BACKEND == "postgresql":
         held = reload(log.id)
         terminated = terminate_backends(BACKEND_AT[point])
         (faults_dir / f"{point}.go").touch()
-        final = finish_as_beat_would(log.id, broker_client, timeout=90)
+        final = finish_as_beat_would(log.id, broker_client, timeout=90, every=1.0)
 
         assert len(terminated) == 1, terminated
         if point == "in_copy":

@@ -37,7 +37,7 @@ from tests.support.simulator import SimulatorServer
 KILLS = int(os.environ.get("FAILOVER_KILLS", "4"))
 SEED = int(os.environ.get("FAILOVER_SEED", "20261207"))
 PEOPLE = int(os.environ.get("FAILOVER_PEOPLE", str(len(DEFAULT_ROSTER))))
-LOCK_TTL = 6
+LOCK_TTL = 4
 pytestmark = pytest.mark.timeout(240 + KILL_TEST_DAYS * (3 + PEOPLE // 200) + KILLS * 30)
 
 
@@ -81,7 +81,7 @@ def test_sigkill_at_random_moments_of_a_backfill_loses_and_duplicates_nothing(
     integration = connect(session, placed, simulator.base_url)
     simulator.set_fault(mode="slow", delay=0.05, path=USAGE)  # a day takes a little while
     log = start_on_private_broker(session, integration, window, broker_client)
-    beat = Beat(broker_client)
+    beat = Beat(broker_client, every=1.0)
     beat.start()
     kills = []
     try:

@@ -9,25 +9,25 @@ Here the supervised worker's visibility timeout is 12 s (cap: 2 s) and its broke
 unacknowledged messages every second (`ORGONAUT_TEST_RESTORE_UNACKED_EVERY`), so what production
 would do after an hour shows in seconds. Day 4 answers 429 with `retry-after: 120` (over the
 client's own 60 s limit, so the chunk fails at once and the task retries). Asserted: the countdown
-was the cap, the run ends exact, and after waiting out another visibility timeout no task was
-delivered more often than it was sent (the retried one: twice, its first delivery and its retry),
+was the cap, the run ends exact, no message is left unacknowledged (so none can come back) and no
+task was delivered more often than it was sent (the retried one: twice, its first delivery and its retry),
 day 4 was asked for twice and every other day once, and the ledger shows each day committed once.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 
 import pytest
+import redis
 
 from orgonaut.ai_tooling import sync
 from orgonaut.integrations.models import SyncStatus
 from tests.failover.test_sync_broker_faults import finish_as_beat_would, start_on_private_broker
 from tests.failover.test_sync_faults import USAGE, assert_exact, days, placed  # noqa: F401
 from tests.integration.ai_tooling.conftest import connect
-from tests.integration.ai_tooling.test_jobs import reload
+from tests.integration.ai_tooling.test_jobs import reload, wait_for
 
 VISIBILITY_TIMEOUT = 12
 CAP = VISIBILITY_TIMEOUT / 6
@@ -47,9 +47,11 @@ def test_a_retry_after_beyond_the_visibility_timeout_is_capped_and_the_chunk_run
                                  "path": USAGE}])
     log = start_on_private_broker(session, integration, window, broker_client)
 
-    final = finish_as_beat_would(log.id, broker_client, timeout=60)
+    final = finish_as_beat_would(log.id, broker_client, timeout=60, every=1.0)
     assert final.status == SyncStatus.succeeded, final.error_message
-    time.sleep(VISIBILITY_TIMEOUT + 3)  # a copy of any task still held would be back by now
+    # Nothing is left unacknowledged, so nothing can come back after another visibility timeout.
+    broker = redis.Redis.from_url(broker_client.broker_url)
+    wait_for(lambda: broker.hlen("unacked") == 0, timeout=10, what="every message acknowledged")
 
     text = "".join(path.read_text(errors="replace") for path in worker.directory.glob("worker-*.log"))
     received = Counter(re.findall(rf"Task {re.escape(sync.TASK_NAME)}\[([0-9a-f-]+)\] received", text))
