@@ -378,7 +378,10 @@ def _store_days(
         run_log.fence(session, log.id, lease)
         session.add(log)
         faultpoints.reach("after_copy_before_commit")
-        session.commit()  # the day's records, what it made stale and the checkpoint together
+        try:
+            session.commit()  # the day's records, what it made stale and the checkpoint together
+        except Exception as error:  # a dropped connection, say: the day is what was lost
+            raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         if on_day is not None:
             on_day(log)
         if lost.is_set():

@@ -85,9 +85,7 @@ if BACKEND == "postgresql":
         assert final.status == SyncStatus.succeeded, final.error_message
         assert (final.days_done, final.checkpoint_date) == (len(window), window[-1])
         [error] = final.diagnostics["errors"]  # the lost day, retried once
-        # A failed commit is met outside the day's store, so its note names no day (yet).
-        lost_day = window[4].isoformat() if point == "in_copy" else None
-        assert (error["date"], error["kind"]) == (lost_day, "unavailable")
+        assert (error["date"], error["kind"]) == (window[4].isoformat(), "unavailable")
         assert worker.restarts == 0
         assert_exact(log.id, placed.id, clean_simulator.base_url, window)
         commits = oracle.ledger(log.id)
