@@ -59,8 +59,9 @@ test-e2e: setup
 	$(PY) -m pytest tests/e2e -q
 
 # The failover suite on both backends, its kill tests on a year-long backfill (FAILOVER_DAYS), the
-# random-kill test with ten kills (FAILOVER_KILLS) and a simulated roster of 1,000 (FAILOVER_PEOPLE).
-FAILOVER_BIG := FAILOVER_DAYS=365 FAILOVER_KILLS=10 FAILOVER_PEOPLE=1000
+# random-kill test with ten kills (FAILOVER_KILLS) and a simulated roster of 1,000 (FAILOVER_PEOPLE),
+# and each kill point hit both ways, pool child and whole worker (FAILOVER_EVERY_ACTION).
+FAILOVER_BIG := FAILOVER_DAYS=365 FAILOVER_KILLS=10 FAILOVER_PEOPLE=1000 FAILOVER_EVERY_ACTION=1
 failover: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(FAILOVER_BIG) $(PY) -m pytest tests/failover -q

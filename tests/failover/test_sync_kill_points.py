@@ -5,7 +5,7 @@ The kill points are `orgonaut/faultpoints.py`'s, named in the worker's environme
 restarts in a directory of the test's, so each fires exactly once): `kill` is the pool child that
 reached the point (the worker's main process lives and the broker hands the task out again),
 `group` the whole worker (its supervisor starts a new one, which finds the lock still held until it
-expires).
+expires). `make failover` (FAILOVER_EVERY_ACTION=1) kills at each point both ways.
 
 The worker is supervised and its broker and locks are a private redis-server; the test starts the
 run and finishes it as beat would (`resume_interrupted` every few seconds on the private broker),
@@ -17,6 +17,7 @@ each day committed once.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,10 @@ KILL_POINTS = [
     ]),
     ("in_refresh_transaction", 1, "group", []),
 ]
+# `make failover` (FAILOVER_EVERY_ACTION=1) also kills the other way at each point.
+if os.environ.get("FAILOVER_EVERY_ACTION") == "1":
+    KILL_POINTS += [(point, nth, "kill" if action == "group" else "group", faults)
+                    for point, nth, action, faults in KILL_POINTS]
 
 
 def faultpoint_env(directory: Path, spec: str) -> dict[str, str]:
@@ -63,7 +68,8 @@ def faultpoint_env(directory: Path, spec: str) -> dict[str, str]:
             "ORGONAUT_CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
 
 
-@pytest.mark.parametrize(("point", "nth", "action", "faults"), KILL_POINTS, ids=[p[0] for p in KILL_POINTS])
+@pytest.mark.parametrize(("point", "nth", "action", "faults"), KILL_POINTS,
+                         ids=[f"{p[0]}-{p[2]}" for p in KILL_POINTS])
 def test_sigkill_once_at_each_kill_point_ends_exact(
     session, placed, clean_simulator, celery_worker_process, redis_server, worker_supervisor_factory,  # noqa: F811
     broker_client, tmp_path, point, nth, action, faults,
@@ -87,6 +93,7 @@ def test_sigkill_once_at_each_kill_point_ends_exact(
     if point == "in_retry_countdown":
         errors = final.diagnostics.get("errors", [])
         assert [e["status"] for e in errors] == [429] and errors[0]["date"] == window[3].isoformat()
+    if point == "in_retry_countdown" and action == "kill":
         # The redelivered runner was superseded mid-chunk by its retry copy, which took the run over
         # with a lease of its own (so the ledger names three runners), and each day was still
         # committed once (assert_exact checks the ledger).
