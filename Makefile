@@ -58,11 +58,14 @@ test-e2e: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(PY) -m pytest tests/e2e -q
 
-# The failover suite on both backends with a year-long backfill in the kill tests (FAILOVER_DAYS).
+# The failover suite on both backends, its kill tests on a year-long backfill (FAILOVER_DAYS), the
+# random-kill test with ten kills (FAILOVER_KILLS) and a simulated roster of 1,000 (FAILOVER_PEOPLE),
+# and each kill point hit both ways, pool child and whole worker (FAILOVER_EVERY_ACTION).
+FAILOVER_BIG := FAILOVER_DAYS=365 FAILOVER_KILLS=10 FAILOVER_PEOPLE=1000 FAILOVER_EVERY_ACTION=1
 failover: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
-	FAILOVER_DAYS=365 $(PY) -m pytest tests/failover -q
-	FAILOVER_DAYS=365 ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/failover -q
+	$(FAILOVER_BIG) $(PY) -m pytest tests/failover -q
+	$(FAILOVER_BIG) ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/failover -q
 
 bench: setup
 	@$(PY) -m orgonaut.devstack redis

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # workers/kombu_patch.py (review R3). Off only to check whether a new celery/kombu still needs it:
     # `ORGONAUT_KOMBU_PATCH=0 pytest tests/failover` must then fail.
     kombu_patch: bool = Field(True, alias="ORGONAUT_KOMBU_PATCH")
+    # Test instrumentation only (orgonaut/faultpoints.py): where the failover suite kills a worker.
+    faultpoints: str = Field("", alias="ORGONAUT_FAULTPOINTS")
+    faultpoints_dir: str = Field("", alias="ORGONAUT_FAULTPOINTS_DIR")
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from celery.signals import worker_ready
 
+from orgonaut import faultpoints
 from orgonaut.ai_tooling import sync
 from orgonaut.db import session_scope
 from workers.celery_app import app
@@ -32,7 +33,9 @@ def sync_range(self, log_id: int) -> str:
     decision = sync.decide(outcome, failure, self.request.retries)
     if decision.step == sync.Step.retry:
         sync.hold_for_retry(log_id=log_id, token=token, delay=decision.delay)
-        raise self.retry(countdown=decision.delay)
+        retry = self.retry(countdown=decision.delay, throw=False)  # sent: its countdown runs from here
+        faultpoints.reach("in_retry_countdown")
+        raise retry
     if decision.step == sync.Step.fail:
         assert failure is not None
         sync.fail_run(log_id=log_id, token=token, error=failure.error, attempt=self.request.retries,

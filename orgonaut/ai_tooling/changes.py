@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from orgonaut import clock, jobs, kv
+from orgonaut import clock, faultpoints, jobs, kv
 from orgonaut.ai_tooling.models import RollupRefreshIntent, scope_key
 from orgonaut.db import after_commit, session_scope, table_of
 from orgonaut.errors import ValidationFailed
@@ -73,6 +73,7 @@ def queue_rollup_refresh(
 
 def send_job(tenant_id: int, scenario_id: int | None, *, force: bool = False) -> bool:
     """Sends the scope's refresh job unless one is already waiting (`force`: send anyway)."""
+    faultpoints.reach("before_refresh_send")
     try:
         if not force and not kv.locks().set(sent_key(tenant_id, scenario_id), "1", nx=True, ex=SENT_KEY_SECONDS):
             return False

@@ -31,8 +31,8 @@ import sqlalchemy.exc
 from sqlalchemy import select
 from sqlmodel import Session
 
-from orgonaut import clock, kv
-from orgonaut.ai_tooling import diagnostics, ingest, matching, run_log
+from orgonaut import clock, faultpoints, kv
+from orgonaut.ai_tooling import diagnostics, ingest, ledger, matching, run_log
 from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.prefetch import Fetched, prefetch
 from orgonaut.ai_tooling.providers import registry
@@ -325,9 +325,14 @@ def _store_days(
         if result.deleted:
             diagnostics.add_warnings(log, [f"{fetched.day}: {result.deleted} stored person-day(s) the provider no "
                                        "longer reports were removed."])
+        ledger.record(session, log_id=log.id, day=fetched.day, lease=lease)
         run_log.fence(session, log.id, lease)
         session.add(log)
-        session.commit()  # the day's records, what it made stale and the checkpoint together
+        faultpoints.reach("after_copy_before_commit")
+        try:
+            session.commit()  # the day's records, what it made stale and the checkpoint together
+        except Exception as error:  # a dropped connection, say: the day is what was lost
+            raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         if on_day is not None:
             on_day(log)
         if lost.is_set():

@@ -27,7 +27,7 @@ import psycopg
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from orgonaut import db
+from orgonaut import db, faultpoints
 from orgonaut.ai_tooling.matching import actor_email_map, owner_of
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.ai_tooling.providers import registry
@@ -222,6 +222,7 @@ def _copy(connection: Any, table: str, rows: list[tuple[Any, ...]], extra: tuple
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         copy.write((end.join(lines) + end).encode())
+        faultpoints.reach("in_copy")
 
 
 # The record's metric columns in METRICS (and DailyUsage) order, as the declarations name them.
@@ -307,6 +308,7 @@ def _merge_staged(connection: Any, rows: list[tuple[Any, ...]], now: dt.datetime
 def _store_generic(session: Session, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
     dicts = [{**dict(zip(COLUMNS, row, strict=True)), "fetched_at": now, "updated_at": now} for row in rows]
     db.upsert(session, AiToolUsageRecord, dicts, conflict_columns=NATURAL_KEY, update_columns=UPDATE_COLUMNS)
+    faultpoints.reach("in_copy")  # SQLite has no COPY: the day's upsert is sent, not committed
 
 
 def stored_days(

@@ -91,3 +91,19 @@ class RollupRefreshIntent(SQLModel, table=True):
     # When a refresh job was last sent for it: the reaper sends another once this is old.
     queued_at: dt.datetime | None = None
     attempts: int = 0
+
+
+class SyncDayCommit(SQLModel, table=True):
+    """The runner ledger: one row per day a sync run committed, naming the lease (the runner) that
+    committed it, written in that day's own fenced transaction (`ai_tooling.ledger`). So it holds
+    exactly the commits that happened, none that were rolled back: the proof, after any crash or
+    takeover, that each day of a run was committed once and by one runner."""
+
+    __tablename__ = "sync_day_commits"
+    __table_args__ = (Index("ix_sync_day_commits_log_day", "log_id", "usage_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: int = Field(sa_column=Column(Integer, nullable=False))  # integration_sync_logs.id
+    usage_date: dt.date
+    lease: str = Field(max_length=64)
+    committed_at: dt.datetime = Field(default_factory=utcnow)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 
+from orgonaut import faultpoints
 from orgonaut.ai_tooling import ingest
 from orgonaut.ai_tooling.providers.base import AiToolingProvider, DailyUsage, ErrorKind, ProviderError
 
@@ -46,6 +47,7 @@ def prefetch(
     def fetch(window: list[dt.date]) -> list[Fetched]:
         try:
             fetched = provider.fetch_days(window[0], window[-1])
+            faultpoints.reach("after_fetch")
             missing = [day for day in window if day not in fetched]
             if missing:
                 raise ProviderError(ErrorKind.malformed, f"The provider's answer for {window[0]} to {window[-1]} "

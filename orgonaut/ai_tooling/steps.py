@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from orgonaut import faultpoints
 from orgonaut.ai_tooling import run_log
 from orgonaut.ai_tooling.chunk import MAX_TRANSIENT_RETRIES, ChunkOutcome, RetryLater, fail_run, run_chunk
 from orgonaut.ai_tooling.runs import ALREADY_RUNNING, send_chunk
@@ -27,6 +28,7 @@ from orgonaut.db import get_engine
 from orgonaut.errors import Conflict
 from orgonaut.integrations.error_kinds import ErrorKind
 from orgonaut.integrations.models import IntegrationSyncLog
+from orgonaut.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +56,19 @@ class Decision:
     delay: float = 0.0
 
 
+def retry_cap() -> float:
+    """The longest retry countdown: RETRY_CAP_SECONDS, or a sixth of the broker's visibility timeout
+    where that is shorter, so a countdown task is never redelivered while it waits."""
+    return min(RETRY_CAP_SECONDS, get_settings().celery_visibility_timeout / 6)
+
+
 def retry_delay(attempt: int, error: BaseException | None = None, jitter: Callable[[], float] = random.random) -> float:
-    """Exponential back-off with jitter; at least what the provider asked for, at most RETRY_CAP_SECONDS."""
-    step = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * (2**attempt))
+    """Exponential back-off with jitter; at least what the provider asked for, at most `retry_cap()`."""
+    cap = retry_cap()
+    step = min(cap, RETRY_BASE_SECONDS * (2**attempt))
     delay = step / 2 + jitter() * step / 2
     asked = getattr(error, "retry_after", None)
-    return min(RETRY_CAP_SECONDS, max(delay, float(asked))) if asked else delay
+    return min(cap, max(delay, float(asked))) if asked else delay
 
 
 def decide(outcome: ChunkOutcome | None, failure: RetryLater | None, attempt: int,
@@ -103,6 +112,7 @@ def queue_next_chunk(*, log_id: int, token: str, countdown: float | None = None)
     task_id = str(uuid.uuid4())
     IntegrationLock(_integration_of(log_id)).hand_over(token, task_token(log_id, task_id),
                                                        (countdown or 0) + lock_ttl() * 2)
+    faultpoints.reach("between_hand_over_and_send")
     send_chunk(log_id, task_id, countdown)
     return task_id
 

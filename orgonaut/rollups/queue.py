@@ -24,7 +24,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from orgonaut import clock, kv
+from orgonaut import clock, faultpoints, kv
 from orgonaut.ai_tooling.changes import INTENTS, owe_refresh, queue_rollup_refresh, send_job, sent_key
 from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, scope_key
 from orgonaut.db import after_commit, session_scope, table_of
@@ -107,6 +107,7 @@ def run_owed(*, tenant_id: int, scenario_id: int | None) -> OwedResult:
                 member_rows += result.member_rows
         if intents:
             session.execute(delete(_INTENTS).where(_INTENTS.c.id.in_([i.id for i in intents])))
+        faultpoints.reach("in_refresh_transaction")
         more = len(intents) == MAX_INTENTS_PER_JOB
         if more:
             after_commit(session, functools.partial(send_job, tenant_id, scenario_id, force=True))

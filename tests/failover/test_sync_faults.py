@@ -45,6 +45,11 @@ def days(n: int, start: dt.date = START) -> list[dt.date]:
 @pytest.fixture
 def placed(session):
     """A tenant whose first eight simulated people are placed in two teams of one department."""
+    return place_people(session)
+
+
+def place_people(session):
+    """`placed`, in any session (a test on a database of its own calls it)."""
     from tests.factories import make_tenant
 
     tenant = make_tenant(session)

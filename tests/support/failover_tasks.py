@@ -8,10 +8,22 @@ reject on worker lost, prefetch 1, the visibility timeout, the kombu patch).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 from workers.celery_app import app
+
+# The broker puts unacknowledged messages older than the visibility timeout back in the queue in a
+# sweep every `unacked_restore_interval` x `unacked_restore_throttle` seconds (kombu's defaults:
+# about 100 s). A test that shortens the visibility timeout sets ORGONAUT_TEST_RESTORE_UNACKED_EVERY
+# (seconds) so that a redelivery production would make after an hour shows within the test.
+if os.environ.get("ORGONAUT_TEST_RESTORE_UNACKED_EVERY"):
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "unacked_restore_interval": float(os.environ["ORGONAUT_TEST_RESTORE_UNACKED_EVERY"]),
+        "unacked_restore_throttle": 1,
+    }
 
 SLEEP_TASK = "tests.failover.sleep"
 ECHO_TASK = "tests.failover.echo"

@@ -4,19 +4,22 @@
   simulator's raw rows (read over HTTP with small pages, summed here, independently of our client).
 - `rollup_rows` / `rebuilt_rollup_rows`: the stored rollup tables, and what a full rebuild from the
   records would store (computed in a transaction that is rolled back, so nothing changes).
-- `assert_settled`: no log left queued or running, no owed refresh left, counters equal stored rows.
+- `assert_settled`: no log left queued or running, no owed refresh left, counters equal stored rows,
+  and the runner ledger shows one committing runner per day (`assert_one_runner_per_day`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent
+from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, SyncDayCommit
+from orgonaut.ai_tooling.windows import days_between
 from orgonaut.db import get_engine
 from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
 from orgonaut.rollups import service as rollups
@@ -34,11 +37,12 @@ def stored_totals(tenant_id: int) -> dict[tuple[str, dt.date], dict[str, Any]]:
         return {(r.source_email, r.usage_date): {m: Decimal(getattr(r, m)) for m in METRICS} for r in rows}
 
 
-def vendor_totals(base_url: str, days: list[dt.date]) -> dict[tuple[str, dt.date], dict[str, Any]]:
+def vendor_totals(base_url: str, days: list[dt.date], limit: int = 7) -> dict[tuple[str, dt.date], dict[str, Any]]:
+    """`limit`: the page size the oracle reads with (7 exercises paging; a large roster takes more)."""
     from tests.integration.ai_tooling.conftest import expected_totals
 
     return {(email, day): {m: Decimal(total[m]) for m in METRICS}
-            for day in days for email, total in expected_totals(base_url, day).items()}
+            for day in days for email, total in expected_totals(base_url, day, limit=limit).items()}
 
 
 def _rows(session: Session, model: Any, tenant_id: int) -> list[tuple]:
@@ -83,4 +87,24 @@ def assert_settled(log_id: int, tenant_id: int) -> IntegrationSyncLog:
     assert log.records_fetched == log.records_upserted == stored
     assert log.records_matched + log.records_unmatched == log.records_fetched
     assert owed_refreshes(tenant_id) == 0
+    assert_one_runner_per_day(log)
     return log
+
+
+def ledger(log_id: int) -> list[tuple[dt.date, str]]:
+    """The run's day commits from the runner ledger: (day, lease of the runner that committed it)."""
+    with Session(get_engine()) as session:
+        return [tuple(row) for row in session.execute(  # type: ignore[misc]
+            select(SyncDayCommit.usage_date, SyncDayCommit.lease).where(SyncDayCommit.log_id == log_id)
+            .order_by(SyncDayCommit.id))]
+
+
+def assert_one_runner_per_day(log: IntegrationSyncLog) -> None:
+    """Every day up to the checkpoint was committed exactly once (so by one runner), none after it."""
+    commits = ledger(log.id)
+    committed = [day for day, _ in commits]
+    twice = {day for day, times in Counter(committed).items() if times > 1}
+    assert not twice, f"days committed more than once: {[c for c in commits if c[0] in twice]}"
+    done = days_between(log.window_start, log.checkpoint_date) if log.checkpoint_date else []
+    assert sorted(committed) == done
+    assert len(commits) == log.days_done

@@ -48,10 +48,11 @@ def connect(session, tenant, simulator_url: str, *, key: str = VALID_KEY, baseli
     return integration
 
 
-def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY) -> list[dict[str, Any]]:
-    """Every vendor row of `day`, straight from the simulator (small pages, so paging is exercised)."""
+def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY, limit: int = 7) -> list[dict[str, Any]]:
+    """Every vendor row of `day`, straight from the simulator (small pages, so paging is exercised;
+    a roster of a thousand takes `limit=1000`)."""
     rows: list[dict[str, Any]] = []
-    params = {"starting_at": day.isoformat(), "limit": "7"}
+    params = {"starting_at": day.isoformat(), "limit": str(limit)}
     headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
     while True:
         response = httpx.get(f"{base_url}/v1/organizations/usage_report/claude_code", params=params,
@@ -64,6 +65,6 @@ def raw_records(base_url: str, day: dt.date, key: str = VALID_KEY) -> list[dict[
         params["page"] = page["next_page"]
 
 
-def expected_totals(base_url: str, day: dt.date) -> dict[str, dict[str, Any]]:
+def expected_totals(base_url: str, day: dt.date, limit: int = 7) -> dict[str, dict[str, Any]]:
     """source_email -> summed metrics for `day`, computed from the raw rows."""
-    return person_totals(raw_records(base_url, day))
+    return person_totals(raw_records(base_url, day, limit=limit))

@@ -36,6 +36,23 @@ def test_retry_delay_grows_is_capped_and_honours_retry_after_up_to_the_cap():
     assert sync.retry_delay(0, asked) == sync.RETRY_CAP_SECONDS < 3600
 
 
+def test_a_short_visibility_timeout_caps_retry_countdowns_at_a_sixth_of_it(monkeypatch):
+    from orgonaut.ai_tooling.steps import retry_cap
+    from orgonaut.settings import reset_settings_cache
+
+    monkeypatch.setenv("ORGONAUT_CELERY_VISIBILITY_TIMEOUT", "60")
+    reset_settings_cache()
+    try:
+        asked = ProviderRetriableError(ErrorKind.rate_limited, "slow down", retry_after=120)
+        assert retry_cap() == 10.0
+        assert sync.retry_delay(0, asked) == 10.0
+        assert 5.0 <= sync.retry_delay(3) <= 10.0
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+    assert retry_cap() == sync.RETRY_CAP_SECONDS  # 3600 / 6: the 600 s cap itself
+
+
 def test_decide_maps_outcomes_and_failures_to_one_step():
     failure = sync.RetryLater(ProviderRetriableError(ErrorKind.unavailable, "HTTP 503"), "lease")
     assert sync.decide(sync.ChunkOutcome.more, None, 0) == sync.Decision(sync.Step.next_chunk)
