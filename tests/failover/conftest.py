@@ -34,6 +34,7 @@ import pytest
 import redis
 
 from orgonaut.settings import get_settings, redis_url_with_db
+from tests.support.cursor_simulator import clean_cursor_simulator, cursor_simulator  # noqa: F401
 from tests.support.processes import ROOT, free_port
 from tests.support.simulator import clean_simulator, simulator  # noqa: F401
 

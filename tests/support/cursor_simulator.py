@@ -96,3 +96,20 @@ def cursor_totals(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 cursor_simulator, clean_cursor_simulator = server_fixtures(CursorSimulatorServer, "cursor_simulator")
+
+
+def cursor_reported(truth: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """source_email -> the record a client should store for the truth's day: people with activity or
+    events (an idle seat is no usage), service accounts as `service-account:<name>`; every record
+    metric, None for those Cursor does not report (sessions, commits, pull requests)."""
+    sources = [*((who, p) for who, p in truth["people"].items() if p["active"] or p["events"]),
+               *(("service-account:" + name, {**p, "activity": None}) for name, p in truth["service_accounts"].items())]
+    return {who: {
+        "sessions_count": None, "commits_count": None, "pull_requests_count": None,
+        "lines_added": (p["activity"] or {}).get("totalLinesAdded", 0),
+        "lines_removed": (p["activity"] or {}).get("totalLinesDeleted", 0),
+        "total_cost_cents": Decimal(p["total_cost_cents"]), "total_input_tokens": p["total_input_tokens"],
+        "total_output_tokens": p["total_output_tokens"], "total_cache_read_tokens": p["total_cache_read_tokens"],
+        "total_cache_creation_tokens": p["total_cache_creation_tokens"],
+    } for who, p in sources}
+

@@ -34,7 +34,11 @@ def stored_totals(tenant_id: int) -> dict[tuple[str, dt.date], dict[str, Any]]:
     with Session(get_engine()) as session:
         rows = session.execute(select(AiToolUsageRecord).where(AiToolUsageRecord.tenant_id == tenant_id,
                                                                AiToolUsageRecord.scope_key == 0)).scalars()
-        return {(r.source_email, r.usage_date): {m: Decimal(getattr(r, m)) for m in METRICS} for r in rows}
+        return {(r.source_email, r.usage_date): {m: _exact(getattr(r, m)) for m in METRICS} for r in rows}
+
+
+def _exact(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)  # None: a metric the provider does not report
 
 
 def vendor_totals(base_url: str, days: list[dt.date], limit: int = 7) -> dict[tuple[str, dt.date], dict[str, Any]]:
@@ -43,6 +47,14 @@ def vendor_totals(base_url: str, days: list[dt.date], limit: int = 7) -> dict[tu
 
     return {(email, day): {m: Decimal(total[m]) for m in METRICS}
             for day in days for email, total in expected_totals(base_url, day, limit=limit).items()}
+
+
+def cursor_vendor_totals(server: Any, days: list[dt.date]) -> dict[tuple[str, dt.date], dict[str, Any]]:
+    """The Cursor simulator's truth for `days`, as `stored_totals` should read (`cursor_reported`)."""
+    from tests.support.cursor_simulator import cursor_reported
+
+    return {(who, day): {m: _exact(values[m]) for m in METRICS}
+            for day in days for who, values in cursor_reported(server.truth(day)).items()}
 
 
 def _rows(session: Session, model: Any, tenant_id: int) -> list[tuple]:
