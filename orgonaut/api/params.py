@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Path, Query
 from sqlmodel import Session
 
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.api.errors import bad_param
 from orgonaut.org import service as org
 from orgonaut.rollups import periods
@@ -35,6 +37,11 @@ ScenarioQuery = Annotated[
 ]
 RangeQuery = Annotated[
     Range | None, Query(description="mtd (the default), last_month, 3m, 6m or all; or give `from` and `to`.")
+]
+# The registry's providers, as the OpenAPI document's enum.
+ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})  # type: ignore[misc]
+ProviderQuery = Annotated[
+    ProviderName | None, Query(description="Only this provider's usage (default: every provider).")
 ]
 FromQuery = Annotated[dt.date | None, Query(alias="from", description="First day, inclusive (YYYY-MM-DD).")]
 ToQuery = Annotated[dt.date | None, Query(alias="to", description="Last day, inclusive (YYYY-MM-DD).")]

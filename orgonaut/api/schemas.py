@@ -105,10 +105,17 @@ class ActorSummaryOut(MonthCosts, ActivityTotals):
     last_usage_date: dt.date | None
 
 
+class ProviderCostOut(BaseModel):
+    provider: str
+    cost_cents: int
+    cost_cents_exact: str
+
+
 class SeriesPointOut(BaseModel):
     date: dt.date
     cost_cents: int
     cost_cents_exact: str
+    by_provider: list[ProviderCostOut] = Field(description="The day's cost per provider with usage that day.")
     sessions: int | None
     commits: int | None
     pull_requests: int | None

@@ -123,15 +123,16 @@ def parse_breadth(value: Breadth | str) -> Breadth:
 # --- one person (raw records) -------------------------------------------------------------------
 
 
-def _person_records(actor: Actor) -> list[Any]:
-    return [
+def _person_records(actor: Actor, provider: str | None = None) -> list[Any]:
+    conditions = [
         RECORDS.c.actor_id == actor.id,
         RECORDS.c.tenant_id == actor.tenant_id,
         RECORDS.c.scope_key == scope_key(actor.scenario_id),
     ]
+    return conditions if provider is None else [*conditions, RECORDS.c.provider == provider]
 
 
-def person_summary(*, session: Session, actor: Actor) -> PersonSummary | None:
+def person_summary(*, session: Session, actor: Actor, provider: str | None = None) -> PersonSummary | None:
     """The person's eight cards; None when the actor has no usage (the page hides the section)."""
     today = tenant_today(session=session, tenant_id=actor.tenant_id)
     mtd, last = month_to_date(today), previous_month(today)
@@ -144,7 +145,7 @@ def person_summary(*, session: Session, actor: Actor) -> PersonSummary | None:
             func.sum(r.sessions_count), func.sum(r.commits_count), func.sum(r.pull_requests_count),
             func.sum(r.lines_added), func.sum(r.lines_removed), func.min(r.usage_date), func.max(r.usage_date),
         )
-        .where(*_person_records(actor))
+        .where(*_person_records(actor, provider))
         .group_by(r.provider)
         .order_by(r.provider)
     ).all()
@@ -167,27 +168,28 @@ def person_summary(*, session: Session, actor: Actor) -> PersonSummary | None:
 
 def person_series(
     *, session: Session, actor: Actor, range: Range | str | None = Range.mtd, start: dt.date | None = None,
-    end: dt.date | None = None,
+    end: dt.date | None = None, provider: str | None = None,
 ) -> list[DayPoint]:
     """The person's daily cost and activity over the range, one point per day."""
     r = RECORDS.c
     return _series(
         session, tenant_id=actor.tenant_id, range=range, start=start, end=end, date_column=r.usage_date,
         metrics=(r.total_cost_cents, r.sessions_count, r.commits_count, r.pull_requests_count),
-        provider_column=r.provider, conditions=_person_records(actor),
+        provider_column=r.provider, conditions=_person_records(actor, provider),
     )
 
 
 # --- units (stored rollups only) ----------------------------------------------------------------
 
 
-def _unit_rollups(org_unit: OrgUnit, breadth: Breadth) -> list[Any]:
-    return [
+def _unit_rollups(org_unit: OrgUnit, breadth: Breadth, provider: str | None = None) -> list[Any]:
+    conditions = [
         ROLLUPS.c.tenant_id == org_unit.tenant_id,
         ROLLUPS.c.scope_key == scope_key(org_unit.scenario_id),
         ROLLUPS.c.org_unit_id == org_unit.id,
         ROLLUPS.c.breadth == breadth.value,
     ]
+    return conditions if provider is None else [*conditions, ROLLUPS.c.provider == provider]
 
 
 def _member_units(session: Session, org_unit: OrgUnit, breadth: Breadth) -> Any:
@@ -203,8 +205,9 @@ def _member_units(session: Session, org_unit: OrgUnit, breadth: Breadth) -> Any:
     return MEMBERS.c.org_unit_id.in_(list(session.execute(select(tree.c.id)).scalars()))
 
 
-def _members_of(org_unit: OrgUnit) -> list[Any]:
-    return [MEMBERS.c.tenant_id == org_unit.tenant_id, MEMBERS.c.scope_key == scope_key(org_unit.scenario_id)]
+def _members_of(org_unit: OrgUnit, provider: str | None = None) -> list[Any]:
+    conditions = [MEMBERS.c.tenant_id == org_unit.tenant_id, MEMBERS.c.scope_key == scope_key(org_unit.scenario_id)]
+    return conditions if provider is None else [*conditions, MEMBERS.c.provider == provider]
 
 
 def active_users(
@@ -219,7 +222,8 @@ def active_users(
     ).scalar_one()
 
 
-def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str) -> UnitSummary:
+def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str,
+                 provider: str | None = None) -> UnitSummary:
     """A team's or department's cards: cost last month and month-to-date, distinct active users in
     both, and all-time activity; from the stored rollups."""
     chosen = parse_breadth(breadth)
@@ -232,7 +236,7 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str)
             func.sum(case((u.usage_date.between(mtd.start, mtd.end), u.cost_cents), else_=_ZERO)),
             func.sum(u.cost_cents), func.sum(u.sessions), func.sum(u.commits), func.sum(u.pull_requests),
             func.sum(u.lines_added), func.sum(u.lines_removed), func.min(u.usage_date), func.max(u.computed_at),
-        ).where(*_unit_rollups(org_unit, chosen), u.usage_date <= today)
+        ).where(*_unit_rollups(org_unit, chosen, provider), u.usage_date <= today)
     ).one()
     m = MEMBERS.c
     users = session.execute(
@@ -240,7 +244,8 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str)
             func.count(distinct(case((m.usage_date <= last.end, m.actor_id)))),
             func.count(distinct(case((m.usage_date >= mtd.start, m.actor_id)))),
         ).where(
-            *_members_of(org_unit), _member_units(session, org_unit, chosen), m.usage_date.between(last.start, today)
+            *_members_of(org_unit, provider), _member_units(session, org_unit, chosen),
+            m.usage_date.between(last.start, today),
         )
     ).one()
     used = totals[8] is not None
@@ -256,7 +261,7 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str)
 
 def unit_series(
     *, session: Session, org_unit: OrgUnit, breadth: Breadth | str, range: Range | str | None = Range.mtd,
-    start: dt.date | None = None, end: dt.date | None = None,
+    start: dt.date | None = None, end: dt.date | None = None, provider: str | None = None,
 ) -> list[DayPoint]:
     """The unit's daily cost and activity over the range (one point per day), from the rollups."""
     chosen = parse_breadth(breadth)
@@ -264,19 +269,19 @@ def unit_series(
     return _series(
         session, tenant_id=org_unit.tenant_id, range=range, start=start, end=end, date_column=u.usage_date,
         metrics=(u.cost_cents, u.sessions, u.commits, u.pull_requests),
-        provider_column=u.provider, conditions=_unit_rollups(org_unit, chosen),
+        provider_column=u.provider, conditions=_unit_rollups(org_unit, chosen, provider),
     )
 
 
 def team_member_breakdown(
     *, session: Session, org_unit: OrgUnit, range: Range | str | None = Range.mtd, start: dt.date | None = None,
-    end: dt.date | None = None,
+    end: dt.date | None = None, provider: str | None = None,
 ) -> list[MemberRow]:
     """One row per actor placed directly in the unit during the range (zero when they had no usage),
     with their cost and activity in the range; highest cost first. From the member rollups."""
     today = tenant_today(session=session, tenant_id=org_unit.tenant_id)
     m = MEMBERS.c
-    own_rows = [*_members_of(org_unit), m.org_unit_id == org_unit.id]
+    own_rows = [*_members_of(org_unit, provider), m.org_unit_id == org_unit.id]
     first = None
     if start is None and end is None and parse_range(range or Range.mtd) == Range.all:
         first = session.execute(select(func.min(m.usage_date)).where(*own_rows)).scalar_one()

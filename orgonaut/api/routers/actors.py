@@ -12,6 +12,7 @@ from orgonaut.api.errors import error_responses
 from orgonaut.api.params import (
     FromQuery,
     IdPath,
+    ProviderQuery,
     RangeQuery,
     ScenarioQuery,
     ToQuery,
@@ -23,6 +24,7 @@ from orgonaut.api.schemas import (
     ActorSeriesOut,
     ActorSummaryOut,
     PeriodOut,
+    ProviderCostOut,
     SeriesPointOut,
     exact_cents,
     whole_cents,
@@ -41,6 +43,8 @@ def series_points(points: list[queries.DayPoint]) -> list[SeriesPointOut]:
         SeriesPointOut(
             date=p.date, cost_cents=whole_cents(p.cost_cents), cost_cents_exact=exact_cents(p.cost_cents),
             sessions=p.sessions, commits=p.commits, pull_requests=p.pull_requests,
+            by_provider=[ProviderCostOut(provider=key, cost_cents=whole_cents(cost), cost_cents_exact=exact_cents(cost))
+                         for key, cost in p.cost_by_provider],
         )
         for p in points
     ]
@@ -50,10 +54,11 @@ def series_points(points: list[queries.DayPoint]) -> list[SeriesPointOut]:
     "/{id}/summary", response_model=ActorSummaryOut, summary="A person's cost and activity",
     description="Cost last month and month to date (the tenant's calendar), and all-time activity.",
 )
-def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenario: ScenarioQuery = None):
+def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenario: ScenarioQuery = None,
+                  provider: ProviderQuery = None):
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
-    summary = queries.person_summary(session=session, actor=actor)
+    summary = queries.person_summary(session=session, actor=actor, provider=provider)
     if summary is None:
         today = periods.tenant_today(session=session, tenant_id=tenant.id)
         return ActorSummaryOut(
@@ -82,13 +87,13 @@ def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenar
 )
 def actor_series(
     id: IdPath, session: SessionDep, tenant: CurrentTenant, range: RangeQuery = None, start: FromQuery = None,
-    end: ToQuery = None, scenario: ScenarioQuery = None,
+    end: ToQuery = None, scenario: ScenarioQuery = None, provider: ProviderQuery = None,
 ):
     choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
     points = queries.person_series(session=session, actor=actor, range=choice.range, start=choice.start,
-                                   end=choice.end)
+                                   end=choice.end, provider=provider)
     return ActorSeriesOut(
         actor_id=actor.id, scenario_id=actor.scenario_id, currency=USD, range=choice.range,
         start=points[0].date, end=points[-1].date, points=series_points(points),

@@ -17,6 +17,7 @@ from orgonaut.api.errors import error_responses
 from orgonaut.api.params import (
     FromQuery,
     IdPath,
+    ProviderQuery,
     RangeQuery,
     ScenarioQuery,
     ToQuery,
@@ -51,8 +52,8 @@ departments_router = APIRouter(
 )
 
 
-def _summary_fields(session: Session, unit: OrgUnit, scope: Breadth) -> dict:
-    summary = queries.unit_summary(session=session, org_unit=unit, breadth=scope)
+def _summary_fields(session: Session, unit: OrgUnit, scope: Breadth, provider: str | None) -> dict:
+    summary = queries.unit_summary(session=session, org_unit=unit, breadth=scope, provider=provider)
     return {
         "org_unit_id": unit.id, "name": unit.name, "scenario_id": unit.scenario_id, "scope": summary.breadth,
         "currency": USD, "last_month": PeriodOut.of(summary.last_month), "mtd": PeriodOut.of(summary.mtd),
@@ -76,14 +77,15 @@ def _summary_fields(session: Session, unit: OrgUnit, scope: Breadth) -> dict:
 def team_summary(
     id: IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
     range: RangeQuery = None, start: FromQuery = None, end: ToQuery = None, scenario: ScenarioQuery = None,
+    provider: ProviderQuery = None,
 ):
     choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     team = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
                                               org_unit_id=id, kind=OrgUnitKind.team)
-    fields = _summary_fields(session, team, scope)
+    fields = _summary_fields(session, team, scope, provider)
     members = queries.team_member_breakdown(session=session, org_unit=team, range=choice.range, start=choice.start,
-                                            end=choice.end)
+                                            end=choice.end, provider=provider)
     return TeamSummaryOut(
         **fields, members_range=choice.range,
         members=[
@@ -104,9 +106,9 @@ def team_summary(
 )
 def department_summary(
     id: IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
-    scenario: ScenarioQuery = None,
+    scenario: ScenarioQuery = None, provider: ProviderQuery = None,
 ):
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     department = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
                                                     org_unit_id=id, kind=OrgUnitKind.department)
-    return DepartmentSummaryOut(**_summary_fields(session, department, scope))
+    return DepartmentSummaryOut(**_summary_fields(session, department, scope, provider))

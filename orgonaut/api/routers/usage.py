@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,17 +12,15 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
-from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.api import usage
 from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
 from orgonaut.api.errors import bad_param, error_responses
-from orgonaut.api.params import MAX_ID, FromQuery, ScenarioQuery, ToQuery, resolve_scenario
+from orgonaut.api.params import MAX_ID, FromQuery, ProviderQuery, ScenarioQuery, ToQuery, resolve_scenario
 from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, reported_cents
 from orgonaut.db import get_engine
 from orgonaut.org import service as org
 
 MAX_LIMIT = 500
-ProviderName = StrEnum("ProviderName", {key: key for key in PROVIDERS})  # type: ignore[misc]  # members from the registry
 CSV_COLUMNS = (
     "id", "usage_date", "provider", "actor_id", "source_email", "scenario_id", "sessions_count", "lines_added",
     "lines_removed", "commits_count", "pull_requests_count", "total_input_tokens", "total_output_tokens",
@@ -94,7 +91,7 @@ def list_usage_records(
     session: SessionDep,
     tenant: CurrentTenant,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this person's records.")] = None,
-    provider: Annotated[ProviderName | None, Query(description="Only this provider's records.")] = None,
+    provider: ProviderQuery = None,
     start: FromQuery = None,
     end: ToQuery = None,
     unmatched: Annotated[
