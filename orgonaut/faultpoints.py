@@ -24,7 +24,7 @@ fault happened where it meant it to.
 
 Points (where they are):
 
-- `after_fetch` (`chunk._prefetch`): a day's records fetched, not yet built or stored;
+- `after_fetch` (`prefetch.prefetch`): a day's records fetched, not yet built or stored;
 - `in_copy` (`ingest`): inside the day's COPY, its data sent, COPY not ended (PostgreSQL); after
   the day's upsert statement (SQLite, which has no COPY);
 - `after_copy_before_commit` (`chunk._store_days`): the day's rows, intents and checkpoint written
