@@ -12,18 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from orgonaut.api import params
 from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
 from orgonaut.api.errors import error_responses
-from orgonaut.api.params import (
-    FromQuery,
-    IdPath,
-    ProviderQuery,
-    RangeQuery,
-    ScenarioQuery,
-    ToQuery,
-    choose_period,
-    resolve_scenario,
-)
 from orgonaut.api.schemas import (
     USD,
     DepartmentSummaryOut,
@@ -75,12 +66,12 @@ def _summary_fields(session: Session, unit: OrgUnit, scope: Breadth, provider: s
     "per-member breakdown over `range` (default mtd) or `from`..`to`.",
 )
 def team_summary(
-    id: IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
-    range: RangeQuery = None, start: FromQuery = None, end: ToQuery = None, scenario: ScenarioQuery = None,
-    provider: ProviderQuery = None,
+    id: params.IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
+    range: params.RangeQuery = None, start: params.FromQuery = None, end: params.ToQuery = None,
+    scenario: params.ScenarioQuery = None, provider: params.ProviderQuery = None,
 ):
-    choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
-    scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
+    choice = params.choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
+    scenario_id = params.resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     team = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
                                               org_unit_id=id, kind=OrgUnitKind.team)
     fields = _summary_fields(session, team, scope, provider)
@@ -105,10 +96,10 @@ def team_summary(
     "people placed in the department itself (scope=direct) or also below it (scope=subtree, the default).",
 )
 def department_summary(
-    id: IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
-    scenario: ScenarioQuery = None, provider: ProviderQuery = None,
+    id: params.IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
+    scenario: params.ScenarioQuery = None, provider: params.ProviderQuery = None,
 ):
-    scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
+    scenario_id = params.resolve_scenario(session=session, tenant=tenant, scenario=scenario)
     department = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
                                                     org_unit_id=id, kind=OrgUnitKind.department)
     return DepartmentSummaryOut(**_summary_fields(session, department, scope, provider))
