@@ -259,8 +259,9 @@ def _run_days(
         copy_lines=session.get_bind().dialect.name == "postgresql",
     )
     days_per_call = registry.get_provider_info(integration.provider).fetch_days_per_call
-    # A chunk covers at least one whole call of a provider that serves a range of days per call.
-    days = remaining_days(log)[:max(max_days, days_per_call)]
+    # A chunk covers at least one whole call of a provider that serves a range of days per call
+    # (`max_days` 0 stays 0: a chunk asked to store nothing).
+    days = remaining_days(log)[:max(max_days, days_per_call) if max_days > 0 else 0]
     stored = ingest.stored_days(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
                                 scopes=scopes, days=days)
     session.commit()  # end the read's transaction: each day is its own
