@@ -156,6 +156,10 @@ def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy fires this for a released savepoint too: its work is committed only with the outer
+    # transaction, so nothing runs yet (a chunk sent then could not see the log it was sent for).
+    if session.in_nested_transaction():
+        return
     # Popped before running: a hook that commits this session again cannot run them twice.
     for _transaction, committed, _rolled_back in session.info.pop(_HOOKS, ()):
         _run(committed, "after-commit")

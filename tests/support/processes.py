@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,6 +32,14 @@ def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> 
     raise TimeoutError(f"nothing answered on {host}:{port} within {timeout}s")
 
 
+def die_with_parent() -> None:
+    """In a child before exec: SIGKILL it when the test process dies (Linux). A worker orphaned by a
+    killed test run would otherwise go on taking tasks from Redis databases that a later run claims,
+    against a database that is gone (its chunk then finds no log)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Worker:
     """`celery -A workers.celery_app worker` in a subprocess with the test environment."""
 
@@ -47,6 +57,7 @@ class Worker:
              f"--concurrency={self.concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
              "-n", f"test-{os.getpid()}@%h"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
