@@ -320,7 +320,8 @@ def _store_days(
         log.records_upserted += result.upserted
         log.records_matched += result.matched
         log.records_unmatched += result.unmatched
-        if result.fetched and diagnostics.read(log).first_day_with_data is None:
+        # A dict look-up, not a decode of the diagnostics: this runs for every stored day.
+        if result.fetched and "first_day_with_data" not in (log.diagnostics or {}):
             diagnostics.update(log, first_day_with_data=fetched.day.isoformat())
         diagnostics.add_warnings(log, getattr(fetched.usages, "warnings", []))
         if result.deleted:
