@@ -592,6 +592,8 @@ def test_an_admin_connects_cursor_and_a_person_using_both_tools_sees_both(
     expect(dialog).to_contain_text("Cursor dashboard under Settings → API Keys")
     dialog.get_by_label("Admin API key").fill("key_e2e_cursor_0000000000000000")
     dialog.get_by_role("button", name="Next").click()
+    # Wait for step 2: a second click while step 1 is still shown would press step 1's Next again.
+    expect(dialog).to_contain_text("Step 2 of 3: Where data applies")
     dialog.get_by_role("button", name="Next").click()  # Live Baseline
     expect(dialog).to_contain_text("the Cursor Admin API (GET /teams/members)")
     dialog.get_by_role("button", name="Test connection").click()
