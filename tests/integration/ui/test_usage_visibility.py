@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from orgonaut.org import visibility
 from orgonaut.org.models import Scenario
 from orgonaut.tenancy.models import Role, Tenant, User
+from orgonaut.ui import routes
 from tests.factories import make_user
 from tests.integration.ui.conftest import Tab, login_token
 from tests.integration.ui.test_ai_usage_states import (  # noqa: F401 - fixtures used by name
@@ -180,3 +181,70 @@ def test_in_a_scenario_the_scope_is_read_in_that_scenario(session, people):
     assert live.may_see_actor(ana_live.id) and not live.may_see_actor(ana_reorg.id)
     assert not in_reorg.may_see_actor(ana_live.id)
     assert in_reorg.scope_unit_ids and in_reorg.scope_unit_ids.isdisjoint(live.scope_unit_ids)
+
+
+# --- the setting ---------------------------------------------------------------------------------
+
+
+def _settings(tab: Tab):
+    from orgonaut.ui.pages.ai_tooling.usage_visibility import UsageVisibilityState
+    from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState
+
+    tab.open(AiToolingSettingsState, routes.AI_TOOLING_SETTINGS, routes.AI_TOOLING_SETTINGS)
+    state = tab.state(UsageVisibilityState)
+    state.load()
+    return state
+
+
+def _stored(session: Session, tenant: Tenant) -> bool:
+    session.expire_all()
+    return session.get_one(Tenant, tenant.id).managers_see_people
+
+
+def test_only_owners_change_what_managers_see_and_only_after_confirming(session, people):
+    owner = _settings(Tab(login_token(session, "owner@demo.test")))
+    assert owner.loaded and owner.can_change and owner.managers_see == "people"
+
+    owner.choose("totals")  # asks first: nothing stored yet
+    assert owner.pending == "totals" and _stored(session, people)
+    owner.set_dialog_open(False)  # Cancel
+    assert owner.pending == "" and owner.managers_see == "people" and _stored(session, people)
+
+    owner.choose(["totals"])
+    owner.confirm()
+    assert owner.pending == "" and owner.managers_see == "totals" and not _stored(session, people)
+    assert _sees_person(Tab(login_token(session, MANAGER)), session, people, "Ana Souza") == (
+        False, visibility.TOTALS_ONLY)
+
+    # Admins see the setting; the server refuses their change whatever the browser sends.
+    admin = _settings(Tab(login_token(session, "admin@demo.test")))
+    assert admin.loaded and not admin.can_change and admin.managers_see == "totals"
+    admin.choose("people")
+    assert admin.pending == ""
+    admin.pending = "people"  # as if forged
+    admin.confirm()
+    assert admin.managers_see == "totals" and not _stored(session, people)
+
+    # Managers and members do not even load it (the page is for ai-tooling.manage).
+    for email in (MANAGER, MEMBER):
+        assert not _settings(Tab(login_token(session, email))).loaded
+
+    # An owner who was demoted meanwhile is refused at confirm.
+    owner.choose("people")
+    assert owner.pending == "people"
+    demoted = session.exec(select(User).where(User.email == "owner@demo.test")).one()
+    demoted.role = Role.admin
+    session.add(demoted)
+    session.commit()
+    owner.confirm()
+    assert owner.managers_see == "totals" and not _stored(session, people)
+
+
+def test_the_setting_is_checked_in_the_service_too(session, people):
+    from orgonaut.errors import Forbidden
+
+    admin = session.exec(select(User).where(User.email == "admin@demo.test")).one()
+    with pytest.raises(Forbidden, match="Only owners"):
+        visibility.set_managers_see_people(session=session, user=admin, managers_see_people=False)
+    session.rollback()
+    assert _stored(session, people)
