@@ -1,7 +1,7 @@
 """Who sees AI usage: the tenant setting that lets managers see person-level numbers or only unit totals
 
-Revision ID: 0012
-Revises: 0010 (to be re-chained onto 0011 when that revision is merged)
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 14:00:00
 
 `tenants.managers_see_people`: true (the default) lets managers see the people of their scope; false
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = '0012'
+revision: str = '0011'
 down_revision: str | Sequence[str] | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
