@@ -158,16 +158,6 @@ class LoginSession(SQLModel, table=True):
     revoked_at: dt.datetime | None = None
 
 
-class LoginFailure(SQLModel, table=True):
-    """One failed login, kept to slow down guessing per e-mail."""
-
-    __tablename__ = "login_failures"
-
-    id: int = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, index=True)
-    at: dt.datetime = Field(default_factory=utcnow, index=True)
-
-
 class ApiToken(SQLModel, table=True):
     """A user's Bearer credential for the REST API, with its own list of abilities (rules in
     `orgonaut.tenancy.tokens`).
