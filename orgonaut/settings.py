@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     login_attempts_per_ip_per_minute: int = Field(20, alias="ORGONAUT_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", ge=1)
     login_attempts_per_minute: int = Field(600, alias="ORGONAUT_LOGIN_ATTEMPTS_PER_MINUTE", ge=1)
     login_hash_concurrency: int = Field(2, alias="ORGONAUT_LOGIN_HASH_CONCURRENCY", ge=1, le=64)
+    # Reverse proxies in front of the web process: the client address (for the login limits) is then
+    # read from X-Forwarded-For, which is trusted only that many hops deep. 0: the socket's peer.
+    trusted_proxy_hops: int = Field(0, alias="ORGONAUT_TRUSTED_PROXY_HOPS", ge=0, le=10)
     # workers/kombu_patch.py (review R3). Off only to check whether a new celery/kombu still needs it:
     # `ORGONAUT_KOMBU_PATCH=0 pytest tests/failover` must then fail.
     kombu_patch: bool = Field(True, alias="ORGONAUT_KOMBU_PATCH")
