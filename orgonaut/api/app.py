@@ -17,6 +17,7 @@ from starlette.routing import Mount
 
 from orgonaut.api import errors
 from orgonaut.api.cache import SummaryCache
+from orgonaut.api.headers import OneOfEachCredential
 from orgonaut.api.routers import actors, units, usage
 from orgonaut.runtime import freeze_startup_heap
 
@@ -63,10 +64,18 @@ def create_api() -> FastAPI:
     return api
 
 
+def query_params(api: FastAPI) -> list[tuple[str, list[str]]]:
+    """Each GET route's path and the query parameters it reads, as its OpenAPI document says."""
+    return [(path, [p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"])
+            for path, operations in api.openapi()["paths"].items() if "get" in operations]
+
+
 def create_app() -> Starlette:
-    """What Reflex mounts: /api/v1 -> the API behind its summary cache; Reflex adds itself behind it for
-    every other path."""
-    app = Starlette(routes=[Mount(API_PREFIX, app=SummaryCache(create_api()))])
+    """What Reflex mounts: /api/v1 -> the API behind its summary cache, behind the one-credential check;
+    Reflex adds itself behind it for every other path."""
+    api = create_api()
+    cached = SummaryCache(api, route_params=query_params(api))
+    app = Starlette(routes=[Mount(API_PREFIX, app=OneOfEachCredential(cached))])
     freeze_startup_heap()  # a server process from here on
     return app
 

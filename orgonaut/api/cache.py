@@ -16,6 +16,10 @@ X-Tenant mismatch, and a token whose last use is due to be written (once a minut
 every write comes from the one place that makes them. A version read before a change commits can only
 key an answer that the next request, reading the new version, no longer finds: answers are never
 older than the version they are stored under. `x-cache: hit|miss` says which happened.
+
+Bounds (security review, finding 5): answers are kept up to `MAX_BYTES` in all and `TENANT_SHARE_BYTES`
+per tenant, so one tenant's traffic evicts only its own answers; the key holds only the parameters
+the route reads (sorted), so made-up parameters never make new entries.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import functools
 import logging
 import re
 import threading
+import urllib.parse
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
@@ -45,7 +51,8 @@ from orgonaut.tenancy.service import plan_has
 logger = logging.getLogger(__name__)
 
 CACHEABLE = re.compile(r"/ai-tooling/(?:actors/\d+/(?:summary|series)|(?:teams|departments)/\d+/summary)$")
-MAX_ENTRIES = 4096
+MAX_BYTES = 64 * 1024 * 1024
+TENANT_SHARE_BYTES = 8 * 1024 * 1024
 MAX_BODY_BYTES = 512 * 1024
 
 _ACCESS = (
@@ -64,10 +71,18 @@ _ACCESS = (
 class SummaryCache:
     """ASGI middleware around the API app (see the module's docstring)."""
 
-    def __init__(self, app: Any, max_entries: int = MAX_ENTRIES):
+    def __init__(self, app: Any, *, route_params: Iterable[tuple[str, Iterable[str]]], max_bytes: int = MAX_BYTES,
+                 tenant_share_bytes: int = TENANT_SHARE_BYTES):
+        """`route_params`: each route's path (`/ai-tooling/actors/{actor_id}/summary`) and the query
+        parameters it reads."""
         self.app = app
-        self.max_entries = max_entries
+        self._route_params = [(re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"), frozenset(names))
+                              for path, names in route_params]
+        self.max_bytes = max_bytes
+        self.tenant_share_bytes = min(tenant_share_bytes, max_bytes)
         self._entries: collections.OrderedDict[tuple, tuple[list, bytes]] = collections.OrderedDict()
+        self._bytes = 0
+        self._tenant_bytes: collections.Counter[int] = collections.Counter()
         self._lock = threading.Lock()
         self._local = threading.local()  # each event-loop thread's own database connection
 
@@ -92,7 +107,9 @@ class SummaryCache:
 
     def _key(self, scope: dict) -> tuple | None:
         """The cache key for a request the API would accept as it stands, or None to let the API decide."""
-        headers = dict(scope["headers"])
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name, value)  # the first, as the API reads it (a repeat is refused before us)
         scheme, _, secret = headers.get(b"authorization", b"").decode("latin-1").strip().partition(" ")
         secret = secret.strip()
         if scheme.lower() != "bearer" or not tokens.looks_like_secret(secret):
@@ -101,7 +118,10 @@ class SummaryCache:
         if row is None or not _usable(row, headers.get(b"x-tenant")):
             return None
         today = clock.today_in(row.timezone or "UTC")
-        return (row.tenant_id, row.version, today, scope["path"], scope.get("query_string", b""))
+        known = next((names for pattern, names in self._route_params if pattern.search(scope["path"])), None)
+        if known is None:
+            return None
+        return (row.tenant_id, row.version, today, scope["path"], _query(scope.get("query_string", b""), known))
 
     def _access(self, token_hash: str) -> Row | _AccessRow | None:
         """The token's access row, on this thread's own connection (never a pooled one: see
@@ -141,11 +161,40 @@ class SummaryCache:
         await self.app(scope, receive, keep)
 
     def _keep(self, key: tuple, headers: list, body: bytes) -> None:
+        tenant_id = key[0]
         with self._lock:
+            self._drop(key)
             self._entries[key] = (headers, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(body)
+            self._tenant_bytes[tenant_id] += len(body)
+            # Over its share, a tenant loses its own least recently used answers; over the total, the
+            # least recently used of anyone's go.
+            if self._tenant_bytes[tenant_id] > self.tenant_share_bytes:
+                for stale in [k for k in self._entries if k[0] == tenant_id]:
+                    self._drop(stale)
+                    if self._tenant_bytes[tenant_id] <= self.tenant_share_bytes:
+                        break
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1])
+            self._tenant_bytes[key[0]] -= len(entry[1])
+            if not self._tenant_bytes[key[0]]:
+                del self._tenant_bytes[key[0]]
+
+    def stats(self) -> tuple[int, int]:
+        """(answers kept, their bytes)."""
+        with self._lock:
+            return len(self._entries), self._bytes
+
+
+def _query(raw: bytes, known: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The parameters the route reads, sorted; anything else cannot change the answer."""
+    pairs = urllib.parse.parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    return tuple(sorted((name, value) for name, value in pairs if name in known))
 
 
 # The driver's rows, with the statement's own column names (so `_usable` reads either kind of row).

@@ -101,6 +101,35 @@ def test_new_usage_and_a_rollup_rebuild_show_at_once(client, world, session):
     assert department.json()["sessions"] == department_before["sessions"] + 5
 
 
+def test_parameters_the_route_does_not_read_never_make_new_answers(client, world):
+    acme, org = world
+    url = summary_urls(org)[1]  # .../series?range=3m
+    first = warm(client, url, acme.admin_secret)
+    for variant in (url + "&junk=1", url + "&junk=2&more=x", url.replace("?range=3m", "?limit=5&range=3m")):
+        response = get(client, variant, acme.admin_secret)
+        assert (response.headers["x-cache"], response.content) == ("hit", first.content), variant
+    # A parameter the route reads is another answer.
+    assert get(client, url.replace("3m", "1m"), acme.admin_secret).headers["x-cache"] == "miss"
+
+
+def test_a_repeated_credential_header_is_refused_before_anything_reads_it(client, world, session):
+    acme, org = world
+    other = tenant_with_tokens(session, slug="other")
+    session.commit()
+    url = summary_urls(org)[0]
+    warm(client, url, acme.admin_secret)  # acme's answer is in the cache
+    for headers in (
+        [("Authorization", f"Bearer {other.admin_secret}"), ("Authorization", f"Bearer {acme.admin_secret}")],
+        [("Authorization", f"Bearer {acme.admin_secret}"), ("X-Tenant", "acme"), ("X-Tenant", "other")],
+    ):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "duplicate_header"
+        assert "x-cache" not in response.headers
+    # The other tenant's token alone still cannot read acme's person.
+    assert get(client, url, other.admin_secret).status_code == 404
+
+
 def test_the_next_day_is_a_new_answer(client, world):
     acme, org = world
     url = summary_urls(org)[0]
