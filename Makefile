@@ -66,7 +66,7 @@ failover: setup
 
 bench: setup
 	@$(PY) -m orgonaut.devstack redis
-	$(PY) -m tests.bench
+	ORGONAUT_ENV=test $(PY) -m tests.bench
 
 lint: setup
 	$(LINT)

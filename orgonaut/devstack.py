@@ -212,6 +212,8 @@ def prepare_tests() -> None:
 
 
 if __name__ == "__main__":
+    # The dev stack is the demo: its simulators, a generated key (production is the default elsewhere).
+    os.environ.setdefault("ORGONAUT_ENV", "demo")
     command = sys.argv[1] if len(sys.argv) > 1 else "run"
     {"run": run, "prepare-tests": prepare_tests, "redis": ensure_redis,
      "worker-forever": worker_forever}[command]()

@@ -1,8 +1,11 @@
 """Typed settings from the environment, in one place.
 
 Every process (web, worker, beat, CLI, tests) imports `get_settings()`; nothing else reads
-`os.environ` for configuration. Defaults are the embedded demo: a SQLite file under `var/`,
-Redis on loopback, the Anthropic simulator on loopback.
+`os.environ` for configuration. The environment is production unless `ORGONAUT_ENV` says demo (the dev
+stack sets it) or test (the test suite): production refuses to start without encryption keys or with
+a vendor base URL that is not https, since a real Admin key would go there. The other defaults are the
+embedded demo's: a SQLite file under `var/`, Redis on loopback, the simulators on loopback.
+Secrets and URLs that may hold passwords never appear in the settings' repr.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,22 +41,24 @@ def _local_timezone() -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
 
-    environment: str = Field("demo", alias="ORGONAUT_ENV")  # demo | test | production
-    database_url: str = Field(f"sqlite:///{VAR_DIR / 'orgonaut.db'}", alias="ORGONAUT_DATABASE_URL")
-    redis_url: str = Field("redis://127.0.0.1:6379", alias="REDIS_URL")
+    environment: Literal["production", "demo", "test"] = Field("production", alias="ORGONAUT_ENV")
+    database_url: str = Field(f"sqlite:///{VAR_DIR / 'orgonaut.db'}", alias="ORGONAUT_DATABASE_URL", repr=False)
+    redis_url: str = Field("redis://127.0.0.1:6379", alias="REDIS_URL", repr=False)
     # Reflex state and Celery live in separate Redis databases so a flush of one never hits the other.
     redis_state_db: int = Field(0, alias="ORGONAUT_REDIS_STATE_DB")
     redis_celery_db: int = Field(1, alias="ORGONAUT_REDIS_CELERY_DB")
     redis_locks_db: int = Field(2, alias="ORGONAUT_REDIS_LOCKS_DB")
-    secret_keys: str = Field("", alias="ORGONAUT_SECRET_KEYS")
+    secret_keys: SecretStr = Field(SecretStr(""), alias="ORGONAUT_SECRET_KEYS")
     timezone: str = Field(default_factory=_local_timezone, alias="ORGONAUT_TIMEZONE")
-    anthropic_api_base: str = Field("http://127.0.0.1:8765", alias="ANTHROPIC_API_BASE")
-    cursor_api_base: str = Field("http://127.0.0.1:8766", alias="CURSOR_API_BASE")
+    # Unset: the vendor's own API in production (each client's DEFAULT_API_BASE), the loopback simulator
+    # in demo and test.
+    anthropic_api_base: str = Field("", alias="ANTHROPIC_API_BASE")
+    cursor_api_base: str = Field("", alias="CURSOR_API_BASE")
     # Cursor's per-team limits (documented: 20 a minute for daily usage and most endpoints, 60 for usage
     # events); every worker's requests share them (`orgonaut.ratelimit`). Raise them only with Cursor.
     cursor_requests_per_minute: int = Field(20, alias="CURSOR_REQUESTS_PER_MINUTE", ge=1)
     cursor_events_requests_per_minute: int = Field(60, alias="CURSOR_EVENTS_REQUESTS_PER_MINUTE", ge=1)
-    smtp_url: str = Field("smtp://127.0.0.1:8025", alias="ORGONAUT_SMTP_URL")
+    smtp_url: str = Field("smtp://127.0.0.1:8025", alias="ORGONAUT_SMTP_URL", repr=False)
     mail_from: str = Field("Orgonaut <alerts@orgonaut.local>", alias="ORGONAUT_MAIL_FROM")
     base_url: str = Field("http://localhost:3000", alias="ORGONAUT_BASE_URL")
     port: int = Field(3000, alias="ORGONAUT_PORT")
@@ -93,6 +99,24 @@ class Settings(BaseSettings):
         ZoneInfo(value)  # raises a clear error for an unknown zone
         return value
 
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Self:
+        if self.environment != "production":
+            self.anthropic_api_base = self.anthropic_api_base or "http://127.0.0.1:8765"
+            self.cursor_api_base = self.cursor_api_base or "http://127.0.0.1:8766"
+            return self
+        if not self._key_list():
+            raise ValueError("ORGONAUT_SECRET_KEYS is not set: refusing to run without an encryption key "
+                             "(ORGONAUT_ENV=demo or test uses a generated one)")
+        for name, url in (("ANTHROPIC_API_BASE", self.anthropic_api_base), ("CURSOR_API_BASE", self.cursor_api_base)):
+            if url and not url.startswith("https://"):
+                raise ValueError(f"{name} must be an https:// URL in production (it is sent an admin key); "
+                                 "leave it unset for the vendor's own, or set ORGONAUT_ENV=demo for the simulators")
+        return self
+
+    def _key_list(self) -> list[str]:
+        return [k.strip() for k in self.secret_keys.get_secret_value().split(",") if k.strip()]
+
     def redis_db_url(self, db: int) -> str:
         return redis_url_with_db(self.redis_url, db)
 
@@ -113,13 +137,8 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     def fernet_keys(self) -> list[str]:
-        """Fernet keys, newest first. Outside demo/test a missing key is refused."""
-        keys = [k.strip() for k in self.secret_keys.split(",") if k.strip()]
-        if keys:
-            return keys
-        if self.environment in ("demo", "test"):
-            return [_demo_secret_key()]
-        raise RuntimeError("ORGONAUT_SECRET_KEYS is not set: refusing to run without an encryption key")
+        """Fernet keys, newest first; demo and test generate one when none is set."""
+        return self._key_list() or [_demo_secret_key()]  # production has keys (checked at load)
 
 
 def redis_url_with_db(url: str, db: int) -> str:
