@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ from orgonaut.ai_tooling.providers import registry
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
 from orgonaut.org import service as org
-from orgonaut.org.models import Actor
+from orgonaut.org.models import Actor, OrgUnit
+from orgonaut.rollups import queries as rollup_queries
+from orgonaut.rollups import queue as rollup_queue
 from orgonaut.settings import reset_settings_cache
 from orgonaut.tenancy.models import Plan, Role, Tenant
 from orgonaut.ui import routes
@@ -534,7 +537,7 @@ def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, ant
     page.save_link_person({"person": str(existing.id)})
     assert page.open_dialog != "link" and second.source_email not in [u.source_email for u in page.unmatched]
     session.expire_all()
-    assert session.get(Actor, existing.id).email == second.source_email
+    assert session.get(Actor, existing.id).email == "old.address@example.test"  # kept: the address is added
     linked = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.source_email == second.source_email,
                                                           AiToolUsageRecord.tenant_id == tenant.id)).all()
     assert linked and {r.actor_id for r in linked} == {existing.id}
@@ -574,3 +577,51 @@ def test_last_sync_reads_ago_with_the_exact_time_in_the_tenants_zone(session, an
     assert card.last_sync_ago == "3 hours ago"
     assert card.last_sync_exact == "2025-01-15 07:00:00 EST (America/New_York)"
     assert card.last_sync_iso == "2025-01-15T12:00:00+00:00"
+
+
+def _record_costs(session: Session, tenant_id: int, *emails: str) -> tuple[int, Decimal]:
+    """How many records and what cost the raw records of these addresses hold (Live)."""
+    records = session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant_id, AiToolUsageRecord.scope_key == 0,
+        col(AiToolUsageRecord.source_email).in_(emails))).all()
+    return len(records), sum((r.total_cost_cents or Decimal(0) for r in records), Decimal(0))
+
+
+def test_use_for_an_existing_person_keeps_their_own_usage_and_adds_the_address(session, anthropic, rematching):
+    """Issue 15's bug: linking an unmatched address to a person replaced the person's e-mail, so all of
+    their own usage became unmatched. The address is added as an identity; the primary e-mail stays."""
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    own, other = [u.source_email for u in ai_tooling.list_unmatched(session=session, tenant_id=tenant.id)
+                  if not u.not_a_person][:2]
+    company = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="company", name="Co")
+    team = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="team", name="Team",
+                               parent_id=company.id)
+    person = org.create_actor(session=session, tenant_id=tenant.id, scenario_id=None, name="Owner Of Both",
+                              email=own)
+    org.create_placement(session=session, tenant_id=tenant.id, actor_id=person.id, org_unit_id=team.id,
+                         start_date=dt.date(2020, 1, 1), is_primary=True)
+    session.commit()
+    session.expire_all()
+    own_count, own_cost = _record_costs(session, tenant.id, own)
+    other_count, other_cost = _record_costs(session, tenant.id, other)
+    assert own_count and other_count
+
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
+    page.open_link_person(other)
+    page.save_link_person({"person": str(person.id)})
+    assert page.link_error == "" and other not in [u.source_email for u in page.unmatched]
+    assert own not in [u.source_email for u in page.unmatched]
+
+    session.expire_all()
+    assert session.get(Actor, person.id).email == own  # the primary e-mail stays
+    matched = session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant.id, AiToolUsageRecord.actor_id == person.id)).all()
+    assert len(matched) == own_count + other_count
+    assert sum((r.total_cost_cents or Decimal(0) for r in matched), Decimal(0)) == own_cost + other_cost
+    # The rollups agree once the owed refresh ran (what the worker does): the team's member row.
+    while rollup_queue.run_owed(tenant_id=tenant.id, scenario_id=None).intents:
+        pass
+    session.expire_all()
+    [member] = rollup_queries.team_member_breakdown(session=session, org_unit=session.get(OrgUnit, team.id),
+                                                   range="all")
+    assert member.actor_id == person.id and member.cost_cents == own_cost + other_cost

@@ -97,17 +97,28 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def save_link_person(self, form_data: dict):
-        """Gives the chosen person this e-mail; the org event re-matches their usage at once."""
+        """Adds this e-mail to the chosen person as another address ("also known as"), in this scope and
+        every other writable scope that has the same person; their primary e-mail stays. The org event
+        re-matches the usage at once."""
         actor_id = as_id(form_data.get("person", ""))
 
-        def link(session: Session, user: User) -> str:
+        def link(session: Session, user: User) -> tuple[str, int, list[str]]:
             if not actor_id:
                 raise ValidationFailed("Choose the person who uses this e-mail.")
-            return org.update_actor(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
-                                    email=self.link_email).name
+            org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                            scenario_id=self._scope_for(user), actor_id=actor_id)
+            result = org.link_everywhere(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
+                                         value=self.link_email)
+            return result.actor.name, len(result.identities), result.skipped
 
-        return self._act(link, done=lambda name: f"{name} now uses this e-mail; their usage is matched to them.",
-                         error_var="link_error", check=self._check_people, close=True)
+        return self._act(link, done=_linked, error_var="link_error", check=self._check_people, close=True)
+
+
+def _linked(result: tuple[str, int, list[str]]) -> str:
+    name, scopes, skipped = result
+    where = "" if scopes == 1 else f" in {scopes} scopes"
+    not_added = "" if not skipped else " Not added in " + "; ".join(skipped)
+    return f"{name} is also known by this e-mail{where}; its usage is matched to them." + not_added
 
 
 # --- components -------------------------------------------------------------------------------
@@ -208,9 +219,9 @@ def link_person_dialog() -> rx.Component:
     )
     return _dialog(
         "link", "Use for an existing person",
-        rx.dialog.description("The person you pick gets ", rx.code(S.link_email), " as their e-mail (it "
-                              "replaces their current one); usage is matched at once.", size="2",
-                              color_scheme="gray"),
+        rx.dialog.description("The person you pick is also known by ", rx.code(S.link_email), " (their "
+                              "own e-mail stays), here and in every scenario that has them; usage is "
+                              "matched at once.", size="2", color_scheme="gray"),
         rx.form(
             rx.vstack(
                 field("Person", "link-person", person),
