@@ -1,11 +1,12 @@
 """Person identities: the other names a person goes by in tools' data (e-mails, GitHub login and user
-id, Cursor user id), per tenant and scope like actors, one person per value
+id, Cursor user id), per tenant and scope like actors, one person per value; and the unmatched
+addresses ignored as not an employee
 
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-07 13:45:00
 
-A new table only: no existing table is altered, so SQLite rebuilds nothing and the API data-version
+New tables only: no existing table is altered, so SQLite rebuilds nothing and the API data-version
 triggers (0005, recreated by 0010) stay as they are. Identities are not part of any API answer; the
 re-matching they cause writes usage records and rollups, whose triggers raise the version.
 """
@@ -41,8 +42,21 @@ def upgrade() -> None:
         sa.UniqueConstraint('tenant_id', 'scope_key', 'kind', 'value', name='uq_actor_identities_value'),
     )
     op.create_index('ix_actor_identities_actor', 'actor_identities', ['actor_id'])
+    op.create_table(
+        'ignored_usage_sources',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.Column('source_email', sa.String(length=320), nullable=False),
+        sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('created_by_user_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id']),
+        sa.ForeignKeyConstraint(['created_by_user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('tenant_id', 'source_email', name='uq_ignored_usage_sources'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('ignored_usage_sources')
     op.drop_index('ix_actor_identities_actor', table_name='actor_identities')
     op.drop_table('actor_identities')

@@ -625,3 +625,25 @@ def test_use_for_an_existing_person_keeps_their_own_usage_and_adds_the_address(s
     [member] = rollup_queries.team_member_breakdown(session=session, org_unit=session.get(OrgUnit, team.id),
                                                    range="all")
     assert member.actor_id == person.id and member.cost_cents == own_cost + other_cost
+
+
+def test_ignore_hides_an_unmatched_email_and_undo_brings_it_back(session, anthropic, rematching):
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
+    listed = [u.source_email for u in page.unmatched]
+    target = next(u for u in page.unmatched if not u.not_a_person)
+
+    toast = page.ignore_email(target.source_email)
+    assert f"Ignored {target.source_email}: not an employee. Undo it under Ignored." in repr(toast)
+    assert [u.source_email for u in page.unmatched] == [e for e in listed if e != target.source_email]
+    assert [(u.source_email, u.record_count, u.total_cost) for u in page.ignored] == [
+        (target.source_email, target.record_count, target.total_cost)]
+    assert "already ignored" in repr(page.ignore_email(target.source_email))
+
+    toast = page.unignore_email(target.source_email)
+    assert f"{target.source_email} is listed as unmatched again." in repr(toast)
+    assert [u.source_email for u in page.unmatched] == listed and page.ignored == []
+    # Managers and members may not manage AI Tooling: refused, nothing ignored.
+    _, other = _open(session, emails[Role.member], dialog=UnmatchedState)
+    other.ignore_email(target.source_email)
+    assert ai_tooling.list_ignored(session=session, tenant_id=tenant.id) == []

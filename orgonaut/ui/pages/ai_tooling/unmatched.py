@@ -1,12 +1,14 @@
 """Unmatched e-mails: usage matching no person in the chosen scope, with "Add person" and "Use for an
 existing person" (two dialogs, one state). Both need `org.write` in a writable scope; the org event of the
-change re-matches the usage at once."""
+change re-matches the usage at once. "Ignore" (not an employee) hides an address in every scope, and
+"Undo" in the Ignored list brings it back; they need only the page's own access (no person changes)."""
 
 from __future__ import annotations
 
 import reflex as rx
 from sqlmodel import Session
 
+from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.errors import DomainError, ValidationFailed
 from orgonaut.org import service as org
 from orgonaut.org.models import ActorKind
@@ -114,6 +116,25 @@ class UnmatchedState(AiToolingSettingsState):
         return self._act(link, done=_linked, error_var="link_error", check=self._check_people, close=True)
 
 
+    @rx.event
+    def ignore_email(self, source_email: str):
+        """Not an employee: the address leaves the Unmatched list of every scope (its usage stays as it is)."""
+        def ignore(session: Session, user: User) -> str:
+            return ai_tooling.ignore(session=session, tenant_id=user.tenant_id, source_email=str(source_email),
+                                     user_id=user.id).source_email
+
+        return self._act(ignore, done=lambda email: f"Ignored {email}: not an employee. Undo it under Ignored.")
+
+    @rx.event
+    def unignore_email(self, source_email: str):
+        """The undo of Ignore."""
+        def unignore(session: Session, user: User) -> str:
+            ai_tooling.unignore(session=session, tenant_id=user.tenant_id, source_email=str(source_email))
+            return str(source_email)
+
+        return self._act(unignore, done=lambda email: f"{email} is listed as unmatched again.")
+
+
 def _linked(result: tuple[str, int, list[str]]) -> str:
     name, scopes, skipped = result
     where = "" if scopes == 1 else f" in {scopes} scopes"
@@ -125,7 +146,7 @@ def _linked(result: tuple[str, int, list[str]]) -> str:
 
 
 def _actions(u: rx.Var) -> rx.Component:
-    return rx.cond(
+    person_actions = rx.cond(
         u.not_a_person != "",
         rx.text(NOT_A_PERSON_ACTOR, size="1", color_scheme="gray"),
         rx.cond(
@@ -140,6 +161,26 @@ def _actions(u: rx.Var) -> rx.Component:
             ),
             rx.text("Read-only here.", size="1", color_scheme="gray"),
         ),
+    )
+    return rx.hstack(
+        person_actions,
+        rx.button("Ignore", size="1", variant="ghost", color_scheme="gray",
+                  on_click=UnmatchedState.ignore_email(u.source_email), aria_label="Ignore " + u.source_email,
+                  title="Not an employee: hide it from this list in every scope (undo under Ignored)"),
+        spacing="2",
+        align="center",
+    )
+
+
+def _ignored_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(u.label),
+        rx.table.cell(u.provider_name),
+        rx.table.cell(u.record_count),
+        rx.table.cell(u.last_seen),
+        rx.table.cell(u.total_cost),
+        rx.table.cell(rx.button("Undo", size="1", variant="soft", aria_label="Undo ignore of " + u.source_email,
+                                on_click=UnmatchedState.unignore_email(u.source_email))),
     )
 
 
@@ -174,6 +215,18 @@ def unmatched_emails() -> rx.Component:
                        S.unmatched, _unmatched_row),
             layout.empty_state("user-check", "No unmatched e-mails",
                                "Every usage record in this scope belongs to a person."),
+        ),
+        rx.cond(
+            S.ignored.length() > 0,
+            rx.vstack(
+                rx.heading("Ignored (not employees)", size="3"),
+                rx.text("Hidden from the list above in every scope; their usage stays unmatched and counts in no "
+                        "team.", size="2", color_scheme="gray"),
+                data_table("Ignored e-mails", ["E-mail", "Provider", "Records", "Last seen", "Total cost", ""],
+                           S.ignored, _ignored_row),
+                spacing="2",
+                width="100%",
+            ),
         ),
         spacing="2",
         width="100%",

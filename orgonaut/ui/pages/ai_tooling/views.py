@@ -130,6 +130,7 @@ class PageData:
     logs: list[LogRow]
     unmatched: list[UnmatchedRow]
     scenario_options: list[Option]
+    ignored: list[UnmatchedRow] = dataclasses.field(default_factory=list)
 
     @property
     def runs_active(self) -> bool:
@@ -290,7 +291,10 @@ def page_data(session: Session, tenant_id: int, scenario_id: int | None) -> Page
     ]
     unmatched = [unmatched_row(entry) for entry in
                  ai_tooling.list_unmatched(session=session, tenant_id=tenant_id, scenario_id=scenario_id)]
-    return PageData(providers=cards, logs=logs(session, tenant_id), unmatched=unmatched, scenario_options=scenarios)
+    ignored = [unmatched_row(entry) for entry in
+               ai_tooling.list_ignored(session=session, tenant_id=tenant_id, scenario_id=scenario_id)]
+    return PageData(providers=cards, logs=logs(session, tenant_id), unmatched=unmatched, scenario_options=scenarios,
+                    ignored=ignored)
 
 
 def people_options(session: Session, tenant_id: int, scenario_id: int | None) -> list[Option]:
