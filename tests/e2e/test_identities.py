@@ -101,3 +101,26 @@ def test_an_identity_added_on_the_person_page_brings_its_usage_and_removing_it_t
     with session_scope() as session:
         assert address in [u.source_email for u in ai_tooling.list_unmatched(session=session,
                                                                              tenant_id=elena.tenant_id)]
+
+
+def test_ignore_on_the_unmatched_list_and_its_undo(page: Page, base_url: str):
+    """An admin ignores an unmatched address (not an employee) and undoes it, without reloading."""
+    tenant_id, _ = _demo()
+    address, _ = _unmatched_with_recent_cost(tenant_id)
+    log_in(page, base_url, "admin@demo.test")
+    try:
+        page.goto(f"{base_url}/settings/integrations/ai-tooling")
+        unmatched = page.get_by_role("region", name="Unmatched e-mails", exact=True)
+        expect(unmatched.get_by_role("rowheader").first).to_be_visible(timeout=20_000)
+        expect(unmatched.get_by_role("rowheader", name=address, exact=True)).to_have_count(1)
+        unmatched.get_by_role("button", name=f"Ignore {address}", exact=True).click()
+        expect(unmatched.get_by_role("rowheader", name=address, exact=True)).to_have_count(0)
+        ignored = page.get_by_role("region", name="Ignored e-mails", exact=True)
+        expect(ignored.get_by_role("rowheader")).to_have_text([address])
+        ignored.get_by_role("button", name=f"Undo ignore of {address}").click()
+        expect(unmatched.get_by_role("rowheader", name=address, exact=True)).to_have_count(1)
+        expect(ignored).to_have_count(0)
+    finally:
+        with session_scope() as session:
+            if any(u.source_email == address for u in ai_tooling.list_ignored(session=session, tenant_id=tenant_id)):
+                ai_tooling.unignore(session=session, tenant_id=tenant_id, source_email=address)
