@@ -55,6 +55,7 @@ from orgonaut.ai_tooling.run_control import (
 )
 from orgonaut.ai_tooling.unmatched import (
     UnmatchedEmail,
+    add_person,
     ignore,
     list_ignored,
     list_unmatched,
@@ -75,6 +76,7 @@ __all__ = [
     "NOT_ALLOWED",
     "UnmatchedEmail",
     "active_target_scenario_ids",
+    "add_person",
     "cancel_run",
     "check_backfill",
     "connect",

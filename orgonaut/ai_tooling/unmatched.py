@@ -16,7 +16,9 @@ from sqlmodel import Session, col, func, select
 from orgonaut.ai_tooling.models import AiToolUsageRecord, IgnoredUsageSource, scope_key
 from orgonaut.ai_tooling.providers.base import not_a_person
 from orgonaut.errors import Conflict, NotFound, ValidationFailed
-from orgonaut.org.models import Scenario
+from orgonaut.org import queries as org_queries
+from orgonaut.org import service as org
+from orgonaut.org.models import Actor, ActorKind, OrgUnitKind, Scenario
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,3 +107,38 @@ def unignore(*, session: Session, tenant_id: int, source_email: str) -> None:
         raise NotFound(f"{source or 'That e-mail'} is not ignored.")
     session.delete(row)
     session.flush()
+
+
+def first_usage_day(*, session: Session, tenant_id: int, scenario_id: int | None, source_email: str) -> dt.date | None:
+    """The first day this address has usage in the scope (matched or not)."""
+    return session.exec(select(func.min(AiToolUsageRecord.usage_date)).where(
+        AiToolUsageRecord.tenant_id == tenant_id, AiToolUsageRecord.scope_key == scope_key(scenario_id),
+        AiToolUsageRecord.source_email == source_email.strip().lower(),
+    )).one()
+
+
+def add_person(
+    *, session: Session, tenant_id: int, scenario_id: int | None, source_email: str, name: str,
+    kind: ActorKind | str = ActorKind.human, fte: str = "1.00", team_id: int | None,
+) -> Actor:
+    """"Add person" on the Unmatched list: a person with this e-mail, placed (primary, 100 %) in the chosen
+    team from the address's first day of usage in this scope, so the cost already stored lands in that
+    team's rollups (a placement from today would leave it in no team). A team is required when the scope
+    has one. The org events of the new actor
+    and placement re-match the usage and owe the refreshes after the commit."""
+    team = None
+    if team_id:
+        team = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant_id, scenario_id=scenario_id,
+                                                  org_unit_id=team_id, kind=OrgUnitKind.team)
+    elif org.list_org_units(session=session, tenant_id=tenant_id, scenario_id=scenario_id, kind=OrgUnitKind.team):
+        raise ValidationFailed("Choose the team this person works in, so their cost counts in its numbers.")
+    actor = org.create_actor(session=session, tenant_id=tenant_id, scenario_id=scenario_id, name=name,
+                             email=source_email, kind=kind, fte=fte)
+    if team is None:  # a scope without teams: the person is added unplaced
+        return actor
+    start = first_usage_day(session=session, tenant_id=tenant_id, scenario_id=scenario_id, source_email=actor.email)
+    org.create_placement(
+        session=session, tenant_id=tenant_id, actor_id=actor.id, org_unit_id=team.id, is_primary=True,
+        start_date=start or org_queries.tenant_today(session=session, tenant_id=tenant_id),
+    )
+    return actor

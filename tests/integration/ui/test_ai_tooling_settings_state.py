@@ -25,6 +25,7 @@ from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
+from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
 from orgonaut.org.models import Actor, OrgUnit
 from orgonaut.rollups import queries as rollup_queries
@@ -647,3 +648,27 @@ def test_ignore_hides_an_unmatched_email_and_undo_brings_it_back(session, anthro
     _, other = _open(session, emails[Role.member], dialog=UnmatchedState)
     other.ignore_email(target.source_email)
     assert ai_tooling.list_ignored(session=session, tenant_id=tenant.id) == []
+
+
+def test_add_person_asks_for_a_team_and_places_them_there(session, anthropic, rematching):
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    company = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="company", name="Co")
+    team = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="team", name="Payments",
+                               parent_id=company.id)
+    session.commit()
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
+    email = next(u.source_email for u in page.unmatched if not u.not_a_person)
+    page.open_add_person(email)
+    assert [(o.value, o.label) for o in page.add_teams] == [(str(team.id), "Payments")]
+    form = {"name": "New Person", "email": email, "kind": "human", "fte": "1.00"}
+    page.save_add_person(form)
+    assert page.add_error == "Choose the team this person works in, so their cost counts in its numbers."
+    assert page.open_dialog == "add"
+    page.save_add_person({**form, "team": str(team.id)})
+    assert page.add_error == "" and page.open_dialog != "add"
+    session.expire_all()
+    actor = session.exec(select(Actor).where(Actor.tenant_id == tenant.id, Actor.email == email)).one()
+    first_day = min(r.usage_date for r in session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant.id, AiToolUsageRecord.source_email == email)))
+    [placement] = org_queries.placements_of_actor(session=session, actor_id=actor.id)
+    assert (placement[1].id, placement[0].start_date, placement[0].is_primary) == (team.id, first_day, True)

@@ -26,13 +26,14 @@ NOT_A_PERSON_ACTOR = "An API key or a service account is not a person: its usage
 class UnmatchedState(AiToolingSettingsState):
     add_email: str = ""
     add_error: str = ""
+    add_teams: list[views.Option] = []
     link_email: str = ""
     link_people: list[views.Option] = []
     link_error: str = ""
 
     def _reset_dialog(self) -> None:
         self.add_email = self.add_error = self.link_email = self.link_error = ""
-        self.link_people = []
+        self.link_people, self.add_teams = [], []
 
     def _unmatched_email(self, source_email: str) -> str:
         row = next((row for row in self.unmatched if row.source_email == str(source_email)), None)
@@ -58,10 +59,12 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def open_add_person(self, source_email: str):
-        email = self._open_for("add", source_email)
+        teams: list[views.Option] = []
+        email = self._open_for("add", source_email, lambda session, user: teams.extend(
+            views.team_options(session, user.tenant_id, self._scope_for(user))))
         if not isinstance(email, str):
             return email
-        self.add_email = email
+        self.add_email, self.add_teams = email, teams
         return None
 
     @rx.event
@@ -71,12 +74,14 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def save_add_person(self, form_data: dict):
-        """Creates the person in the chosen scope; the org event re-matches their usage at once."""
+        """Creates the person in the chosen scope, placed in the chosen team from the address's first day of
+        usage; the org events re-match their usage and refresh the team's numbers at once."""
         def add(session: Session, user: User) -> str:
-            return org.create_actor(
+            return ai_tooling.add_person(
                 session=session, tenant_id=user.tenant_id, scenario_id=self._scope_for(user),
-                name=str(form_data.get("name", "")), email=str(form_data.get("email", "")),
+                source_email=str(form_data.get("email", "")), name=str(form_data.get("name", "")),
                 kind=str(form_data.get("kind") or ActorKind.human.value), fte=str(form_data.get("fte", "")),
+                team_id=as_id(form_data.get("team", "")) or None,
             ).name
 
         return self._act(add, done=lambda name: f"Added {name}; their usage is matched to them now.",
@@ -246,11 +251,21 @@ def add_person_dialog() -> rx.Component:
     S = UnmatchedState
     return _dialog(
         "add", "Add person",
-        rx.dialog.description("A new person in ", S.scope_name, " with this e-mail; their usage is matched "
-                              "at once.", size="2", color_scheme="gray"),
+        rx.dialog.description("A new person in ", S.scope_name, " with this e-mail, in the team you choose from "
+                              "their first day of usage; their usage is matched at once and counts in the "
+                              "team's numbers.", size="2", color_scheme="gray"),
         rx.form(
             rx.vstack(
                 *person_fields("add-person", email=S.add_email, fte="1.00"),
+                rx.cond(
+                    S.add_teams.length() > 0,
+                    field("Team", "add-person-team", rx.select.root(
+                        rx.select.trigger(id="add-person-team", aria_label="Team", placeholder="Pick a team",
+                                          width="100%"),
+                        rx.select.content(rx.foreach(S.add_teams, lambda o: rx.select.item(o.label, value=o.value))),
+                        name="team",
+                    )),
+                ),
                 error_callout(S.add_error),
                 rx.hstack(cancel_button(), rx.button("Add person", type="submit"), justify="end", width="100%"),
                 spacing="3",
