@@ -134,6 +134,15 @@ def _plan(
     return _Plan(actor=actor, kind=kind, value=value, taken_from=held)
 
 
+def check_add(
+    *, session: Session, tenant_id: int, actor_id: int, kind: IdentityKind | str, value: str | None
+) -> tuple[IdentityKind, str]:
+    """What `add_identity` would store (kind, normalised value), or its refusal; writes nothing."""
+    actor = get_actor_or_raise(session=session, tenant_id=tenant_id, actor_id=actor_id)
+    plan = _plan(session=session, tenant_id=tenant_id, actor=actor, kind=kind, value=value, move=False)
+    return plan.kind, plan.value
+
+
 def _apply(session: Session, plan: _Plan) -> ActorIdentity:
     actor = plan.actor
     if plan.taken_from is not None:
