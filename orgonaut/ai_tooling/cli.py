@@ -1,4 +1,5 @@
-"""`orgonaut ai-tooling ...`: connect, test, sync, backfill, status, pause, resume, disconnect, unmatched.
+"""`orgonaut ai-tooling ...`: connect, test, sync, backfill, status, pause, resume, disconnect, unmatched,
+import-identities.
 
 Thin: parse, call `orgonaut.ai_tooling.service` (or `orgonaut.integrations.service`), print. Runs go
 in the foreground by default with the same code the workers run; `--queue` hands them to the workers
@@ -311,3 +312,37 @@ def unmatched(
         )
     if not rows:
         typer.echo("no unmatched usage")
+
+
+@app.command("import-identities")
+def import_identities(
+    file: typer.FileText = typer.Argument(..., help="CSV with the header person_email,kind,value ('-': stdin)"),
+    tenant: str = typer.Option(..., "--tenant", help="Tenant slug"),
+    scenario: int | None = typer.Option(None, "--scenario", help="Scenario id (default: Live)"),
+    apply: bool = typer.Option(False, "--apply", help="Add the accepted rows (without it: a preview only)"),
+) -> None:
+    """Person identities from a CSV: what each row would do, or why it is refused; --apply adds the accepted
+    rows (refused rows change nothing) and re-matches their usage."""
+    from orgonaut.ai_tooling import identity_import
+    from orgonaut.tenancy.service import get_tenant_by_slug_or_raise
+
+    text = file.read()
+    try:
+        with session_scope() as session:
+            tenant_row = get_tenant_by_slug_or_raise(session=session, slug=tenant)
+            run = identity_import.apply if apply else identity_import.preview
+            result = run(session=session, tenant_id=tenant_row.id, scenario_id=scenario, text=text)
+    except DomainError as error:
+        fail(str(error))
+    for row in result.rows:
+        if row.accepted:
+            matches = f" ({row.would_match} unmatched records become theirs)" if row.would_match else ""
+            typer.echo(f"line {row.line}: {row.person} is also known by {row.kind} {row.value}{matches}")
+        else:
+            typer.echo(f"line {row.line}: refused: {row.reason}")
+    accepted, refused = len(result.accepted), len(result.refused)
+    if apply:
+        typer.echo(f"added {accepted} identities; {refused} rows refused, unchanged")
+    else:
+        typer.echo(f"preview only, nothing changed: {accepted} rows would be added, {refused} refused "
+                   "(run again with --apply)")

@@ -1,9 +1,10 @@
 """Matching usage records to actors by normalised e-mail, one scope (Live or a scenario) at a time.
 
-A record belongs to the actor of its scope whose e-mail equals the record's `source_email`.
-API-key records (`api-key:<name>`) never match. If two actors of one scope share an e-mail (the org
-model refuses that, but imports may not), the active one with the lowest id wins, so the choice is
-stable.
+A record belongs to the actor of its scope whose primary e-mail, or one of whose e-mail identities
+("also known as", `org.identities`), equals the record's `source_email`. API-key records
+(`api-key:<name>`) never match. The org model gives a value to one person; should two actors of one
+scope still share one (an import may), a primary e-mail beats an identity, then the active actor with
+the lowest id wins, so the choice is stable.
 """
 
 from __future__ import annotations
@@ -18,28 +19,37 @@ from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
 from orgonaut.emails import normalise_email
 from orgonaut.integrations.models import Integration
-from orgonaut.org.models import Actor, ActorStatus
+from orgonaut.org.models import Actor, ActorIdentity, ActorStatus, IdentityKind, identity_scope_key
 
 
 def actor_email_map(
     *, session: Session, tenant_id: int, scenario_id: int | None, emails: Iterable[str] | None = None
 ) -> dict[str, int]:
-    """e-mail -> actor id for the actors of one scope (optionally only these e-mails)."""
-    statement = select(Actor.email, Actor.id, Actor.status).where(
+    """e-mail -> actor id for the actors of one scope (optionally only these e-mails): primary e-mails
+    and e-mail identities."""
+    primaries = select(Actor.email, Actor.id, Actor.status).where(
         Actor.tenant_id == tenant_id, Actor.scenario_id == scenario_id, Actor.email != ""
+    )
+    aliases = select(ActorIdentity.value, Actor.id, Actor.status).join(
+        Actor, col(Actor.id) == col(ActorIdentity.actor_id)
+    ).where(
+        ActorIdentity.tenant_id == tenant_id, ActorIdentity.scope_key == identity_scope_key(scenario_id),
+        ActorIdentity.kind == IdentityKind.email,
     )
     if emails is not None:
         wanted = sorted({normalise_email(e) for e in emails if normalise_email(e)})
         if not wanted:
             return {}
-        statement = statement.where(col(Actor.email).in_(wanted))
-    owners: dict[str, tuple[bool, int]] = {}
-    for email, actor_id, status in session.exec(statement):
-        key = normalise_email(email)
-        rank = (status != ActorStatus.active, actor_id)
-        if key not in owners or rank < owners[key]:
-            owners[key] = rank
-    return {email: rank[1] for email, rank in owners.items()}
+        primaries = primaries.where(col(Actor.email).in_(wanted))
+        aliases = aliases.where(col(ActorIdentity.value).in_(wanted))
+    owners: dict[str, tuple[bool, bool, int]] = {}
+    for is_alias, statement in ((False, primaries), (True, aliases)):
+        for email, actor_id, status in session.exec(statement):
+            key = normalise_email(email)
+            rank = (is_alias, status != ActorStatus.active, actor_id)
+            if key not in owners or rank < owners[key]:
+                owners[key] = rank
+    return {email: rank[2] for email, rank in owners.items()}
 
 
 def owner_of(email: str, owners: dict[str, int]) -> int | None:

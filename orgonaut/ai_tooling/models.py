@@ -107,3 +107,19 @@ class SyncDayCommit(SQLModel, table=True):
     usage_date: dt.date
     lease: str = Field(max_length=64)
     committed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class IgnoredUsageSource(SQLModel, table=True):
+    """An unmatched address (or API key, service account) someone said is not an employee: the
+    Unmatched list leaves it out, in every scope of the tenant, until undone (`ai_tooling.unmatched`).
+    The records stay as they are (unmatched, in no unit); a person who gets the address later still
+    takes its usage."""
+
+    __tablename__ = "ignored_usage_sources"
+    __table_args__ = (UniqueConstraint("tenant_id", "source_email", name="uq_ignored_usage_sources"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    source_email: str = Field(sa_column=Column(String(320), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")

@@ -9,7 +9,7 @@ A facade, kept on purpose: the Settings page's modules, the CLI, the demo and th
   change targeting, replace the key, test a connection, the integration lookups
 - `run_control`: Sync now, Backfill and its input rules (earliest day, no partial day, a confirmation
   for long ranges), cancelling a run
-- `unmatched`: the unmatched e-mails of a scope
+- `unmatched`: the unmatched e-mails of a scope, and the ones ignored as not an employee (with the undo)
 
 Pause, resume and disconnect are the same for every integration and live in
 `orgonaut.integrations.service`.
@@ -55,7 +55,11 @@ from orgonaut.ai_tooling.run_control import (
 )
 from orgonaut.ai_tooling.unmatched import (
     UnmatchedEmail,
+    add_person,
+    ignore,
+    list_ignored,
     list_unmatched,
+    unignore,
 )
 
 # The Backfill form reads the last complete day here, as it did before the split.
@@ -72,6 +76,7 @@ __all__ = [
     "NOT_ALLOWED",
     "UnmatchedEmail",
     "active_target_scenario_ids",
+    "add_person",
     "cancel_run",
     "check_backfill",
     "connect",
@@ -80,7 +85,9 @@ __all__ = [
     "ensure_connectable",
     "ensure_key_replaceable",
     "get_integration_or_raise",
+    "ignore",
     "last_complete_day",
+    "list_ignored",
     "list_integrations",
     "list_unmatched",
     "replace_credentials",
@@ -88,6 +95,7 @@ __all__ = [
     "start_sync_now",
     "test_connection",
     "test_credentials",
+    "unignore",
     "update_targeting",
     "validate_backfill_range",
     "validate_targets",

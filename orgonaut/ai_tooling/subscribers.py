@@ -1,6 +1,7 @@
-"""Re-matching usage records when the org model changes an actor's e-mail.
+"""Re-matching usage records when the org model changes an actor's e-mail or identities.
 
-An actor created, or an actor's e-mail changed, re-matches that scope's records for the e-mails
+An actor created, an actor's e-mail changed, or an e-mail identity added, moved or removed
+(`org.identities`) re-matches that scope's records for the e-mails
 involved: new matches link, records of an e-mail the actor no longer owns become unmatched (or go to
 another actor who owns it). The rollups of the actors whose usage moved are owed a refresh in the same transaction.
 Handlers run after the org change commits, in their own session.
@@ -14,6 +15,7 @@ from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.matching import rematch
 from orgonaut.db import session_scope
 from orgonaut.org import events
+from orgonaut.org.models import IdentityKind
 
 
 def rematch_emails(*, tenant_id: int, scenario_id: int | None, emails: Iterable[str]) -> None:
@@ -35,7 +37,14 @@ def on_actor_email_changed(event: events.ActorEmailChanged) -> None:
         rematch_emails(tenant_id=event.tenant_id, scenario_id=event.scenario_id, emails=emails)
 
 
+def on_actor_identity_changed(event: events.ActorIdentityChanged) -> None:
+    # Only e-mails are on usage records today; GitHub and Cursor ids join when their records do.
+    if event.kind == IdentityKind.email.value:
+        rematch_emails(tenant_id=event.tenant_id, scenario_id=event.scenario_id, emails=[event.value])
+
+
 def register() -> None:
     """Idempotent: `events.subscribe` ignores a handler it already has."""
     events.subscribe(events.ActorCreated, on_actor_created)
     events.subscribe(events.ActorEmailChanged, on_actor_email_changed)
+    events.subscribe(events.ActorIdentityChanged, on_actor_identity_changed)

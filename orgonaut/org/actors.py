@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from orgonaut.emails import looks_like_email, normalise_email
 from orgonaut.errors import Conflict, NotFound, ValidationFailed
 from orgonaut.org import events
-from orgonaut.org.models import Actor, ActorKind, ActorStatus
+from orgonaut.org.models import Actor, ActorIdentity, ActorKind, ActorStatus, IdentityKind, identity_scope_key
 from orgonaut.org.scenarios import ensure_writable
 from orgonaut.org.validation import clean_name, parse_enum
 
@@ -84,6 +84,15 @@ def _clean_email(
     holder = get_actor_by_email(session=session, tenant_id=tenant_id, scenario_id=scenario_id, email=address)
     if holder is not None and holder.id != actor_id:
         raise Conflict(f"The e-mail {address} is already used by {holder.name} in this scope.")
+    # A value belongs to one person: another person's "also known as" address is theirs too.
+    known_as = session.exec(
+        select(Actor.name).join(ActorIdentity, col(ActorIdentity.actor_id) == col(Actor.id)).where(
+            ActorIdentity.tenant_id == tenant_id, ActorIdentity.scope_key == identity_scope_key(scenario_id),
+            ActorIdentity.kind == IdentityKind.email, ActorIdentity.value == address, Actor.id != actor_id,
+        )
+    ).first()
+    if known_as is not None:
+        raise Conflict(f"The e-mail {address} is already used by {known_as} in this scope (as another address).")
     return address
 
 

@@ -51,6 +51,19 @@ class ActorEmailChanged:
 
 
 @dataclass(frozen=True)
+class ActorIdentityChanged:
+    """An identity (`org.identities`) was added to, moved to, or removed from a person: usage carrying
+    that value may belong to someone else now."""
+
+    tenant_id: int
+    scenario_id: int | None
+    actor_id: int
+    kind: str  # an IdentityKind value
+    value: str  # normalised
+    change: str  # "added" | "moved" | "removed"
+
+
+@dataclass(frozen=True)
 class PlacementChanged:
     tenant_id: int
     scenario_id: int | None
@@ -84,7 +97,7 @@ class ScenarioCreated:
     scenario_id: int
 
 
-OrgEvent = ActorCreated | ActorEmailChanged | PlacementChanged | OrgUnitMoved | ScenarioCreated
+OrgEvent = ActorCreated | ActorEmailChanged | ActorIdentityChanged | PlacementChanged | OrgUnitMoved | ScenarioCreated
 E = TypeVar("E")
 
 _subscribers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
@@ -121,7 +134,8 @@ def isolated_subscribers() -> Iterator[None]:
 
 _OUTBOX = table_of(OrgEventOutbox)
 _KINDS: dict[str, type] = {kind.__name__: kind for kind in
-                           (ActorCreated, ActorEmailChanged, PlacementChanged, OrgUnitMoved, ScenarioCreated)}
+                           (ActorCreated, ActorEmailChanged, ActorIdentityChanged, PlacementChanged, OrgUnitMoved,
+                            ScenarioCreated)}
 # An event whose delivery was attempted this long ago without finishing is delivered again.
 REDELIVER_AFTER = dt.timedelta(minutes=2)
 MAX_ATTEMPTS = 10

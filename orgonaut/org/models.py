@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, Numeric, String
+from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -42,6 +42,21 @@ class ActorKind(StrEnum):
 class ActorStatus(StrEnum):
     active = "active"
     inactive = "inactive"
+
+
+class IdentityKind(StrEnum):
+    """What a person is known as in a tool's data. E-mail is the default (usage records carry it)."""
+
+    email = "email"
+    github_login = "github_login"
+    github_user_id = "github_user_id"
+    cursor_user_id = "cursor_user_id"
+
+
+def identity_scope_key(scenario_id: int | None) -> int:
+    """0 for Live, else the scenario id: stands in for `scenario_id` in the unique key (NULLs never collide).
+    The same rule as the usage records' `scope_key`."""
+    return 0 if scenario_id is None else scenario_id
 
 
 class Scenario(SQLModel, table=True):
@@ -99,6 +114,28 @@ class Actor(SQLModel, table=True):
     # Durable identity, the same across scopes (a scenario copy keeps it).
     external_uid: str = Field(max_length=64)
     source_id: int | None = Field(default=None, foreign_key="actors.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ActorIdentity(SQLModel, table=True):
+    """Another name a person goes by in a tool's data (a second e-mail, a GitHub login or user id, a
+    Cursor user id), beside the actor's primary e-mail. Per tenant and scope like actors; a value
+    belongs to one person per tenant, scope and kind (the unique key). Rules: `org/identities.py`."""
+
+    __tablename__ = "actor_identities"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "scope_key", "kind", "value", name="uq_actor_identities_value"),
+        Index("ix_actor_identities_actor", "actor_id"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    scenario_id: int | None = Field(default=None, foreign_key="scenarios.id")
+    scope_key: int = 0
+    actor_id: int = Field(foreign_key="actors.id")
+    kind: IdentityKind = Field(default=IdentityKind.email, sa_column=Column(String(20), nullable=False))
+    # Normalised: e-mails through `normalise_email`, GitHub logins lower case, ids as digits.
+    value: str = Field(max_length=320)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -13,7 +13,16 @@ from sqlmodel import Session, func, select
 
 from orgonaut.errors import Conflict, NotFound, ReadOnlyScope
 from orgonaut.org import events
-from orgonaut.org.models import Actor, OrgUnit, Placement, Scenario, ScenarioKind, ScenarioStatus
+from orgonaut.org.models import (
+    Actor,
+    ActorIdentity,
+    OrgUnit,
+    Placement,
+    Scenario,
+    ScenarioKind,
+    ScenarioStatus,
+    identity_scope_key,
+)
 from orgonaut.org.validation import clean_name, parse_enum
 
 
@@ -96,7 +105,8 @@ def _create_scope_copy(
 
 
 def _copy_scope(*, session: Session, tenant_id: int, source: int | None, target: int) -> None:
-    """Copies every org unit, actor and placement of one scope into another; copies keep `source_id`."""
+    """Copies every org unit, actor, actor identity and placement of one scope into another; copies keep
+    `source_id` (identities have none: the copied actor and the value say which they are)."""
 
     def in_source(model: Any) -> Any:
         return select(model).where(model.tenant_id == tenant_id, model.scenario_id == source).order_by(model.id)
@@ -131,6 +141,13 @@ def _copy_scope(*, session: Session, tenant_id: int, source: int | None, target:
             start_date=p.start_date, end_date=p.end_date, source_id=p.id,
         )
         for p in session.exec(in_source(Placement))
+    )
+    session.add_all(
+        ActorIdentity(
+            tenant_id=tenant_id, scenario_id=target, scope_key=identity_scope_key(target),
+            actor_id=actor_copies[i.actor_id].id, kind=i.kind, value=i.value,
+        )
+        for i in session.exec(in_source(ActorIdentity))
     )
     session.flush()
 

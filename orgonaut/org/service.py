@@ -8,6 +8,7 @@ writes is the convention every domain follows (docs/architecture.md, "Rules"). T
 - `units`: org units and the tree's shape rules
 - `actors`: people, robots and agents
 - `placements`: actors in units over dates
+- `identities`: the other names a person goes by in tools' data ("also known as"), one person per value
 - `validation`: names, enum values and UNCHANGED, shared by the four
 
 Every function takes the session first and keyword-only arguments. Services flush; the caller commits
@@ -32,6 +33,13 @@ from orgonaut.org.actors import (
     get_actor_or_raise,
     parse_fte,
     update_actor,
+)
+from orgonaut.org.identities import (
+    LinkResult,
+    add_identity,
+    link_everywhere,
+    list_identities,
+    remove_identity,
 )
 from orgonaut.org.placements import (
     MAX_ALLOCATION,
@@ -71,6 +79,11 @@ from orgonaut.org.validation import (
 )
 
 __all__ = [
+    "LinkResult",
+    "add_identity",
+    "link_everywhere",
+    "list_identities",
+    "remove_identity",
     "MAX_ALLOCATION",
     "MAX_FTE",
     "MIN_ALLOCATION",

@@ -36,7 +36,7 @@ from orgonaut.demo import DEMO_PASSWORD
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
 from orgonaut.org import service as org
-from orgonaut.org.models import Actor
+from orgonaut.org.models import Actor, ActorIdentity, Scenario
 from orgonaut.settings import get_settings
 from orgonaut.simulator.app import ORGANIZATION_PATH, USAGE_REPORT_PATH
 from orgonaut.tenancy import service as tenancy
@@ -343,12 +343,19 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     with session_scope() as session:
         pat = session.exec(select(Actor).where(Actor.tenant_id == tenant.id, Actor.name == tenant.person,
                                                col(Actor.scenario_id).is_(None))).one()
-        assert pat.email == second
-        # Live's records are Pat's now; the scenario's copy of Pat keeps the old address there.
+        assert pat.email == tenant.person_email  # kept: the address is added as another identity
+        # Live's records are Pat's now; the scenario's copy of Pat is also known by the address there.
         records = session.exec(select(AiToolUsageRecord).where(
             AiToolUsageRecord.tenant_id == tenant.id, AiToolUsageRecord.source_email == second,
             col(AiToolUsageRecord.scenario_id).is_(None))).all()
         assert records and {r.actor_id for r in records} == {pat.id}
+        known_as = session.exec(select(ActorIdentity.scenario_id, ActorIdentity.value).join(
+            Actor, col(Actor.id) == col(ActorIdentity.actor_id)).where(
+            Actor.tenant_id == tenant.id, Actor.external_uid == pat.external_uid)).all()
+        scenario_id = session.exec(select(Scenario.id).where(Scenario.tenant_id == tenant.id,
+                                                             Scenario.name == tenant.scenario)).one()
+        # Live and the active scenario; not the archived scenario nor the snapshot (read-only).
+        assert sorted(known_as, key=lambda row: row[0] or 0) == [(None, second), (scenario_id, second)]
 
     # A failing Sync now: the status turns to error, and View run says why.
     stack.set_fault(status=401, path=USAGE_REPORT_PATH, count=1)

@@ -1,4 +1,5 @@
-"""/people/[person_id]: one actor in the chosen scope, their placements, and the edit modal."""
+"""/people/[person_id]: one actor in the chosen scope, their identities ("Also known as"), their
+placements, and the edit modal."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from orgonaut.ui import layout, routes
 from orgonaut.ui.components import rows
 from orgonaut.ui.components.actor_edit import ActorEditMixin, actor_edit_dialog
 from orgonaut.ui.components.badges import allocation_text, kind_badge, primary_badge, status_badge, timing_badge
+from orgonaut.ui.components.identities import IdentitiesMixin, identities_section
 from orgonaut.ui.components.panels import fact, facts, not_found_panel, page_title
 from orgonaut.ui.components.tables import data_table, link_or_text
 from orgonaut.ui.pages.ai_usage import person_usage_section
+from orgonaut.ui.pages.ai_usage_state import PersonUsageState
 from orgonaut.ui.scope import ScopeState
 
 
-class PersonState(ActorEditMixin, ScopeState):
+class PersonState(ActorEditMixin, IdentitiesMixin, ScopeState):
     found: bool = False
     person: rows.PersonView = rows.PersonView()
     placements: list[rows.PlacementRow] = []
@@ -36,6 +39,7 @@ class PersonState(ActorEditMixin, ScopeState):
     def _load(self, user: User) -> None:
         scenario_id = self._scope_for(user)
         self.found, self.person, self.placements = False, rows.PersonView(), []
+        self.identities, self._identities_actor_id = [], 0
         if not self.person_id.isdigit():
             return
         with session_scope() as session:
@@ -46,12 +50,18 @@ class PersonState(ActorEditMixin, ScopeState):
                 return
             today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
             placed = queries.placements_of_actor(session=session, actor_id=actor.id)
+            self._load_identities(session, user.tenant_id, actor.id)
         self.person = rows.person_view(actor, placed, today)
         self.placements = [rows.placement_row(actor, p, unit, today) for p, unit in placed]
         self.found = True
 
     def _actor_saved(self, user: User) -> None:
         self._load(user)
+
+    def _identities_changed(self, user: User):
+        """The identities list, and the usage section: the change re-matched usage (after its commit)."""
+        self._load(user)
+        return PersonUsageState.load
 
     @rx.var
     def over_allocated(self) -> bool:
@@ -136,6 +146,7 @@ def person_page() -> rx.Component:
                 rx.vstack(
                     rx.link("← All people", href=routes.PEOPLE, size="2"),
                     _header(),
+                    identities_section(PersonState, PersonState.can_edit_scope),
                     _placements(),
                     ai_tooling_section(),
                     actor_edit_dialog(PersonState),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,8 +25,11 @@ from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncStatus
+from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
-from orgonaut.org.models import Actor
+from orgonaut.org.models import Actor, OrgUnit
+from orgonaut.rollups import queries as rollup_queries
+from orgonaut.rollups import queue as rollup_queue
 from orgonaut.settings import reset_settings_cache
 from orgonaut.tenancy.models import Plan, Role, Tenant
 from orgonaut.ui import routes
@@ -534,7 +538,7 @@ def test_unmatched_emails_add_person_and_use_for_an_existing_person(session, ant
     page.save_link_person({"person": str(existing.id)})
     assert page.open_dialog != "link" and second.source_email not in [u.source_email for u in page.unmatched]
     session.expire_all()
-    assert session.get(Actor, existing.id).email == second.source_email
+    assert session.get(Actor, existing.id).email == "old.address@example.test"  # kept: the address is added
     linked = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.source_email == second.source_email,
                                                           AiToolUsageRecord.tenant_id == tenant.id)).all()
     assert linked and {r.actor_id for r in linked} == {existing.id}
@@ -574,3 +578,97 @@ def test_last_sync_reads_ago_with_the_exact_time_in_the_tenants_zone(session, an
     assert card.last_sync_ago == "3 hours ago"
     assert card.last_sync_exact == "2025-01-15 07:00:00 EST (America/New_York)"
     assert card.last_sync_iso == "2025-01-15T12:00:00+00:00"
+
+
+def _record_costs(session: Session, tenant_id: int, *emails: str) -> tuple[int, Decimal]:
+    """How many records and what cost the raw records of these addresses hold (Live)."""
+    records = session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant_id, AiToolUsageRecord.scope_key == 0,
+        col(AiToolUsageRecord.source_email).in_(emails))).all()
+    return len(records), sum((r.total_cost_cents or Decimal(0) for r in records), Decimal(0))
+
+
+def test_use_for_an_existing_person_keeps_their_own_usage_and_adds_the_address(session, anthropic, rematching):
+    """Issue 15's bug: linking an unmatched address to a person replaced the person's e-mail, so all of
+    their own usage became unmatched. The address is added as an identity; the primary e-mail stays."""
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    own, other = [u.source_email for u in ai_tooling.list_unmatched(session=session, tenant_id=tenant.id)
+                  if not u.not_a_person][:2]
+    company = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="company", name="Co")
+    team = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="team", name="Team",
+                               parent_id=company.id)
+    person = org.create_actor(session=session, tenant_id=tenant.id, scenario_id=None, name="Owner Of Both",
+                              email=own)
+    org.create_placement(session=session, tenant_id=tenant.id, actor_id=person.id, org_unit_id=team.id,
+                         start_date=dt.date(2020, 1, 1), is_primary=True)
+    session.commit()
+    session.expire_all()
+    own_count, own_cost = _record_costs(session, tenant.id, own)
+    other_count, other_cost = _record_costs(session, tenant.id, other)
+    assert own_count and other_count
+
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
+    page.open_link_person(other)
+    page.save_link_person({"person": str(person.id)})
+    assert page.link_error == "" and other not in [u.source_email for u in page.unmatched]
+    assert own not in [u.source_email for u in page.unmatched]
+
+    session.expire_all()
+    assert session.get(Actor, person.id).email == own  # the primary e-mail stays
+    matched = session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant.id, AiToolUsageRecord.actor_id == person.id)).all()
+    assert len(matched) == own_count + other_count
+    assert sum((r.total_cost_cents or Decimal(0) for r in matched), Decimal(0)) == own_cost + other_cost
+    # The rollups agree once the owed refresh ran (what the worker does): the team's member row.
+    while rollup_queue.run_owed(tenant_id=tenant.id, scenario_id=None).intents:
+        pass
+    session.expire_all()
+    [member] = rollup_queries.team_member_breakdown(session=session, org_unit=session.get(OrgUnit, team.id),
+                                                   range="all")
+    assert member.actor_id == person.id and member.cost_cents == own_cost + other_cost
+
+
+def test_ignore_hides_an_unmatched_email_and_undo_brings_it_back(session, anthropic, rematching):
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
+    listed = [u.source_email for u in page.unmatched]
+    target = next(u for u in page.unmatched if not u.not_a_person)
+
+    toast = page.ignore_email(target.source_email)
+    assert f"Ignored {target.source_email}: not an employee. Undo it under Ignored." in repr(toast)
+    assert [u.source_email for u in page.unmatched] == [e for e in listed if e != target.source_email]
+    assert [(u.source_email, u.record_count, u.total_cost) for u in page.ignored] == [
+        (target.source_email, target.record_count, target.total_cost)]
+    assert "already ignored" in repr(page.ignore_email(target.source_email))
+
+    toast = page.unignore_email(target.source_email)
+    assert f"{target.source_email} is listed as unmatched again." in repr(toast)
+    assert [u.source_email for u in page.unmatched] == listed and page.ignored == []
+    # Managers and members may not manage AI Tooling: refused, nothing ignored.
+    _, other = _open(session, emails[Role.member], dialog=UnmatchedState)
+    other.ignore_email(target.source_email)
+    assert ai_tooling.list_ignored(session=session, tenant_id=tenant.id) == []
+
+
+def test_add_person_asks_for_a_team_and_places_them_there(session, anthropic, rematching):
+    tenant, emails = _synced_tenant(session, anthropic.base_url)
+    company = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="company", name="Co")
+    team = org.create_org_unit(session=session, tenant_id=tenant.id, scenario_id=None, kind="team", name="Payments",
+                               parent_id=company.id)
+    session.commit()
+    _, page = _open(session, emails[Role.admin], dialog=UnmatchedState)
+    email = next(u.source_email for u in page.unmatched if not u.not_a_person)
+    page.open_add_person(email)
+    assert [(o.value, o.label) for o in page.add_teams] == [(str(team.id), "Payments")]
+    form = {"name": "New Person", "email": email, "kind": "human", "fte": "1.00"}
+    page.save_add_person(form)
+    assert page.add_error == "Choose the team this person works in, so their cost counts in its numbers."
+    assert page.open_dialog == "add"
+    page.save_add_person({**form, "team": str(team.id)})
+    assert page.add_error == "" and page.open_dialog != "add"
+    session.expire_all()
+    actor = session.exec(select(Actor).where(Actor.tenant_id == tenant.id, Actor.email == email)).one()
+    first_day = min(r.usage_date for r in session.exec(select(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant.id, AiToolUsageRecord.source_email == email)))
+    [placement] = org_queries.placements_of_actor(session=session, actor_id=actor.id)
+    assert (placement[1].id, placement[0].start_date, placement[0].is_primary) == (team.id, first_day, True)

@@ -395,3 +395,97 @@ def test_departments_list_and_department_page_count_direct_and_subtree_members(s
     team = _unit(session, demo.id, "Checkout")
     page = tab.open(DepartmentState, routes.DEPARTMENT, routes.department_url(team.id), department_id=str(team.id))
     assert not page.found and page.child_units == []
+
+
+# --- person page: also known as -----------------------------------------------------------------
+
+
+def _identities(session: Session, actor_id: int) -> list[tuple[str, str]]:
+    session.expire_all()
+    return [(str(i.kind), i.value) for i in org.list_identities(session=session, tenant_id=session.get(
+        Actor, actor_id).tenant_id, actor_id=actor_id)]
+
+
+def test_also_known_as_adds_and_removes_identities_with_clear_refusals(session, demo):
+    tab = Tab(login_token(session, "manager@demo.test"))
+    ana = _actor(session, demo.id, "Ana Souza")
+    page = _open_person(tab, ana.id)
+    assert page.found and page.identities == [] and page.can_edit_scope
+
+    refusals = [
+        ("email", "  ", "Enter the e-mail."),
+        ("email", "ana at home", "'ana at home' is not a valid e-mail address."),
+        ("email", "Ben.Carter@demo.test", "ben.carter@demo.test is the primary e-mail of Ben Carter; an address "
+                                          "belongs to one person."),
+        ("github_login", "ana souza", "'ana souza' is not a GitHub login (letters, digits and hyphens)."),
+    ]
+    for kind, value, message in refusals:
+        page.set_identity_kind(kind)
+        page.set_identity_value(value)
+        assert page.add_identity({}) is None
+        assert page.identity_error == message
+        assert page.identity_value == value  # kept for correcting
+        assert _identities(session, ana.id) == []
+
+    page.set_identity_kind("email")
+    page.set_identity_value(" Ana@Home.Example ")
+    events_next = page.add_identity({})
+    assert page.identity_error == "" and page.identity_value == ""
+    assert "PersonUsageState.load" in repr(events_next)  # the usage section reloads: usage was re-matched
+    assert [(r.kind_label, r.value) for r in page.identities] == [("E-mail", "ana@home.example")]
+    page.set_identity_kind("github_login")
+    page.set_identity_value("@Ana-S")
+    page.add_identity({})
+    assert _identities(session, ana.id) == [("email", "ana@home.example"), ("github_login", "ana-s")]
+
+    # Someone else's identity: the refusal names who holds it.
+    ben = _actor(session, demo.id, "Ben Carter")
+    other = _open_person(Tab(login_token(session, "admin@demo.test")), ben.id)
+    other.set_identity_value("ana@home.example")
+    other.add_identity({})
+    assert other.identity_error == "The e-mail ana@home.example already belongs to Ana Souza."
+
+    # Remove asks first; Keep changes nothing, Remove removes.
+    first = page.identities[0]
+    page.ask_remove_identity(first.id)
+    assert page.remove_identity_open and page.remove_identity_label == "E-mail ana@home.example"
+    page.set_remove_identity_open(False)
+    assert _identities(session, ana.id) == [("email", "ana@home.example"), ("github_login", "ana-s")]
+    page.ask_remove_identity(first.id)
+    page.confirm_remove_identity()
+    assert not page.remove_identity_open
+    assert _identities(session, ana.id) == [("github_login", "ana-s")]
+    assert [r.value for r in page.identities] == ["ana-s"]
+
+
+def test_also_known_as_is_refused_to_members_and_in_a_snapshot(session, demo):
+    ana = _actor(session, demo.id, "Ana Souza")
+    org.add_identity(session=session, tenant_id=demo.id, actor_id=ana.id, value="ana@home.example")
+    session.commit()
+    page = _open_person(Tab(login_token(session, "member@demo.test")), ana.id)
+    assert [r.value for r in page.identities] == ["ana@home.example"]  # readers see the list
+    assert not page.can_edit_scope
+    page.set_identity_value("x@home.example")
+    page.add_identity({})
+    assert page.identity_error == NOT_ALLOWED
+    assert NOT_ALLOWED in repr(page.ask_remove_identity(page.identities[0].id))
+    page._remove_identity_id = page.identities[0].id  # as if a crafted event had opened the dialog
+    page.confirm_remove_identity()
+    assert _identities(session, ana.id) == [("email", "ana@home.example")]
+
+    tab = Tab(login_token(session, "admin@demo.test"))
+    snapshot = _scenario(session, demo.id, SNAPSHOT)
+    tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    tab.scope.choose_scope(str(snapshot.id))
+    copy = _actor(session, demo.id, "Ana Souza", scenario_id=snapshot.id)
+    page = _open_person(tab, copy.id)
+    assert not page.can_edit_scope
+    page.set_identity_value("y@home.example")
+    page.add_identity({})
+    assert "snapshot" in page.identity_error
+    assert _identities(session, copy.id) == []  # the snapshot was taken before the identity was added
+    # A person of another scope is not this page's: the server checks the scope of the person shown.
+    page._identities_actor_id = ana.id
+    page.add_identity({})
+    assert page.identity_error == f"Person {ana.id} was not found."
+    assert _identities(session, ana.id) == [("email", "ana@home.example")]

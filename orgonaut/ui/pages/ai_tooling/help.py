@@ -29,7 +29,8 @@ CURSOR_ISSUES = [
     ("Cursor: sync completes but no data appears", "No Cursor usage on those days, or Cursor keeps no history "
      "that far back", "Check usage for the same days in the Cursor dashboard"),
     ("Cursor: records appear as unmatched", "The Cursor account's e-mail differs from the person's, or it is a "
-     "service account", "Update the person's e-mail in Orgonaut; service accounts stay unmatched"),
+     "service account", "Use for an existing person (adds the address; their own e-mail stays) or add it under "
+     "Also known as on their page; service accounts stay unmatched"),
     ("Cursor: costs show as $0.00", "The usage was included in the plan, so nothing was charged",
      "Compare with the spend in the Cursor dashboard for the same days"),
     ("Cursor: syncs take minutes", "Cursor allows 20 requests a minute per team",

@@ -74,6 +74,7 @@ class AiToolingSettingsState(ScopeState):
     providers: list[views.ProviderCard] = []
     logs: list[views.LogRow] = []
     unmatched: list[views.UnmatchedRow] = []
+    ignored: list[views.UnmatchedRow] = []
     scenario_options: list[views.Option] = []
     # "" or the open dialog: wizard | backfill | targeting | disconnect | run | cancel | add | link.
     open_dialog: str = ""
@@ -172,6 +173,7 @@ class AiToolingSettingsState(ScopeState):
             data = views.page_data(session, user.tenant_id, scenario_id)
         self.providers, self.logs = data.providers, data.logs
         self.unmatched, self.scenario_options = data.unmatched, data.scenario_options
+        self.ignored = data.ignored
         return data.runs_active
 
     @rx.event
@@ -179,6 +181,7 @@ class AiToolingSettingsState(ScopeState):
         # State is sent to the browser: nothing from an earlier visit or login stays there. The page's
         # own event loads every dialog substate with it.
         self.providers, self.logs, self.unmatched, self.scenario_options = [], [], [], []
+        self.ignored = []
         self.open_dialog, self._dialog_integration_id = "", 0
         for dialog in self.substates.values():
             dialog._reset_dialog()

@@ -1,12 +1,14 @@
 """Unmatched e-mails: usage matching no person in the chosen scope, with "Add person" and "Use for an
 existing person" (two dialogs, one state). Both need `org.write` in a writable scope; the org event of the
-change re-matches the usage at once."""
+change re-matches the usage at once. "Ignore" (not an employee) hides an address in every scope, and
+"Undo" in the Ignored list brings it back; they need only the page's own access (no person changes)."""
 
 from __future__ import annotations
 
 import reflex as rx
 from sqlmodel import Session
 
+from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.errors import DomainError, ValidationFailed
 from orgonaut.org import service as org
 from orgonaut.org.models import ActorKind
@@ -24,13 +26,14 @@ NOT_A_PERSON_ACTOR = "An API key or a service account is not a person: its usage
 class UnmatchedState(AiToolingSettingsState):
     add_email: str = ""
     add_error: str = ""
+    add_teams: list[views.Option] = []
     link_email: str = ""
     link_people: list[views.Option] = []
     link_error: str = ""
 
     def _reset_dialog(self) -> None:
         self.add_email = self.add_error = self.link_email = self.link_error = ""
-        self.link_people = []
+        self.link_people, self.add_teams = [], []
 
     def _unmatched_email(self, source_email: str) -> str:
         row = next((row for row in self.unmatched if row.source_email == str(source_email)), None)
@@ -56,10 +59,12 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def open_add_person(self, source_email: str):
-        email = self._open_for("add", source_email)
+        teams: list[views.Option] = []
+        email = self._open_for("add", source_email, lambda session, user: teams.extend(
+            views.team_options(session, user.tenant_id, self._scope_for(user))))
         if not isinstance(email, str):
             return email
-        self.add_email = email
+        self.add_email, self.add_teams = email, teams
         return None
 
     @rx.event
@@ -69,12 +74,14 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def save_add_person(self, form_data: dict):
-        """Creates the person in the chosen scope; the org event re-matches their usage at once."""
+        """Creates the person in the chosen scope, placed in the chosen team from the address's first day of
+        usage; the org events re-match their usage and refresh the team's numbers at once."""
         def add(session: Session, user: User) -> str:
-            return org.create_actor(
+            return ai_tooling.add_person(
                 session=session, tenant_id=user.tenant_id, scenario_id=self._scope_for(user),
-                name=str(form_data.get("name", "")), email=str(form_data.get("email", "")),
+                source_email=str(form_data.get("email", "")), name=str(form_data.get("name", "")),
                 kind=str(form_data.get("kind") or ActorKind.human.value), fte=str(form_data.get("fte", "")),
+                team_id=as_id(form_data.get("team", "")) or None,
             ).name
 
         return self._act(add, done=lambda name: f"Added {name}; their usage is matched to them now.",
@@ -97,24 +104,54 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def save_link_person(self, form_data: dict):
-        """Gives the chosen person this e-mail; the org event re-matches their usage at once."""
+        """Adds this e-mail to the chosen person as another address ("also known as"), in this scope and
+        every other writable scope that has the same person; their primary e-mail stays. The org event
+        re-matches the usage at once."""
         actor_id = as_id(form_data.get("person", ""))
 
-        def link(session: Session, user: User) -> str:
+        def link(session: Session, user: User) -> tuple[str, int, list[str]]:
             if not actor_id:
                 raise ValidationFailed("Choose the person who uses this e-mail.")
-            return org.update_actor(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
-                                    email=self.link_email).name
+            org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+                                            scenario_id=self._scope_for(user), actor_id=actor_id)
+            result = org.link_everywhere(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
+                                         value=self.link_email)
+            return result.actor.name, len(result.identities), result.skipped
 
-        return self._act(link, done=lambda name: f"{name} now uses this e-mail; their usage is matched to them.",
-                         error_var="link_error", check=self._check_people, close=True)
+        return self._act(link, done=_linked, error_var="link_error", check=self._check_people, close=True)
+
+
+    @rx.event
+    def ignore_email(self, source_email: str):
+        """Not an employee: the address leaves the Unmatched list of every scope (its usage stays as it is)."""
+        def ignore(session: Session, user: User) -> str:
+            return ai_tooling.ignore(session=session, tenant_id=user.tenant_id, source_email=str(source_email),
+                                     user_id=user.id).source_email
+
+        return self._act(ignore, done=lambda email: f"Ignored {email}: not an employee. Undo it under Ignored.")
+
+    @rx.event
+    def unignore_email(self, source_email: str):
+        """The undo of Ignore."""
+        def unignore(session: Session, user: User) -> str:
+            ai_tooling.unignore(session=session, tenant_id=user.tenant_id, source_email=str(source_email))
+            return str(source_email)
+
+        return self._act(unignore, done=lambda email: f"{email} is listed as unmatched again.")
+
+
+def _linked(result: tuple[str, int, list[str]]) -> str:
+    name, scopes, skipped = result
+    where = "" if scopes == 1 else f" in {scopes} scopes"
+    not_added = "" if not skipped else " Not added in " + "; ".join(skipped)
+    return f"{name} is also known by this e-mail{where}; its usage is matched to them." + not_added
 
 
 # --- components -------------------------------------------------------------------------------
 
 
 def _actions(u: rx.Var) -> rx.Component:
-    return rx.cond(
+    person_actions = rx.cond(
         u.not_a_person != "",
         rx.text(NOT_A_PERSON_ACTOR, size="1", color_scheme="gray"),
         rx.cond(
@@ -129,6 +166,26 @@ def _actions(u: rx.Var) -> rx.Component:
             ),
             rx.text("Read-only here.", size="1", color_scheme="gray"),
         ),
+    )
+    return rx.hstack(
+        person_actions,
+        rx.button("Ignore", size="1", variant="ghost", color_scheme="gray",
+                  on_click=UnmatchedState.ignore_email(u.source_email), aria_label="Ignore " + u.source_email,
+                  title="Not an employee: hide it from this list in every scope (undo under Ignored)"),
+        spacing="2",
+        align="center",
+    )
+
+
+def _ignored_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(u.label),
+        rx.table.cell(u.provider_name),
+        rx.table.cell(u.record_count),
+        rx.table.cell(u.last_seen),
+        rx.table.cell(u.total_cost),
+        rx.table.cell(rx.button("Undo", size="1", variant="soft", aria_label="Undo ignore of " + u.source_email,
+                                on_click=UnmatchedState.unignore_email(u.source_email))),
     )
 
 
@@ -164,6 +221,18 @@ def unmatched_emails() -> rx.Component:
             layout.empty_state("user-check", "No unmatched e-mails",
                                "Every usage record in this scope belongs to a person."),
         ),
+        rx.cond(
+            S.ignored.length() > 0,
+            rx.vstack(
+                rx.heading("Ignored (not employees)", size="3"),
+                rx.text("Hidden from the list above in every scope; their usage stays unmatched and counts in no "
+                        "team.", size="2", color_scheme="gray"),
+                data_table("Ignored e-mails", ["E-mail", "Provider", "Records", "Last seen", "Total cost", ""],
+                           S.ignored, _ignored_row),
+                spacing="2",
+                width="100%",
+            ),
+        ),
         spacing="2",
         width="100%",
     )
@@ -182,11 +251,21 @@ def add_person_dialog() -> rx.Component:
     S = UnmatchedState
     return _dialog(
         "add", "Add person",
-        rx.dialog.description("A new person in ", S.scope_name, " with this e-mail; their usage is matched "
-                              "at once.", size="2", color_scheme="gray"),
+        rx.dialog.description("A new person in ", S.scope_name, " with this e-mail, in the team you choose from "
+                              "their first day of usage; their usage is matched at once and counts in the "
+                              "team's numbers.", size="2", color_scheme="gray"),
         rx.form(
             rx.vstack(
                 *person_fields("add-person", email=S.add_email, fte="1.00"),
+                rx.cond(
+                    S.add_teams.length() > 0,
+                    field("Team", "add-person-team", rx.select.root(
+                        rx.select.trigger(id="add-person-team", aria_label="Team", placeholder="Pick a team",
+                                          width="100%"),
+                        rx.select.content(rx.foreach(S.add_teams, lambda o: rx.select.item(o.label, value=o.value))),
+                        name="team",
+                    )),
+                ),
                 error_callout(S.add_error),
                 rx.hstack(cancel_button(), rx.button("Add person", type="submit"), justify="end", width="100%"),
                 spacing="3",
@@ -208,9 +287,9 @@ def link_person_dialog() -> rx.Component:
     )
     return _dialog(
         "link", "Use for an existing person",
-        rx.dialog.description("The person you pick gets ", rx.code(S.link_email), " as their e-mail (it "
-                              "replaces their current one); usage is matched at once.", size="2",
-                              color_scheme="gray"),
+        rx.dialog.description("The person you pick is also known by ", rx.code(S.link_email), " (their "
+                              "own e-mail stays), here and in every scenario that has them; usage is "
+                              "matched at once.", size="2", color_scheme="gray"),
         rx.form(
             rx.vstack(
                 field("Person", "link-person", person),

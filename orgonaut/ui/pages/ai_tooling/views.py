@@ -26,7 +26,7 @@ from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncKind, SyncStatus
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
-from orgonaut.org.models import ScenarioKind, ScenarioStatus
+from orgonaut.org.models import OrgUnitKind, ScenarioKind, ScenarioStatus
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Feature, Tenant
 from orgonaut.tenancy.service import plans_sentence
@@ -130,6 +130,7 @@ class PageData:
     logs: list[LogRow]
     unmatched: list[UnmatchedRow]
     scenario_options: list[Option]
+    ignored: list[UnmatchedRow] = dataclasses.field(default_factory=list)
 
     @property
     def runs_active(self) -> bool:
@@ -290,7 +291,16 @@ def page_data(session: Session, tenant_id: int, scenario_id: int | None) -> Page
     ]
     unmatched = [unmatched_row(entry) for entry in
                  ai_tooling.list_unmatched(session=session, tenant_id=tenant_id, scenario_id=scenario_id)]
-    return PageData(providers=cards, logs=logs(session, tenant_id), unmatched=unmatched, scenario_options=scenarios)
+    ignored = [unmatched_row(entry) for entry in
+               ai_tooling.list_ignored(session=session, tenant_id=tenant_id, scenario_id=scenario_id)]
+    return PageData(providers=cards, logs=logs(session, tenant_id), unmatched=unmatched, scenario_options=scenarios,
+                    ignored=ignored)
+
+
+def team_options(session: Session, tenant_id: int, scenario_id: int | None) -> list[Option]:
+    """The teams of a scope for "Add person", by name."""
+    return [Option(value=str(unit.id), label=unit.name) for unit in
+            org.list_org_units(session=session, tenant_id=tenant_id, scenario_id=scenario_id, kind=OrgUnitKind.team)]
 
 
 def people_options(session: Session, tenant_id: int, scenario_id: int | None) -> list[Option]:
