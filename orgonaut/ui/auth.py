@@ -8,6 +8,7 @@ button is never the check.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import reflex as rx
 
@@ -135,12 +136,28 @@ class AuthState(rx.State):
         return rx.redirect(routes.PEOPLE)
 
     @rx.event
-    def logout(self):
+    async def logout(self):
         with session_scope() as session:
             tenancy.end_session(session=session, token=self.session_token)
-        self.session_token = ""
-        self._remember(None)
-        return [rx.remove_cookie(SESSION_COOKIE), rx.redirect(routes.LOGIN)]
+        # Every page state of this tab back to its defaults: people, costs, unmatched e-mails, a token
+        # secret not yet dismissed must not wait in the store for the tab's next load (security review,
+        # finding 4). A state is reset only once loaded, so load each first.
+        for state_class in _descendants(AuthState):
+            await self.get_state(state_class)
+        self.reset()
+        # Then a new tab identity: the reload drops the in-page copy of every var and the old token.
+        return [rx.remove_cookie(SESSION_COOKIE), rx.call_script(_NEW_TAB_IDENTITY)]
+
+
+# Reflex keeps the tab's state token in sessionStorage; without it the login page starts a new state.
+_NEW_TAB_IDENTITY = f"window.sessionStorage.removeItem('token'); window.location.replace('{routes.LOGIN}')"
+
+
+def _descendants(state_class: type[Any]) -> list[type[Any]]:
+    found: list[type[Any]] = []
+    for substate in state_class.get_substates():
+        found += [substate, *_descendants(substate)]
+    return found
 
 
 def _sign_in(email: str, password: str, client: str) -> tuple[User, str]:

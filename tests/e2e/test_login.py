@@ -1,8 +1,10 @@
 import re
 from pathlib import Path
 
+import redis
 from playwright.sync_api import Page, expect
 
+from orgonaut.settings import get_settings
 from orgonaut.tenancy.service import LOGIN_FAILED_MESSAGE
 from tests.e2e.pages import LoginPage, log_in, log_out
 
@@ -59,3 +61,28 @@ def test_the_logo_and_favicon_come_from_the_assets_folder(page: Page, base_url: 
     for name in ("logo.svg", "favicon.ico"):
         response = page.request.get(f"{base_url}/{name}")
         assert response.status == 200 and response.body() == (assets / name).read_bytes()
+
+
+def _state_of_token_holds(token: str, text: str) -> bool:
+    """Whether any Reflex state stored for the tab `token` holds `text`."""
+    client = redis.Redis.from_url(get_settings().redis_state_url)
+    for name in client.scan_iter(match=f"{token}*", count=500):
+        if client.type(name) == b"string" and text.encode() in (client.get(name) or b""):
+            return True
+    return False
+
+
+def test_logout_leaves_no_page_data_in_the_tab_or_the_state_store(page: Page, base_url: str):
+    log_in(page, base_url, "admin@demo.test")
+    page.goto(f"{base_url}/people")
+    expect(page.get_by_role("link", name="Ethan Brooks").first).to_be_visible()
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    assert token and _state_of_token_holds(token, "Ethan Brooks")  # the people page's state
+
+    log_out(page)
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    # The tab has a new state token, and what the old one held is back to its defaults.
+    assert page.evaluate("window.sessionStorage.getItem('token')") not in (None, token)
+    assert not _state_of_token_holds(token, "Ethan Brooks")
+    assert not _state_of_token_holds(token, "admin@demo.test")
