@@ -25,6 +25,9 @@ config = rx.Config(
     redis_url=settings.redis_state_url,
     state_manager_mode="redis",
     trusted_proxy_hops=settings.trusted_proxy_hops,
+    # The WebSocket carries every page's events with the session cookie: only the app's own pages may
+    # open it (security review, finding 1). The default is any origin.
+    cors_allowed_origins=settings.allowed_origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     bun_path=_bun,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from orgonaut import wiring
 from orgonaut.api.app import api_app
+from orgonaut.api.security_headers import with_security_headers
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.pages.ai_tooling.usage_visibility import UsageVisibilityState
@@ -28,8 +29,9 @@ wiring.install()
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
-    # The REST API: its routes (/api/v1/...) are matched before Reflex's own.
-    api_transformer=api_app,
+    # The REST API: its routes (/api/v1/...) are matched before Reflex's own; then security headers on
+    # every answer, pages and API alike.
+    api_transformer=[api_app, with_security_headers],
 )
 
 app.add_page(login_page, route=routes.LOGIN, title="Log in · Orgonaut", on_load=AuthState.redirect_if_signed_in)

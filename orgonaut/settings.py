@@ -133,6 +133,18 @@ class Settings(BaseSettings):
         return self.redis_db_url(self.redis_locks_db)
 
     @property
+    def allowed_origins(self) -> list[str]:
+        """Where pages may open the app's WebSocket (and call the API) from: the app's own URL; in demo
+        and test also its loopback twin (localhost and 127.0.0.1 name one machine)."""
+        origin = self.base_url.rstrip("/")
+        origins = [origin]
+        if self.environment != "production":
+            for a, b in (("//localhost", "//127.0.0.1"), ("//127.0.0.1", "//localhost")):
+                if a in origin:
+                    origins.append(origin.replace(a, b))
+        return origins
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
