@@ -98,7 +98,8 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
         rx.heading("Daily activity", size="3"),
         charts.chart(
             state.activity_figure, state.has_activity, chart_id="person-activity", label="Daily activity",
-            empty_title="No activity in this range", empty_body="No sessions, commits or pull requests in these days.",
+            empty_title="No activity in this range",
+            empty_body=rx.text(state.activity_empty, color_scheme="gray", size="2"),
         ),
         width="100%",
         spacing="2",

@@ -227,6 +227,14 @@ class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
     def has_activity(self) -> bool:
         return charts.has_activity(self._points)
 
+    @rx.var
+    def activity_empty(self) -> str:
+        """Why the activity chart is empty: no activity, or a chosen provider that reports none of it."""
+        info = PROVIDERS.get(self.chosen_provider)
+        if info is not None and not info.metrics & {Metric.sessions, Metric.commits, Metric.pull_requests}:
+            return f"{info.display_name} does not report sessions, commits or pull requests."
+        return "No sessions, commits or pull requests in these days."
+
 
 def _hint(reports: Callable[[ProviderInfo], bool], providers: Sequence[str], *,
           reporters: Sequence[str] = ()) -> str:

@@ -233,6 +233,11 @@ def test_every_person_card_and_the_chart_follow_the_chosen_provider(session, wor
                     assert cards["Sessions"][1] == "all time · Claude Code only"
             else:  # nobody offered reports them: no such cards
                 assert "Tabs accepted" not in cards and "Agent requests" not in cards
+            if provider == "cursor":
+                assert not usage.has_activity
+                assert usage.activity_empty == "Cursor does not report sessions, commits or pull requests."
+            else:
+                assert usage.activity_empty == "No sessions, commits or pull requests in these days."
             _check_chart(usage, records)
 
 
