@@ -660,6 +660,7 @@ def test_an_admin_connects_cursor_and_a_person_using_both_tools_sees_both(
         expect(card("Active providers")).to_have_text("1")
         expect(card("Sessions")).to_have_text("—")
         expect(card("Tabs accepted")).to_have_text(tabs)
+        expect(section).to_contain_text("Activity not reported")
         expect(section).to_contain_text("Cursor does not report sessions, commits or pull requests.")
         expect(section.get_by_label("Range total")).to_contain_text(
             format_usd(sum((r.total_cost_cents for r in mine["cursor"]), Decimal(0))))

@@ -98,7 +98,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
         rx.heading("Daily activity", size="3"),
         charts.chart(
             state.activity_figure, state.has_activity, chart_id="person-activity", label="Daily activity",
-            empty_title="No activity in this range",
+            empty_title=rx.cond(state.activity_reported, "No activity in this range", "Activity not reported"),
             empty_body=rx.text(state.activity_empty, color_scheme="gray", size="2"),
         ),
         width="100%",

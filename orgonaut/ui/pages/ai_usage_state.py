@@ -228,11 +228,16 @@ class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
         return charts.has_activity(self._points)
 
     @rx.var
+    def activity_reported(self) -> bool:
+        """False when the chosen provider reports none of the activity chart's metrics (Cursor)."""
+        info = PROVIDERS.get(self.chosen_provider)
+        return info is None or bool(info.metrics & {Metric.sessions, Metric.commits, Metric.pull_requests})
+
+    @rx.var
     def activity_empty(self) -> str:
         """Why the activity chart is empty: no activity, or a chosen provider that reports none of it."""
-        info = PROVIDERS.get(self.chosen_provider)
-        if info is not None and not info.metrics & {Metric.sessions, Metric.commits, Metric.pull_requests}:
-            return f"{info.display_name} does not report sessions, commits or pull requests."
+        if not self.activity_reported:
+            return f"{provider_name(self.chosen_provider)} does not report sessions, commits or pull requests."
         return "No sessions, commits or pull requests in these days."
 
 

@@ -33,6 +33,7 @@ from orgonaut.ui.pages.department import DepartmentState
 from orgonaut.ui.pages.person import PersonState
 from orgonaut.ui.pages.team import TeamState
 from tests.integration.ui.conftest import Tab, login_token
+from tests.integration.ui.test_ai_usage_states import recorded_sql
 
 NOW = dt.datetime(2026, 11, 18, 15, 30, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -233,6 +234,7 @@ def test_every_person_card_and_the_chart_follow_the_chosen_provider(session, wor
                     assert cards["Sessions"][1] == "all time · Claude Code only"
             else:  # nobody offered reports them: no such cards
                 assert "Tabs accepted" not in cards and "Agent requests" not in cards
+            assert usage.activity_reported == (provider != "cursor")
             if provider == "cursor":
                 assert not usage.has_activity
                 assert usage.activity_empty == "Cursor does not report sessions, commits or pull requests."
@@ -317,7 +319,9 @@ def _open_department(tab: Tab, department_id: int, provider: str | None) -> Depa
 @pytest.mark.parametrize("provider", FILTERS, ids=lambda p: p or "all")
 def test_team_cards_chart_and_member_table_follow_the_chosen_provider(session, world, provider):
     tab = Tab(login_token(session, "owner@demo.test"))
-    usage = _open_team(tab, world.team.id, provider)
+    with recorded_sql() as statements:
+        usage = _open_team(tab, world.team.id, provider)
+    assert not [s for s in statements if "ai_tool_usage_records" in s]  # rollups only, filtered or not
     records = _of(world, provider)
     assert usage.found_unit and usage.chosen_provider == (provider or "all")
     assert [c.value for c in usage.provider_choices] == ["all", "claude_code", "cursor"]
@@ -350,7 +354,9 @@ def test_team_cards_chart_and_member_table_follow_the_chosen_provider(session, w
 @pytest.mark.parametrize("provider", FILTERS, ids=lambda p: p or "all")
 def test_department_cards_and_chart_follow_the_chosen_provider(session, world, provider):
     tab = Tab(login_token(session, "owner@demo.test"))
-    usage = _open_department(tab, world.department.id, provider)
+    with recorded_sql() as statements:
+        usage = _open_department(tab, world.department.id, provider)
+    assert not [s for s in statements if "ai_tool_usage_records" in s]
     records = _of(world, provider)  # all of it in a team below: the subtree's, none direct
     assert usage.found_unit and usage.chosen_provider == (provider or "all")
     cards = _cards(usage)
