@@ -33,16 +33,13 @@ $(VENV)/bin/lint-imports
 $(PY) -m mypy
 endef
 
-# Lint, unit, integration and provider contract tests on SQLite, the failover suite (private redis-servers and workers),
-# integration and failover tests again on PostgreSQL when it answers, then the browser flows.
+# Lint; then side by side (tests/run_passes.sh) unit, integration and provider contract tests and the failover suite
+# (private redis-servers and workers) on SQLite, and integration and failover tests on PostgreSQL when it answers;
+# then the browser flows.
 test: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(LINT)
-	$(PY) -m pytest tests/unit tests/integration tests/contract -q
-	$(PY) -m pytest tests/failover -q
-	@if $(PY) -c "from tests.support.databases import postgres_available as a; raise SystemExit(0 if a() else 1)"; then \
-		ORGONAUT_TEST_DB=postgresql $(PY) -m pytest tests/integration tests/failover -q; \
-	else echo "PostgreSQL does not answer at $${ORGONAUT_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}: PostgreSQL pass not run"; fi
+	PY=$(PY) bash tests/run_passes.sh
 	$(PY) -m pytest tests/e2e -q
 
 test-unit: setup

@@ -24,6 +24,7 @@ config = rx.Config(
     # Reflex state lives in its own Redis database, apart from Celery's.
     redis_url=settings.redis_state_url,
     state_manager_mode="redis",
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     bun_path=_bun,

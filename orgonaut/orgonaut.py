@@ -8,6 +8,7 @@ from orgonaut import wiring
 from orgonaut.api.app import api_app
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
+from orgonaut.ui.pages.ai_tooling.usage_visibility import UsageVisibilityState
 from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_tooling_settings_page
 from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.api_tokens import ApiTokensState, api_tokens_page
@@ -50,7 +51,7 @@ app.add_page(departments_page, route=routes.DEPARTMENTS, title="Departments · O
 app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgonaut",
              on_load=[AuthState.require_login, DepartmentState.load, DepartmentUsageState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
-             on_load=[AuthState.require_login, AiToolingSettingsState.load])
+             on_load=[AuthState.require_login, AiToolingSettingsState.load, UsageVisibilityState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Notifications · Orgonaut",
              on_load=[AuthState.require_login, NotificationsState.load])
 app.add_page(notification_settings_page, route=routes.NOTIFICATION_SETTINGS,

@@ -63,6 +63,13 @@ class TokenBucket:
         self._client = client
         self._sleep = sleep
 
+    def try_take(self) -> float:
+        """Takes a token if there is one (0.0), else says how many seconds until there is; never waits.
+        Redis errors reach the caller, which decides whether to let the request through."""
+        rate_per_ms = self.capacity / (self.per_seconds * 1000)
+        answer = self._client().eval(_TAKE, 1, self.key, self.capacity, repr(rate_per_ms))
+        return max(0, int(cast(str, answer))) / 1000
+
     def take(self, max_wait: float = 300.0) -> float:
         """Waits for a token (at most `max_wait` seconds in all); returns the seconds waited."""
         rate_per_ms = self.capacity / (self.per_seconds * 1000)

@@ -68,8 +68,16 @@ class Settings(BaseSettings):
     ai_tooling_earliest_date: dt.date = Field(dt.date(2024, 1, 1), alias="ORGONAUT_AI_TOOLING_EARLIEST_DATE")
     alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
-    login_max_failures: int = Field(10, alias="ORGONAUT_LOGIN_MAX_FAILURES", ge=1)
+    # Login throttling (tenancy/login_guard.py): checked before any password hashing.
+    login_free_failures: int = Field(3, alias="ORGONAUT_LOGIN_FREE_FAILURES", ge=1)
+    login_max_delay_seconds: int = Field(60, alias="ORGONAUT_LOGIN_MAX_DELAY_SECONDS", ge=1, le=3600)
     login_window_minutes: int = Field(15, alias="ORGONAUT_LOGIN_WINDOW_MINUTES", ge=1)
+    login_attempts_per_ip_per_minute: int = Field(20, alias="ORGONAUT_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", ge=1)
+    login_attempts_per_minute: int = Field(600, alias="ORGONAUT_LOGIN_ATTEMPTS_PER_MINUTE", ge=1)
+    login_hash_concurrency: int = Field(2, alias="ORGONAUT_LOGIN_HASH_CONCURRENCY", ge=1, le=64)
+    # Reverse proxies in front of the web process: the client address (for the login limits) is then
+    # read from X-Forwarded-For, which is trusted only that many hops deep. 0: the socket's peer.
+    trusted_proxy_hops: int = Field(0, alias="ORGONAUT_TRUSTED_PROXY_HOPS", ge=0, le=10)
     # workers/kombu_patch.py (review R3). Off only to check whether a new celery/kombu still needs it:
     # `ORGONAUT_KOMBU_PATCH=0 pytest tests/failover` must then fail.
     kombu_patch: bool = Field(True, alias="ORGONAUT_KOMBU_PATCH")

@@ -45,6 +45,9 @@ os.environ.update(
         # The simulators enforce no rate limit unless a test asks; pacing is tested on its own.
         "CURSOR_REQUESTS_PER_MINUTE": "100000",
         "CURSOR_EVENTS_REQUESTS_PER_MINUTE": "100000",
+        # Every browser test signs in from 127.0.0.1; the login guard's floods are tested on their own.
+        "ORGONAUT_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE": "100000",
+        "ORGONAUT_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
     }
 )
 

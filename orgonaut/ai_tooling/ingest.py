@@ -128,11 +128,12 @@ class DayResult:
     day: dt.date
     fetched: int = 0  # people-days the provider returned
     upserted: int = 0  # rows written (one per person-day per target scope)
+    # Per fetched record, so fetched = matched + unmatched: matched when a person was found in every
+    # scope the record was written to, unmatched when some scope has none (its Unmatched list says which).
     matched: int = 0
     unmatched: int = 0
     # scope (None = Live) -> actors whose usage changed, for the rollup refresh
     actor_ids: dict[int | None, set[int]] = dataclasses.field(default_factory=dict)
-    unmatched_emails: set[str] = dataclasses.field(default_factory=set)
     deleted: int = 0  # stored person-days the provider no longer reports, deleted
 
 
@@ -172,6 +173,7 @@ def prepare_rows(
     result = DayResult(day=day, fetched=len(usages))
     rows = Rows()
     unreported = _unreported(provider)
+    unmatched_somewhere: set[str] = set()
     for matcher in matchers:
         scenario_id = matcher.scope.scenario_id
         key = scope_key(scenario_id)
@@ -179,10 +181,8 @@ def prepare_rows(
         for usage in usages:
             actor_id = owner_of(usage.source_email, matcher.owners)
             if actor_id is None:
-                result.unmatched += 1
-                result.unmatched_emails.add(usage.source_email)
+                unmatched_somewhere.add(usage.source_email)
             else:
-                result.matched += 1
                 matched.add(actor_id)
             metrics = [usage.sessions_count, usage.lines_added, usage.lines_removed, usage.commits_count,
                        usage.pull_requests_count, usage.total_input_tokens, usage.total_output_tokens,
@@ -195,6 +195,8 @@ def prepare_rows(
     if copy_lines:
         rows.copy_lines = [_copy_line(row) for row in rows]
     result.upserted = len(rows)
+    result.matched = result.fetched - len(unmatched_somewhere) if matchers else 0
+    result.unmatched = result.fetched - result.matched
     return rows, result
 
 

@@ -39,7 +39,7 @@ from orgonaut import clock
 from orgonaut.api.models import ApiDataVersion
 from orgonaut.db import dedicated_connection
 from orgonaut.tenancy import tokens
-from orgonaut.tenancy.models import Ability, ApiToken, Feature, Tenant, User
+from orgonaut.tenancy.models import ROLE_USAGE_REACH, Ability, ApiToken, Feature, Role, Tenant, UsageReach, User
 from orgonaut.tenancy.service import plan_has
 
 logger = logging.getLogger(__name__)
@@ -179,5 +179,9 @@ def _usable(row: Row | _AccessRow, x_tenant: bytes | None) -> bool:
     if x_tenant is not None and x_tenant.decode("latin-1") != row.slug:
         return False
     if not plan_has(row.plan, Feature.ai_tooling):
+        return False
+    # Answers are kept per tenant, not per user: only for users who see every person's and unit's usage
+    # (`orgonaut.org.visibility`), so one user's answer is never served to a user who may see less.
+    if ROLE_USAGE_REACH.get(Role(row.role)) != UsageReach.everyone:
         return False
     return Ability.ai_tooling_manage in tokens.held_abilities(row.abilities, row.role)

@@ -26,6 +26,8 @@ class UsageFilters:
     tenant_id: int
     scenario_id: int | None
     actor_id: int | None = None
+    # Only these people's records (who the caller may see; `orgonaut.org.visibility`); None: no such limit.
+    visible_actor_ids: frozenset[int] | None = None
     provider: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
@@ -61,6 +63,8 @@ def _statement(filters: UsageFilters, after: Cursor | None):
     statement = select(r).where(r.tenant_id == filters.tenant_id, r.scope_key == scope_key(filters.scenario_id))
     if filters.actor_id is not None:
         statement = statement.where(r.actor_id == filters.actor_id)
+    if filters.visible_actor_ids is not None:
+        statement = statement.where(col(r.actor_id).in_(sorted(filters.visible_actor_ids)))
     if filters.provider is not None:
         statement = statement.where(r.provider == filters.provider)
     if filters.start is not None:

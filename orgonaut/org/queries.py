@@ -275,3 +275,29 @@ def list_people(
         )
     rows = session.execute(statement.order_by(func.lower(Actor.name), Actor.id))
     return [PersonRow(actor=actor, primary_unit=unit) for actor, unit in rows]
+
+
+def subtree_unit_ids(*, session: Session, unit_ids: list[int]) -> set[int]:
+    """The given units and every unit below any of them."""
+    if not unit_ids:
+        return set()
+    closure = _closure_cte(unit_ids)
+    return set(session.execute(select(closure.c.unit_id)).scalars())
+
+
+def actor_ids_placed_in(*, session: Session, unit_ids: set[int], on: dt.date) -> set[int]:
+    """Actors with a placement in force on `on` in any of the units."""
+    if not unit_ids:
+        return set()
+    return set(session.execute(
+        select(Placement.actor_id).where(Placement.org_unit_id.in_(list(unit_ids)), effective_on(on)).distinct()
+    ).scalars())
+
+
+def unit_ids_of_actors(*, session: Session, actor_ids: set[int], on: dt.date) -> set[int]:
+    """Units in which any of the actors holds a placement in force on `on` (primary or not)."""
+    if not actor_ids:
+        return set()
+    return set(session.execute(
+        select(Placement.org_unit_id).where(Placement.actor_id.in_(list(actor_ids)), effective_on(on)).distinct()
+    ).scalars())

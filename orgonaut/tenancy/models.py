@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, String, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -68,6 +68,7 @@ class Ability(StrEnum):
     placements_read = "placements.read"
     costs_read = "costs.read"
     org_metrics_read = "org-metrics.read"
+    tenant_manage = "tenant.manage"
 
 
 _READ = frozenset(
@@ -85,11 +86,31 @@ _ADMIN = _MANAGER | {Ability.integrations_manage, Ability.ai_tooling_manage, Abi
 
 # Roles -> abilities, the one place that says who may do what.
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
-    Role.owner: _ADMIN | {Ability.billing_manage},
+    Role.owner: _ADMIN | {Ability.billing_manage, Ability.tenant_manage},
     Role.admin: _ADMIN,
     Role.manager: _MANAGER,
     Role.member: _READ,
     Role.viewer: _READ - {Ability.costs_read},
+}
+
+
+class UsageReach(StrEnum):
+    """Whose AI usage (cost, sessions, commits, PRs, lines, any usage metric) a role sees, on top of
+    `costs.read`. The rule that applies it to a person or a unit is `orgonaut.org.visibility`."""
+
+    everyone = "everyone"  # every person and unit of the tenant
+    scope = "scope"  # their own page, and the units they are placed in, with everything below them
+    own = "own"  # their own person page only (the actor with their e-mail)
+    nobody = "nobody"
+
+
+# Roles -> whose usage they see, beside ROLE_ABILITIES and read with it (without costs.read: nobody).
+ROLE_USAGE_REACH: dict[Role, UsageReach] = {
+    Role.owner: UsageReach.everyone,
+    Role.admin: UsageReach.everyone,
+    Role.manager: UsageReach.scope,
+    Role.member: UsageReach.own,
+    Role.viewer: UsageReach.nobody,
 }
 
 
@@ -102,6 +123,11 @@ class Tenant(SQLModel, table=True):
     plan: Plan = Field(default=Plan.business, sa_column=Column(String(20), nullable=False))
     timezone: str = Field(default="UTC", max_length=64)
     currency: str = Field(default="USD", max_length=3)
+    # Managers see person-level usage of the people in their scope (True), or only unit totals (False).
+    # Owners choose (`tenant.manage`); see `orgonaut.org.visibility`.
+    managers_see_people: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -130,16 +156,6 @@ class LoginSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     revoked_at: dt.datetime | None = None
-
-
-class LoginFailure(SQLModel, table=True):
-    """One failed login, kept to slow down guessing per e-mail."""
-
-    __tablename__ = "login_failures"
-
-    id: int = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, index=True)
-    at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
 class ApiToken(SQLModel, table=True):

@@ -10,19 +10,19 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, select
 
 from orgonaut.clock import utcnow
 from orgonaut.emails import looks_like_email, normalise_email
-from orgonaut.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from orgonaut.errors import Conflict, NotFound, ValidationFailed
 from orgonaut.settings import get_settings
+from orgonaut.tenancy import login_guard
 from orgonaut.tenancy.models import (
     FEATURE_NAMES,
     PLAN_FEATURES,
     ROLE_ABILITIES,
     Ability,
     Feature,
-    LoginFailure,
     LoginSession,
     Plan,
     Role,
@@ -32,6 +32,9 @@ from orgonaut.tenancy.models import (
 )
 
 MIN_PASSWORD_LENGTH = 12
+# Longer input is refused before anything is stored or hashed (an e-mail address is at most 320).
+MAX_LOGIN_EMAIL_LENGTH = 320
+MAX_PASSWORD_LENGTH = 1024
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _hasher = PasswordHasher()
@@ -182,41 +185,30 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _recent_failures(session: Session, email: str) -> int:
-    settings = get_settings()
-    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
-    return session.exec(
-        select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.email == email, LoginFailure.at >= since
-        )
-    ).one()
-
-
-def authenticate(*, session: Session, email: str, password: str) -> User:
+def authenticate(*, session: Session, email: str, password: str, client: str = "") -> User:
     """The user for these credentials, or one generic error that does not say which part was wrong.
 
-    Failures are counted per e-mail; past the limit every attempt is refused until the window passes.
+    `client` is the caller's network address: `login_guard` slows repeated failures per address and
+    e-mail (never locking the owner out from elsewhere) and refuses floods before any hashing.
     """
-    settings = get_settings()
+    if len(email) > MAX_LOGIN_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(LOGIN_FAILED_MESSAGE)
     address = normalise_email(email)
-    if _recent_failures(session, address) >= settings.login_max_failures:
-        raise RateLimited(
-            f"Too many failed attempts for this e-mail. Try again in {settings.login_window_minutes} minutes."
-        )
+    login_guard.check(client=client, email=address)
     # Users are unique per tenant; a login e-mail names one user (the first tenant's wins).
     user = session.exec(
         select(User).where(col(User.email) == address, col(User.is_active) == True).order_by(col(User.id))  # noqa: E712
     ).first()
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-        ok = user is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    with login_guard.hash_slot():
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+            ok = user is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
     if user is None or not ok:
-        session.add(LoginFailure(email=address))
-        session.commit()
+        login_guard.failed(client=client, email=address)
         raise ValidationFailed(LOGIN_FAILED_MESSAGE)
-    session.exec(delete(LoginFailure).where(col(LoginFailure.email) == address))
+    login_guard.succeeded(client=client, email=address)
     return user
 
 

@@ -127,32 +127,33 @@ def _refreshes_done(seeded_demo, celery_worker_process):
 
 
 @pytest.fixture
-def manager(page: Page, base_url: str) -> Page:
-    log_in(page, base_url, "manager@demo.test")
+def admin(page: Page, base_url: str) -> Page:
+    """An admin sees every person's and unit's usage (who sees what per role: test_usage_visibility.py)."""
+    log_in(page, base_url, "admin@demo.test")
     return page
 
 
-def test_team_page_plots_every_range_and_lists_members_for_it(manager: Page, base_url: str):
+def test_team_page_plots_every_range_and_lists_members_for_it(admin: Page, base_url: str):
     team = _unit("Checkout")
-    manager.goto(f"{base_url}/teams/{team.id}")
+    admin.goto(f"{base_url}/teams/{team.id}")
     with Session(get_engine()) as session:
         summary = queries.unit_summary(session=session, org_unit=team, breadth=Breadth.subtree)
-        expect(_card(manager, "Last month cost")).to_have_text(format_usd(summary.last_month_cost_cents))
-        expect(_card(manager, "Month-to-date cost")).to_have_text(format_usd(summary.mtd_cost_cents))
-        expect(_card(manager, "Active users")).to_have_text(str(summary.mtd_active_users))
-        expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text(
+        expect(_card(admin, "Last month cost")).to_have_text(format_usd(summary.last_month_cost_cents))
+        expect(_card(admin, "Month-to-date cost")).to_have_text(format_usd(summary.mtd_cost_cents))
+        expect(_card(admin, "Active users")).to_have_text(str(summary.mtd_active_users))
+        expect(_section(admin).get_by_role("status", name="Freshness")).to_have_text(
             re.compile(r"^updated (just now|\d+ (minute|hour|day)s? ago)$"))
-        expect(_section(manager)).to_contain_text("counts fully in each team")
+        expect(_section(admin)).to_contain_text("counts fully in each team")
 
         timings = _switch_every_range(
-            manager, "team-cost-trend",
+            admin, "team-cost-trend",
             lambda r: queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, range=r))
         # Timings are printed for docs/benchmarks.md; speed is never asserted in a test.
         print(f"\nteam range switch, click to redraw (ms): {[round(t) for t in timings]}")
 
-        table = _section(manager).get_by_role("region", name="Usage by member")
+        table = _section(admin).get_by_role("region", name="Usage by member")
         for choice in Range:
-            _section(manager).get_by_role("radio", name=RANGE_LABELS[choice], exact=True).click()
+            _section(admin).get_by_role("radio", name=RANGE_LABELS[choice], exact=True).click()
             members = queries.team_member_breakdown(session=session, org_unit=team, range=choice)
             expect(table.get_by_role("rowheader")).to_have_text([m.name for m in members])
             expect(table.get_by_role("row").nth(1).get_by_role("cell").first).to_have_text(
@@ -160,22 +161,22 @@ def test_team_page_plots_every_range_and_lists_members_for_it(manager: Page, bas
     first = table.get_by_role("link", name=members[0].name)
     expect(first).to_have_attribute("href", f"/people/{members[0].actor_id}")
     first.click()
-    expect(manager).to_have_url(f"{base_url}/people/{members[0].actor_id}")
-    expect(_section(manager).get_by_role("heading", name=SECTION)).to_be_visible()
+    expect(admin).to_have_url(f"{base_url}/people/{members[0].actor_id}")
+    expect(_section(admin).get_by_role("heading", name=SECTION)).to_be_visible()
 
 
-def test_member_table_sorts_by_clicking_column_headers(manager: Page, base_url: str):
+def test_member_table_sorts_by_clicking_column_headers(admin: Page, base_url: str):
     team = _unit("Checkout")
-    manager.goto(f"{base_url}/teams/{team.id}")
-    _section(manager).get_by_role("radio", name="All", exact=True).click()
+    admin.goto(f"{base_url}/teams/{team.id}")
+    _section(admin).get_by_role("radio", name="All", exact=True).click()
     with Session(get_engine()) as session:
         members = queries.team_member_breakdown(session=session, org_unit=team, range=Range.all)
     assert len(members) >= 4
-    table = _section(manager).get_by_role("region", name="Usage by member")
+    table = _section(admin).get_by_role("region", name="Usage by member")
     names = table.get_by_role("rowheader")
 
     def column(label: str):
-        return table.get_by_role("columnheader").filter(has=manager.get_by_role("button", name=label, exact=True))
+        return table.get_by_role("columnheader").filter(has=admin.get_by_role("button", name=label, exact=True))
 
     expect(names).to_have_text([m.name for m in members])  # cost, highest first
     expect(column("Cost")).to_have_attribute("aria-sort", "descending")
@@ -198,9 +199,9 @@ def test_member_table_sorts_by_clicking_column_headers(manager: Page, base_url: 
     expect(names).to_have_text([m.name for m in members])
 
 
-def test_department_page_shows_direct_and_subtree_and_plots_every_range(manager: Page, base_url: str):
+def test_department_page_shows_direct_and_subtree_and_plots_every_range(admin: Page, base_url: str):
     department = _unit("Engineering")
-    manager.goto(f"{base_url}/departments/{department.id}")
+    admin.goto(f"{base_url}/departments/{department.id}")
     with Session(get_engine()) as session:
         direct = queries.unit_summary(session=session, org_unit=department, breadth=Breadth.direct)
         subtree = queries.unit_summary(session=session, org_unit=department, breadth=Breadth.subtree)
@@ -215,21 +216,21 @@ def test_department_page_shows_direct_and_subtree_and_plots_every_range(manager:
             ("Pull requests", f"{subtree.pull_requests:,}"),
             ("Lines added", f"{subtree.lines_added:,}"),
         ):
-            expect(_card(manager, label)).to_have_text(value)
+            expect(_card(admin, label)).to_have_text(value)
         timings = _switch_every_range(
-            manager, "department-cost-trend",
+            admin, "department-cost-trend",
             lambda r: queries.unit_series(session=session, org_unit=department, breadth=Breadth.subtree, range=r))
     print(f"\ndepartment range switch, click to redraw (ms): {[round(t) for t in timings]}")
     # Hover shows the date and the amount in dollars; the y axis is money.
-    trace = manager.evaluate("() => document.getElementById('department-cost-trend').data[0].hovertemplate")
+    trace = admin.evaluate("() => document.getElementById('department-cost-trend').data[0].hovertemplate")
     assert trace == "%{x|%b %-d, %Y}<br>%{customdata}<extra></extra>"
-    ticks = manager.locator("#department-cost-trend .ytick text").all_text_contents()
+    ticks = admin.locator("#department-cost-trend .ytick text").all_text_contents()
     assert ticks and all(t.startswith("$") for t in ticks), ticks
 
 
-def test_person_with_usage_shows_the_eight_cards_and_both_charts(manager: Page, base_url: str):
+def test_person_with_usage_shows_the_eight_cards_and_both_charts(admin: Page, base_url: str):
     ana = _actor("Ana Souza")
-    manager.goto(f"{base_url}/people/{ana.id}")
+    admin.goto(f"{base_url}/people/{ana.id}")
     with Session(get_engine()) as session:
         summary = queries.person_summary(session=session, actor=ana)
         assert summary is not None
@@ -243,33 +244,33 @@ def test_person_with_usage_shows_the_eight_cards_and_both_charts(manager: Page, 
             ("Lines removed", f"{summary.lines_removed:,}"),
             ("Active providers", str(summary.active_providers)),
         ):
-            expect(_card(manager, label)).to_have_text(value)
-        expect(_section(manager).get_by_role("term")).to_have_count(8)
-        _section(manager).get_by_role("radio", name="Last Month", exact=True).click()
+            expect(_card(admin, label)).to_have_text(value)
+        expect(_section(admin).get_by_role("term")).to_have_count(8)
+        _section(admin).get_by_role("radio", name="Last Month", exact=True).click()
         points = queries.person_series(session=session, actor=ana, range=Range.last_month)
-    _wait_for_plot(manager, "person-cost-trend", _expected(points))
-    bars = manager.evaluate(
+    _wait_for_plot(admin, "person-cost-trend", _expected(points))
+    bars = admin.evaluate(
         "() => document.getElementById('person-activity').data.map(t => [t.name, t.type, t.y])")
     assert bars == [["Sessions", "bar", [p.sessions for p in points]],
                     ["Commits", "bar", [p.commits for p in points]],
                     ["Pull requests", "bar", [p.pull_requests for p in points]]]
-    assert manager.evaluate("() => document.getElementById('person-activity').layout.barmode") == "stack"
+    assert admin.evaluate("() => document.getElementById('person-activity').layout.barmode") == "stack"
 
 
-def test_person_without_usage_has_no_ai_tooling_section(manager: Page, base_url: str):
+def test_person_without_usage_has_no_ai_tooling_section(admin: Page, base_url: str):
     elena = _actor("Elena Petrova")  # does not use Claude Code in the demo
     with Session(get_engine()) as session:
         assert queries.person_summary(session=session, actor=elena) is None
-    manager.goto(f"{base_url}/people/{elena.id}")
-    expect(manager.get_by_role("heading", name="Elena Petrova")).to_be_visible()
+    admin.goto(f"{base_url}/people/{elena.id}")
+    expect(admin.get_by_role("heading", name="Elena Petrova")).to_be_visible()
     # The slot is busy until the section's load for this person is done; then nothing is in it.
-    expect(manager.locator("#ai-tooling-usage")).to_have_attribute("aria-busy", "false")
-    expect(_section(manager)).to_have_count(0)
-    expect(manager.get_by_text(SECTION)).to_have_count(0)
+    expect(admin.locator("#ai-tooling-usage")).to_have_attribute("aria-busy", "false")
+    expect(_section(admin)).to_have_count(0)
+    expect(admin.get_by_text(SECTION)).to_have_count(0)
 
 
 def test_updating_shows_while_a_refresh_waits_and_clears_when_it_is_done(
-    manager: Page, base_url: str, celery_worker_process
+    admin: Page, base_url: str, celery_worker_process
 ):
     from orgonaut import clock, kv
     from orgonaut.ai_tooling import changes
@@ -284,23 +285,23 @@ def test_updating_shows_while_a_refresh_waits_and_clears_when_it_is_done(
     # Her last month of usage is recomputed, so the team's rollups are "updated just now" afterwards.
     assert changes.queue_rollup_refresh(tenant_id=team.tenant_id, scenario_id=None,
                                         start=today - dt.timedelta(days=30), end=today, actor_ids=[julia.id])
-    manager.goto(f"{base_url}/teams/{team.id}")
-    expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text("updating…")
+    admin.goto(f"{base_url}/teams/{team.id}")
+    expect(_section(admin).get_by_role("status", name="Freshness")).to_have_text("updating…")
     assert changes.send_job(team.tenant_id, None, force=True)
     # The page polls, and when the worker is done it reloads the numbers: no reload of the page.
-    expect(_section(manager).get_by_role("status", name="Freshness")).to_have_text(
+    expect(_section(admin).get_by_role("status", name="Freshness")).to_have_text(
         re.compile(r"^updated (just now|1 minute ago)$"), timeout=30_000)
     assert not refresh.refresh_pending(tenant_id=team.tenant_id, scenario_id=None)
 
 
-def test_a_team_without_usage_shows_an_empty_state_instead_of_a_chart(manager: Page, base_url: str):
+def test_a_team_without_usage_shows_an_empty_state_instead_of_a_chart(admin: Page, base_url: str):
     team = _unit("Customer Support")  # nobody there uses Claude Code in the demo
     with Session(get_engine()) as session:
         assert not any(p.cost_cents for p in queries.unit_series(session=session, org_unit=team,
                                                                  breadth=Breadth.subtree, range=Range.all))
-    manager.goto(f"{base_url}/teams/{team.id}")
-    expect(_card(manager, "Last month cost")).to_have_text("$0.00")
+    admin.goto(f"{base_url}/teams/{team.id}")
+    expect(_card(admin, "Last month cost")).to_have_text("$0.00")
     for label in ("MTD", "All"):
-        _section(manager).get_by_role("radio", name=label, exact=True).click()
-        expect(_section(manager).get_by_text("No usage in this range")).to_be_visible()
-        expect(manager.locator("#team-cost-trend")).to_have_count(0)
+        _section(admin).get_by_role("radio", name=label, exact=True).click()
+        expect(_section(admin).get_by_text("No usage in this range")).to_be_visible()
+        expect(admin.locator("#team-cost-trend")).to_have_count(0)

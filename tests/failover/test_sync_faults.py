@@ -13,7 +13,6 @@ import datetime as dt
 import os
 
 import pytest
-import redis
 from sqlalchemy import text, update
 from sqlmodel import Session
 
@@ -96,14 +95,8 @@ def backfill(session, integration, start, end, enqueue=True):
 def isolated_broker_db():
     """A Celery database of its own for this test's killable workers, so the run's shared worker
     never takes their tasks (the locks and rollup keys stay shared with the test)."""
-    for db in range(redis_claims.FIRST_TEST_DB, redis_claims.LAST_DB + 1):
-        client = redis.Redis.from_url(get_settings().redis_db_url(db))
-        if client.set(redis_claims.CLAIM_KEY, str(os.getpid()), nx=True, ex=3600):
-            break
-    else:
-        raise RuntimeError("no free Redis database for the failover test's workers")
-    yield db
-    client.flushdb()
+    with redis_claims.private_database(get_settings().redis_url) as db:
+        yield db
 
 
 def test_sigkill_mid_chunk_loses_no_rollup_of_the_days_it_committed(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+from collections.abc import Iterator
 
 import redis
 
@@ -18,7 +20,8 @@ def _client(url: str, db: int) -> redis.Redis:
     return redis.Redis.from_url(redis_url_with_db(url, db))
 
 
-def claim(url: str, pinned: str = "") -> tuple[int, int, int]:
+def claim(url: str, pinned: str = "", count: int = 3) -> tuple[int, ...]:
+    """`count` free databases for this process (a run takes three: state, Celery, locks)."""
     if pinned.strip():
         dbs = tuple(int(n) for n in pinned.split(","))
         return dbs  # type: ignore[return-value]
@@ -32,13 +35,24 @@ def claim(url: str, pinned: str = "") -> tuple[int, int, int]:
             _delete_if(client, holder)
         if client.set(CLAIM_KEY, owner, nx=True, ex=CLAIM_SECONDS):
             taken.append(db)
-            if len(taken) == 3:
+            if len(taken) == count:
                 break
-    if len(taken) < 3:
+    if len(taken) < count:
         release(url, taken)
         raise RuntimeError("no free Redis databases for this test run (too many runs at once?)")
     atexit.register(release, url, taken)
-    return tuple(taken)  # type: ignore[return-value]
+    return tuple(taken)
+
+
+@contextlib.contextmanager
+def private_database(url: str) -> Iterator[int]:
+    """One more database for this process, e.g. a test's own Celery broker so the run's shared worker
+    never takes its tasks; claimed like the run's (so no other run takes it), emptied after."""
+    (db,) = claim(url, count=1)
+    try:
+        yield db
+    finally:
+        _client(url, db).flushdb()
 
 
 def _delete_if(client: redis.Redis, expected: bytes) -> None:

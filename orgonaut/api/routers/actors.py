@@ -1,13 +1,14 @@
 """GET /api/v1/ai-tooling/actors/{id}/summary and /series: one person's AI Tooling usage.
 
-The numbers come from `orgonaut.rollups.queries`, the functions the person page calls.
+The numbers come from `orgonaut.rollups.queries`, the functions the person page calls. A person whose
+usage the token's user may not see (`orgonaut.org.visibility`) is 404, as another tenant's id.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
+from orgonaut.api.deps import CurrentTenant, CurrentToken, SessionDep, require_ai_tooling
 from orgonaut.api.errors import error_responses
 from orgonaut.api.params import (
     FromQuery,
@@ -29,7 +30,7 @@ from orgonaut.api.schemas import (
     exact_cents,
     whole_cents,
 )
-from orgonaut.org import service as org
+from orgonaut.org import visibility
 from orgonaut.rollups import periods, queries
 
 router = APIRouter(
@@ -54,10 +55,11 @@ def series_points(points: list[queries.DayPoint]) -> list[SeriesPointOut]:
     "/{id}/summary", response_model=ActorSummaryOut, summary="A person's cost and activity",
     description="Cost last month and month to date (the tenant's calendar), and all-time activity.",
 )
-def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenario: ScenarioQuery = None,
-                  provider: ProviderQuery = None):
+def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, token: CurrentToken,
+                  scenario: ScenarioQuery = None, provider: ProviderQuery = None):
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
+    actor = visibility.get_visible_actor_or_raise(session=session, user=token.user, scenario_id=scenario_id,
+                                                  actor_id=id)
     summary = queries.person_summary(session=session, actor=actor, provider=provider)
     if summary is None:
         today = periods.tenant_today(session=session, tenant_id=tenant.id)
@@ -86,12 +88,13 @@ def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, scenar
     description="One point per day over `range` (default mtd) or `from`..`to`, zero days included.",
 )
 def actor_series(
-    id: IdPath, session: SessionDep, tenant: CurrentTenant, range: RangeQuery = None, start: FromQuery = None,
-    end: ToQuery = None, scenario: ScenarioQuery = None, provider: ProviderQuery = None,
+    id: IdPath, session: SessionDep, tenant: CurrentTenant, token: CurrentToken, range: RangeQuery = None,
+    start: FromQuery = None, end: ToQuery = None, scenario: ScenarioQuery = None, provider: ProviderQuery = None,
 ):
     choice = choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id, actor_id=id)
+    actor = visibility.get_visible_actor_or_raise(session=session, user=token.user, scenario_id=scenario_id,
+                                                  actor_id=id)
     points = queries.person_series(session=session, actor=actor, range=choice.range, start=choice.start,
                                    end=choice.end, provider=provider)
     return ActorSeriesOut(

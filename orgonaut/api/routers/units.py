@@ -3,6 +3,10 @@
 The numbers come from `orgonaut.rollups.queries` (the stored rollups), the functions the team and
 department pages call. `scope=direct` counts people placed in the unit itself, `scope=subtree` (the
 default) also everyone placed in units below it.
+
+Who sees what (`orgonaut.org.visibility`): a unit whose usage the token's user may not see is 404, as
+another tenant's id; a team's `members` lists only the people whose usage the user may see (none when
+they see unit totals only).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from orgonaut.api import params
-from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
+from orgonaut.api.deps import CurrentTenant, CurrentToken, SessionDep, require_ai_tooling
 from orgonaut.api.errors import error_responses
 from orgonaut.api.schemas import (
     USD,
@@ -24,7 +28,7 @@ from orgonaut.api.schemas import (
     exact_cents,
     whole_cents,
 )
-from orgonaut.org import service as org
+from orgonaut.org import visibility
 from orgonaut.org.models import OrgUnit, OrgUnitKind
 from orgonaut.rollups import queries
 from orgonaut.rollups.models import Breadth
@@ -66,17 +70,22 @@ def _summary_fields(session: Session, unit: OrgUnit, scope: Breadth, provider: s
     "per-member breakdown over `range` (default mtd) or `from`..`to`.",
 )
 def team_summary(
-    id: params.IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
-    range: params.RangeQuery = None, start: params.FromQuery = None, end: params.ToQuery = None,
+    id: params.IdPath, session: SessionDep, tenant: CurrentTenant, token: CurrentToken,
+    scope: ScopeQuery = Breadth.subtree, range: params.RangeQuery = None, start: params.FromQuery = None,
+    end: params.ToQuery = None,
     scenario: params.ScenarioQuery = None, provider: params.ProviderQuery = None,
 ):
     choice = params.choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id = params.resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    team = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
-                                              org_unit_id=id, kind=OrgUnitKind.team)
+    team = visibility.get_visible_unit_or_raise(session=session, user=token.user, scenario_id=scenario_id,
+                                                org_unit_id=id, kind=OrgUnitKind.team)
     fields = _summary_fields(session, team, scope, provider)
-    members = queries.team_member_breakdown(session=session, org_unit=team, range=choice.range, start=choice.start,
-                                            end=choice.end, provider=provider)
+    viewer = visibility.viewer_for(session=session, user=token.user, scenario_id=scenario_id)
+    members = [] if not viewer.may_see_people_of_unit(team.id) else [
+        m for m in queries.team_member_breakdown(session=session, org_unit=team, range=choice.range,
+                                                 start=choice.start, end=choice.end, provider=provider)
+        if viewer.may_see_actor(m.actor_id)
+    ]
     return TeamSummaryOut(
         **fields, members_range=choice.range,
         members=[
@@ -96,10 +105,11 @@ def team_summary(
     "people placed in the department itself (scope=direct) or also below it (scope=subtree, the default).",
 )
 def department_summary(
-    id: params.IdPath, session: SessionDep, tenant: CurrentTenant, scope: ScopeQuery = Breadth.subtree,
-    scenario: params.ScenarioQuery = None, provider: params.ProviderQuery = None,
+    id: params.IdPath, session: SessionDep, tenant: CurrentTenant, token: CurrentToken,
+    scope: ScopeQuery = Breadth.subtree, scenario: params.ScenarioQuery = None,
+    provider: params.ProviderQuery = None,
 ):
     scenario_id = params.resolve_scenario(session=session, tenant=tenant, scenario=scenario)
-    department = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
-                                                    org_unit_id=id, kind=OrgUnitKind.department)
+    department = visibility.get_visible_unit_or_raise(session=session, user=token.user, scenario_id=scenario_id,
+                                                      org_unit_id=id, kind=OrgUnitKind.department)
     return DepartmentSummaryOut(**_summary_fields(session, department, scope, provider))

@@ -1,4 +1,8 @@
-"""GET /api/v1/ai-tooling/usage: daily usage records, newest first, as JSON pages or a CSV stream."""
+"""GET /api/v1/ai-tooling/usage: daily usage records, newest first, as JSON pages or a CSV stream.
+
+Only records of people whose usage the token's user may see (`orgonaut.org.visibility`): everything
+for owners and admins; otherwise the visible people's records and no unmatched ones, and `actor_id` of
+a person they may not see is 404, as another tenant's id."""
 
 from __future__ import annotations
 
@@ -13,12 +17,12 @@ from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.api import usage
-from orgonaut.api.deps import CurrentTenant, SessionDep, require_ai_tooling
+from orgonaut.api.deps import CurrentTenant, CurrentToken, SessionDep, require_ai_tooling
 from orgonaut.api.errors import bad_param, error_responses
 from orgonaut.api.params import MAX_ID, FromQuery, ProviderQuery, ScenarioQuery, ToQuery, resolve_scenario
 from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, reported_cents
 from orgonaut.db import get_engine
-from orgonaut.org import service as org
+from orgonaut.org import visibility
 
 MAX_LIMIT = 500
 CSV_COLUMNS = (
@@ -90,6 +94,7 @@ def _csv_rows(filters: usage.UsageFilters) -> Iterator[str]:
 def list_usage_records(
     session: SessionDep,
     tenant: CurrentTenant,
+    token: CurrentToken,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this person's records.")] = None,
     provider: ProviderQuery = None,
     start: FromQuery = None,
@@ -113,11 +118,12 @@ def list_usage_records(
         except ValueError:
             raise bad_param("cursor", "cursor: not a cursor from this API; pass next_cursor as it came.") from None
     scenario_id = resolve_scenario(session=session, tenant=tenant, scenario=scenario)
+    viewer = visibility.viewer_for(session=session, user=token.user, scenario_id=scenario_id)
     if actor_id is not None:
-        org.get_actor_in_scope_or_raise(session=session, tenant_id=tenant.id, scenario_id=scenario_id,
-                                        actor_id=actor_id)
+        visibility.get_visible_actor_or_raise(session=session, user=token.user, scenario_id=scenario_id,
+                                              actor_id=actor_id, viewer=viewer)
     filters = usage.UsageFilters(
-        tenant_id=tenant.id, scenario_id=scenario_id, actor_id=actor_id,
+        tenant_id=tenant.id, scenario_id=scenario_id, actor_id=actor_id, visible_actor_ids=viewer.visible_actor_ids(),
         provider=provider.value if provider is not None else None, start=start, end=end, unmatched=unmatched,
     )
     if format == "csv":

@@ -12,6 +12,7 @@ from orgonaut.ui import layout
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.pages.ai_tooling import components as c
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
+from orgonaut.ui.pages.ai_tooling.usage_visibility import usage_visibility_card, usage_visibility_dialog
 
 __all__ = ["AiToolingSettingsState", "ai_tooling_settings_page"]
 
@@ -25,6 +26,7 @@ def _content() -> rx.Component:
             c.provider_cards(),
             c.sync_logs(),
             c.unmatched_emails(),
+            usage_visibility_card(),
             c.help_section(),
             c.wizard_dialog(),
             c.backfill_dialog(),
@@ -33,6 +35,7 @@ def _content() -> rx.Component:
             c.run_dialog(),
             c.add_person_dialog(),
             c.link_person_dialog(),
+            usage_visibility_dialog(),
             spacing="5",
             width="100%",
         ),

@@ -76,18 +76,29 @@ def _provider_notice(state: type[ProviderMixin]) -> rx.Component:
     )
 
 
-def _section(state: type[ProviderMixin], title_extra: rx.Component, *children: rx.Component) -> rx.Component:
+def _section(state: type[ProviderMixin] | None, title_extra: rx.Component, *children: rx.Component) -> rx.Component:
+    """The section with its heading; with the provider filter of `state` (None: no numbers, no filter)."""
     return rx.el.section(
         rx.vstack(
-            rx.hstack(rx.heading(SECTION, size="4"), title_extra, rx.spacer(), _provider_filter(state),
+            rx.hstack(rx.heading(SECTION, size="4"), title_extra, rx.spacer(),
+                      _provider_filter(state) if state is not None else rx.fragment(),
                       align="center", spacing="3", width="100%", wrap="wrap"),
-            _provider_notice(state),
+            _provider_notice(state) if state is not None else rx.fragment(),
             *children,
             width="100%",
             spacing="3",
         ),
         aria_label=SECTION,
         width="100%",
+    )
+
+
+def _hidden(note: rx.Var) -> rx.Component:
+    """In place of the numbers the signed-in user may not see: why (the org structure stays)."""
+    return _section(
+        None,
+        rx.fragment(),
+        rx.callout(note, icon="eye-off", color_scheme="gray", size="1", role="note", width="100%"),
     )
 
 
@@ -114,6 +125,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
                 card_grid(state.cards, "AI Tooling usage summary"),
                 _trend(state, "person-cost-trend", "Daily cost", activity),
             ),
+            rx.cond((state.hidden_note != "") & loaded, _hidden(state.hidden_note)),
         ),
         id="ai-tooling-usage",
         aria_busy=~loaded,
@@ -151,6 +163,17 @@ def _member_row(m: rx.Var) -> rx.Component:
 
 
 def _members_table() -> rx.Component:
+    """Per-person rows only for those who may see this team's people; otherwise why not."""
+    state = TeamUsageState
+    return rx.cond(
+        state.show_members,
+        _members_table_rows(),
+        rx.cond(state.members_note != "", rx.callout(state.members_note, icon="eye-off", color_scheme="gray",
+                                                    size="1", role="note", width="100%")),
+    )
+
+
+def _members_table_rows() -> rx.Component:
     state = TeamUsageState
     return rx.vstack(
         rx.heading("Usage by member", size="3"),
@@ -171,6 +194,8 @@ def _members_table() -> rx.Component:
             ),
             rx.text("Nobody was placed in this team in these days.", size="2", color_scheme="gray"),
         ),
+        rx.cond(state.members_left_out_text != "",
+                rx.text(state.members_left_out_text, size="1", color_scheme="gray")),
         width="100%",
         spacing="2",
     )
@@ -189,6 +214,7 @@ def _unit_section(
             *extra,
             attribution_note(),
         ),
+        rx.cond((state.hidden_note != "") & (state.hidden_unit_id == shown_unit_id), _hidden(state.hidden_note)),
     )
 
 

@@ -2,7 +2,10 @@
 themselves are `ai_usage.py`), and the cards and rows they show.
 
 Each state loads once per page load (after the page's own load, see orgonaut.py) and re-checks on
-the server who may see costs (`costs.read` plus the page's own read ability) and in which scope.
+the server who may see costs (`costs.read` plus the page's own read ability), in which scope, and
+whose usage (`orgonaut.org.visibility`: members their own page only, managers their scope, owners and
+admins everything). A refused person or unit loads no numbers at all and shows `hidden_note` instead,
+worded the same whether or not there is usage.
 Team and department numbers come from the stored rollups only (`orgonaut.rollups.queries`).
 
 The provider filter ("All tools", or one provider the tenant has usage or a connection for) is the
@@ -37,6 +40,7 @@ from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.errors import NotFound
 from orgonaut.org import service as org
+from orgonaut.org import visibility
 from orgonaut.org.models import OrgUnit, OrgUnitKind
 from orgonaut.rollups import periods, queries
 from orgonaut.rollups import queue as refresh
@@ -183,12 +187,14 @@ def _reader(state: ScopeState, page_ability: Ability) -> User | None:
 class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
     has_usage: bool = False
     cards: list[UsageCard] = []
+    # Why this person's usage is not shown to the signed-in user ("" when it is, or nothing is refused).
+    hidden_note: str = ""
     # The person id the section was last loaded for: until it is this page's, the section is busy.
     loaded_for: str = ""
 
     @rx.event
     def load(self):
-        self.has_usage, self.cards = False, []
+        self.has_usage, self.cards, self.hidden_note = False, [], ""
         self._clear_range()
         self._clear_provider()
         user = _reader(self, Ability.placements_read)
@@ -205,6 +211,10 @@ class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
                 actor = org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
                                                         scenario_id=scenario_id, actor_id=int(raw_id))
             except NotFound:
+                return
+            viewer = visibility.viewer_for(session=session, user=user, scenario_id=scenario_id)
+            if not viewer.may_see_actor(actor.id):
+                self.hidden_note = viewer.refusal_for_actor()
                 return
             summary = queries.person_summary(session=session, actor=actor)
             if summary is None:  # no usage: the page hides the section
@@ -302,6 +312,9 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     found_unit: bool = False
     # The unit the numbers belong to: the page shows them only while it shows that unit.
     unit_id: int = 0
+    # Why the unit's usage is not shown to the signed-in user, and for which unit ("" / 0: nothing refused).
+    hidden_note: str = ""
+    hidden_unit_id: int = 0
     cards: list[UsageCard] = []
     refresh_pending: bool = False
     updated: str = ""
@@ -314,6 +327,7 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     def _clear_unit(self) -> None:
         """State is sent to the browser: nothing of the unit shown before stays there."""
         self.found_unit, self.unit_id, self.cards, self.refresh_pending, self.updated = False, 0, [], False, ""
+        self.hidden_note, self.hidden_unit_id = "", 0
         self._clear_range()
         self._clear_provider()
         self._tenant_id = self._scenario_id = None
@@ -331,6 +345,14 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
                                                       scenario_id=scenario_id, org_unit_id=int(raw_id), kind=kind)
         except NotFound:
             return None
+
+    def _visible(self, user: User, unit: OrgUnit, session) -> visibility.UsageViewer | None:
+        """Who sees what for this load; None (and the reason on the page) when the unit's usage is refused."""
+        viewer = visibility.viewer_for(session=session, user=user, scenario_id=unit.scenario_id)
+        if viewer.may_see_unit(unit.id):
+            return viewer
+        self.hidden_note, self.hidden_unit_id = viewer.refusal_for_unit(), unit.id
+        return None
 
     def _loaded(self, unit: OrgUnit, series: list[DayPoint], today: dt.date, computed_at: dt.datetime | None):
         self._series, self._today = series, today
@@ -414,6 +436,12 @@ def member_view(row: MemberRow) -> MemberView:
 class TeamUsageState(UnitMixin, ScopeState):
     sort_key: str = "cost"
     sort_descending: bool = True
+    # The member table: shown only to those who may see this team's people (`may_see_people_of_unit`);
+    # otherwise `members_note` says why.
+    show_members: bool = False
+    members_note: str = ""
+    # Per range: how many people of the breakdown are outside what the user may see (not listed).
+    _left_out: dict[str, int] = {}
     # One breakdown per range value, read at load.
     _members: dict[str, list[MemberRow]] = {}
 
@@ -427,6 +455,7 @@ class TeamUsageState(UnitMixin, ScopeState):
     def _clear_unit(self) -> None:
         super()._clear_unit()
         self._members = {}
+        self.show_members, self.members_note, self._left_out = False, "", {}
 
     def _reload(self) -> None:
         self._clear_unit()
@@ -437,22 +466,44 @@ class TeamUsageState(UnitMixin, ScopeState):
             unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.team, session)
             if unit is None:
                 return
+            viewer = self._visible(user, unit, session)
+            if viewer is None:
+                return
             provider = self._provider_for(session, unit)
             summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
                                          provider=provider)
-            members = {r.value: queries.team_member_breakdown(session=session, org_unit=unit, range=r,
-                                                              provider=provider) for r in Range}
+            members: dict[str, list[MemberRow]] = {}
+            left_out: dict[str, int] = {}
+            if viewer.may_see_people_of_unit(unit.id):
+                for r in Range:
+                    rows = queries.team_member_breakdown(session=session, org_unit=unit, range=r, provider=provider)
+                    members[r.value] = [row for row in rows if viewer.may_see_actor(row.actor_id)]
+                    left_out[r.value] = len(rows) - len(members[r.value])
+                self.show_members = True
+            else:
+                self.members_note = visibility.TOTALS_ONLY
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             computed_at = _computed_at(session, unit, summary)
         self.cards = team_cards(summary)
         self._members = members
+        self._left_out = left_out
         self._loaded(unit, series, today, computed_at)
 
     @rx.var
     def member_rows(self) -> list[MemberView]:
         rows = self._members.get(self.chosen_range, [])
         return [member_view(r) for r in sort_members(rows, self.sort_key, self.sort_descending)]
+
+    @rx.var
+    def members_left_out_text(self) -> str:
+        """Said under the member table when people placed here in the range are outside the user's scope."""
+        n = self._left_out.get(self.chosen_range, 0)
+        if not n:
+            return ""
+        who = "1 person" if n == 1 else f"{n} people"
+        return (f"{who} placed here in these days {'is' if n == 1 else 'are'} outside your scope today: "
+                "counted in the team's totals, not listed.")
 
     @rx.var
     def aria_sorts(self) -> dict[str, str]:
@@ -493,7 +544,7 @@ class DepartmentUsageState(UnitMixin, ScopeState):
             return
         with session_scope() as session:
             unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.department, session)
-            if unit is None:
+            if unit is None or self._visible(user, unit, session) is None:
                 return
             provider = self._provider_for(session, unit)
             direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct, provider=provider)

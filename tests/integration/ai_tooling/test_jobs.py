@@ -7,7 +7,6 @@ import datetime as dt
 import time
 
 import pytest
-import redis
 from sqlmodel import Session, func, select
 
 from orgonaut.ai_tooling import service, sync
@@ -168,15 +167,8 @@ def test_an_interrupted_run_is_resumed_from_its_checkpoint(session, tenant, clea
 def isolated_broker_db():
     """A Redis database of its own for the kill test's workers, so the run's shared worker never takes
     their tasks (and they never take its)."""
-    url = get_settings().redis_url
-    for db in range(redis_claims.FIRST_TEST_DB, redis_claims.LAST_DB + 1):
-        client = redis.Redis.from_url(get_settings().redis_db_url(db))
-        if client.set(redis_claims.CLAIM_KEY, "kill-test", nx=True, ex=3600):
-            break
-    else:
-        raise RuntimeError(f"no free Redis database on {url} for the kill test")
-    yield db
-    client.flushdb()
+    with redis_claims.private_database(get_settings().redis_url) as db:
+        yield db
 
 
 def test_a_worker_killed_mid_backfill_loses_and_duplicates_nothing(

@@ -3,9 +3,10 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from orgonaut import clock
+from orgonaut import clock, kv
 from orgonaut.errors import Conflict, RateLimited, ValidationFailed
-from orgonaut.tenancy import service
+from orgonaut.settings import get_settings
+from orgonaut.tenancy import login_guard, service
 from orgonaut.tenancy.models import LoginSession, Role, User
 from tests.factories import PASSWORD, make_tenant, make_user
 
@@ -58,18 +59,105 @@ def test_login_gives_one_generic_message_for_wrong_email_and_wrong_password(sess
     assert messages == [service.LOGIN_FAILED_MESSAGE] * 2
 
 
-def test_repeated_failures_are_slowed_down_then_the_window_passes(session):
+@pytest.fixture
+def guard():
+    """No login-guard state from earlier tests (it lives in Redis, which tests share per run)."""
+    def clear():
+        for key in kv.locks().scan_iter("orgonaut:login:*"):
+            kv.locks().delete(key)
+    clear()
+    yield
+    clear()
+
+
+def _fail(session, email: str, client: str, times: int = 1) -> None:
+    for _ in range(times):
+        with pytest.raises(ValidationFailed):
+            service.authenticate(session=session, email=email, password="wrong-password-x", client=client)
+
+
+def test_repeated_failures_slow_that_address_down_without_locking_the_user_out(session, guard):
     tenant = make_tenant(session)
     make_user(session, tenant, email="victim@t.test")
     session.commit()
-    for _ in range(10):
-        with pytest.raises(ValidationFailed):
-            service.authenticate(session=session, email="victim@t.test", password="wrong-password-x")
-    # Even the right password is refused while the limit holds.
-    with pytest.raises(RateLimited, match="Too many failed attempts"):
-        service.authenticate(session=session, email="victim@t.test", password=PASSWORD)
+    attacker, owner = "203.0.113.9", "198.51.100.7"
+    _fail(session, "victim@t.test", attacker, times=3)  # the free failures
+    # From then on the attacker's address waits 1, 2, 4 … s after each failure before it may try
+    # again, even with the right password; the check comes before any hashing.
+    with pytest.raises(RateLimited, match=r"Try again in 1 second\."):
+        service.authenticate(session=session, email="victim@t.test", password=PASSWORD, client=attacker)
+    clock.advance(dt.timedelta(seconds=1.5))
+    _fail(session, "victim@t.test", attacker)
+    with pytest.raises(RateLimited, match=r"Try again in 2 seconds"):
+        service.authenticate(session=session, email="victim@t.test", password=PASSWORD, client=attacker)
+    # The owner, from another address, is never held up by the attacker's failures.
+    assert service.authenticate(session=session, email="victim@t.test", password=PASSWORD,
+                                client=owner).email == "victim@t.test"
+    # The delay doubles up to the cap, and the count lapses a window after the last failure.
+    for _ in range(12):
+        clock.advance(dt.timedelta(seconds=61))
+        _fail(session, "victim@t.test", attacker)
+    with pytest.raises(RateLimited, match=r"Try again in 60 seconds"):
+        service.authenticate(session=session, email="victim@t.test", password=PASSWORD, client=attacker)
     clock.advance(dt.timedelta(minutes=16))
-    assert service.authenticate(session=session, email="victim@t.test", password=PASSWORD).email == "victim@t.test"
+    assert service.authenticate(session=session, email="victim@t.test", password=PASSWORD,
+                                client=attacker).email == "victim@t.test"
+
+
+def test_a_success_clears_the_count_of_that_address(session, guard):
+    tenant = make_tenant(session)
+    make_user(session, tenant, email="ada@t.test")
+    session.commit()
+    _fail(session, "ada@t.test", "10.0.0.1", times=3)
+    clock.advance(dt.timedelta(seconds=2))
+    service.authenticate(session=session, email="ada@t.test", password=PASSWORD, client="10.0.0.1")
+    _fail(session, "ada@t.test", "10.0.0.1", times=3)  # three free failures again, none refused
+
+
+def test_a_flood_from_one_address_is_refused_before_hashing_and_others_still_get_in(session, guard, monkeypatch):
+    tenant = make_tenant(session)
+    make_user(session, tenant, email="ada@t.test")
+    session.commit()
+    monkeypatch.setattr(get_settings(), "login_attempts_per_ip_per_minute", 3)
+    for n in range(3):  # fresh e-mails each time: the per-e-mail delay never applies
+        _fail(session, f"guess{n}@t.test", "192.0.2.1")
+    with pytest.raises(RateLimited, match="Too many sign-in attempts from your network"):
+        service.authenticate(session=session, email="ada@t.test", password=PASSWORD, client="192.0.2.1")
+    assert service.authenticate(session=session, email="ada@t.test", password=PASSWORD,
+                                client="192.0.2.2").email == "ada@t.test"
+    monkeypatch.setattr(get_settings(), "login_attempts_per_minute", 1)
+    service.authenticate(session=session, email="ada@t.test", password=PASSWORD, client="192.0.2.3")
+    with pytest.raises(RateLimited, match="Too many sign-in attempts right now"):
+        service.authenticate(session=session, email="ada@t.test", password=PASSWORD, client="192.0.2.4")
+
+
+def test_oversized_input_is_refused_and_nothing_is_counted(session, guard):
+    tenant = make_tenant(session)
+    make_user(session, tenant, email="ada@t.test")
+    session.commit()
+    for email, password in (("a" * 300 + "@t.test" + "x" * 20, "pw"), ("ada@t.test", "p" * 1025)):
+        with pytest.raises(ValidationFailed, match=service.LOGIN_FAILED_MESSAGE):
+            service.authenticate(session=session, email=email, password=password, client="10.0.0.9")
+    assert list(kv.locks().scan_iter("orgonaut:login:failures:*")) == []
+
+
+def test_password_hashing_is_bounded_per_process(session, guard, monkeypatch):
+    tenant = make_tenant(session)
+    make_user(session, tenant, email="ada@t.test")
+    session.commit()
+    slots = login_guard._slots()
+    taken = 0
+    while slots.acquire(blocking=False):  # every slot busy hashing for someone else
+        taken += 1
+    try:
+        assert taken == get_settings().login_hash_concurrency
+        with pytest.raises(RateLimited, match="busy"), login_guard.hash_slot(wait=0.05):
+            pass
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert service.authenticate(session=session, email="ada@t.test", password=PASSWORD,
+                                client="10.0.0.3").email == "ada@t.test"
 
 
 def test_session_token_is_stored_hashed_expires_and_can_be_revoked(session):

@@ -20,7 +20,7 @@ from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling import sync
 from orgonaut.db import get_engine
 from orgonaut.errors import Conflict
-from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
+from orgonaut.integrations.models import IntegrationSyncLog, SyncKind, SyncStatus
 from orgonaut.tenancy.models import Role, User
 from orgonaut.ui.pages.ai_tooling.backfill import BackfillState
 from orgonaut.ui.pages.ai_tooling.cancel_run import CANCELLING, CancelRunState
@@ -281,8 +281,13 @@ def test_cancel_is_refused_to_members_and_to_other_tenants(session, server, froz
 
 
 def test_a_finished_run_cannot_be_cancelled(session, server, frozen, sent):
-    _, emails, log, tab = _running_backfill(session, server)
-    log.status, log.finished_at = SyncStatus.succeeded, NOW
+    # A run no task was sent for, so no worker writes it while the test finishes it by hand (a worker
+    # that took a real run could write "running" over the test's "succeeded").
+    _, emails, integration, tab, page = _backfill_page(session, server)
+    page.open_dialog = ""  # the admin closed the backfill dialog
+    log = IntegrationSyncLog(tenant_id=integration.tenant_id, integration_id=integration.id, kind=SyncKind.backfill,
+                             window_start=dt.date(2026, 5, 1), window_end=dt.date(2026, 6, 14), days_total=45,
+                             status=SyncStatus.succeeded, started_at=NOW, finished_at=NOW)
     session.add(log)
     session.commit()
     cancel = tab.state(CancelRunState)

@@ -133,7 +133,7 @@ def recorded_sql():
 
 
 def test_person_section_shows_the_query_numbers_for_every_range(session, usage_demo):
-    tab = Tab(login_token(session, "member@demo.test"))
+    tab = Tab(login_token(session, "admin@demo.test"))
     ana = _actor(session, usage_demo.id, "Ana Souza")
     usage = _open_person(tab, ana.id)
 
@@ -176,7 +176,7 @@ def test_person_section_shows_the_query_numbers_for_every_range(session, usage_d
 def test_a_range_without_usage_is_empty_but_still_shows_its_days(session, usage_demo):
     ana = _actor(session, usage_demo.id, "Ana Souza")
     with clock.frozen_at(dt.datetime(2027, 3, 2, 12, tzinfo=dt.UTC)):  # months after the last usage
-        usage = _open_person(Tab(login_token(session, "member@demo.test")), ana.id)
+        usage = _open_person(Tab(login_token(session, "admin@demo.test")), ana.id)
         usage.choose_range("mtd")
         assert usage.cost_figure["data"][0]["x"] == ["2027-03-01", "2027-03-02"]
         assert not usage.has_cost and not usage.has_activity
@@ -191,7 +191,7 @@ def test_months_are_the_tenants_calendar_months(session, usage_demo):
     session.commit()
     ana = _actor(session, usage_demo.id, "Ana Souza")
     with clock.frozen_at(dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC)):
-        usage = _open_person(Tab(login_token(session, "member@demo.test")), ana.id)
+        usage = _open_person(Tab(login_token(session, "admin@demo.test")), ana.id)
         summary = queries.person_summary(session=session, actor=ana)
     cards = _cards(usage)
     assert cards["Last month cost"] == (format_usd(summary.last_month_cost_cents), "Nov 1 – 30, 2026")
@@ -205,7 +205,7 @@ def test_months_are_the_tenants_calendar_months(session, usage_demo):
 def test_person_without_usage_or_without_cost_access_has_no_section(session, usage_demo):
     elena = _actor(session, usage_demo.id, "Elena Petrova")  # does not use Claude Code
     assert queries.person_summary(session=session, actor=elena) is None
-    usage = _open_person(Tab(login_token(session, "manager@demo.test")), elena.id)
+    usage = _open_person(Tab(login_token(session, "admin@demo.test")), elena.id)
     assert not usage.has_usage and usage.cards == [] and usage.loaded_for == str(elena.id)
     assert usage.cost_figure["data"][0]["x"] == []
 
@@ -235,7 +235,7 @@ def test_a_person_of_another_scope_or_tenant_shows_nothing(session, usage_demo):
 
 
 def test_team_section_shows_the_rollup_numbers_for_every_range(session, usage_demo):
-    tab = Tab(login_token(session, "manager@demo.test"))
+    tab = Tab(login_token(session, "admin@demo.test"))
     team = _unit(session, usage_demo.id, "Core Platform")
     usage = _open_team(tab, team.id)
 
@@ -278,7 +278,7 @@ def test_team_section_shows_the_rollup_numbers_for_every_range(session, usage_de
 
 
 def test_member_table_sorts_by_any_column_both_ways(session, usage_demo):
-    tab = Tab(login_token(session, "manager@demo.test"))
+    tab = Tab(login_token(session, "admin@demo.test"))
     usage = _open_team(tab, _unit(session, usage_demo.id, "Checkout").id)
     usage.choose_range("all")
     rows = list(usage._members["all"])
@@ -316,7 +316,7 @@ def test_member_table_sorts_by_any_column_both_ways(session, usage_demo):
 
 def test_team_in_a_scenario_shows_that_scopes_rollups(session, usage_demo):
     reorg = session.exec(select(Scenario).where(Scenario.name == demo_data.REORG_SCENARIO)).one()
-    token = login_token(session, "manager@demo.test")
+    token = login_token(session, "admin@demo.test")
     tab = Tab(token)
     from orgonaut.ui.scope import ScopeState
 
@@ -332,7 +332,7 @@ def test_team_in_a_scenario_shows_that_scopes_rollups(session, usage_demo):
     assert not _open_team(tab, live_team.id).found_unit
 
 
-def test_a_member_or_viewer_without_cost_access_gets_no_team_or_department_numbers(session, usage_demo):
+def test_a_member_or_a_viewer_without_cost_access_gets_no_team_or_department_numbers(session, usage_demo):
     make_user(session, usage_demo, role=Role.viewer, email="viewer@demo.test")
     session.commit()
     tab = Tab(login_token(session, "viewer@demo.test"))
@@ -340,16 +340,17 @@ def test_a_member_or_viewer_without_cost_access_gets_no_team_or_department_numbe
     assert not team.found_unit and team.cards == [] and team.member_rows == []
     department = _open_department(tab, _unit(session, usage_demo.id, "Engineering").id)
     assert not department.found_unit and department.cards == []
-    # A member holds costs.read.
+    # A member holds costs.read, but sees usage on their own person page only (test_usage_visibility.py).
     member = _open_team(Tab(login_token(session, "member@demo.test")), _unit(session, usage_demo.id, "Checkout").id)
-    assert member.found_unit and member.member_rows
+    assert not member.found_unit and member.cards == [] and member.member_rows == []
+    assert member.hidden_note == "Usage is visible to you on your own page only."
 
 
 # --- department ---------------------------------------------------------------------------------
 
 
 def test_department_section_shows_direct_and_subtree_rollups(session, usage_demo):
-    tab = Tab(login_token(session, "member@demo.test"))
+    tab = Tab(login_token(session, "admin@demo.test"))
     engineering = _unit(session, usage_demo.id, "Engineering")
     usage = _open_department(tab, engineering.id)
 
@@ -382,7 +383,7 @@ def test_department_section_shows_direct_and_subtree_rollups(session, usage_demo
 
 
 def test_team_and_department_pages_read_rollups_only_and_range_switches_run_no_sql(session, usage_demo):
-    tab = Tab(login_token(session, "manager@demo.test"))
+    tab = Tab(login_token(session, "admin@demo.test"))
     team = _unit(session, usage_demo.id, "Checkout")
     department = _unit(session, usage_demo.id, "Engineering")
     for open_page in (lambda: _open_team(tab, team.id), lambda: _open_department(tab, department.id)):
@@ -409,7 +410,7 @@ def test_team_and_department_pages_read_rollups_only_and_range_switches_run_no_s
 
 def test_a_pending_refresh_shows_updating_until_the_worker_is_done(session, usage_demo, celery_worker_process,
                                                                   redis_client):
-    tab = Tab(login_token(session, "manager@demo.test"))
+    tab = Tab(login_token(session, "admin@demo.test"))
     team = _unit(session, usage_demo.id, "Checkout")
     julia = _actor(session, usage_demo.id, "Julia Fischer")
     # A job for the scope is already waiting in the queue (its send key stands), so this change

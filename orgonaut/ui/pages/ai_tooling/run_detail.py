@@ -90,11 +90,13 @@ def _facts(run: rx.Var) -> rx.Component:
                                      spacing="2", align="center")),
             fact("Days", rx.text(run.progress_text, as_="span")),
             fact("Fetched", rx.text(run.fetched, as_="span")),
-            fact("Stored", rx.text(run.stored, as_="span")),
             fact("Matched", rx.text(run.matched, as_="span")),
             fact("Unmatched", rx.text(run.unmatched, as_="span")),
+            fact("Rows written", rx.text(run.stored, as_="span")),
             fact("Duration", rx.text(run.duration, as_="span")),
         ),
+        rx.text("Each fetched record is matched (a person was found in every scope it applies to) or unmatched; "
+                "it is written once per scope, so rows written = fetched × scopes.", size="1", color_scheme="gray"),
         facts(
             fact("Queued", rx.text(run.created, as_="span")),
             fact("Started", rx.text(run.started, as_="span")),
