@@ -9,7 +9,10 @@ usage is all zero points (pages show their empty state then). Money is USD cents
 the pages turn it into text with `ui.format.format_usd`.
 
 Activity cards (sessions, commits, pull requests, lines, active providers) count all time; cost cards
-are last month and month-to-date. "Active users" is a true distinct count of actors with usage in the
+are last month and month-to-date. Every read takes `provider=` (None: every provider); which
+providers a page offers is `provider_options`. Counters only one provider reports (Cursor's tabs
+accepted and agent requests, in a record's `provider_metrics`) are summed from one person's records;
+the rollup tables do not carry them. "Active users" is a true distinct count of actors with usage in the
 period, read from the per-member rollups, never a sum of daily counts.
 """
 
@@ -21,13 +24,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select, union
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, union
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling.providers.declaration import Metric, ProviderInfo
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import table_of
 from orgonaut.errors import ValidationFailed
+from orgonaut.integrations.models import Integration, IntegrationCategory
 from orgonaut.org.models import Actor, OrgUnit, Placement
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
 from orgonaut.rollups.periods import Period, Range, month_to_date, parse_range, period_for, previous_month, tenant_today
@@ -39,6 +45,12 @@ SCOPES = table_of(AiUsageRollupScope)
 UNITS = table_of(OrgUnit)
 PLACEMENTS = table_of(Placement)
 ACTORS = table_of(Actor)
+INTEGRATIONS = table_of(Integration)
+
+# Counters of a record's `provider_metrics` that the person page shows: (key, label). A provider
+# reports one when its declared `provider_metrics` type has that field (`reports_provider_metric`).
+PROVIDER_METRICS: tuple[tuple[str, str], ...] = (("tabs_accepted", "Tabs accepted"),
+                                                 ("agent_requests", "Agent requests"))
 
 _ZERO = Decimal(0)
 
@@ -70,8 +82,13 @@ class PersonSummary:
     lines_added: int | None
     lines_removed: int | None
     providers: tuple[str, ...]  # distinct providers with usage, sorted
-    first_usage_date: dt.date
-    last_usage_date: dt.date
+    first_usage_date: dt.date | None  # None: no usage (`person_summary(..., or_empty=True)`)
+    last_usage_date: dt.date | None
+    # All time, by `PROVIDER_METRICS` key: None where no record behind it reports the counter.
+    provider_metrics: tuple[tuple[str, int | None], ...] = ()
+
+    def provider_metric(self, key: str) -> int | None:
+        return dict(self.provider_metrics).get(key)
 
     @property
     def active_providers(self) -> int:
@@ -132,8 +149,52 @@ def _person_records(actor: Actor, provider: str | None = None) -> list[Any]:
     return conditions if provider is None else [*conditions, RECORDS.c.provider == provider]
 
 
-def person_summary(*, session: Session, actor: Actor, provider: str | None = None) -> PersonSummary | None:
-    """The person's eight cards; None when the actor has no usage (the page hides the section)."""
+def reports_provider_metric(info: ProviderInfo, key: str) -> bool:
+    """Whether the provider's records carry this `provider_metrics` counter."""
+    return info.provider_metrics is not None and key in info.provider_metrics.__struct_fields__
+
+
+def provider_options(*, session: Session, tenant_id: int, used: Iterable[str] = ()) -> tuple[str, ...]:
+    """The providers a page's filter offers, in the registry's order: those the tenant connected (in
+    any state: a disconnected one keeps its usage) and those in `used` (the page's own usage)."""
+    connected = set(session.execute(
+        select(INTEGRATIONS.c.provider).where(
+            INTEGRATIONS.c.tenant_id == tenant_id, INTEGRATIONS.c.category == IntegrationCategory.ai_tooling.value,
+        ).distinct()
+    ).scalars())
+    wanted = connected | set(used)
+    return tuple(key for key in PROVIDERS if key in wanted)
+
+
+def unit_providers(*, session: Session, org_unit: OrgUnit) -> tuple[str, ...]:
+    """The providers with usage in the unit's subtree rollups (any day), sorted."""
+    return tuple(session.execute(
+        select(ROLLUPS.c.provider).where(*_unit_rollups(org_unit, Breadth.subtree)).distinct().order_by(
+            ROLLUPS.c.provider)
+    ).scalars())
+
+
+def _provider_metric_sums(session: Session, actor: Actor, provider: str | None) -> tuple[tuple[str, int | None], ...]:
+    """Each `PROVIDER_METRICS` counter summed over the person's records of the providers that report it;
+    None where none of those records carries it."""
+    r = RECORDS.c
+    reporting = {key: [p for p, info in PROVIDERS.items() if reports_provider_metric(info, key)]
+                 for key, _ in PROVIDER_METRICS}
+    totals = session.execute(
+        select(*[
+            func.sum(case((r.provider.in_(providers), r.provider_metrics[key].as_integer())))
+            if providers else literal(None)
+            for key, providers in reporting.items()
+        ]).where(*_person_records(actor, provider))
+    ).one()
+    return tuple((key, None if value is None else int(value)) for key, value in zip(reporting, totals, strict=True))
+
+
+def person_summary(
+    *, session: Session, actor: Actor, provider: str | None = None, or_empty: bool = False,
+) -> PersonSummary | None:
+    """The person's cards; None when the actor has no usage (the page hides the section), or with
+    `or_empty` a summary of none: $0, and 0 for a metric `provider` reports, None ("—") for one it does not."""
     today = tenant_today(session=session, tenant_id=actor.tenant_id)
     mtd, last = month_to_date(today), previous_month(today)
     r = RECORDS.c
@@ -150,7 +211,7 @@ def person_summary(*, session: Session, actor: Actor, provider: str | None = Non
         .order_by(r.provider)
     ).all()
     if not rows:
-        return None
+        return _empty_summary(actor, last, mtd, provider) if or_empty else None
     return PersonSummary(
         actor_id=actor.id, last_month=last, mtd=mtd,
         last_month_cost_cents=_cents(sum((row[1] or _ZERO for row in rows), _ZERO)),
@@ -163,6 +224,23 @@ def person_summary(*, session: Session, actor: Actor, provider: str | None = Non
         providers=tuple(row[0] for row in rows),
         first_usage_date=min(row[8] for row in rows),
         last_usage_date=max(row[9] for row in rows),
+        provider_metrics=_provider_metric_sums(session, actor, provider),
+    )
+
+
+def _empty_summary(actor: Actor, last: Period, mtd: Period, provider: str | None) -> PersonSummary:
+    info = PROVIDERS.get(provider) if provider is not None else None
+
+    def reported(metric: Metric) -> int | None:
+        return 0 if info is None or metric in info.metrics else None
+
+    return PersonSummary(
+        actor_id=actor.id, last_month=last, mtd=mtd, last_month_cost_cents=_ZERO, mtd_cost_cents=_ZERO,
+        sessions=reported(Metric.sessions), commits=reported(Metric.commits),
+        pull_requests=reported(Metric.pull_requests), lines_added=reported(Metric.lines_added),
+        lines_removed=reported(Metric.lines_removed), providers=(), first_usage_date=None, last_usage_date=None,
+        provider_metrics=tuple((key, 0 if info is not None and reports_provider_metric(info, key) else None)
+                               for key, _ in PROVIDER_METRICS),
     )
 
 

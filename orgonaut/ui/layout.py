@@ -173,7 +173,7 @@ def not_found() -> rx.Component:
     )
 
 
-def empty_state(icon: str, title: str, body: str | rx.Component, *actions: rx.Component) -> rx.Component:
+def empty_state(icon: str, title: str | rx.Var[str], body: str | rx.Component, *actions: rx.Component) -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon(icon, size=32, color=rx.color("gray", 9)),

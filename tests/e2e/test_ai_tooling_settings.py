@@ -21,6 +21,7 @@ import secrets as pysecrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ from orgonaut.simulator.app import ORGANIZATION_PATH, USAGE_REPORT_PATH
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Plan, Role
 from orgonaut.ui import routes
+from orgonaut.ui.format import format_usd
 from tests.e2e.pages import log_in
 from tests.support.simulator import SimulatorServer
 
@@ -632,3 +634,65 @@ def test_an_admin_connects_cursor_and_a_person_using_both_tools_sees_both(
                            " return !!(gd && gd.data && gd.data.length === 2); }", timeout=15_000)
     names = page.evaluate("() => document.getElementById('person-cost-trend').data.map(t => t.name)")
     assert names == ["Claude Code", "Cursor"]
+
+    # The provider filter: each choice drives every card and the chart, is kept in the URL and survives a
+    # reload. Expected numbers are summed here from the person's raw records.
+    with session_scope() as session:
+        records = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.actor_id == person_id)).all()
+    mine = {p: [r for r in records if r.provider == p] for p in ("claude_code", "cursor")}
+    assert mine["claude_code"] and mine["cursor"]
+    sessions = f"{sum(r.sessions_count or 0 for r in mine['claude_code']):,}"
+    tabs = f"{sum(r.provider_metrics['tabs_accepted'] for r in mine['cursor']):,}"
+
+    def card(label: str):
+        term = section.get_by_role("term").filter(has_text=re.compile(f"^{re.escape(label)}$"))
+        return term.locator("xpath=following-sibling::dd[1]")
+
+    def plotted() -> dict[str, list[str]]:
+        return page.evaluate("() => Object.fromEntries(document.getElementById('person-cost-trend').data"
+                             ".map(t => [t.name, Object.fromEntries(t.x.map((x, i) => [x, t.customdata[i]]))]))")
+
+    def daily(provider: str) -> dict[str, str]:
+        return {r.usage_date.isoformat(): format_usd(r.total_cost_cents) for r in mine[provider]}
+
+    expect(card("Sessions")).to_have_text(sessions)
+    expect(card("Tabs accepted")).to_have_text(tabs)
+    tool = section.get_by_role("radiogroup", name="AI tool")
+    expect(tool.get_by_role("radio", name="All tools", exact=True)).to_have_attribute("aria-checked", "true")
+
+    tool.get_by_role("radio", name="Cursor", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/people/{person_id}\?provider=cursor$"))
+    for reloaded in (False, True):  # chosen, then after a reload
+        expect(tool.get_by_role("radio", name="Cursor", exact=True)).to_have_attribute("aria-checked", "true")
+        expect(card("Active providers")).to_have_text("1")
+        expect(card("Sessions")).to_have_text("—")
+        expect(card("Tabs accepted")).to_have_text(tabs)
+        expect(section).to_contain_text("Activity not reported")
+        expect(section).to_contain_text("Cursor does not report sessions, commits or pull requests.")
+        expect(section.get_by_label("Range total")).to_contain_text(
+            format_usd(sum((r.total_cost_cents for r in mine["cursor"]), Decimal(0))))
+        page.wait_for_function("() => { const gd = document.getElementById('person-cost-trend');"
+                               " return !!(gd && gd.data && gd.data.length === 1); }", timeout=15_000)
+        [(name, shown)] = plotted().items()
+        assert name == "Cost" and {day: shown[day] for day in daily("cursor")} == daily("cursor")
+        if not reloaded:  # the checks above then wait for the reloaded page before anything is clicked
+            page.reload()
+            section = page.get_by_role("region", name="AI Tooling Usage", exact=True)
+            tool = section.get_by_role("radiogroup", name="AI tool")
+
+    tool.get_by_role("radio", name="Claude Code", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/people/{person_id}\?provider=claude_code$"))
+    expect(card("Sessions")).to_have_text(sessions)
+    expect(card("Tabs accepted")).to_have_text("—")
+    expect(section).to_contain_text("not reported by Claude Code · Cursor only")
+    expect(section.get_by_label("Range total")).to_contain_text(
+        format_usd(sum((r.total_cost_cents for r in mine["claude_code"]), Decimal(0))))
+
+    tool.get_by_role("radio", name="All tools", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/people/{person_id}$"))
+    expect(card("Active providers")).to_have_text("2")
+    page.wait_for_function("() => { const gd = document.getElementById('person-cost-trend');"
+                           " return !!(gd && gd.data && gd.data.length === 2); }", timeout=15_000)
+    both_days = plotted()
+    assert {day: both_days["Cursor"][day] for day in daily("cursor")} == daily("cursor")
+    assert {day: both_days["Claude Code"][day] for day in daily("claude_code")} == daily("claude_code")

@@ -118,8 +118,8 @@ def range_selector(value: rx.Var[str], on_change: Any, label: str) -> rx.Compone
 
 
 def chart(
-    figure: rx.Var[dict], has_data: rx.Var[bool], *, chart_id: str, label: str, empty_title: str,
-    empty_body: str,
+    figure: rx.Var[dict], has_data: rx.Var[bool], *, chart_id: str, label: str, empty_title: str | rx.Var[str],
+    empty_body: str | rx.Component,
 ) -> rx.Component:
     """The Plotly chart (its div carries `chart_id`), or a friendly empty state when nothing to plot."""
     return rx.cond(

@@ -13,6 +13,7 @@ from orgonaut.ui.pages.ai_usage_state import (
     MEMBER_COLUMNS,
     DepartmentUsageState,
     PersonUsageState,
+    ProviderMixin,
     RangeMixin,
     TeamUsageState,
     UnitMixin,
@@ -50,10 +51,39 @@ def _trend(state: type[RangeMixin], chart_id: str, title: str, extra: rx.Compone
     )
 
 
-def _section(title_extra: rx.Component, *children: rx.Component) -> rx.Component:
+def _provider_filter(state: type[ProviderMixin]) -> rx.Component:
+    """"All tools" and each offered provider (radio items named by their text), when there are two or more
+    providers; and the notice when the link named a provider that is not offered."""
+    return rx.fragment(
+        rx.cond(
+            state.provider_choices.length() > 2,
+            rx.segmented_control.root(
+                rx.foreach(state.provider_choices,
+                           lambda choice: rx.segmented_control.item(choice.label, value=choice.value)),
+                value=state.chosen_provider,
+                on_change=state.choose_provider,
+                aria_label="AI tool",
+                size="1",
+            ),
+        ),
+    )
+
+
+def _provider_notice(state: type[ProviderMixin]) -> rx.Component:
+    return rx.cond(
+        state.provider_notice != "",
+        rx.callout(state.provider_notice, icon="info", color_scheme="amber", role="status", size="1", width="100%"),
+    )
+
+
+def _section(state: type[ProviderMixin] | None, title_extra: rx.Component, *children: rx.Component) -> rx.Component:
+    """The section with its heading; with the provider filter of `state` (None: no numbers, no filter)."""
     return rx.el.section(
         rx.vstack(
-            rx.hstack(rx.heading(SECTION, size="4"), title_extra, align="center", spacing="3"),
+            rx.hstack(rx.heading(SECTION, size="4"), title_extra, rx.spacer(),
+                      _provider_filter(state) if state is not None else rx.fragment(),
+                      align="center", spacing="3", width="100%", wrap="wrap"),
+            _provider_notice(state) if state is not None else rx.fragment(),
             *children,
             width="100%",
             spacing="3",
@@ -66,6 +96,7 @@ def _section(title_extra: rx.Component, *children: rx.Component) -> rx.Component
 def _hidden(note: rx.Var) -> rx.Component:
     """In place of the numbers the signed-in user may not see: why (the org structure stays)."""
     return _section(
+        None,
         rx.fragment(),
         rx.callout(note, icon="eye-off", color_scheme="gray", size="1", role="note", width="100%"),
     )
@@ -78,7 +109,8 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
         rx.heading("Daily activity", size="3"),
         charts.chart(
             state.activity_figure, state.has_activity, chart_id="person-activity", label="Daily activity",
-            empty_title="No activity in this range", empty_body="No sessions, commits or pull requests in these days.",
+            empty_title=rx.cond(state.activity_reported, "No activity in this range", "Activity not reported"),
+            empty_body=rx.text(state.activity_empty, color_scheme="gray", size="2"),
         ),
         width="100%",
         spacing="2",
@@ -88,6 +120,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
         rx.cond(
             state.has_usage & loaded,
             _section(
+                state,
                 rx.fragment(),
                 card_grid(state.cards, "AI Tooling usage summary"),
                 _trend(state, "person-cost-trend", "Daily cost", activity),
@@ -174,6 +207,7 @@ def _unit_section(
     return rx.cond(
         state.found_unit & (state.unit_id == shown_unit_id),
         _section(
+            state,
             freshness(state.refresh_pending, state.updated),
             card_grid(state.cards, "AI Tooling usage summary"),
             _trend(state, chart_id, title),

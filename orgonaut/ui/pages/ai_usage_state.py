@@ -8,6 +8,11 @@ admins everything). A refused person or unit loads no numbers at all and shows `
 worded the same whether or not there is usage.
 Team and department numbers come from the stored rollups only (`orgonaut.rollups.queries`).
 
+The provider filter ("All tools", or one provider the tenant has usage or a connection for) is the
+page's `?provider=` query parameter: choosing one navigates there and the page loads again, so every
+card, chart and table is read for that provider (`queries.*(provider=...)`) and a reload keeps it. A
+provider the link names that is unknown or not offered falls back to all tools, with a notice.
+
 Switching the chart range never goes back to the database: the load keeps the widest series ("All",
 one point per day) in a backend-only var and each range's points, figures and totals are cached vars
 derived from it; the team's member table keeps one breakdown per range, all read at load.
@@ -23,13 +28,14 @@ import asyncio
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import reflex as rx
 
 from orgonaut import clock
-from orgonaut.ai_tooling.providers.declaration import Metric
+from orgonaut.ai_tooling.providers.declaration import Metric, ProviderInfo
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.errors import NotFound
@@ -109,6 +115,66 @@ class RangeMixin(rx.State, mixin=True):
             self.chosen_range = value
 
 
+ALL_PROVIDERS = "all"  # the filter's "All tools"; the URL then has no `provider`
+PROVIDER_PARAM = "provider"
+
+
+@dataclasses.dataclass
+class ProviderChoice:
+    value: str = ""
+    label: str = ""
+
+
+def provider_name(key: str) -> str:
+    return PROVIDERS[key].display_name if key in PROVIDERS else key
+
+
+def provider_url(path: str, query: Mapping[str, str], value: str) -> str:
+    """The page's URL with `?provider=` set to `value` (dropped for all tools), other parameters kept."""
+    params = {k: v for k, v in query.items() if k != PROVIDER_PARAM}
+    if value != ALL_PROVIDERS:
+        params[PROVIDER_PARAM] = value
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+class ProviderMixin(rx.State, mixin=True):
+    """The provider filter, read from the page's URL at each load."""
+
+    chosen_provider: str = ALL_PROVIDERS
+    # "All tools" first, then the offered providers; the filter shows when there are two providers or more.
+    provider_choices: list[ProviderChoice] = []
+    provider_notice: str = ""
+
+    def _clear_provider(self) -> None:
+        self.chosen_provider, self.provider_choices, self.provider_notice = ALL_PROVIDERS, [], ""
+
+    def _pick_provider(self, options: Sequence[str]) -> str | None:
+        """The URL's provider when it is one of `options` (None: all tools); sets the filter's state."""
+        self.provider_choices = [ProviderChoice(ALL_PROVIDERS, "All tools"),
+                                 *(ProviderChoice(key, provider_name(key)) for key in options)]
+        raw = self.router.url.query_parameters.get(PROVIDER_PARAM, "").strip()
+        self.chosen_provider, self.provider_notice = ALL_PROVIDERS, ""
+        if not raw or raw == ALL_PROVIDERS:
+            return None
+        if raw in options:
+            self.chosen_provider = raw
+            return raw
+        shown = raw[:40]
+        self.provider_notice = (f"No {provider_name(raw)} usage or connection here: showing all tools."
+                                if raw in PROVIDERS else f"Unknown AI tool '{shown}' in the link: showing all tools.")
+        return None
+
+    @rx.event
+    def choose_provider(self, value: str | list[str]):
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value not in {c.value for c in self.provider_choices} or value == self.chosen_provider:
+            return None
+        self.chosen_provider = value
+        url = self.router.url
+        return rx.redirect(provider_url(url.path, url.query_parameters, value))
+
+
 def _reader(state: ScopeState, page_ability: Ability) -> User | None:
     """The signed-in user if they may read this page and costs; checked on the server on every load."""
     user = state._require(Ability.costs_read)
@@ -118,7 +184,7 @@ def _reader(state: ScopeState, page_ability: Ability) -> User | None:
 # --- person -------------------------------------------------------------------------------------
 
 
-class PersonUsageState(RangeMixin, ScopeState):
+class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
     has_usage: bool = False
     cards: list[UsageCard] = []
     # Why this person's usage is not shown to the signed-in user ("" when it is, or nothing is refused).
@@ -130,6 +196,7 @@ class PersonUsageState(RangeMixin, ScopeState):
     def load(self):
         self.has_usage, self.cards, self.hidden_note = False, [], ""
         self._clear_range()
+        self._clear_provider()
         user = _reader(self, Ability.placements_read)
         if user is not None:
             self._load(user, self.person_id)
@@ -152,9 +219,13 @@ class PersonUsageState(RangeMixin, ScopeState):
             summary = queries.person_summary(session=session, actor=actor)
             if summary is None:  # no usage: the page hides the section
                 return
-            series = queries.person_series(session=session, actor=actor, range=Range.all)
+            options = queries.provider_options(session=session, tenant_id=user.tenant_id, used=summary.providers)
+            provider = self._pick_provider(options)
+            if provider is not None:
+                summary = queries.person_summary(session=session, actor=actor, provider=provider, or_empty=True)
+            series = queries.person_series(session=session, actor=actor, range=Range.all, provider=provider)
             today = periods.tenant_today(session=session, tenant_id=user.tenant_id)
-        self.cards = person_cards(summary)
+        self.cards = person_cards(summary, provider=provider, offered=options)
         self._series, self._today = series, today
         self.has_usage = True
 
@@ -166,32 +237,68 @@ class PersonUsageState(RangeMixin, ScopeState):
     def has_activity(self) -> bool:
         return charts.has_activity(self._points)
 
+    @rx.var
+    def activity_reported(self) -> bool:
+        """False when the chosen provider reports none of the activity chart's metrics (Cursor)."""
+        info = PROVIDERS.get(self.chosen_provider)
+        return info is None or bool(info.metrics & {Metric.sessions, Metric.commits, Metric.pull_requests})
 
-def activity_hint(metric: Metric, providers: Sequence[str]) -> str:
+    @rx.var
+    def activity_empty(self) -> str:
+        """Why the activity chart is empty: no activity, or a chosen provider that reports none of it."""
+        if not self.activity_reported:
+            return f"{provider_name(self.chosen_provider)} does not report sessions, commits or pull requests."
+        return "No sessions, commits or pull requests in these days."
+
+
+def _hint(reports: Callable[[ProviderInfo], bool], providers: Sequence[str], *,
+          reporters: Sequence[str] = ()) -> str:
     """"all time", or which of the providers with usage report the metric: "all time · Claude Code only",
-    or "not reported by Cursor" (its value is then "—")."""
+    or "not reported by Cursor" (its value is then "—"), followed by which of `reporters` do report it."""
     def names(keys: Sequence[str]) -> str:
-        return ", ".join(PROVIDERS[k].display_name if k in PROVIDERS else k for k in keys)
+        return ", ".join(provider_name(k) for k in keys)
 
-    reporting = [p for p in providers if p not in PROVIDERS or metric in PROVIDERS[p].metrics]
+    reporting = [p for p in providers if p not in PROVIDERS or reports(PROVIDERS[p])]
     if not reporting:
-        return f"not reported by {names(providers)}"
+        others = [p for p in reporters if p in PROVIDERS and reports(PROVIDERS[p])]
+        return f"not reported by {names(providers)}" + (f" · {names(others)} only" if others else "")
     if len(reporting) < len(providers):
         return f"all time · {names(reporting)} only"
     return "all time"
 
 
-def person_cards(summary: queries.PersonSummary) -> list[UsageCard]:
-    providers = ", ".join(PROVIDERS[p].display_name if p in PROVIDERS else p for p in summary.providers)
+def activity_hint(metric: Metric, providers: Sequence[str]) -> str:
+    return _hint(lambda info: metric in info.metrics, providers)
+
+
+def provider_metric_hint(key: str, providers: Sequence[str], reporters: Sequence[str] = ()) -> str:
+    """As `activity_hint`, for a counter of `provider_metrics` (`queries.PROVIDER_METRICS`)."""
+    return _hint(lambda info: queries.reports_provider_metric(info, key), providers, reporters=reporters)
+
+
+def person_cards(summary: queries.PersonSummary, *, provider: str | None = None,
+                 offered: Sequence[str] | None = None) -> list[UsageCard]:
+    """The person's cards for every provider or one (`provider`). The counters only some providers report
+    are shown when one of the `offered` providers (default: the person's) reports them."""
+    # Whose records the numbers are: the person's providers, or the chosen one when they have none of it.
+    behind = summary.providers or ((provider,) if provider is not None else ())
+    offered = summary.providers if offered is None else offered
+    providers = ", ".join(provider_name(p) for p in summary.providers) or "none"
+    extra = [
+        UsageCard(label, count(summary.provider_metric(key)), provider_metric_hint(key, behind, offered))
+        for key, label in queries.PROVIDER_METRICS
+        if any(p in PROVIDERS and queries.reports_provider_metric(PROVIDERS[p], key) for p in offered)
+    ]
     return [
         UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
         UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
-        *(UsageCard(label, count(value), activity_hint(metric, summary.providers))
+        *(UsageCard(label, count(value), activity_hint(metric, behind))
           for label, value, metric in (("Sessions", summary.sessions, Metric.sessions),
                                        ("Commits", summary.commits, Metric.commits),
                                        ("Pull requests", summary.pull_requests, Metric.pull_requests),
                                        ("Lines added", summary.lines_added, Metric.lines_added),
                                        ("Lines removed", summary.lines_removed, Metric.lines_removed))),
+        *extra,
         UsageCard("Active providers", count(summary.active_providers), providers),
     ]
 
@@ -199,7 +306,7 @@ def person_cards(summary: queries.PersonSummary) -> list[UsageCard]:
 # --- teams and departments ---------------------------------------------------------------------
 
 
-class UnitMixin(RangeMixin, mixin=True):
+class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     """Loading one unit's rollups, their freshness, and watching a pending refresh."""
 
     found_unit: bool = False
@@ -222,6 +329,7 @@ class UnitMixin(RangeMixin, mixin=True):
         self.found_unit, self.unit_id, self.cards, self.refresh_pending, self.updated = False, 0, [], False, ""
         self.hidden_note, self.hidden_unit_id = "", 0
         self._clear_range()
+        self._clear_provider()
         self._tenant_id = self._scenario_id = None
 
     def _start_load(self, raw_id: str) -> None:
@@ -253,6 +361,10 @@ class UnitMixin(RangeMixin, mixin=True):
         self.updated = updated_text(computed_at, clock.utcnow())
         self.refresh_pending = refresh.refresh_pending(tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
         self.found_unit = True
+
+    def _provider_for(self, session, unit: OrgUnit) -> str | None:
+        used = queries.unit_providers(session=session, org_unit=unit)
+        return self._pick_provider(queries.provider_options(session=session, tenant_id=unit.tenant_id, used=used))
 
     def _watch_if_pending(self):
         return type(self).watch_refresh if self.refresh_pending else None
@@ -357,13 +469,15 @@ class TeamUsageState(UnitMixin, ScopeState):
             viewer = self._visible(user, unit, session)
             if viewer is None:
                 return
-            summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree)
-            series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all)
+            provider = self._provider_for(session, unit)
+            summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
+            series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
+                                         provider=provider)
             members: dict[str, list[MemberRow]] = {}
             left_out: dict[str, int] = {}
             if viewer.may_see_people_of_unit(unit.id):
                 for r in Range:
-                    rows = queries.team_member_breakdown(session=session, org_unit=unit, range=r)
+                    rows = queries.team_member_breakdown(session=session, org_unit=unit, range=r, provider=provider)
                     members[r.value] = [row for row in rows if viewer.may_see_actor(row.actor_id)]
                     left_out[r.value] = len(rows) - len(members[r.value])
                 self.show_members = True
@@ -432,9 +546,11 @@ class DepartmentUsageState(UnitMixin, ScopeState):
             unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.department, session)
             if unit is None or self._visible(user, unit, session) is None:
                 return
-            direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct)
-            subtree = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree)
-            series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all)
+            provider = self._provider_for(session, unit)
+            direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct, provider=provider)
+            subtree = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
+            series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
+                                         provider=provider)
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             computed_at = _computed_at(session, unit, subtree)
         self.cards = department_cards(direct, subtree)
