@@ -150,12 +150,17 @@ def describe_decode_error(error: msgspec.MsgspecError) -> str:
     return (f"{prefix}{path}: {message}" if path else f"{prefix}{message}")[:300]
 
 
+TOO_DEEP = "the JSON is nested too deeply"
+
+
 def parse_page(body: bytes, *, day: dt.date) -> UsagePage:
     """A validated page whose every record is dated `day`; ValueError with a reader's message if not."""
     try:
         page = _PAGE.decode(body)
     except msgspec.MsgspecError as error:
         raise ValueError(describe_decode_error(error)) from None
+    except RecursionError:  # JSON nested deeper than a decoder goes: no page the API sends
+        raise ValueError(TOO_DEEP) from None
     expected = (day.isoformat(), f"{day.isoformat()}T00:00:00Z")
     for number, record in enumerate(page.data, start=1):
         problem = _record_problem(record, day, expected)
@@ -206,6 +211,8 @@ def parse_organization(body: bytes) -> Organization:
         organization = _ORGANIZATION.decode(body)
     except msgspec.MsgspecError as error:
         raise ValueError(describe_decode_error(error)) from None
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
     if not organization.name.strip():
         raise ValueError("name: empty")
     return organization
@@ -215,7 +222,7 @@ def parse_error_envelope(body: bytes) -> ErrorBody | None:
     """The documented `{"type": "error", "error": {...}}`, or None when the body is something else."""
     try:
         return _ERROR.decode(body).error
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):
         return None
 
 

@@ -163,7 +163,7 @@ def _rejection(status: int, body: bytes) -> str:
     """`The Cursor Admin API rejected the request (HTTP 400): <its message>.`"""
     try:
         error: Any = msgspec.json.decode(body, type=_ErrorBody)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         error = _ErrorBody()
     detail = vendor_http.CONTROL.sub(" ", error.message or error.error or "").strip()[:200]
     return f"The Cursor Admin API rejected the request (HTTP {status})" + (f": {detail}." if detail else ".")

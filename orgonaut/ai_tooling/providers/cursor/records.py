@@ -306,3 +306,5 @@ def _decode(body: bytes, shape: type[_T]) -> _T:
         raise ValueError(str(error)) from None
     except msgspec.DecodeError:
         raise ValueError("the body is not JSON") from None
+    except RecursionError:  # nested deeper than a decoder goes: no answer the API sends
+        raise ValueError("the JSON is nested too deeply") from None
