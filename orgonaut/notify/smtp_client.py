@@ -21,19 +21,29 @@ class SmtpUrl:
     host: str
     port: int
     implicit_tls: bool
+    starttls: bool = False
     username: str | None = dataclasses.field(default=None, repr=False)
     password: str | None = dataclasses.field(default=None, repr=False)
 
 
+_SCHEMES = {"smtp": (25, False, False), "smtp+starttls": (587, False, True), "smtps": (465, True, False)}
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 def parse_smtp_url(url: str) -> SmtpUrl:
-    """`smtp://[user:password@]host[:port]` (plain, port 25) or `smtps://...` (TLS from the start, port 465)."""
+    """`smtp://host[:port]` (plain, port 25: a local relay), `smtp+starttls://[user:password@]host[:port]`
+    (upgraded to TLS before anything else, port 587) or `smtps://...` (TLS from the start, port 465).
+    A password never goes over plain SMTP, except to this machine's own relay."""
     parsed = urlparse(url)
-    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+    if parsed.scheme not in _SCHEMES or not parsed.hostname:
         # Never echo the URL: it may hold a password.
-        raise ValidationFailed("ORGONAUT_SMTP_URL must look like smtp://host:port or smtps://user:password@host:port.")
-    implicit_tls = parsed.scheme == "smtps"
+        raise ValidationFailed("ORGONAUT_SMTP_URL must look like smtp://host:port, "
+                               "smtp+starttls://user:password@host:587 or smtps://user:password@host:465.")
+    default_port, implicit_tls, starttls = _SCHEMES[parsed.scheme]
+    if parsed.username and not (implicit_tls or starttls) and parsed.hostname not in _LOOPBACK:
+        raise ValidationFailed("ORGONAUT_SMTP_URL sends a password over plain SMTP: use smtp+starttls:// or smtps://.")
     return SmtpUrl(
-        host=parsed.hostname, port=parsed.port or (465 if implicit_tls else 25), implicit_tls=implicit_tls,
+        host=parsed.hostname, port=parsed.port or default_port, implicit_tls=implicit_tls, starttls=starttls,
         username=unquote(parsed.username) if parsed.username else None,
         password=unquote(parsed.password) if parsed.password else None,
     )
@@ -89,6 +99,11 @@ def deliver(
             else:
                 connection = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
             connection.ehlo_or_helo_if_needed()
+            if smtp.starttls:
+                if not connection.has_extn("starttls"):
+                    raise SmtpPermanent("the SMTP server does not offer STARTTLS; check ORGONAUT_SMTP_URL")
+                connection.starttls(context=ssl.create_default_context())
+                connection.ehlo()
             if smtp.username:
                 connection.login(smtp.username, smtp.password or "")
             _check(connection.mail(sender), 250, "MAIL FROM")
