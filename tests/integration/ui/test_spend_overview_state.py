@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
-from orgonaut.org.models import OrgUnitKind
+from orgonaut.org.models import Actor, OrgUnitKind
 from orgonaut.rollups import queries
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import month_to_date
@@ -78,6 +78,14 @@ def test_owners_and_admins_see_the_whole_organisation(session, people, email):
     active = session.execute(select(func.count(func.distinct(r.actor_id))).where(
         r.tenant_id == people.id, r.scope_key == 0, r.usage_date >= mtd.start)).scalar_one()
     assert _card(state, "Active users this month") == f"{active:,}"
+    a = Actor
+    headcount = session.execute(select(func.count()).select_from(a).where(
+        a.tenant_id == people.id, a.scenario_id.is_(None), a.status == "active", a.kind == "human")).scalar_one()
+    assert _card(state, "Headcount") == f"{headcount:,}" and headcount > 0
+    unmatched = session.execute(select(func.sum(r.total_cost_cents)).where(
+        r.tenant_id == people.id, r.scope_key == 0, r.actor_id.is_(None),
+        r.usage_date.between(mtd.start, mtd.end))).scalar_one()
+    assert (format_usd(Decimal(unmatched)) in state.unmatched_text) if unmatched else state.unmatched_text == ""
     kinds = {u.kind for u in state.units}
     assert kinds == {"Department", "Team"}
     assert any(u.name == "Checkout" for u in state.units)  # outside the manager's scope, shown to admins
