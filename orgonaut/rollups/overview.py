@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, distinct, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
@@ -202,42 +202,38 @@ def overview(
     usage = _usage(session, tenant_id, scenario_id, unit_ids, provider, today)
     u = usage.c
 
-    def period_sum(period: Period) -> Any:
-        return func.sum(case((u.usage_date.between(period.start, period.end), u.cost), else_=0))
-
     matched = u.actor_id.is_not(None)
-    # Cost per (provider, matched or not): by period and all time.
-    cost_rows = session.execute(
-        select(u.provider, matched.label("matched"), period_sum(mtd), period_sum(last), period_sum(before),
-               func.sum(u.cost))
-        .group_by(u.provider, matched)
-    ).all()
-    # Cost per (day, provider) over the trend's months, bucketed into months here.
+    # Two passes over the usage, each grouped small enough to finish here: cost per (day, provider,
+    # matched or not), and each person's last day of usage per provider.
     day_rows = session.execute(
-        select(u.usage_date, u.provider, func.sum(u.cost))
-        .where(u.usage_date >= trend_start)
-        .group_by(u.usage_date, u.provider)
+        select(u.usage_date, u.provider, matched, func.sum(u.cost)).group_by(u.usage_date, u.provider, matched)
     ).all()
-    in_mtd = u.usage_date >= mtd.start
-    users_columns = (func.count(distinct(case((in_mtd, u.actor_id)))), func.count(distinct(u.actor_id)))
-    users_by_provider = {
-        row[0]: (row[1], row[2])
-        for row in session.execute(select(u.provider, *users_columns).group_by(u.provider)).all()
-    }
-    users_total = session.execute(select(*users_columns)).one()
+    last_days = session.execute(
+        select(u.actor_id, u.provider, func.max(u.usage_date)).where(matched).group_by(u.actor_id, u.provider)
+    ).all()
 
+    periods = (mtd, last, before)
+    # Per provider: [mtd, last month, the month before, all time, matched mtd] amounts to sum.
     costs: dict[str, list[list[Decimal]]] = defaultdict(lambda: [[], [], [], [], []])
     unmatched: list[list[Decimal]] = [[], [], [], []]
-    for key, is_matched, c_mtd, c_last, c_before, c_all in cost_rows:
-        amounts = [_cents(c_mtd), _cents(c_last), _cents(c_before), _cents(c_all)]
-        bucket = costs[key]
-        for i, amount in enumerate(amounts):
-            bucket[i].append(amount)
-        if is_matched:
-            bucket[4].append(amounts[0])
-        else:
-            for i, amount in enumerate(amounts):
+    for day, key, is_matched, cost in day_rows:
+        amount = _cents(cost)
+        slots = [i for i, p in enumerate(periods) if p.start <= day <= p.end] + [3]
+        for i in slots:
+            costs[key][i].append(amount)
+            if not is_matched:
                 unmatched[i].append(amount)
+        if is_matched and 0 in slots:
+            costs[key][4].append(amount)
+
+    ever: dict[str, set[int]] = defaultdict(set)
+    active: dict[str, set[int]] = defaultdict(set)
+    for actor_id, key, last_day in last_days:
+        ever[key].add(actor_id)
+        if last_day >= mtd.start:
+            active[key].add(actor_id)
+    users_by_provider = {key: (len(active[key]), len(ever[key])) for key in ever}
+    users_total = (len(set().union(*active.values())), len(set().union(*ever.values())))
 
     def figures(buckets: list[list[Decimal]], active: int, ever: int) -> SpendFigures:
         mtd_cost = sum_cost_cents(buckets[0])
@@ -256,7 +252,7 @@ def overview(
         for i in range(5):
             everything[i].extend(costs[key][i])
 
-    months = _months(day_rows, trend_start, TREND_MONTHS)
+    months = _months(((day, key, cost) for day, key, _, cost in day_rows), trend_start, TREND_MONTHS)
     departments, teams = _top_units(session, tenant_id, scenario_id, unit_ids, provider, today, top)
     return Overview(
         today=today, mtd=mtd, last_month=last, month_before=before, everything=unit_ids is None,
