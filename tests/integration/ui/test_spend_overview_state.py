@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
-from orgonaut.org.models import Actor, OrgUnitKind
+from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind, Scenario
 from orgonaut.rollups import queries
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import month_to_date
@@ -26,6 +26,7 @@ from orgonaut.ui import routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.format import format_usd
 from orgonaut.ui.pages.overview import CSV_HEADER, NO_PERSON, NO_SCOPE, SpendOverviewState, units_csv
+from orgonaut.ui.scope import ScopeState
 from tests.factories import make_user
 from tests.integration.ui.conftest import Tab, login_token
 from tests.integration.ui.test_ai_usage_states import NOW, _actor, _frozen, _unit, usage_demo  # noqa: F401
@@ -43,8 +44,10 @@ def people(session: Session, usage_demo):  # noqa: F811 - the imported fixture
     return usage_demo
 
 
-def _open(session: Session, email: str):
+def _open(session: Session, email: str, scenario_id: int | None = None):
     tab = Tab(login_token(session, email))
+    if scenario_id is not None:
+        tab.scope.scope_cookie = f"{ScopeState._fingerprint(tab.scope)}:{scenario_id}"
     tab.root.router = _router()
     tab.state(AuthState).require_login()
     state = tab.state(SpendOverviewState)
@@ -147,3 +150,21 @@ def test_the_csv_is_the_table(session, people):
         assert (line[2], line[3], line[6]) == (plain(shown.mtd), plain(shown.last_same_days), plain(shown.last_month))
         assert shown.change.startswith(("+" if Decimal(line[4]) > 0 else "") + format_usd(Decimal(line[4]) * 100))
     assert state.csv_filename.startswith("ai-spend-top-units-live-")
+
+
+def test_in_a_scenario_the_overview_is_that_scenarios(session, people):
+    reorg = session.execute(select(Scenario.id).where(Scenario.tenant_id == people.id,
+                                                      Scenario.name == "Reorg 2027")).scalar_one()
+    state, _ = _open(session, "admin@demo.test", scenario_id=reorg)
+    assert state.scope_value == str(reorg) and state.has_usage
+    r = AiToolUsageRecord
+    mtd = month_to_date(NOW.date())
+    total = session.execute(select(func.sum(r.total_cost_cents)).where(
+        r.tenant_id == people.id, r.scope_key == reorg, r.usage_date.between(mtd.start, mtd.end))).scalar_one()
+    live = session.execute(select(func.sum(r.total_cost_cents)).where(
+        r.tenant_id == people.id, r.scope_key == 0, r.usage_date.between(mtd.start, mtd.end))).scalar_one()
+    assert total != live  # the scenario's usage skips days: a mix-up of scopes would show
+    assert _card(state, "Month to date") == format_usd(Decimal(total))
+    assert state.csv_filename.startswith(f"ai-spend-top-units-scenario-{reorg}-")
+    scenario_units = set(session.execute(select(OrgUnit.name).where(OrgUnit.scenario_id == reorg)).scalars())
+    assert state.units and {u.name for u in state.units} <= scenario_units
