@@ -18,6 +18,7 @@ from orgonaut.ui.pages.departments import DepartmentsState, departments_page
 from orgonaut.ui.pages.login import login_page
 from orgonaut.ui.pages.notification_settings import NotificationSettingsState, notification_settings_page
 from orgonaut.ui.pages.notifications import NotificationsState, notifications_page
+from orgonaut.ui.pages.overview import SpendOverviewState, spend_overview_page
 from orgonaut.ui.pages.people import PeopleState, people_page
 from orgonaut.ui.pages.person import PersonState, person_page
 from orgonaut.ui.pages.team import TeamState, team_page
@@ -52,6 +53,8 @@ app.add_page(departments_page, route=routes.DEPARTMENTS, title="Departments · O
              on_load=[AuthState.require_login, DepartmentsState.load])
 app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgonaut",
              on_load=[AuthState.require_login, DepartmentState.load, DepartmentUsageState.load])
+app.add_page(spend_overview_page, route=routes.AI_SPEND, title="AI spend · Orgonaut",
+             on_load=[AuthState.require_login, SpendOverviewState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
              on_load=[AuthState.require_login, AiToolingSettingsState.load, UsageVisibilityState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Notifications · Orgonaut",

@@ -89,6 +89,11 @@ class AuthState(rx.State):
         return Ability.api_tokens_manage.value in self.abilities
 
     @rx.var
+    def sees_spend_overview(self) -> bool:
+        """Whether the navigation offers "AI spend" (owners, admins, managers); its loader checks again."""
+        return Ability.costs_read.value in self.abilities and self.user_role in {"owner", "admin", "manager"}
+
+    @rx.var
     def can_edit_org(self) -> bool:
         return Ability.org_write.value in self.abilities
 

@@ -46,6 +46,7 @@ def sidebar() -> rx.Component:
                 _nav_link("People", routes.PEOPLE, "users"),
                 _nav_link("Teams", routes.TEAMS, "users-round"),
                 _nav_link("Departments", routes.DEPARTMENTS, "building-2"),
+                rx.cond(AuthState.sees_spend_overview, _nav_link("AI spend", routes.AI_SPEND, "chart-column")),
                 rx.text("Settings", size="1", weight="bold", color_scheme="gray", padding_top="12px"),
                 rx.cond(
                     AuthState.can_manage_ai_tooling,

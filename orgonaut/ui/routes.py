@@ -18,6 +18,7 @@ DEPARTMENT = "/departments/[department_id]"
 SETTINGS = "/settings"
 API_TOKENS_SETTINGS = "/settings/api-tokens"
 NOTIFICATIONS = "/notifications"
+AI_SPEND = "/ai-tooling"
 
 
 def person_url(person_id: int | str) -> str:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.rollups.overview import MonthCost
 from orgonaut.rollups.periods import RANGE_LABELS
 from orgonaut.rollups.queries import DayPoint
 from orgonaut.ui import layout
@@ -94,6 +95,35 @@ def activity_figure(points: Sequence[DayPoint]) -> dict[str, Any]:
             "legend": {"orientation": "h", "y": -0.18},
             "margin": {**_LAYOUT["margin"], "b": 64},
             "yaxis": {"tickformat": ",d", "rangemode": "tozero", "title": {"text": "Count"}},
+        },
+    }
+
+
+def monthly_cost_figure(months: Sequence[MonthCost]) -> dict[str, Any]:
+    """Cost per calendar month as bars stacked by provider (legend below); hover shows the month, the
+    provider and the amount."""
+    x = [m.month.isoformat() for m in months]
+    providers = sorted({key for m in months for key, _ in m.cost_by_provider})
+    data = []
+    for index, key in enumerate(providers):
+        cents = [dict(m.cost_by_provider).get(key, Decimal(0)) for m in months]
+        name = PROVIDERS[key].display_name if key in PROVIDERS else key
+        data.append({
+            "type": "bar", "name": name, "x": x, "y": [dollars(c) for c in cents],
+            "customdata": [format_usd(c) for c in cents],
+            "hovertemplate": f"%{{x|%b %Y}}<br>{name}: %{{customdata}}<extra></extra>",
+            "marker": {"color": _PROVIDER_COLORS[index % len(_PROVIDER_COLORS)]},
+        })
+    return {
+        "data": data,
+        "layout": {
+            **_LAYOUT,
+            "barmode": "stack",
+            "xaxis": {"type": "date", "tickformat": "%b %Y", "dtick": "M1", "showgrid": False},
+            "yaxis": {"tickprefix": "$", "tickformat": ",.2f", "rangemode": "tozero", "title": {"text": "Cost (USD)"}},
+            "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.18},
+            "margin": {**_LAYOUT["margin"], "b": 64},
         },
     }
 

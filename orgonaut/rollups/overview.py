@@ -1,0 +1,375 @@
+"""The org-wide AI spend overview (`/ai-tooling`): cards, a monthly cost trend and the top units, for
+a tenant, a scope (Live or a scenario) and what the viewer may see (`org.visibility`). The rules are
+here, once; the page and (later) the API present them.
+
+What a viewer's overview covers:
+
+- who sees everything (owners, admins): every usage record of the tenant in the scope, read from
+  `ai_tool_usage_records`, so the totals equal the raw records. Usage matched to nobody (`actor_id`
+  NULL) is in the totals and reported apart as `unmatched`; usage of people without a placement is
+  in the totals (it counts in no unit);
+- a manager: the usage attributed to the units of their scope (`UsageViewer.scope_unit_ids`), from the
+  per-member rollups with each (person, day, provider) once, however many of those units the person
+  was placed in: the same rule as a subtree's total (see docs/architecture.md, "Rollups");
+- anyone else: no overview (`overview_for` answers None).
+
+The numbers (months are calendar months in the tenant's zone, "today" is `periods.tenant_today`):
+
+- month to date (1st .. today), last month, the month before it; change = last month - the month
+  before (and in % of the month before; None when it was 0);
+- forecast for this month, a simple run rate: month-to-date cost / days elapsed (today included) x
+  days in the month. It assumes the rest of the month spends like the days so far; it ignores that
+  providers report a day late (today and yesterday are often not in yet) and weekends, so it reads
+  low early in a month;
+- active users this month: distinct people with any usage month to date; people with usage ever: all
+  time (unmatched usage is nobody and counts in neither);
+- headcount: everyone: the active human people of the scope; a manager: the people placed today in
+  their scope's units (`UsageViewer.scope_actor_ids`);
+- cost per active user: month-to-date cost of matched usage / active users this month (None without
+  active users); unmatched cost belongs to no known person, so it is left out of it;
+- each of these per provider (headcount is the org's, not a provider's);
+- a trend of the last 12 calendar months (this one to date), cost per provider;
+- top units: departments and teams of the scope by month-to-date cost (their subtree rollups), with
+  last month's cost over the same days of the month (1 .. today's day, clamped to last month's length)
+  and the change against it, so a partial month is compared with a partial month.
+
+Money is USD cents as exact `Decimal` (`providers.money.sum_cost_cents`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, case, cast, func, select
+from sqlmodel import Session
+
+from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling.providers.money import sum_cost_cents
+from orgonaut.db import table_of
+from orgonaut.org.models import Actor, ActorKind, ActorStatus, OrgUnit, OrgUnitKind
+from orgonaut.org.visibility import UsageViewer
+from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, Breadth
+from orgonaut.rollups.periods import Period, minus_months, month_to_date, previous_month, tenant_today
+from orgonaut.tenancy.models import UsageReach
+
+RECORDS = table_of(AiToolUsageRecord)
+ROLLUPS = table_of(AiUsageRollup)
+MEMBERS = table_of(AiUsageMemberRollup)
+UNITS = table_of(OrgUnit)
+ACTORS = table_of(Actor)
+
+TREND_MONTHS = 12
+_ZERO = Decimal(0)
+_SCALE = Decimal("0.000001")  # the columns' scale (Numeric(18, 6))
+
+
+@dataclass(frozen=True)
+class SpendFigures:
+    """One column of cards: all providers together, or one provider."""
+
+    mtd_cost_cents: Decimal
+    last_month_cost_cents: Decimal
+    month_before_cost_cents: Decimal
+    forecast_cents: Decimal
+    active_users: int  # distinct people with usage month to date
+    ever_users: int  # distinct people with usage, all time
+    matched_mtd_cost_cents: Decimal  # month to date, usage matched to a person
+
+    @property
+    def change_cents(self) -> Decimal:
+        """Last month against the month before it."""
+        return self.last_month_cost_cents - self.month_before_cost_cents
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        if not self.month_before_cost_cents:
+            return None
+        return self.change_cents * 100 / self.month_before_cost_cents
+
+    @property
+    def cost_per_active_user_cents(self) -> Decimal | None:
+        if not self.active_users:
+            return None
+        return (self.matched_mtd_cost_cents / self.active_users).quantize(_SCALE)
+
+
+@dataclass(frozen=True)
+class UnmatchedSpend:
+    """Usage matched to nobody (included in the totals): month to date, last month, the month before."""
+
+    mtd_cost_cents: Decimal
+    last_month_cost_cents: Decimal
+    month_before_cost_cents: Decimal
+    all_time_cost_cents: Decimal
+
+
+@dataclass(frozen=True)
+class MonthCost:
+    month: dt.date  # the first of the month
+    cost_by_provider: tuple[tuple[str, Decimal], ...]  # providers with cost that month, by key
+
+    @property
+    def cost_cents(self) -> Decimal:
+        return sum_cost_cents(c for _, c in self.cost_by_provider)
+
+
+@dataclass(frozen=True)
+class UnitSpend:
+    org_unit_id: int
+    name: str
+    kind: OrgUnitKind
+    mtd_cost_cents: Decimal
+    last_month_same_days_cost_cents: Decimal  # last month, 1 .. today's day of the month
+    last_month_cost_cents: Decimal  # the whole of last month
+
+    @property
+    def change_cents(self) -> Decimal:
+        return self.mtd_cost_cents - self.last_month_same_days_cost_cents
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        if not self.last_month_same_days_cost_cents:
+            return None
+        return self.change_cents * 100 / self.last_month_same_days_cost_cents
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: dt.date
+    mtd: Period
+    last_month: Period
+    month_before: Period
+    everything: bool  # the whole tenant (unmatched included), not a manager's units
+    total: SpendFigures
+    by_provider: tuple[tuple[str, SpendFigures], ...]  # providers with any usage in the scope, by key
+    unmatched: UnmatchedSpend
+    headcount: int
+    all_time_cost_cents: Decimal
+    months: tuple[MonthCost, ...]  # the last TREND_MONTHS months, oldest first
+    top_departments: tuple[UnitSpend, ...]
+    top_teams: tuple[UnitSpend, ...]
+
+    @property
+    def has_usage(self) -> bool:
+        """Any usage record (or, for a manager, any usage attributed to their units), even at no cost."""
+        return bool(self.by_provider)
+
+
+def forecast_cents(mtd_cost_cents: Decimal, today: dt.date) -> Decimal:
+    """This month's run rate: month-to-date cost / days elapsed (today included) x days in the month."""
+    days_in_month = calendar.monthrange(today.year, today.month)[1]
+    return (mtd_cost_cents * days_in_month / today.day).quantize(_SCALE)
+
+
+def same_days_last_month(today: dt.date) -> Period:
+    """Last month from its 1st to today's day of the month (clamped to its length)."""
+    last = previous_month(today)
+    return Period(last.start, last.start.replace(day=min(today.day, last.end.day)))
+
+
+def overview_for(
+    *, session: Session, viewer: UsageViewer, tenant_id: int, scenario_id: int | None, top: int = 10,
+    provider: str | None = None,
+) -> Overview | None:
+    """The overview `viewer` may see in the scope; None for members and viewers (no overview for them)
+    and for a manager without a scope."""
+    if viewer.reach == UsageReach.everyone:
+        return overview(session=session, tenant_id=tenant_id, scenario_id=scenario_id, unit_ids=None, top=top,
+                        provider=provider)
+    if viewer.reach == UsageReach.scope and viewer.scope_unit_ids:
+        return overview(session=session, tenant_id=tenant_id, scenario_id=scenario_id,
+                        unit_ids=viewer.scope_unit_ids, headcount_actor_ids=viewer.scope_actor_ids, top=top,
+                        provider=provider)
+    return None
+
+
+def overview(
+    *, session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+    headcount_actor_ids: Collection[int] = (), top: int = 10, provider: str | None = None,
+) -> Overview:
+    """The overview of the whole tenant (`unit_ids` None) or of the usage attributed to `unit_ids`
+    (each person-day-provider once); see the module docstring for every number."""
+    today = tenant_today(session=session, tenant_id=tenant_id)
+    mtd, last = month_to_date(today), previous_month(today)
+    before = previous_month(last.start)
+    trend_start = minus_months(today.replace(day=1), TREND_MONTHS - 1)
+    usage = _usage(session, tenant_id, scenario_id, unit_ids, provider, today)
+    u = usage.c
+
+    matched = u.actor_id.is_not(None)
+    # Two passes over the usage, each grouped small enough to finish here: cost per (day, provider,
+    # matched or not), and each person's last day of usage per provider.
+    day_rows = session.execute(
+        select(u.usage_date, u.provider, matched, func.sum(u.cost)).group_by(u.usage_date, u.provider, matched)
+    ).all()
+    last_days = session.execute(
+        select(u.actor_id, u.provider, func.max(u.usage_date)).where(matched).group_by(u.actor_id, u.provider)
+    ).all()
+
+    periods = (mtd, last, before)
+    # Per provider: [mtd, last month, the month before, all time, matched mtd] amounts to sum.
+    costs: dict[str, list[list[Decimal]]] = defaultdict(lambda: [[], [], [], [], []])
+    unmatched: list[list[Decimal]] = [[], [], [], []]
+    for day, key, is_matched, cost in day_rows:
+        amount = _cents(cost)
+        slots = [i for i, p in enumerate(periods) if p.start <= day <= p.end] + [3]
+        for i in slots:
+            costs[key][i].append(amount)
+            if not is_matched:
+                unmatched[i].append(amount)
+        if is_matched and 0 in slots:
+            costs[key][4].append(amount)
+
+    ever: dict[str, set[int]] = defaultdict(set)
+    active: dict[str, set[int]] = defaultdict(set)
+    for actor_id, key, last_day in last_days:
+        ever[key].add(actor_id)
+        if last_day >= mtd.start:
+            active[key].add(actor_id)
+    users_by_provider = {key: (len(active[key]), len(ever[key])) for key in ever}
+    users_total = (len(set().union(*active.values())), len(set().union(*ever.values())))
+
+    def figures(buckets: list[list[Decimal]], active: int, ever: int) -> SpendFigures:
+        mtd_cost = sum_cost_cents(buckets[0])
+        return SpendFigures(
+            mtd_cost_cents=mtd_cost, last_month_cost_cents=sum_cost_cents(buckets[1]),
+            month_before_cost_cents=sum_cost_cents(buckets[2]), forecast_cents=forecast_cents(mtd_cost, today),
+            active_users=active, ever_users=ever, matched_mtd_cost_cents=sum_cost_cents(buckets[4]),
+        )
+
+    providers = sorted(costs)
+    by_provider = tuple(
+        (key, figures(costs[key], *users_by_provider.get(key, (0, 0)))) for key in providers
+    )
+    everything: list[list[Decimal]] = [[], [], [], [], []]
+    for key in providers:
+        for i in range(5):
+            everything[i].extend(costs[key][i])
+
+    months = _months(((day, key, cost) for day, key, _, cost in day_rows), trend_start, TREND_MONTHS)
+    departments, teams = _top_units(session, tenant_id, scenario_id, unit_ids, provider, today, top)
+    return Overview(
+        today=today, mtd=mtd, last_month=last, month_before=before, everything=unit_ids is None,
+        total=figures(everything, users_total[0], users_total[1]),
+        by_provider=by_provider,
+        unmatched=UnmatchedSpend(*(sum_cost_cents(amounts) for amounts in unmatched)),
+        headcount=_headcount(session, tenant_id, scenario_id, unit_ids, headcount_actor_ids),
+        all_time_cost_cents=sum_cost_cents(everything[3]),
+        months=months, top_departments=departments, top_teams=teams,
+    )
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _usage(session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+           provider: str | None, today: dt.date) -> Any:
+    """SQL: rows (actor_id, usage_date, provider, cost) the overview sums, up to today."""
+    key = scope_key(scenario_id)
+    if unit_ids is None:
+        r = RECORDS.c
+        conditions = [r.tenant_id == tenant_id, r.scope_key == key, r.usage_date <= today]
+        if provider is not None:
+            conditions.append(r.provider == provider)
+        return (
+            select(r.actor_id.label("actor_id"), r.usage_date.label("usage_date"), r.provider.label("provider"),
+                   _micro(r.total_cost_cents).label("cost"))
+            .where(*conditions)
+            .subquery("usage")
+        )
+    m = MEMBERS.c
+    conditions = [m.tenant_id == tenant_id, m.scope_key == key, m.usage_date <= today,
+                  m.org_unit_id.in_(sorted(unit_ids) or [-1])]
+    if provider is not None:
+        conditions.append(m.provider == provider)
+    # A person placed in two of the units has one member row per unit for the day, each with their whole
+    # cost: DISTINCT keeps one (the same rule as a subtree's total).
+    return (
+        select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
+               _micro(m.cost_cents).label("cost"))
+        .where(*conditions)
+        .distinct()
+        .subquery("usage")
+    )
+
+
+def _months(day_rows: Iterable[Any], first: dt.date, count: int) -> tuple[MonthCost, ...]:
+    starts = [minus_months(first, -i) for i in range(count)]
+    by_month: dict[dt.date, dict[str, list[Decimal]]] = {s: defaultdict(list) for s in starts}
+    for day, key, cost in day_rows:
+        month = by_month.get(day.replace(day=1))
+        if month is not None:
+            month[key].append(_cents(cost))
+    return tuple(
+        MonthCost(month=s, cost_by_provider=tuple(
+            (key, total) for key in sorted(by_month[s]) if (total := sum_cost_cents(by_month[s][key]))
+        ))
+        for s in starts
+    )
+
+
+def _headcount(session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+               actor_ids: Collection[int]) -> int:
+    a = ACTORS.c
+    if unit_ids is not None:
+        return len(actor_ids)
+    scope = a.scenario_id.is_(None) if scenario_id is None else a.scenario_id == scenario_id
+    return session.execute(
+        select(func.count()).select_from(ACTORS).where(
+            a.tenant_id == tenant_id, scope, a.status == ActorStatus.active.value, a.kind == ActorKind.human.value)
+    ).scalar_one()
+
+
+def _top_units(
+    session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+    provider: str | None, today: dt.date, top: int,
+) -> tuple[tuple[UnitSpend, ...], tuple[UnitSpend, ...]]:
+    """Departments and teams (of `unit_ids`, or all) with usage this month or last, by month-to-date cost."""
+    mtd, last, same = month_to_date(today), previous_month(today), same_days_last_month(today)
+    ro, un = ROLLUPS.c, UNITS.c
+
+    def period_sum(period: Period) -> Any:
+        return func.sum(case((ro.usage_date.between(period.start, period.end), _micro(ro.cost_cents)), else_=0))
+
+    conditions = [
+        ro.tenant_id == tenant_id, ro.scope_key == scope_key(scenario_id), ro.breadth == Breadth.subtree.value,
+        ro.usage_date.between(last.start, mtd.end),
+        un.kind.in_([OrgUnitKind.department.value, OrgUnitKind.team.value]),
+    ]
+    if unit_ids is not None:
+        conditions.append(ro.org_unit_id.in_(sorted(unit_ids) or [-1]))
+    if provider is not None:
+        conditions.append(ro.provider == provider)
+    rows = session.execute(
+        select(ro.org_unit_id, un.name, un.kind, period_sum(mtd), period_sum(same), period_sum(last))
+        .join_from(ROLLUPS, UNITS, UNITS.c.id == ro.org_unit_id)
+        .where(*conditions)
+        .group_by(ro.org_unit_id, un.name, un.kind)
+    ).all()
+    spends = [
+        UnitSpend(org_unit_id=row[0], name=row[1], kind=OrgUnitKind(row[2]), mtd_cost_cents=_cents(row[3]),
+                  last_month_same_days_cost_cents=_cents(row[4]), last_month_cost_cents=_cents(row[5]))
+        for row in rows
+    ]
+    spends.sort(key=lambda s: (-s.mtd_cost_cents, -s.last_month_cost_cents, s.name.lower(), s.org_unit_id))
+    departments = tuple(s for s in spends if s.kind == OrgUnitKind.department)[:top]
+    teams = tuple(s for s in spends if s.kind == OrgUnitKind.team)[:top]
+    return departments, teams
+
+
+def _micro(column: Any) -> Any:
+    """SQL: an amount of cents as whole millionths of a cent (the columns' scale), NULL as 0. Sums of
+    these are exact integers on both databases (SQLite keeps NUMERIC fractions as floats, whose sums
+    drift)."""
+    return cast(func.round(func.coalesce(column, 0) * 1_000_000), BigInteger)
+
+
+def _cents(value: Any) -> Decimal:
+    """A sum of `_micro` amounts back to exact cents."""
+    return (Decimal(int(value)) / 1_000_000).quantize(_SCALE) if value is not None else _ZERO

@@ -1,0 +1,299 @@
+"""/ai-tooling ("AI spend"): the organisation's AI spend overview for owners, admins and managers.
+
+The state checks access on the server and formats; the numbers and what a viewer's overview covers are
+one domain query, `rollups.overview.overview_for` (owners and admins: the whole tenant, unmatched usage
+included; managers: the units of their scope, `org.visibility`). Members are sent to their own person
+page (or told they have none); a manager without a scope is told so; roles without `costs.read` get
+the denied view. Nothing of an overview reaches the browser unless the loader allowed it.
+
+The top-units table downloads as CSV, built on the server from the rows the table shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from decimal import Decimal
+
+import reflex as rx
+
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.db import session_scope
+from orgonaut.org import visibility
+from orgonaut.org.models import OrgUnitKind
+from orgonaut.rollups import overview
+from orgonaut.rollups.overview import Overview, SpendFigures, UnitSpend
+from orgonaut.tenancy.models import Ability, UsageReach
+from orgonaut.ui import layout, routes
+from orgonaut.ui.components import charts
+from orgonaut.ui.components.panels import page_title
+from orgonaut.ui.components.tables import data_table
+from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
+from orgonaut.ui.format import format_usd
+from orgonaut.ui.scope import LIVE, ScopeState
+
+TITLE = "AI spend"
+NO_PERSON = ("AI spend across the organisation is shown to managers, admins and owners. Your own usage is on "
+             "your person page, and there is no person with your e-mail in this scope.")
+NO_SCOPE = ("You are not placed in any team or department today, so there is no spend of your units to show. "
+            "Your own usage is on your person page.")
+UNIT_COLUMNS = ["Unit", "Kind", "Month to date", "Last month, same days", "Change", "Last month"]
+CSV_HEADER = ["kind", "unit", "month_to_date_usd", "last_month_same_days_usd", "change_usd", "change_pct",
+              "last_month_usd"]
+
+
+def signed_usd(cents: Decimal) -> str:
+    """"+$1.00", "-$1.00", "$0.00"."""
+    return f"+{format_usd(cents)}" if cents > 0 else format_usd(cents)
+
+
+def pct_text(pct: Decimal | None) -> str:
+    """"+12.3%", "-4.0%", or "—" where the base was zero."""
+    if pct is None:
+        return "—"
+    rounded = pct.quantize(Decimal("0.1"))
+    return f"+{rounded}%" if rounded > 0 else f"{rounded}%"
+
+
+def _plain(cents: Decimal) -> str:
+    """Dollars with two decimals and no symbol or separators: the CSV's form of `format_usd`."""
+    return format_usd(cents).replace("$", "").replace(",", "")
+
+
+@dataclasses.dataclass
+class UnitRowView:
+    name: str = ""
+    url: str = ""
+    kind: str = ""
+    mtd: str = ""
+    last_same_days: str = ""
+    change: str = ""
+    last_month: str = ""
+
+
+@dataclasses.dataclass
+class ProviderRowView:
+    provider: str = ""
+    mtd: str = ""
+    last_month: str = ""
+    change: str = ""
+    forecast: str = ""
+    active_users: str = ""
+    ever_users: str = ""
+    per_user: str = ""
+
+
+def _unit_view(spend: UnitSpend) -> UnitRowView:
+    department = spend.kind == OrgUnitKind.department
+    return UnitRowView(
+        name=spend.name,
+        url=routes.department_url(spend.org_unit_id) if department else routes.team_url(spend.org_unit_id),
+        kind="Department" if department else "Team",
+        mtd=format_usd(spend.mtd_cost_cents), last_same_days=format_usd(spend.last_month_same_days_cost_cents),
+        change=f"{signed_usd(spend.change_cents)} ({pct_text(spend.change_pct)})",
+        last_month=format_usd(spend.last_month_cost_cents),
+    )
+
+
+def _per_user(figures: SpendFigures) -> str:
+    cents = figures.cost_per_active_user_cents
+    return "—" if cents is None else format_usd(cents)
+
+
+def overview_cards(result: Overview) -> list[UsageCard]:
+    total = result.total
+    return [
+        UsageCard("Month to date", format_usd(total.mtd_cost_cents), period_text(result.mtd)),
+        UsageCard("Last month", format_usd(total.last_month_cost_cents), period_text(result.last_month)),
+        UsageCard("Change vs the month before", signed_usd(total.change_cents),
+                  f"{pct_text(total.change_pct)} · {period_text(result.month_before)}: "
+                  f"{format_usd(total.month_before_cost_cents)}"),
+        UsageCard("Forecast this month", format_usd(total.forecast_cents),
+                  f"run rate: month to date over {result.today.day} days"),
+        UsageCard("Active users this month", count(total.active_users), "people with any usage"),
+        UsageCard("People with usage ever", count(total.ever_users), "all time"),
+        UsageCard("Headcount", count(result.headcount),
+                  "active people" if result.everything else "placed in your units today"),
+        UsageCard("Cost per active user", _per_user(total), "this month, usage matched to a person"),
+    ]
+
+
+def provider_rows(result: Overview) -> list[ProviderRowView]:
+    return [
+        ProviderRowView(
+            provider=PROVIDERS[key].display_name if key in PROVIDERS else key,
+            mtd=format_usd(f.mtd_cost_cents), last_month=format_usd(f.last_month_cost_cents),
+            change=f"{signed_usd(f.change_cents)} ({pct_text(f.change_pct)})", forecast=format_usd(f.forecast_cents),
+            active_users=count(f.active_users), ever_users=count(f.ever_users), per_user=_per_user(f),
+        )
+        for key, f in result.by_provider
+    ]
+
+
+def units_csv(units: list[UnitSpend]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for s in units:
+        pct = s.change_pct
+        writer.writerow([
+            "department" if s.kind == OrgUnitKind.department else "team", s.name, _plain(s.mtd_cost_cents),
+            _plain(s.last_month_same_days_cost_cents), _plain(s.change_cents),
+            "" if pct is None else str(pct.quantize(Decimal("0.1"))), _plain(s.last_month_cost_cents),
+        ])
+    return out.getvalue()
+
+
+class SpendOverviewState(ScopeState):
+    loaded: bool = False
+    # Why there is no overview for this user ("" when there is one).
+    note: str = ""
+    has_usage: bool = False
+    scope_text: str = ""
+    cards: list[UsageCard] = []
+    providers: list[ProviderRowView] = []
+    unmatched_text: str = ""
+    trend_figure: dict = {}
+    units: list[UnitRowView] = []
+    csv_filename: str = ""
+    _units: list[UnitSpend] = []
+
+    def _clear(self) -> None:
+        """State is sent to the browser: nothing of an earlier load (or login) stays there."""
+        self.loaded, self.note, self.has_usage, self.scope_text = False, "", False, ""
+        self.cards, self.providers, self.unmatched_text, self.trend_figure = [], [], "", {}
+        self.units, self.csv_filename, self._units = [], "", []
+
+    @rx.event
+    def load(self):
+        self._clear()
+        user = self._guard(Ability.costs_read)
+        if user is None:
+            self.loaded = True
+            return None
+        scenario_id = self._scope_for(user)
+        with session_scope() as session:
+            viewer = visibility.viewer_for(session=session, user=user, scenario_id=scenario_id)
+            result = overview.overview_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
+                                           scenario_id=scenario_id)
+        self.loaded = True
+        if result is None:
+            if viewer.reach == UsageReach.own and viewer.own_actor_ids:
+                return rx.redirect(routes.person_url(min(viewer.own_actor_ids)))
+            self.note = NO_SCOPE if viewer.reach == UsageReach.scope else NO_PERSON
+            return None
+        self._show(result)
+        return None
+
+    def _show(self, result: Overview) -> None:
+        self.scope_text = ("The whole organisation" if result.everything
+                           else "The teams and departments you are placed in, and those below them")
+        self.has_usage = result.has_usage
+        if not result.has_usage:
+            return
+        self.cards = overview_cards(result)
+        self.providers = provider_rows(result)
+        if result.everything and result.unmatched.all_time_cost_cents:
+            self.unmatched_text = (
+                f"Included above: {format_usd(result.unmatched.mtd_cost_cents)} this month and "
+                f"{format_usd(result.unmatched.last_month_cost_cents)} last month of usage matched to no person "
+                "(unmatched)."
+            )
+        self.trend_figure = charts.monthly_cost_figure(result.months)
+        self._units = [*result.top_departments, *result.top_teams]
+        self.units = [_unit_view(s) for s in self._units]
+        scope = "live" if self.scope_value == LIVE else f"scenario-{self.scope_value}"
+        self.csv_filename = f"ai-spend-top-units-{scope}-{result.mtd.start}-to-{result.today}.csv"
+
+    @rx.event
+    def download_units(self):
+        """The top-units table as CSV, from the rows the page shows (the loader already checked access)."""
+        if not self._units:
+            return None
+        return rx.download(data=units_csv(self._units), filename=self.csv_filename, mime_type="text/csv")
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def _provider_row(p: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(p.provider),
+        rx.table.cell(p.mtd), rx.table.cell(p.last_month), rx.table.cell(p.change), rx.table.cell(p.forecast),
+        rx.table.cell(p.active_users), rx.table.cell(p.ever_users), rx.table.cell(p.per_user),
+    )
+
+
+def _unit_row(u: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(u.name, href=u.url)),
+        rx.table.cell(u.kind), rx.table.cell(u.mtd), rx.table.cell(u.last_same_days), rx.table.cell(u.change),
+        rx.table.cell(u.last_month),
+    )
+
+
+def _overview() -> rx.Component:
+    state = SpendOverviewState
+    return rx.vstack(
+        rx.text(state.scope_text, size="2", color_scheme="gray"),
+        card_grid(state.cards, "AI spend summary"),
+        rx.cond(state.unmatched_text != "", rx.text(state.unmatched_text, size="1", color_scheme="gray")),
+        rx.heading("By provider", size="3"),
+        data_table("Spend by provider", ["Provider", "Month to date", "Last month", "Change vs the month before",
+                                         "Forecast", "Active users", "Ever", "Per active user"],
+                   state.providers, _provider_row),
+        rx.card(
+            rx.vstack(
+                rx.heading("Cost by month", size="3"),
+                charts.chart(state.trend_figure, state.has_usage, chart_id="spend-by-month",
+                             label="Cost by month", empty_title="No usage", empty_body="Nothing was spent yet."),
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.hstack(
+            rx.heading("Top departments and teams this month", size="3"),
+            rx.spacer(),
+            rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1",
+                      on_click=state.download_units, disabled=state.units.length() == 0),
+            width="100%",
+            align="center",
+        ),
+        rx.text("Month to date against last month over the same days; each unit's subtree.", size="1",
+                color_scheme="gray"),
+        rx.cond(
+            state.units.length() > 0,
+            data_table("Top departments and teams", UNIT_COLUMNS, state.units, _unit_row),
+            rx.text("No team or department had usage this month or last.", size="2", color_scheme="gray"),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _empty() -> rx.Component:
+    return layout.empty_state(
+        "chart-no-axes-column", "No AI usage yet",
+        "Spend shows here once a provider is connected and its first usage is synced.",
+        rx.cond(SpendOverviewState.can_manage_ai_tooling,
+                rx.link("Connect a provider", href=routes.AI_TOOLING_SETTINGS)),
+    )
+
+
+def spend_overview_page() -> rx.Component:
+    state = SpendOverviewState
+    return layout.shell(
+        page_title(TITLE),
+        layout.guarded(
+            rx.cond(
+                state.loaded,
+                rx.cond(
+                    state.note != "",
+                    rx.callout(state.note, icon="eye-off", color_scheme="gray", role="note", width="100%"),
+                    rx.cond(state.has_usage, _overview(), _empty()),
+                ),
+                rx.center(rx.spinner(), width="100%"),
+            ),
+        ),
+    )
