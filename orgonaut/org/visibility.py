@@ -24,6 +24,9 @@ The tenant setting `Tenant.managers_see_people` (owners: `tenant.manage`) choose
 see the people of their scope (True, the default) or only unit totals (False; their own page stays
 theirs).
 
+Usage is shown only while the tenant's plan includes AI Tooling, as on the settings page and the API: on
+another plan every role sees nobody's usage, and the refusal names the plan.
+
 The answers never say whether a refused person or unit has usage: pages show `refusal` instead of
 the numbers and the API answers 404, as for another tenant's id.
 """
@@ -39,8 +42,8 @@ from orgonaut.org import queries
 from orgonaut.org.actors import get_actor_in_scope_or_raise
 from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind
 from orgonaut.org.units import get_org_unit_in_scope_or_raise
-from orgonaut.tenancy.models import ROLE_USAGE_REACH, Ability, Role, Tenant, UsageReach, User
-from orgonaut.tenancy.service import can
+from orgonaut.tenancy.models import ROLE_USAGE_REACH, Ability, Feature, Role, Tenant, UsageReach, User
+from orgonaut.tenancy.service import can, feature_refusal
 
 OWN_PAGE_ONLY = "Usage is visible to you on your own page only."
 OUTSIDE_SCOPE = ("Usage is visible to you on your own page and for the units you are placed in (and those "
@@ -58,6 +61,7 @@ class UsageViewer:
     own_actor_ids: frozenset[int] = field(default_factory=frozenset)
     scope_unit_ids: frozenset[int] = field(default_factory=frozenset)
     scope_actor_ids: frozenset[int] = field(default_factory=frozenset)
+    plan_refusal: str = ""  # set when the tenant's plan has no AI Tooling: then nobody's usage is shown
 
     @property
     def sees_everything(self) -> bool:
@@ -94,14 +98,14 @@ class UsageViewer:
     def refusal_for_actor(self) -> str:
         """Why a person's usage is not shown (say the same whether or not they have any)."""
         if self.reach == UsageReach.nobody:
-            return NO_COST_ACCESS
+            return self.plan_refusal or NO_COST_ACCESS
         if self.reach == UsageReach.scope and not self.people_in_scope:
             return TOTALS_ONLY
         return OUTSIDE_SCOPE if self.reach == UsageReach.scope else OWN_PAGE_ONLY
 
     def refusal_for_unit(self) -> str:
         if self.reach == UsageReach.nobody:
-            return NO_COST_ACCESS
+            return self.plan_refusal or NO_COST_ACCESS
         return OUTSIDE_SCOPE if self.reach == UsageReach.scope else OWN_PAGE_ONLY
 
 
@@ -119,7 +123,13 @@ def viewer_for(*, session: Session, user: User | None, scenario_id: int | None) 
     that tenant and scope too (the `get_*_in_scope_or_raise` lookups see to that).
     """
     reach = reach_of(user)
-    if reach in (UsageReach.everyone, UsageReach.nobody) or user is None:
+    if user is None or reach == UsageReach.nobody:
+        return UsageViewer(reach=UsageReach.nobody)
+    tenant = session.get(Tenant, user.tenant_id)
+    refusal = feature_refusal(tenant, Feature.ai_tooling) if tenant is not None else NO_COST_ACCESS
+    if refusal:
+        return UsageViewer(reach=UsageReach.nobody, plan_refusal=refusal)
+    if reach == UsageReach.everyone:
         return UsageViewer(reach=reach)
     own = frozenset(session.exec(
         select(Actor.id).where(Actor.tenant_id == user.tenant_id, Actor.scenario_id == scenario_id,
@@ -127,7 +137,6 @@ def viewer_for(*, session: Session, user: User | None, scenario_id: int | None) 
     ).all())
     if reach == UsageReach.own:
         return UsageViewer(reach=reach, own_actor_ids=own)
-    tenant = session.get(Tenant, user.tenant_id)
     today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
     placed_in = queries.unit_ids_of_actors(session=session, actor_ids=set(own), on=today)
     units = queries.subtree_unit_ids(session=session, unit_ids=sorted(placed_in))

@@ -181,7 +181,7 @@ class SpendOverviewState(ScopeState):
         if result is None:
             if viewer.reach == UsageReach.own and viewer.own_actor_ids:
                 return rx.redirect(routes.person_url(min(viewer.own_actor_ids)))
-            self.note = NO_SCOPE if viewer.reach == UsageReach.scope else NO_PERSON
+            self.note = viewer.plan_refusal or (NO_SCOPE if viewer.reach == UsageReach.scope else NO_PERSON)
             return None
         self._show(result)
         return None

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from orgonaut.org import visibility
 from orgonaut.org.models import Scenario
-from orgonaut.tenancy.models import Role, Tenant, User
+from orgonaut.tenancy.models import Feature, Plan, Role, Tenant, User
+from orgonaut.tenancy.service import feature_refusal, set_plan
 from orgonaut.ui import routes
 from tests.factories import make_user
 from tests.integration.ui.conftest import Tab, login_token
@@ -28,6 +29,7 @@ from tests.integration.ui.test_ai_usage_states import (  # noqa: F401 - fixtures
     _unit,
     usage_demo,
 )
+from tests.integration.ui.test_spend_overview_state import _open as open_overview
 
 MEMBER, MANAGER, CHECKOUT_MANAGER = "ana.souza@demo.test", "marcus.lee@demo.test", "julia.fischer@demo.test"
 
@@ -248,3 +250,23 @@ def test_the_setting_is_checked_in_the_service_too(session, people):
         visibility.set_managers_see_people(session=session, user=admin, managers_see_people=False)
     session.rollback()
     assert _stored(session, people)
+
+
+def test_on_a_plan_without_ai_tooling_nobody_sees_usage_and_the_page_names_the_plan(session, people):
+    tenant = session.get_one(Tenant, people.id)
+    set_plan(session=session, tenant=tenant, plan=Plan.team)
+    session.commit()
+    refusal = feature_refusal(tenant, Feature.ai_tooling)
+    assert refusal and "team" in refusal
+    for email in ("owner@demo.test", MANAGER, MEMBER):
+        tab = Tab(login_token(session, email))
+        assert _sees_person(tab, session, people, "Ana Souza") == (False, refusal)
+        team = _sees_team(tab, session, people, "Core Platform")
+        assert not team.found_unit and team.hidden_note == refusal
+        department = _sees_department(tab, session, people, "Platform Engineering")
+        assert not department.found_unit and department.hidden_note == refusal
+        overview, _ = open_overview(session, email)
+        assert (overview.has_usage, overview.cards, overview.note) == (False, [], refusal)
+    set_plan(session=session, tenant=tenant, plan=Plan.business)  # back on a plan with it: shown again
+    session.commit()
+    assert _sees_person(Tab(login_token(session, MEMBER)), session, people, "Ana Souza") == (True, "")
