@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -155,9 +156,12 @@ def test_team_page_plots_every_range_and_lists_members_for_it(admin: Page, base_
         for choice in Range:
             _section(admin).get_by_role("radio", name=RANGE_LABELS[choice], exact=True).click()
             members = queries.team_member_breakdown(session=session, org_unit=team, range=choice)
-            expect(table.get_by_role("rowheader")).to_have_text([m.name for m in members])
+            expect(table.locator("tbody").get_by_role("rowheader")).to_have_text([m.name for m in members])
             expect(table.get_by_role("row").nth(1).get_by_role("cell").first).to_have_text(
                 format_usd(members[0].cost_cents))
+            # The totals row: the exact sum, rounded once.
+            expect(table.locator("tfoot").get_by_role("cell").first).to_have_text(
+                format_usd(sum((m.cost_cents for m in members), Decimal(0))))
     first = table.get_by_role("link", name=members[0].name)
     expect(first).to_have_attribute("href", f"/people/{members[0].actor_id}")
     first.click()
@@ -173,7 +177,7 @@ def test_member_table_sorts_by_clicking_column_headers(admin: Page, base_url: st
         members = queries.team_member_breakdown(session=session, org_unit=team, range=Range.all)
     assert len(members) >= 4
     table = _section(admin).get_by_role("region", name="Usage by member")
-    names = table.get_by_role("rowheader")
+    names = table.locator("tbody").get_by_role("rowheader")
 
     def column(label: str):
         return table.get_by_role("columnheader").filter(has=admin.get_by_role("button", name=label, exact=True))

@@ -162,6 +162,14 @@ def _member_row(m: rx.Var) -> rx.Component:
     )
 
 
+def _totals_row(t: rx.Var) -> rx.Component:
+    cell = {"style": {"font_weight": "600"}}
+    return rx.el.tfoot(rx.table.row(
+        rx.table.row_header_cell(t.name, **cell), rx.table.cell(t.cost, **cell), rx.table.cell(t.sessions, **cell),
+        rx.table.cell(t.commits, **cell), rx.table.cell(t.pull_requests, **cell), rx.table.cell(t.lines_added, **cell),
+    ))
+
+
 def _members_table() -> rx.Component:
     """Per-person rows only for those who may see this team's people; otherwise why not."""
     state = TeamUsageState
@@ -185,6 +193,7 @@ def _members_table_rows() -> rx.Component:
                 rx.table.root(
                     rx.table.header(rx.table.row(*[_sort_header(key, label) for key, label in MEMBER_COLUMNS])),
                     rx.table.body(rx.foreach(state.member_rows, _member_row)),
+                    _totals_row(state.member_totals),
                     variant="surface",
                     size="1",
                     width="100%",

@@ -425,6 +425,18 @@ def sort_members(rows: list[MemberRow], key: str, descending: bool) -> list[Memb
     return sorted(ordered, key=value, reverse=descending)
 
 
+def total_of(rows: Sequence[MemberRow]) -> MemberRow:
+    """The rows summed exactly; a metric stays "not reported" (None) only when no row reports it."""
+    def reported(field: str) -> int | None:
+        values = [getattr(r, field) for r in rows if getattr(r, field) is not None]
+        return sum(values) if values else None
+
+    return MemberRow(actor_id=0, name=f"Total ({len(rows)} {'person' if len(rows) == 1 else 'people'})",
+                     cost_cents=sum((r.cost_cents for r in rows), Decimal(0)), sessions=reported("sessions"),
+                     commits=reported("commits"), pull_requests=reported("pull_requests"),
+                     lines_added=reported("lines_added"))
+
+
 def member_view(row: MemberRow) -> MemberView:
     return MemberView(
         actor_id=row.actor_id, name=row.name, url=routes.person_url(row.actor_id), cost=format_usd(row.cost_cents),
@@ -494,6 +506,11 @@ class TeamUsageState(UnitMixin, ScopeState):
     def member_rows(self) -> list[MemberView]:
         rows = self._members.get(self.chosen_range, [])
         return [member_view(r) for r in sort_members(rows, self.sort_key, self.sort_descending)]
+
+    @rx.var
+    def member_totals(self) -> MemberView:
+        """The table's totals row: exact sums rounded once, like the range total (not a sum of rounded rows)."""
+        return member_view(total_of(self._members.get(self.chosen_range, [])))
 
     @rx.var
     def members_left_out_text(self) -> str:

@@ -349,6 +349,9 @@ def test_team_cards_chart_and_member_table_follow_the_chosen_provider(session, w
         assert sum((r.cost for r in records if period.start <= r.day <= period.end), Decimal(0)) == sum(
             (sum((r.cost for r in records if r.actor_id == a and period.start <= r.day <= period.end), Decimal(0))
              for a in names), Decimal(0))
+        # ... and so does its totals row, shown as the range total is: the exact sum rounded once.
+        in_range = [r for r in records if period.start <= r.day <= period.end]
+        assert usage.member_totals.cost == _cost(in_range) == usage.range_total, choice
 
 
 @pytest.mark.parametrize("provider", FILTERS, ids=lambda p: p or "all")

@@ -261,6 +261,12 @@ def test_team_section_shows_the_rollup_numbers_for_every_range(session, usage_de
             (r.actor_id, r.name, format_usd(r.cost_cents), f"{r.sessions:,}", f"{r.commits:,}",
              f"{r.pull_requests:,}", f"{r.lines_added:,}") for r in members]
         assert all(m.url == routes.person_url(m.actor_id) for m in usage.member_rows)
+        # The totals row is the exact sum rounded once, so it equals the range total above the chart
+        # (the team's people are all listed), even where the rounded rows add up to a cent more or less.
+        total = usage.member_totals
+        assert (total.name, total.cost) == (f"Total ({len(members)} people)", usage.range_total)
+        assert total.sessions == f"{sum(r.sessions for r in members):,}"
+        assert total.lines_added == f"{sum(r.lines_added for r in members):,}"
         seen[choice] = [m.cost for m in usage.member_rows]
     # Every range shows other costs, but "All" began within the last six months.
     assert len({tuple(costs) for choice, costs in seen.items() if choice != Range.all}) == 4
