@@ -56,6 +56,9 @@ class UsageMetrics(SQLModel):
     output_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
     cache_read_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
     cache_creation_tokens: int | None = Field(default=0, sa_type=BigInteger, nullable=True)
+    # Counters only some providers report (`rollups.counters`): NULL where no record behind the row does.
+    tabs_accepted: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
+    agent_requests: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
 
 
 class AiUsageRollup(UsageMetrics, table=True):

@@ -24,17 +24,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, union
+from sqlalchemy import and_, case, distinct, func, or_, select, union
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
-from orgonaut.ai_tooling.providers.declaration import Metric, ProviderInfo
+from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import table_of
 from orgonaut.errors import ValidationFailed
 from orgonaut.integrations.models import Integration, IntegrationCategory
 from orgonaut.org.models import Actor, OrgUnit, Placement
+from orgonaut.rollups.counters import PROVIDER_METRICS, record_counter, reports_provider_metric
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
 from orgonaut.rollups.periods import Period, Range, month_to_date, parse_range, period_for, previous_month, tenant_today
 
@@ -47,10 +48,6 @@ PLACEMENTS = table_of(Placement)
 ACTORS = table_of(Actor)
 INTEGRATIONS = table_of(Integration)
 
-# Counters of a record's `provider_metrics` that the person page shows: (key, label). A provider
-# reports one when its declared `provider_metrics` type has that field (`reports_provider_metric`).
-PROVIDER_METRICS: tuple[tuple[str, str], ...] = (("tabs_accepted", "Tabs accepted"),
-                                                 ("agent_requests", "Agent requests"))
 
 _ZERO = Decimal(0)
 
@@ -114,6 +111,11 @@ class UnitSummary:
     lines_removed: int | None
     first_usage_date: dt.date | None
     computed_at: dt.datetime | None  # newest computation among the unit's rollup rows
+    # All time, by `PROVIDER_METRICS` key: None where no record behind the rollups reports the counter.
+    provider_metrics: tuple[tuple[str, int | None], ...] = ()
+
+    def provider_metric(self, key: str) -> int | None:
+        return dict(self.provider_metrics).get(key)
 
 
 @dataclass(frozen=True)
@@ -149,11 +151,6 @@ def _person_records(actor: Actor, provider: str | None = None) -> list[Any]:
     return conditions if provider is None else [*conditions, RECORDS.c.provider == provider]
 
 
-def reports_provider_metric(info: ProviderInfo, key: str) -> bool:
-    """Whether the provider's records carry this `provider_metrics` counter."""
-    return info.provider_metrics is not None and key in info.provider_metrics.__struct_fields__
-
-
 def provider_options(*, session: Session, tenant_id: int, used: Iterable[str] = ()) -> tuple[str, ...]:
     """The providers a page's filter offers, in the registry's order: those the tenant connected (in
     any state: a disconnected one keeps its usage) and those in `used` (the page's own usage)."""
@@ -177,17 +174,15 @@ def unit_providers(*, session: Session, org_unit: OrgUnit) -> tuple[str, ...]:
 def _provider_metric_sums(session: Session, actor: Actor, provider: str | None) -> tuple[tuple[str, int | None], ...]:
     """Each `PROVIDER_METRICS` counter summed over the person's records of the providers that report it;
     None where none of those records carries it."""
-    r = RECORDS.c
-    reporting = {key: [p for p, info in PROVIDERS.items() if reports_provider_metric(info, key)]
-                 for key, _ in PROVIDER_METRICS}
+    keys = [key for key, _ in PROVIDER_METRICS]
     totals = session.execute(
-        select(*[
-            func.sum(case((r.provider.in_(providers), r.provider_metrics[key].as_integer())))
-            if providers else literal(None)
-            for key, providers in reporting.items()
-        ]).where(*_person_records(actor, provider))
+        select(*[func.sum(record_counter(key)) for key in keys]).where(*_person_records(actor, provider))
     ).one()
-    return tuple((key, None if value is None else int(value)) for key, value in zip(reporting, totals, strict=True))
+    return _counters(keys, totals)
+
+
+def _counters(keys: list[str], totals: Iterable[Any]) -> tuple[tuple[str, int | None], ...]:
+    return tuple((key, None if value is None else int(value)) for key, value in zip(keys, totals, strict=True))
 
 
 def person_summary(
@@ -314,8 +309,10 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str,
             func.sum(case((u.usage_date.between(mtd.start, mtd.end), u.cost_cents), else_=_ZERO)),
             func.sum(u.cost_cents), func.sum(u.sessions), func.sum(u.commits), func.sum(u.pull_requests),
             func.sum(u.lines_added), func.sum(u.lines_removed), func.min(u.usage_date), func.max(u.computed_at),
+            *[func.sum(u[key]) for key, _ in PROVIDER_METRICS],
         ).where(*_unit_rollups(org_unit, chosen, provider), u.usage_date <= today)
     ).one()
+
     m = MEMBERS.c
     users = session.execute(
         select(
@@ -334,6 +331,7 @@ def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str,
         cost_cents=_cents(totals[2]), sessions=_count(totals[3], used), commits=_count(totals[4], used),
         pull_requests=_count(totals[5], used), lines_added=_count(totals[6], used),
         lines_removed=_count(totals[7], used), first_usage_date=totals[8], computed_at=totals[9],
+        provider_metrics=_counters([key for key, _ in PROVIDER_METRICS], totals[10:]),
     )
 
 

@@ -27,6 +27,7 @@ from orgonaut.clock import utcnow
 from orgonaut.db import table_of, upsert
 from orgonaut.errors import NotFound, ValidationFailed
 from orgonaut.org.models import OrgUnit, Placement
+from orgonaut.rollups.counters import PROVIDER_METRICS, record_counter
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
 from orgonaut.tenancy.models import Tenant
 
@@ -49,6 +50,9 @@ METRICS: dict[str, str] = {
     "cache_read_tokens": "total_cache_read_tokens",
     "cache_creation_tokens": "total_cache_creation_tokens",
 }
+# And the counters only some providers report, read from each record's `provider_metrics`.
+COUNTERS: tuple[str, ...] = tuple(key for key, _ in PROVIDER_METRICS)
+ROLLUP_METRICS: tuple[str, ...] = (*METRICS, *COUNTERS)
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,7 @@ def _recompute(
         return RefreshResult(org_unit_ids=(), start=start, end=end, unit_rows=0, member_rows=0)
 
     constants = [literal(tenant_id, Integer()), literal(key, Integer()), literal(scenario_id, Integer())]
-    metric_names = list(METRICS)
+    metric_names = list(ROLLUP_METRICS)
 
     # Members: each actor-day joined to the units the actor was placed in that day. The intervals are
     # merged per (actor, unit), so overlapping placements in one unit count a day once.
@@ -331,6 +335,7 @@ def _actor_days(
         select(
             RECORDS.c.actor_id, RECORDS.c.usage_date, RECORDS.c.provider,
             *[func.sum(RECORDS.c[column]).label(name) for name, column in METRICS.items()],
+            *[func.sum(record_counter(key)).label(key) for key in COUNTERS],
         )
         .where(*conditions)
         .group_by(RECORDS.c.actor_id, RECORDS.c.usage_date, RECORDS.c.provider)

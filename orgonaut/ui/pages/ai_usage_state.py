@@ -362,9 +362,12 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
         self.refresh_pending = refresh.refresh_pending(tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
         self.found_unit = True
 
-    def _provider_for(self, session, unit: OrgUnit) -> str | None:
+    def _provider_for(self, session, unit: OrgUnit) -> tuple[str | None, Providers]:
+        """The chosen provider (None: all tools), and whose numbers the page shows."""
         used = queries.unit_providers(session=session, org_unit=unit)
-        return self._pick_provider(queries.provider_options(session=session, tenant_id=unit.tenant_id, used=used))
+        options = queries.provider_options(session=session, tenant_id=unit.tenant_id, used=used)
+        provider = self._pick_provider(options)
+        return provider, Providers(behind=(provider,) if provider is not None else used, offered=options)
 
     def _watch_if_pending(self):
         return type(self).watch_refresh if self.refresh_pending else None
@@ -481,7 +484,7 @@ class TeamUsageState(UnitMixin, ScopeState):
             viewer = self._visible(user, unit, session)
             if viewer is None:
                 return
-            provider = self._provider_for(session, unit)
+            provider, providers = self._provider_for(session, unit)
             summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
                                          provider=provider)
@@ -497,7 +500,7 @@ class TeamUsageState(UnitMixin, ScopeState):
                 self.members_note = visibility.TOTALS_ONLY
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             computed_at = _computed_at(session, unit, summary)
-        self.cards = team_cards(summary)
+        self.cards = team_cards(summary, providers)
         self._members = members
         self._left_out = left_out
         self._loaded(unit, series, today, computed_at)
@@ -538,12 +541,34 @@ class TeamUsageState(UnitMixin, ScopeState):
             self.sort_key, self.sort_descending = key, key != "name"
 
 
-def team_cards(summary: queries.UnitSummary) -> list[UsageCard]:
+@dataclasses.dataclass(frozen=True)
+class Providers:
+    behind: Sequence[str] = ()  # whose usage the numbers are: the unit's providers, or the chosen one
+    offered: Sequence[str] = ()  # the filter's choices
+
+
+def counter_cards(summary: queries.UnitSummary, providers: Providers,
+                  hint: Callable[[str, str], str] | None = None) -> list[UsageCard]:
+    """The counters only some providers report, for a unit, when one of the offered providers reports
+    them; "—" with a hint where none of the providers behind the numbers does."""
+    def said(key: str) -> str:
+        text = provider_metric_hint(key, providers.behind, providers.offered)
+        return hint(key, text) if hint else text
+
+    return [
+        UsageCard(label, count(summary.provider_metric(key)), said(key))
+        for key, label in queries.PROVIDER_METRICS
+        if any(p in PROVIDERS and queries.reports_provider_metric(PROVIDERS[p], key) for p in providers.offered)
+    ]
+
+
+def team_cards(summary: queries.UnitSummary, providers: Providers = Providers()) -> list[UsageCard]:
     return [
         UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
         UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
         UsageCard("Active users", count(summary.mtd_active_users),
                   f"this month · {count(summary.last_month_active_users)} last month"),
+        *counter_cards(summary, providers),
     ]
 
 
@@ -563,18 +588,19 @@ class DepartmentUsageState(UnitMixin, ScopeState):
             unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.department, session)
             if unit is None or self._visible(user, unit, session) is None:
                 return
-            provider = self._provider_for(session, unit)
+            provider, providers = self._provider_for(session, unit)
             direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct, provider=provider)
             subtree = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
                                          provider=provider)
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             computed_at = _computed_at(session, unit, subtree)
-        self.cards = department_cards(direct, subtree)
+        self.cards = department_cards(direct, subtree, providers)
         self._loaded(unit, series, today, computed_at)
 
 
-def department_cards(direct: queries.UnitSummary, subtree: queries.UnitSummary) -> list[UsageCard]:
+def department_cards(direct: queries.UnitSummary, subtree: queries.UnitSummary,
+                     providers: Providers = Providers()) -> list[UsageCard]:
     def activity(label: str, field: str) -> UsageCard:
         return UsageCard(label, count(getattr(subtree, field)), f"all time · {count(getattr(direct, field))} direct")
 
@@ -587,4 +613,6 @@ def department_cards(direct: queries.UnitSummary, subtree: queries.UnitSummary) 
         activity("Commits", "commits"),
         activity("Pull requests", "pull_requests"),
         activity("Lines added", "lines_added"),
+        *counter_cards(subtree, providers, hint=lambda key, said: (
+            f"{said} · {count(direct.provider_metric(key))} direct")),
     ]

@@ -148,6 +148,14 @@ def _count(records: list[Rec], field: str) -> str:
     return f"{sum(values):,}" if values else NOT_REPORTED
 
 
+def _counter_hint(records: list[Rec]) -> str:
+    """What a Cursor-only counter's card says under its number, by whose records are behind it."""
+    shown = sorted({r.provider for r in records})
+    if shown == ["claude_code"]:
+        return "not reported by Claude Code · Cursor only"
+    return "all time" if shown == ["cursor"] else "all time · Cursor only"
+
+
 def _period(records: list[Rec], choice: Range) -> Period:
     return periods.period_for(choice, today=TODAY, first_usage=min((r.day for r in records), default=None))
 
@@ -333,6 +341,9 @@ def test_team_cards_chart_and_member_table_follow_the_chosen_provider(session, w
         "Last month cost": (_cost(records, LAST_MONTH), "Oct 1 – 31, 2026"),
         "Month-to-date cost": (_cost(records, MTD), "Nov 1 – 18, 2026"),
         "Active users": (str(users(MTD)), f"this month · {users(LAST_MONTH)} last month"),
+        # Cursor's counters, from the rollups: each equals the raw records' sum (— for Claude Code alone).
+        "Tabs accepted": (_count(records, "tabs_accepted"), _counter_hint(records)),
+        "Agent requests": (_count(records, "agent_requests"), _counter_hint(records)),
     }
     _check_chart(usage, records)
     names = {a.id: a.name for a in world.actors}
@@ -368,4 +379,6 @@ def test_department_cards_and_chart_follow_the_chosen_provider(session, world, p
     assert cards["Subtree · month to date"][0] == _cost(records, MTD)
     assert cards["Sessions"] == (_count(records, "sessions"), "all time · 0 direct")
     assert cards["Lines added"] == (_count(records, "lines_added"), "all time · 0 direct")
+    for key, label in (("tabs_accepted", "Tabs accepted"), ("agent_requests", "Agent requests")):
+        assert cards[label] == (_count(records, key), f"{_counter_hint(records)} · {NOT_REPORTED} direct")
     _check_chart(usage, records)
