@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "task": "orgonaut.rollups.verify_recent",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Ended login sessions are deleted (the table would otherwise only grow).
+    "tenancy-purge-login-sessions": {
+        "task": "orgonaut.system.purge_login_sessions",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # Runs whose worker died go on from their checkpoint within minutes, not at the next start.
     "ai-tooling-resume-interrupted": {
         "task": "orgonaut.ai_tooling.resume_interrupted",

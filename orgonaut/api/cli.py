@@ -25,7 +25,8 @@ def create(
     user: str = typer.Option(..., help="E-mail of the user the token acts for"),
     name: str = typer.Option(..., help="What or who uses the token"),
     ability: list[str] = typer.Option(..., help="An ability the token carries; repeat for more"),
-    expires_in_days: int | None = typer.Option(None, help="Expire after this many days (default: never)"),
+    expires_in_days: int | None = typer.Option(None, help="Expire after this many days (default: 90)"),
+    no_expiry: bool = typer.Option(False, "--no-expiry", help="Never expire (not recommended)"),
 ) -> None:
     """Create a token; prints its secret once."""
     from orgonaut.tenancy import tokens
@@ -36,7 +37,9 @@ def create(
             tenant_row = get_tenant_by_slug_or_raise(session=session, slug=tenant)
             user_row = tokens.get_user_by_email_or_raise(session=session, tenant=tenant_row, email=user)
             token, secret = tokens.create_token(
-                session=session, user=user_row, name=name, abilities=ability, expires_in_days=expires_in_days
+                session=session, user=user_row, name=name, abilities=ability,
+                expires_in_days=None if no_expiry else (
+                    tokens.DEFAULT_EXPIRY_DAYS if expires_in_days is None else expires_in_days),
             )
     except DomainError as error:
         _fail(str(error))

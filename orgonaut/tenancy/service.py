@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, delete, select
 
 from orgonaut.clock import utcnow
 from orgonaut.emails import looks_like_email, normalise_email
@@ -229,6 +230,15 @@ def user_for_token(*, session: Session, token: str | None) -> User | None:
         return None
     user = session.get(User, login.user_id)
     return user if user is not None and user.is_active else None
+
+
+def purge_login_sessions(*, session: Session, keep_days: int = 1) -> int:
+    """Deletes login sessions that ended (expired or revoked) more than `keep_days` ago; returns how many.
+    Nothing reads them after their end, and the table would otherwise only grow (daily, from beat)."""
+    before = utcnow() - dt.timedelta(days=keep_days)
+    ended = or_(col(LoginSession.expires_at) < before, col(LoginSession.revoked_at) < before)
+    result = session.exec(delete(LoginSession).where(ended))
+    return int(result.rowcount or 0)
 
 
 def end_session(*, session: Session, token: str | None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 import string
@@ -36,6 +37,10 @@ SECRET_LENGTH = 43
 PREFIX_LENGTH = 8
 MAX_NAME_LENGTH = 100
 MAX_EXPIRY_DAYS = 3650
+# A new token expires after this many days unless its creator chooses otherwise (never is a choice, not
+# the default: a forgotten token should not live forever); the list warns this many days before.
+DEFAULT_EXPIRY_DAYS = 90
+EXPIRY_WARNING_DAYS = 14
 # last_used_at is written at most this often per token, so a busy client costs no write per request.
 USE_RECORD_INTERVAL = dt.timedelta(minutes=1)
 _ALPHABET = string.ascii_letters + string.digits
@@ -132,6 +137,20 @@ def status_of(token: ApiToken, *, now: dt.datetime | None = None) -> TokenStatus
     return token_status(revoked_at=token.revoked_at, expires_at=token.expires_at, now=now or utcnow())
 
 
+def expiry_warning(token: ApiToken, *, now: dt.datetime | None = None) -> str:
+    """"Expires in 3 days" for an active token within `EXPIRY_WARNING_DAYS` of its end, else ""."""
+    now = now or utcnow()
+    if status_of(token, now=now) != TokenStatus.active or token.expires_at is None:
+        return ""
+    left = token.expires_at - now
+    if left > dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        return ""
+    if left < dt.timedelta(days=1):
+        return "Expires within a day"
+    days = math.ceil(left / dt.timedelta(days=1))  # 2 days and 23 hours left: "in 3 days"
+    return f"Expires in {days} days"
+
+
 def token_status(*, revoked_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime) -> TokenStatus:
     if revoked_at is not None:
         return TokenStatus.revoked
@@ -153,7 +172,8 @@ def get_user_by_email_or_raise(*, session: Session, tenant: Tenant, email: str) 
 
 
 def create_token(
-    *, session: Session, user: User, name: str, abilities: Iterable[str], expires_in_days: int | None = None
+    *, session: Session, user: User, name: str, abilities: Iterable[str],
+    expires_in_days: int | None = DEFAULT_EXPIRY_DAYS,
 ) -> tuple[ApiToken, str]:
     """A new token for `user`; returns it and its secret, which is never stored and cannot be shown again."""
     if not user.is_active:

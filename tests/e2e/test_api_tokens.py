@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from orgonaut.tenancy import tokens
+from orgonaut.ui.pages.api_tokens import EXPIRY_LABEL
 from tests.e2e.pages import log_in
 
 USAGE = "/api/v1/ai-tooling/usage"
@@ -30,7 +31,7 @@ class ApiTokensPage:
     def create(self, name: str, *, abilities_off: tuple[str, ...] = (), expires_in_days: str = "") -> str:
         self.page.get_by_label("Name", exact=True).fill(name)
         if expires_in_days:
-            self.page.get_by_label("Expires in days (empty: never)").fill(expires_in_days)
+            self.page.get_by_label(EXPIRY_LABEL).fill(expires_in_days)
         for ability in abilities_off:
             self.page.get_by_role("checkbox", name=ability).click()
         self.page.get_by_role("button", name="Create token").click()

@@ -38,6 +38,7 @@ class TokenRow:
     last_used: str = ""
     status: str = ""  # active | expired | revoked
     revoked: str = ""
+    expiry_warning: str = ""  # "Expires in 3 days" near the end of an active token
 
 
 def _when(moment: dt.datetime | None, empty: str) -> str:
@@ -50,7 +51,12 @@ def token_row(token, user: User) -> TokenRow:
         abilities=", ".join(token.abilities), created=_when(token.created_at, ""),
         expires=_when(token.expires_at, "never"), last_used=_when(token.last_used_at, "never"),
         status=tokens.status_of(token).value, revoked=_when(token.revoked_at, ""),
+        expiry_warning=tokens.expiry_warning(token),
     )
+
+
+EXPIRY_LABEL = "Expires in days (empty: never, not recommended)"
+DEFAULT_EXPIRY = str(tokens.DEFAULT_EXPIRY_DAYS)
 
 
 class ApiTokensState(AuthState):
@@ -58,7 +64,7 @@ class ApiTokensState(AuthState):
     grantable: list[str] = []
     new_name: str = ""
     new_abilities: list[str] = []
-    new_expiry_days: str = ""
+    new_expiry_days: str = DEFAULT_EXPIRY
     form_error: str = ""
     # The secret of the token just created: shown once, then cleared (dismiss, or the next load).
     new_secret: str = ""
@@ -68,7 +74,7 @@ class ApiTokensState(AuthState):
     _revoke_id: int = 0
 
     def _reset_form(self) -> None:
-        self.new_name, self.new_expiry_days, self.form_error = "", "", ""
+        self.new_name, self.new_expiry_days, self.form_error = "", DEFAULT_EXPIRY, ""
         self.new_abilities = [Ability.ai_tooling_manage.value] if Ability.ai_tooling_manage.value in self.grantable \
             else []
 
@@ -193,7 +199,7 @@ def _create_form() -> rx.Component:
                                                       on_change=ApiTokensState.set_new_name,
                                                       placeholder="e.g. Finance export", max_length=100,
                                                       width="280px")),
-                _field("Expires in days (empty: never)", "token-expiry",
+                _field(EXPIRY_LABEL, "token-expiry",
                        rx.input(id="token-expiry", value=ApiTokensState.new_expiry_days, input_mode="numeric",
                                 on_change=ApiTokensState.set_new_expiry_days, width="200px")),
                 spacing="4",
@@ -236,7 +242,11 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.user_email),
         rx.table.cell(rx.text(row.abilities, size="1")),
         rx.table.cell(row.created),
-        rx.table.cell(row.expires),
+        rx.table.cell(rx.vstack(
+            rx.text(row.expires),
+            rx.cond(row.expiry_warning != "", rx.badge(row.expiry_warning, color_scheme="amber", size="1")),
+            spacing="1",
+        )),
         rx.table.cell(row.last_used),
         rx.table.cell(
             rx.match(

@@ -3,9 +3,12 @@ sees, the secret shown once, and the server-side refusals a forged event meets."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlmodel import func, select
 
+from orgonaut import clock
 from orgonaut.api.models import ApiToken
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy import tokens
@@ -77,9 +80,10 @@ def test_create_shows_the_secret_once_and_lists_the_token(session, acme):
     assert stored.abilities == [AI, Ability.teams_read.value] and stored.expires_at is not None
     row = next(r for r in page.tokens if r.name == "Finance export")
     assert row.prefix == f"ogt_{secret[4:12]}…" and row.status == "active" and row.last_used == "never"
+    assert row.expiry_warning == "Expires in 14 days"  # within the warning period
     assert secret not in repr(page.tokens)
     # The form is ready for the next one; the secret goes when dismissed and never comes back.
-    assert (page.new_name, page.new_expiry_days, page.new_abilities) == ("", "", [AI])
+    assert (page.new_name, page.new_expiry_days, page.new_abilities) == ("", "90", [AI])
     page.dismiss_secret()
     assert page.new_secret == ""
     page.set_new_name("second")
@@ -155,3 +159,29 @@ def test_revoke_asks_first_and_stays_in_the_tenant(session, acme):
     session.expire_all()
     assert session.get(ApiToken, mine.id).revoked_at is not None
     assert next(r for r in page.tokens if r.id == mine.id).status == "revoked"
+
+
+def test_a_new_token_expires_in_90_days_unless_chosen_and_the_list_warns_before(session, acme):
+    page = Tab(session, acme.admin).page
+    assert page.new_expiry_days == "90"  # the form's default: never is a choice, not the default
+    page.set_new_name("Default expiry")
+    page.create_token()
+    stored = session.exec(select(ApiToken).where(ApiToken.name == "Default expiry")).one()
+    assert stored.expires_at is not None
+    left = stored.expires_at - clock.utcnow()
+    assert dt.timedelta(days=89, hours=23) < left <= dt.timedelta(days=90)
+    row = next(r for r in page.tokens if r.name == "Default expiry")
+    assert row.expiry_warning == ""  # far from its end
+    page.set_new_name("Never")
+    page.set_new_expiry_days("")
+    page.create_token()
+    assert session.exec(select(ApiToken).where(ApiToken.name == "Never")).one().expires_at is None
+    # Near its end the list warns (checked on the rule itself: a login session of today would be over).
+    assert tokens.expiry_warning(stored, now=stored.expires_at - dt.timedelta(days=2, hours=23)) == \
+        "Expires in 3 days"
+    assert tokens.expiry_warning(stored, now=stored.expires_at - dt.timedelta(hours=5)) == "Expires within a day"
+    assert tokens.expiry_warning(stored, now=stored.expires_at + dt.timedelta(seconds=1)) == ""  # expired
+    page.set_new_name("Soon")
+    page.set_new_expiry_days("3")
+    page.create_token()
+    assert next(r for r in page.tokens if r.name == "Soon").expiry_warning == "Expires in 3 days"

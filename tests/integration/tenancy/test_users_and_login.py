@@ -177,3 +177,32 @@ def test_session_token_is_stored_hashed_expires_and_can_be_revoked(session):
     session.commit()
     clock.advance(dt.timedelta(days=15))
     assert service.user_for_token(session=session, token=second) is None
+
+
+def test_ended_login_sessions_are_purged_by_the_daily_job(session):
+    tenant = make_tenant(session)
+    user = make_user(session, tenant)
+    session.commit()
+    live, expired, revoked = (service.start_session(session=session, user=user) for _ in range(3))
+    session.commit()
+    service.end_session(session=session, token=revoked)
+    session.commit()
+    clock.advance(dt.timedelta(days=2))
+    assert service.purge_login_sessions(session=session) == 1  # revoked two days ago; the others live on
+    session.commit()
+    # Both expired, not quite a day ago: kept for a day after their end.
+    clock.advance(dt.timedelta(days=get_settings().session_days - 1) - dt.timedelta(hours=1))
+    assert service.purge_login_sessions(session=session) == 0
+    clock.advance(dt.timedelta(days=2))
+    assert service.purge_login_sessions(session=session) == 2
+    session.commit()
+    assert session.exec(select(LoginSession)).all() == []
+    assert expired and live  # both tokens existed; neither row is left
+
+
+def test_the_purge_runs_daily_from_beat():
+    import workers.system_tasks  # noqa: F401 - registers the task
+    from workers.celery_app import app
+
+    entry = app.conf.beat_schedule["tenancy-purge-login-sessions"]
+    assert entry["task"] in app.tasks and entry["schedule"].hour == {4}
