@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     ai_tooling_earliest_date: dt.date = Field(dt.date(2024, 1, 1), alias="ORGONAUT_AI_TOOLING_EARLIEST_DATE")
     alert_cooldown_hours: float = Field(24, alias="ORGONAUT_ALERT_COOLDOWN_HOURS", gt=0)
     session_days: int = Field(14, alias="ORGONAUT_SESSION_DAYS", ge=1)
+    # A login session ends after this many hours without use (and after `session_days` in any case).
+    session_idle_hours: int = Field(24, alias="ORGONAUT_SESSION_IDLE_HOURS", ge=1, le=24 * 90)
     # Login throttling (tenancy/login_guard.py): checked before any password hashing.
     login_free_failures: int = Field(3, alias="ORGONAUT_LOGIN_FREE_FAILURES", ge=1)
     login_max_delay_seconds: int = Field(60, alias="ORGONAUT_LOGIN_MAX_DELAY_SECONDS", ge=1, le=3600)

@@ -213,23 +213,61 @@ def authenticate(*, session: Session, email: str, password: str, client: str = "
     return user
 
 
-def start_session(*, session: Session, user: User) -> str:
-    """Creates a login session; returns the token for the cookie. Only its hash is stored."""
+# A session's end slides with use: `ORGONAUT_SESSION_IDLE_HOURS` after the last use, never later than
+# `ORGONAUT_SESSION_DAYS` after the login. It is moved at most once a minute (one write, not one per event).
+_SLIDE_STEP = dt.timedelta(minutes=1)
+
+
+def _session_end(created_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    settings = get_settings()
+    return min(created_at + dt.timedelta(days=settings.session_days),
+               now + dt.timedelta(hours=settings.session_idle_hours))
+
+
+def start_session(*, session: Session, user: User, replacing: str | None = None) -> str:
+    """Creates a login session; returns the token for the cookie. Only its hash is stored. `replacing`:
+    the tab's previous token, ended now (a new login never leaves the old session alive)."""
+    end_session(session=session, token=replacing)
     token = secrets.token_urlsafe(32)
-    expires = utcnow() + dt.timedelta(days=get_settings().session_days)
-    session.add(LoginSession(user_id=user.id, token_hash=_hash_token(token), expires_at=expires))
+    now = utcnow()
+    session.add(LoginSession(user_id=user.id, token_hash=_hash_token(token), created_at=now,
+                             expires_at=_session_end(now, now)))
     session.flush()
     return token
 
 
 def user_for_token(*, session: Session, token: str | None) -> User | None:
+    """The signed-in user of a session token, or None (unknown, revoked, idle too long, past its days,
+    or the user deactivated). A use moves the session's idle end on."""
     if not token:
         return None
     login = session.exec(select(LoginSession).where(LoginSession.token_hash == _hash_token(token))).first()
-    if login is None or login.revoked_at is not None or login.expires_at <= utcnow():
+    now = utcnow()
+    if login is None or login.revoked_at is not None or login.expires_at <= now:
         return None
     user = session.get(User, login.user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    later = _session_end(login.created_at, now)
+    if later - login.expires_at >= _SLIDE_STEP:
+        login.expires_at = later
+        session.add(login)
+        session.flush()
+    return user
+
+
+def end_all_sessions(*, session: Session, user: User) -> int:
+    """Log out everywhere: every open session of the user ends now; returns how many."""
+    now = utcnow()
+    open_sessions = session.exec(select(LoginSession).where(
+        LoginSession.user_id == user.id, col(LoginSession.revoked_at).is_(None), LoginSession.expires_at > now))
+    count = 0
+    for login in open_sessions:
+        login.revoked_at = now
+        session.add(login)
+        count += 1
+    session.flush()
+    return count
 
 
 def purge_login_sessions(*, session: Session, keep_days: int = 1) -> int:

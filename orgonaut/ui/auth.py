@@ -132,7 +132,8 @@ class AuthState(rx.State):
         try:
             # The password hash takes a quarter of a second of CPU: off the event loop, so every other
             # tab and the API on this process keep answering (security review, finding 1).
-            user, token = await asyncio.to_thread(_sign_in, email, password, self.router.session.client_ip)
+            user, token = await asyncio.to_thread(_sign_in, email, password, self.router.session.client_ip,
+                                                  self.session_token)
         except DomainError as error:
             self.login_error = str(error)
             return None
@@ -141,7 +142,19 @@ class AuthState(rx.State):
         return rx.redirect(routes.PEOPLE)
 
     @rx.event
+    async def logout_everywhere(self):
+        """Ends every session of this user (other browsers and devices too), then logs this tab out."""
+        with session_scope() as session:
+            user = tenancy.user_for_token(session=session, token=self.session_token)
+            if user is not None:
+                tenancy.end_all_sessions(session=session, user=user)
+        return await self._log_out_tab()
+
+    @rx.event
     async def logout(self):
+        return await self._log_out_tab()
+
+    async def _log_out_tab(self):
         with session_scope() as session:
             tenancy.end_session(session=session, token=self.session_token)
         # Every page state of this tab back to its defaults: people, costs, unmatched e-mails, a token
@@ -165,8 +178,9 @@ def _descendants(state_class: type[Any]) -> list[type[Any]]:
     return found
 
 
-def _sign_in(email: str, password: str, client: str) -> tuple[User, str]:
-    """Checks the credentials and opens a login session (in a worker thread, with its own DB session)."""
+def _sign_in(email: str, password: str, client: str, previous_token: str) -> tuple[User, str]:
+    """Checks the credentials and opens a login session, ending the tab's previous one (in a worker
+    thread, with its own DB session)."""
     with session_scope() as session:
         user = tenancy.authenticate(session=session, email=email, password=password, client=client)
-        return user, tenancy.start_session(session=session, user=user)
+        return user, tenancy.start_session(session=session, user=user, replacing=previous_token or None)

@@ -92,6 +92,7 @@ def user_menu() -> rx.Component:
             rx.menu.item(rx.text("Role: ", AuthState.user_role, size="1"), disabled=True),
             rx.menu.separator(),
             rx.menu.item("Log out", on_click=AuthState.logout),
+            rx.menu.item("Log out everywhere", on_click=AuthState.logout_everywhere),
         ),
     )
 

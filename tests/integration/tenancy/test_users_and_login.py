@@ -179,7 +179,8 @@ def test_session_token_is_stored_hashed_expires_and_can_be_revoked(session):
     assert service.user_for_token(session=session, token=second) is None
 
 
-def test_ended_login_sessions_are_purged_by_the_daily_job(session):
+def test_ended_login_sessions_are_purged_by_the_daily_job(session, monkeypatch):
+    monkeypatch.setattr(get_settings(), "session_idle_hours", 24 * 90)  # only the absolute end counts here
     tenant = make_tenant(session)
     user = make_user(session, tenant)
     session.commit()
@@ -206,3 +207,40 @@ def test_the_purge_runs_daily_from_beat():
 
     entry = app.conf.beat_schedule["tenancy-purge-login-sessions"]
     assert entry["task"] in app.tasks and entry["schedule"].hour == {4}
+
+
+def test_a_session_ends_after_a_day_without_use_and_after_its_days_in_any_case(session):
+    tenant = make_tenant(session)
+    user = make_user(session, tenant)
+    session.commit()
+    idle = dt.timedelta(hours=get_settings().session_idle_hours)
+    token = service.start_session(session=session, user=user)
+    session.commit()
+    used = 0
+    while used < get_settings().session_days - 1:  # used every day: kept open...
+        clock.advance(idle - dt.timedelta(hours=1))
+        assert service.user_for_token(session=session, token=token) is not None, used
+        session.commit()
+        used += 1
+    clock.advance(dt.timedelta(days=2))  # ... but not past its days from the login
+    assert service.user_for_token(session=session, token=token) is None
+
+    unused = service.start_session(session=session, user=user)
+    session.commit()
+    clock.advance(idle + dt.timedelta(minutes=1))
+    assert service.user_for_token(session=session, token=unused) is None  # a day without use
+
+
+def test_a_new_login_ends_the_tabs_previous_session_and_log_out_everywhere_ends_all(session):
+    tenant = make_tenant(session)
+    user = make_user(session, tenant)
+    session.commit()
+    first = service.start_session(session=session, user=user)
+    second = service.start_session(session=session, user=user, replacing=first)
+    other_device = service.start_session(session=session, user=user)
+    session.commit()
+    assert service.user_for_token(session=session, token=first) is None
+    assert service.user_for_token(session=session, token=second) is not None
+    assert service.end_all_sessions(session=session, user=user) == 2
+    session.commit()
+    assert [service.user_for_token(session=session, token=t) for t in (second, other_device)] == [None, None]
