@@ -30,6 +30,6 @@ def log_in(page: Page, base_url: str, email: str) -> None:
 
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="User menu").click()
-    page.get_by_role("menuitem", name="Log out").click()
+    page.get_by_role("menuitem", name="Log out", exact=True).click()
     # Logout reloads the page with a new tab identity: a whole page load, slow on a busy machine.
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)

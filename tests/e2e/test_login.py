@@ -86,3 +86,17 @@ def test_logout_leaves_no_page_data_in_the_tab_or_the_state_store(page: Page, ba
     assert page.evaluate("window.sessionStorage.getItem('token')") not in (None, token)
     assert not _state_of_token_holds(token, "Ethan Brooks")
     assert not _state_of_token_holds(token, "admin@demo.test")
+
+
+def test_log_out_everywhere_ends_the_users_other_sessions(page: Page, base_url: str, browser):
+    other = browser.new_context().new_page()  # another browser of the same user (a laptop and a phone)
+    try:
+        log_in(other, base_url, "admin@demo.test")
+        log_in(page, base_url, "admin@demo.test")
+        page.get_by_role("button", name="User menu").click()
+        page.get_by_role("menuitem", name="Log out everywhere").click()
+        expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
+        other.goto(f"{base_url}/people")
+        expect(other).to_have_url(re.compile(r"/login/?$"), timeout=20_000)
+    finally:
+        other.context.close()
