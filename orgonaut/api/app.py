@@ -11,7 +11,11 @@ on first use.
 
 from __future__ import annotations
 
+import swagger_ui_bundle
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -50,18 +54,36 @@ def create_api() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # our own /docs below: Swagger UI from this app, not from a CDN
         redoc_url=None,
         # Paths in the document are relative to the mount; say where it is, whatever the request was.
         servers=[{"url": API_PREFIX}],
         root_path_in_servers=False,
     )
     errors.install(api)
+    _install_docs(api)
     api.include_router(usage.router)
     api.include_router(actors.router)
     api.include_router(units.teams_router)
     api.include_router(units.departments_router)
     return api
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def _install_docs(api: FastAPI) -> None:
+    """Interactive docs at /docs with Swagger UI's files served from the installed swagger-ui-bundle:
+    a script from a CDN would run on the app's origin, next to the session (security review, finding 8)."""
+    api.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @api.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json", title="Orgonaut AI Tooling API",
+            swagger_js_url=f"{API_PREFIX}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{API_PREFIX}{DOCS_ASSETS}/swagger-ui.css", swagger_favicon_url="/favicon.ico",
+        )
 
 
 def query_params(api: FastAPI) -> list[tuple[str, list[str]]]:

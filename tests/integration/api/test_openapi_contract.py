@@ -7,6 +7,8 @@ first ones (so generated ids hit real rows as well as missing ones).
 
 from __future__ import annotations
 
+import re
+
 import hypothesis
 import pytest
 import schemathesis
@@ -85,6 +87,17 @@ def test_docs_page_loads_the_document(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert "/api/v1/openapi.json" in response.text
+
+
+def test_docs_page_loads_swagger_ui_from_the_app_itself(client):
+    page = client.get("/api/v1/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sorted(assets) == ["/api/v1/docs-assets/swagger-ui-bundle.js", "/api/v1/docs-assets/swagger-ui.css",
+                              "/favicon.ico"]
+    assert "http://" not in page and "https://" not in page  # nothing from another origin
+    for asset in (a for a in assets if a.startswith("/api/v1/")):
+        answer = client.get(asset)
+        assert answer.status_code == 200 and len(answer.content) > 10_000, asset
 
 
 @schema.parametrize()
