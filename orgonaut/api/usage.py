@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from orgonaut import kv
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 
 MAX_RECORD_ID = 2**63 - 1
@@ -94,12 +96,48 @@ def list_usage(
     return rows[:limit], Cursor(usage_date=last.usage_date, id=last.id)
 
 
-def iter_usage(*, session: Session, filters: UsageFilters, batch: int = 1000) -> Iterator[AiToolUsageRecord]:
-    """Every matching record, newest first, read in keyset batches (for the CSV export)."""
+def iter_usage(
+    *, filters: UsageFilters, open_session: Callable[[], Session], batch: int = 1000,
+) -> Iterator[AiToolUsageRecord]:
+    """Every matching record, newest first, read in keyset batches (for the CSV export). Each batch
+    has its own short session, closed before its rows go out: a client that reads slowly never holds
+    a pooled connection (security review, finding 9)."""
     after: Cursor | None = None
     while True:
-        rows, after = list_usage(session=session, filters=filters, limit=batch, after=after)
+        with open_session() as session:
+            rows, after = list_usage(session=session, filters=filters, limit=batch, after=after)
+            session.expunge_all()
         yield from rows
         if after is None:
             return
-        session.expunge_all()  # keep memory flat over a long export
+
+
+# At most this many CSV exports of one token at once (all web processes together); a slot left by a
+# process that died frees itself after EXPORT_SLOT_SECONDS.
+EXPORTS_PER_TOKEN = 2
+EXPORT_SLOT_SECONDS = 3600
+
+
+def _exports_key(token_id: int) -> str:
+    return f"orgonaut:api:exports:{token_id}"
+
+
+def take_export_slot(token_id: int) -> bool:
+    """Whether this token may start one more export now (then the caller must `release_export_slot`)."""
+    client = kv.locks()
+    key = _exports_key(token_id)
+    with client.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, EXPORT_SLOT_SECONDS)
+        running = int(pipe.execute()[0])
+    if running > EXPORTS_PER_TOKEN:
+        client.decr(key)
+        return False
+    return True
+
+
+def release_export_slot(token_id: int) -> None:
+    client = kv.locks()
+    left = cast(int, client.decr(_exports_key(token_id)))  # a synchronous client answers at once
+    if left < 0:  # the slot had expired meanwhile
+        client.delete(_exports_key(token_id))

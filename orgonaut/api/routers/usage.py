@@ -18,7 +18,7 @@ from sqlmodel import Session
 from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.api import usage
 from orgonaut.api.deps import CurrentTenant, CurrentToken, SessionDep, require_ai_tooling
-from orgonaut.api.errors import bad_param, error_responses
+from orgonaut.api.errors import ApiError, bad_param, error_responses
 from orgonaut.api.params import MAX_ID, FromQuery, ProviderQuery, ScenarioQuery, ToQuery, resolve_scenario
 from orgonaut.api.schemas import USD, UsagePage, UsageRecordOut, reported_cents
 from orgonaut.db import get_engine
@@ -60,7 +60,14 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv_rows(filters: usage.UsageFilters) -> Iterator[str]:
+def _csv_rows(filters: usage.UsageFilters, token_id: int) -> Iterator[str]:
+    try:
+        yield from _csv_text(filters)
+    finally:
+        usage.release_export_slot(token_id)
+
+
+def _csv_text(filters: usage.UsageFilters) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -72,13 +79,12 @@ def _csv_rows(filters: usage.UsageFilters) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield flush()
-    # Its own session: the stream outlives the request's dependencies.
-    with Session(get_engine()) as session:
-        for record in usage.iter_usage(session=session, filters=filters):
-            out = record_out(record)
-            writer.writerow([_cell(getattr(out, column)) for column in CSV_COLUMNS])
-            if buffer.tell() > 64 * 1024:
-                yield flush()
+    # Sessions of its own, one per batch: the stream outlives the request's dependencies.
+    for record in usage.iter_usage(filters=filters, open_session=lambda: Session(get_engine())):
+        out = record_out(record)
+        writer.writerow([_cell(getattr(out, column)) for column in CSV_COLUMNS])
+        if buffer.tell() > 64 * 1024:
+            yield flush()
     yield flush()
 
 
@@ -127,8 +133,11 @@ def list_usage_records(
         provider=provider.value if provider is not None else None, start=start, end=end, unmatched=unmatched,
     )
     if format == "csv":
+        if not usage.take_export_slot(token.token_id):
+            raise ApiError(429, "too_many_exports", f"This token already runs {usage.EXPORTS_PER_TOKEN} CSV exports; "
+                           "try again when one has finished.", headers={"Retry-After": "30"})
         return StreamingResponse(
-            _csv_rows(filters), media_type="text/csv; charset=utf-8",
+            _csv_rows(filters, token.token_id), media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="ai-tooling-usage.csv"'},
         )
     rows, next_cursor = usage.list_usage(session=session, filters=filters, limit=limit, after=after)

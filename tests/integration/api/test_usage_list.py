@@ -8,9 +8,10 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.api.models import ApiToken
 from orgonaut.org import service as org
 from tests.integration.api.conftest import bearer, usage_row
 
@@ -162,10 +163,60 @@ def test_csv_of_nothing_is_just_the_header(client, acme):
 
 
 def test_the_export_reads_in_batches_and_loses_nothing(session, acme):
+    from sqlmodel import Session
+
     from orgonaut.api import usage
+    from orgonaut.db import get_engine
 
     tenant, _org = acme
     filters = usage.UsageFilters(tenant_id=tenant.tenant.id, scenario_id=None)
-    exported = [(r.usage_date, r.id) for r in usage.iter_usage(session=session, filters=filters, batch=7)]
+    exported = [(r.usage_date, r.id) for r in usage.iter_usage(
+        filters=filters, open_session=lambda: Session(get_engine()), batch=7)]
     assert len(exported) == len(set(exported)) == len(_all(session, tenant.tenant.id))
     assert exported == sorted(exported, reverse=True)
+
+
+def test_each_export_batch_reads_in_a_short_session_of_its_own(session, acme):
+    from sqlmodel import Session as ModelSession
+
+    from orgonaut.api import usage as api_usage
+    from orgonaut.db import get_engine
+
+    tenant, org_ = acme
+    opened: list[ModelSession] = []
+
+    def open_session() -> ModelSession:
+        opened.append(ModelSession(get_engine()))
+        return opened[-1]
+
+    filters = api_usage.UsageFilters(tenant_id=tenant.tenant.id, scenario_id=None)
+    expected = session.exec(select(func.count()).select_from(AiToolUsageRecord).where(
+        AiToolUsageRecord.tenant_id == tenant.tenant.id, AiToolUsageRecord.scope_key == 0)).one()
+    seen = 0
+    for _record in api_usage.iter_usage(filters=filters, open_session=open_session, batch=3):
+        seen += 1
+        assert not any(s.in_transaction() for s in opened)  # no connection held while rows go out
+    assert seen == expected > 6
+    assert len(opened) == -(-expected // 3)  # one per batch
+
+
+def test_a_token_runs_at_most_two_exports_at_once(client, session, acme):
+    from orgonaut.api import usage as api_usage
+
+    tenant, _org = acme
+    token_id = session.exec(select(ApiToken.id).where(ApiToken.tenant_id == tenant.tenant.id)).first()
+    assert api_usage.take_export_slot(token_id) and api_usage.take_export_slot(token_id)  # two running
+    try:
+        refused = client.get(f"{URL}?format=csv", headers=bearer(tenant.admin_secret))
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_exports"
+        assert refused.headers["retry-after"] == "30"
+    finally:
+        api_usage.release_export_slot(token_id)
+    answered = client.get(f"{URL}?format=csv", headers=bearer(tenant.admin_secret))  # one has finished
+    assert answered.status_code == 200 and answered.text.startswith("id,")
+    api_usage.release_export_slot(token_id)
+    # Finished exports give their slots back: two can start again.
+    assert api_usage.take_export_slot(token_id) and api_usage.take_export_slot(token_id)
+    assert not api_usage.take_export_slot(token_id)
+    api_usage.release_export_slot(token_id)
+    api_usage.release_export_slot(token_id)
