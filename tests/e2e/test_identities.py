@@ -1,4 +1,4 @@
-"""A person's "Also known as" in a real browser: a manager adds an unmatched address to a person who
+"""A person's "Also known as" in a real browser: an admin adds an unmatched address to a person who
 had no usage, sees that address's usage appear on the person's page at once (re-matched by the org
 event after the commit), then removes it through the confirmation and sees the usage go again.
 
@@ -67,7 +67,7 @@ def test_an_identity_added_on_the_person_page_brings_its_usage_and_removing_it_t
     page: Page, base_url: str, elena: Actor
 ):
     address, last_month_cost = _unmatched_with_recent_cost(elena.tenant_id)
-    log_in(page, base_url, "manager@demo.test")
+    log_in(page, base_url, "admin@demo.test")  # sees every person's usage (a manager, only their scope's)
     page.goto(f"{base_url}/people/{elena.id}")
     expect(page.get_by_role("heading", name=PERSON)).to_be_visible()
     expect(page.get_by_role("heading", name="Also known as")).to_be_visible()
