@@ -83,7 +83,9 @@ def test_logout_leaves_no_page_data_in_the_tab_or_the_state_store(page: Page, ba
     expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     # The tab has a new state token, and what the old one held is back to its defaults.
-    assert page.evaluate("window.sessionStorage.getItem('token')") not in (None, token)
+    # (The new token is saved once the reloaded page connects: wait for it.)
+    page.wait_for_function("old => { const t = window.sessionStorage.getItem('token'); return t && t !== old; }",
+                           arg=token, timeout=20_000)
     assert not _state_of_token_holds(token, "Ethan Brooks")
     assert not _state_of_token_holds(token, "admin@demo.test")
 
