@@ -92,6 +92,9 @@ class ActivityTotals(BaseModel):
     pull_requests: int | None
     lines_added: int | None
     lines_removed: int | None
+    tabs_accepted: int | None = Field(None, description="All time; reported by Cursor only, null where no "
+                                                        "provider behind the number reports it.")
+    agent_requests: int | None = Field(None, description="As tabs_accepted.")
 
 
 class ActorSummaryOut(MonthCosts, ActivityTotals):

@@ -78,6 +78,8 @@ def actor_summary(id: IdPath, session: SessionDep, tenant: CurrentTenant, token:
         mtd_cost_cents=whole_cents(summary.mtd_cost_cents), mtd_cost_cents_exact=exact_cents(summary.mtd_cost_cents),
         sessions=summary.sessions, commits=summary.commits, pull_requests=summary.pull_requests,
         lines_added=summary.lines_added, lines_removed=summary.lines_removed,
+        tabs_accepted=summary.provider_metric("tabs_accepted"),
+        agent_requests=summary.provider_metric("agent_requests"),
         active_providers=summary.active_providers, providers=list(summary.providers),
         first_usage_date=summary.first_usage_date, last_usage_date=summary.last_usage_date,
     )

@@ -60,6 +60,8 @@ def _summary_fields(session: Session, unit: OrgUnit, scope: Breadth, provider: s
         "total_cost_cents": whole_cents(summary.cost_cents), "total_cost_cents_exact": exact_cents(summary.cost_cents),
         "sessions": summary.sessions, "commits": summary.commits, "pull_requests": summary.pull_requests,
         "lines_added": summary.lines_added, "lines_removed": summary.lines_removed,
+        "tabs_accepted": summary.provider_metric("tabs_accepted"),
+        "agent_requests": summary.provider_metric("agent_requests"),
         "first_usage_date": summary.first_usage_date, "computed_at": summary.computed_at,
     }
 

@@ -17,7 +17,8 @@ def _add_cursor_usage(session, tenant, org_) -> None:
     for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 2)):
         session.add(AiToolUsageRecord(**{**usage_row(tenant_id=tenant.id, scenario_id=None, email=alice.email,
                                                      actor_id=alice.id, day=day, provider="cursor"),
-                                         "sessions_count": None, "commits_count": None, "pull_requests_count": None}))
+                                         "sessions_count": None, "commits_count": None, "pull_requests_count": None,
+                                         "provider_metrics": {"tabs_accepted": 7, "agent_requests": 3}}))
     session.commit()
     rebuild_rollups(session, tenant)
 
@@ -32,6 +33,9 @@ def test_a_persons_numbers_by_provider_add_up_to_all_of_them(client, session, ac
     cursor = client.get(f"{url}/summary?provider=cursor", headers=bearer(secret)).json()
     assert every["providers"] == ["claude_code", "cursor"] and cursor["providers"] == ["cursor"]
     assert cursor["sessions"] is None and claude["sessions"] == every["sessions"]  # Cursor reports none
+    # Cursor's own counters: two days of 7 and 3; Claude Code reports none (null, not 0).
+    assert [(a["tabs_accepted"], a["agent_requests"]) for a in (every, claude, cursor)] == [
+        (14, 6), (None, None), (14, 6)]
     assert Decimal(claude["mtd_cost_cents_exact"]) + Decimal(cursor["mtd_cost_cents_exact"]) == Decimal(
         every["mtd_cost_cents_exact"])
 
@@ -54,6 +58,7 @@ def test_a_units_numbers_by_provider_add_up_and_an_unknown_provider_is_refused(c
     parts = [client.get(f"{url}&provider={p}", headers=bearer(secret)).json() for p in ("claude_code", "cursor")]
     assert sum(Decimal(p["total_cost_cents_exact"]) for p in parts) == Decimal(every["total_cost_cents_exact"])
     assert parts[1]["sessions"] is None and parts[1]["mtd_active_users"] <= 1
+    assert [(a["tabs_accepted"], a["agent_requests"]) for a in (every, *parts)] == [(14, 6), (None, None), (14, 6)]
     member_costs = {m["actor_id"]: Decimal(m["cost_cents_exact"]) for m in parts[1]["members"]}
     assert member_costs[org_.alice] > 0 and all(cost == 0 for who, cost in member_costs.items() if who != org_.alice)
     refused = client.get(f"{url}&provider=gemini", headers=bearer(secret))
