@@ -5,8 +5,9 @@ Whose usage a role reaches is `tenancy.models.ROLE_USAGE_REACH` (beside ROLE_ABI
 with `costs.read`:
 
 - owners and admins (`everyone`): every person and unit;
-- members (`own`): their own person page only: the actor of the viewed scope whose e-mail is the
-  user's e-mail; no other person and no unit totals (the org structure stays visible);
+- members (`own`): their own person page only: the actor of the viewed scope whose e-mail, or one of
+  whose e-mail identities ("Also known as"), is the user's login e-mail; no other person and no unit
+  totals (the org structure stays visible);
 - managers (`scope`): their own page, plus the units in their scope and the people in them.
   Outside their scope they see what a member sees.
 
@@ -37,10 +38,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from orgonaut.emails import normalise_email
 from orgonaut.errors import Forbidden, NotFound
 from orgonaut.org import queries
 from orgonaut.org.actors import get_actor_in_scope_or_raise
-from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind
+from orgonaut.org.models import Actor, ActorIdentity, IdentityKind, OrgUnit, OrgUnitKind, identity_scope_key
 from orgonaut.org.units import get_org_unit_in_scope_or_raise
 from orgonaut.tenancy.models import ROLE_USAGE_REACH, Ability, Feature, Role, Tenant, UsageReach, User
 from orgonaut.tenancy.service import can, feature_refusal
@@ -131,10 +133,7 @@ def viewer_for(*, session: Session, user: User | None, scenario_id: int | None) 
         return UsageViewer(reach=UsageReach.nobody, plan_refusal=refusal)
     if reach == UsageReach.everyone:
         return UsageViewer(reach=reach)
-    own = frozenset(session.exec(
-        select(Actor.id).where(Actor.tenant_id == user.tenant_id, Actor.scenario_id == scenario_id,
-                               Actor.email == user.email.strip().lower())
-    ).all())
+    own = _own_actor_ids(session, user, scenario_id)
     if reach == UsageReach.own:
         return UsageViewer(reach=reach, own_actor_ids=own)
     today = queries.tenant_today(session=session, tenant_id=user.tenant_id)
@@ -145,6 +144,18 @@ def viewer_for(*, session: Session, user: User | None, scenario_id: int | None) 
         reach=reach, people_in_scope=bool(tenant is not None and tenant.managers_see_people),
         own_actor_ids=own, scope_unit_ids=frozenset(units), scope_actor_ids=frozenset(people),
     )
+
+
+def _own_actor_ids(session: Session, user: User, scenario_id: int | None) -> frozenset[int]:
+    """The user's own person in the scope: the actor whose e-mail, or one of whose e-mail identities
+    ("Also known as"), is the user's login e-mail."""
+    email = normalise_email(user.email)
+    by_email = select(Actor.id).where(Actor.tenant_id == user.tenant_id, Actor.scenario_id == scenario_id,
+                                      Actor.email == email)
+    by_identity = select(ActorIdentity.actor_id).where(
+        ActorIdentity.tenant_id == user.tenant_id, ActorIdentity.scope_key == identity_scope_key(scenario_id),
+        ActorIdentity.kind == IdentityKind.email, ActorIdentity.value == email)
+    return frozenset([*session.exec(by_email).all(), *session.exec(by_identity).all()])
 
 
 # --- lookups that refuse like an unknown id (the API) ---------------------------------------------

@@ -270,3 +270,16 @@ def test_on_a_plan_without_ai_tooling_nobody_sees_usage_and_the_page_names_the_p
     set_plan(session=session, tenant=tenant, plan=Plan.business)  # back on a plan with it: shown again
     session.commit()
     assert _sees_person(Tab(login_token(session, MEMBER)), session, people, "Ana Souza") == (True, "")
+
+
+def test_a_user_whose_login_is_a_persons_also_known_as_address_sees_that_persons_page(session, people):
+    from orgonaut.org import identities
+
+    tab = Tab(login_token(session, "member@demo.test"))  # nobody in the org...
+    assert _sees_person(tab, session, people, "Ana Souza") == (False, visibility.OWN_PAGE_ONLY)
+    ana = _actor(session, people.id, "Ana Souza")
+    identities.add_identity(session=session, tenant_id=people.id, actor_id=ana.id, value="Member@Demo.test")
+    session.commit()
+    # ... until that address is one of Ana's: then hers is the user's own page, and no one else's is.
+    assert _sees_person(tab, session, people, "Ana Souza") == (True, "")
+    assert _sees_person(tab, session, people, "Ben Carter") == (False, visibility.OWN_PAGE_ONLY)
