@@ -10,7 +10,6 @@ import reflex as rx
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.usage_cards import attribution_note, card_grid, freshness
 from orgonaut.ui.pages.ai_usage_state import (
-    MEMBER_COLUMNS,
     DepartmentUsageState,
     PersonUsageState,
     ProviderMixin,
@@ -18,6 +17,7 @@ from orgonaut.ui.pages.ai_usage_state import (
     TeamUsageState,
     UnitMixin,
 )
+from orgonaut.ui.pages.usage_views import MEMBER_COLUMNS
 
 SECTION = "AI Tooling Usage"
 

@@ -26,7 +26,7 @@ from orgonaut.org.models import OrgUnitKind
 from orgonaut.rollups import queries, service
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, Breadth
 from orgonaut.ui.components.usage_cards import NOT_REPORTED
-from orgonaut.ui.pages.ai_usage_state import person_cards, sort_members
+from orgonaut.ui.pages.usage_views import person_cards, sort_members
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
 
