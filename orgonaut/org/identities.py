@@ -43,6 +43,8 @@ LABELS: dict[IdentityKind, str] = {
     IdentityKind.github_login: "GitHub login",
     IdentityKind.github_user_id: "GitHub user id",
     IdentityKind.cursor_user_id: "Cursor user id",
+    IdentityKind.codex_user_id: "Codex user id",
+    IdentityKind.claude_user_id: "Claude user id",
 }
 MAX_VALUE = 320
 # GitHub logins: letters, digits and hyphens; managed users add `_<shortcode>`. Compared lower case.
@@ -76,7 +78,7 @@ def normalise_value(kind: IdentityKind | str, value: str | None) -> str:
             raise ValidationFailed(f"'{raw}' is not a GitHub user id (a number, e.g. 583231).")
         return str(int(raw))
     if any(c.isspace() for c in raw):
-        raise ValidationFailed(f"'{raw}' is not a Cursor user id (no spaces).")
+        raise ValidationFailed(f"'{raw}' is not a {LABELS[kind]} (no spaces).")
     return raw
 
 

@@ -51,6 +51,8 @@ class IdentityKind(StrEnum):
     github_login = "github_login"
     github_user_id = "github_user_id"
     cursor_user_id = "cursor_user_id"
+    codex_user_id = "codex_user_id"
+    claude_user_id = "claude_user_id"
 
 
 def identity_scope_key(scenario_id: int | None) -> int:

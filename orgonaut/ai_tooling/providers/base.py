@@ -16,8 +16,9 @@ import msgspec
 from orgonaut.integrations.error_kinds import ErrorKind
 
 __all__ = [
-    "API_KEY_PREFIX", "NOT_A_PERSON", "SERVICE_ACCOUNT_PREFIX", "AiToolingProvider", "DailyUsage", "DayUsages",
-    "ErrorKind", "OneDayPerCall", "ProviderError", "ProviderRetriableError", "RangePerCall", "not_a_person",
+    "API_KEY_PREFIX", "NOT_A_PERSON", "SERVICE_ACCOUNT_PREFIX", "VENDOR_ID_SOURCES", "AiToolingProvider",
+    "DailyUsage", "DayUsages", "ErrorKind", "OneDayPerCall", "ProviderError", "ProviderRetriableError",
+    "RangePerCall", "SourceHint", "not_a_person", "vendor_id_of", "vendor_id_source",
 ]
 
 
@@ -45,7 +46,9 @@ class DailyUsage(msgspec.Struct, frozen=True):
     dataclass's `__init__` costs ten times as much (it sets each field through `object.__setattr__`).
     """
 
-    source_email: str  # trimmed, lower case; `api-key:<name>` for API-key actors
+    # Who: a trimmed, lower-case e-mail; `api-key:<name>` for API-key actors; `<prefix><id>` for a person
+    # the vendor names by an immutable id only (`vendor_id_source`, e.g. `github:583231`).
+    source_email: str
     usage_date: dt.date
     sessions_count: int = 0
     lines_added: int = 0
@@ -81,13 +84,53 @@ def not_a_person(source: str) -> tuple[str, str] | None:
     return None
 
 
+# People a vendor names by an immutable id rather than an e-mail: the source is `<prefix><id>`, matched
+# through the person's identity of that kind (an `org.models.IdentityKind` value). Ids never change when a
+# login is renamed, so a person's records keep one source across renames.
+VENDOR_ID_SOURCES: dict[str, str] = {
+    "github:": "github_user_id",  # GitHub Copilot: the numeric user id
+    "codex-user:": "codex_user_id",  # OpenAI Codex rows without an e-mail
+    "claude-user:": "claude_user_id",  # Claude Enterprise actors without an e-mail (deleted users)
+}
+
+
+def vendor_id_source(prefix: str, vendor_id: object) -> str:
+    """The `source_email` of a person a vendor names by id: `vendor_id_source("github:", 583231)`."""
+    if prefix not in VENDOR_ID_SOURCES:
+        raise ValueError(f"unknown vendor id prefix {prefix!r}")
+    return f"{prefix}{str(vendor_id).strip()}"
+
+
+def vendor_id_of(source: str) -> tuple[str, str] | None:
+    """(identity kind, id) of a vendor-id source; None for an e-mail, an API key or a service account."""
+    for prefix, kind in VENDOR_ID_SOURCES.items():
+        if source.startswith(prefix):
+            return kind, source.removeprefix(prefix)
+    return None
+
+
+class SourceHint(msgspec.Struct, frozen=True):
+    """What else a vendor says about a vendor-id source, for matching and for the Unmatched list.
+
+    `identities` are other names the vendor gives the same person, as (identity kind, value) pairs with
+    `org.models.IdentityKind` values: `("github_login", "octocat")`, or `("email", "o@corp.example")` from
+    GitHub's SAML external identities or a Codex row's e-mail. A source whose id no person holds is
+    matched through them (and the person then learns the id, so a renamed login keeps its person)."""
+
+    display_name: str = ""  # how people recognise the source: "@octocat"
+    identities: tuple[tuple[str, str], ...] = ()
+
+
 class DayUsages(list[DailyUsage]):
     """A fetched day's usage, one per person, with what the provider noticed and worked around
-    (a record repeated across pages, say) in `warnings`, for the run's diagnostics."""
+    (a record repeated across pages, say) in `warnings`, for the run's diagnostics, and for vendor-id
+    sources what else the vendor says about them in `hints` (source -> SourceHint)."""
 
-    def __init__(self, usages: list[DailyUsage] = (), warnings: list[str] | None = None):  # type: ignore[assignment]
+    def __init__(self, usages: list[DailyUsage] = (), warnings: list[str] | None = None,  # type: ignore[assignment]
+                 hints: dict[str, SourceHint] | None = None):
         super().__init__(usages)
         self.warnings: list[str] = warnings or []
+        self.hints: dict[str, SourceHint] = hints or {}
 
 
 class AiToolingProvider(Protocol):
