@@ -28,7 +28,9 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from orgonaut import db, faultpoints
-from orgonaut.ai_tooling.matching import actor_email_map, owner_of
+from orgonaut.ai_tooling import aliases
+from orgonaut.ai_tooling.changes import owe_refresh
+from orgonaut.ai_tooling.matching import actor_email_map, owner_of, rematch
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import DailyUsage, ErrorKind, ProviderError
@@ -377,6 +379,22 @@ def replace_day(
     return result
 
 
+def remember_source_names(
+    *, session: Session, tenant_id: int, scopes: Sequence[TargetScope], usages: Sequence[DailyUsage], day: dt.date
+) -> None:
+    """Keeps what the vendor called its vendor-id sources on `day` (`DayUsages.hints`); a source that got a
+    new name (a login, a SAML e-mail) may now belong to a person: it is re-matched in every scope at once and
+    the rollups of the days that moved are owed a refresh (flushed, not committed)."""
+    named = aliases.record_aliases(session=session, tenant_id=tenant_id, hints=getattr(usages, "hints", {}), day=day)
+    if not named:
+        return
+    for scope in scopes:
+        change = rematch(session=session, tenant_id=tenant_id, scenario_id=scope.scenario_id, emails=named)
+        if change.changed and change.start and change.end:
+            owe_refresh(session, tenant_id=tenant_id, scenario_id=scope.scenario_id, start=change.start,
+                        end=change.end, actor_ids=change.actor_ids)
+
+
 def store_day(
     *, session: Session, integration: Integration, matchers: Sequence[ScopeMatcher], day: dt.date,
     usages: Sequence[DailyUsage],
@@ -387,5 +405,7 @@ def store_day(
     scopes = [m.scope for m in matchers]
     stored = stored_days(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
                          scopes=scopes, days=[day])
-    return replace_day(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
-                       scopes=scopes, day=day, rows=rows, result=result, fresh=day not in stored)
+    result = replace_day(session=session, tenant_id=integration.tenant_id, provider=integration.provider,
+                         scopes=scopes, day=day, rows=rows, result=result, fresh=day not in stored)
+    remember_source_names(session=session, tenant_id=integration.tenant_id, scopes=scopes, usages=usages, day=day)
+    return result

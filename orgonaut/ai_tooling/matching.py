@@ -1,10 +1,14 @@
-"""Matching usage records to actors by normalised e-mail, one scope (Live or a scenario) at a time.
+"""Matching usage records to actors by their source, one scope (Live or a scenario) at a time.
 
-A record belongs to the actor of its scope whose primary e-mail, or one of whose e-mail identities
-("also known as", `org.identities`), equals the record's `source_email`. API-key records
-(`api-key:<name>`) never match. The org model gives a value to one person; should two actors of one
-scope still share one (an import may), a primary e-mail beats an identity, then the active actor with
-the lowest id wins, so the choice is stable.
+A record's source is an e-mail, an API key (`api-key:<name>`, never a person) or a vendor id
+(`github:583231`, `providers.base.VENDOR_ID_SOURCES`). It belongs to the actor of its scope who holds it:
+- an e-mail: the actor's primary e-mail, else one of their e-mail identities ("also known as");
+- a vendor id: the actor's identity of that kind (a GitHub user id, say);
+- failing that, a vendor id goes through the other names the vendor gave it (`UsageSourceAlias`: its
+  GitHub logins, an e-mail from SAML), each matched as above (a login through GitHub login identities).
+The org model gives a value to one person; should two actors of one scope still share one (an import
+may), the earlier rule above beats the later, then the active actor with the lowest id wins, so the
+choice is stable.
 """
 
 from __future__ import annotations
@@ -13,43 +17,96 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select, update
 
-from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
-from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX
+from orgonaut.ai_tooling.models import AiToolUsageRecord, UsageSourceAlias, scope_key
+from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX, VENDOR_ID_SOURCES, vendor_id_of
 from orgonaut.emails import normalise_email
 from orgonaut.integrations.models import Integration
 from orgonaut.org.models import Actor, ActorIdentity, ActorStatus, IdentityKind, identity_scope_key
+
+_PREFIX_OF_KIND = {kind: prefix for prefix, kind in VENDOR_ID_SOURCES.items()}
+_EMAIL, _EMAIL_ALIAS, _VENDOR_ID = range(3)  # how a value is held, best first
+
+
+def normalise_source(source: str | None) -> str:
+    """A source as records store it: e-mails lower case; a vendor id kept as the vendor wrote it."""
+    raw = (source or "").strip()
+    return raw if vendor_id_of(raw) else normalise_email(raw)
+
+
+def sources_for_identity(*, session: Session, tenant_id: int, kind: str, value: str) -> list[str]:
+    """The record sources an identity (kind, value) can own: the value itself for an e-mail, the
+    vendor-id source for a vendor id, and every vendor-id source the vendor also called by it."""
+    direct = value if kind == IdentityKind.email.value else (
+        f"{_PREFIX_OF_KIND[kind]}{value}" if kind in _PREFIX_OF_KIND else None)
+    via_alias = session.exec(select(UsageSourceAlias.source).where(
+        UsageSourceAlias.tenant_id == tenant_id, UsageSourceAlias.kind == kind, UsageSourceAlias.value == value,
+    ).distinct())
+    return sorted({*([direct] if direct else []), *via_alias})
 
 
 def actor_email_map(
     *, session: Session, tenant_id: int, scenario_id: int | None, emails: Iterable[str] | None = None
 ) -> dict[str, int]:
-    """e-mail -> actor id for the actors of one scope (optionally only these e-mails): primary e-mails
-    and e-mail identities."""
+    """source -> actor id for the actors of one scope (optionally only these sources), by the rules in
+    the module's docstring."""
+    wanted = None if emails is None else sorted({normalise_source(e) for e in emails if normalise_source(e)})
+    if wanted is not None and not wanted:
+        return {}
+    scope = identity_scope_key(scenario_id)
+    identities = select(ActorIdentity.kind, ActorIdentity.value, Actor.id, Actor.status).join(
+        Actor, col(Actor.id) == col(ActorIdentity.actor_id)
+    ).where(ActorIdentity.tenant_id == tenant_id, ActorIdentity.scope_key == scope)
     primaries = select(Actor.email, Actor.id, Actor.status).where(
         Actor.tenant_id == tenant_id, Actor.scenario_id == scenario_id, Actor.email != ""
     )
-    aliases = select(ActorIdentity.value, Actor.id, Actor.status).join(
-        Actor, col(Actor.id) == col(ActorIdentity.actor_id)
-    ).where(
-        ActorIdentity.tenant_id == tenant_id, ActorIdentity.scope_key == identity_scope_key(scenario_id),
-        ActorIdentity.kind == IdentityKind.email,
+    aliases = select(UsageSourceAlias.source, UsageSourceAlias.kind, UsageSourceAlias.value).where(
+        UsageSourceAlias.tenant_id == tenant_id, UsageSourceAlias.kind != "display_name"
     )
-    if emails is not None:
-        wanted = sorted({normalise_email(e) for e in emails if normalise_email(e)})
-        if not wanted:
-            return {}
-        primaries = primaries.where(col(Actor.email).in_(wanted))
-        aliases = aliases.where(col(ActorIdentity.value).in_(wanted))
-    owners: dict[str, tuple[bool, bool, int]] = {}
-    for is_alias, statement in ((False, primaries), (True, aliases)):
-        for email, actor_id, status in session.exec(statement):
-            key = normalise_email(email)
-            rank = (is_alias, status != ActorStatus.active, actor_id)
-            if key not in owners or rank < owners[key]:
-                owners[key] = rank
-    return {email: rank[2] for email, rank in owners.items()}
+    if wanted is not None:
+        alias_rows = list(session.exec(aliases.where(col(UsageSourceAlias.source).in_(wanted))))
+        emails_wanted = sorted({*wanted, *(v for _, k, v in alias_rows if k == IdentityKind.email.value)})
+        primaries = primaries.where(col(Actor.email).in_(emails_wanted))
+        pairs = [(IdentityKind.email.value, e) for e in emails_wanted]
+        pairs += [(kind, source.removeprefix(prefix)) for source in wanted
+                  for prefix, kind in VENDOR_ID_SOURCES.items() if source.startswith(prefix)]
+        pairs += [(k, v) for _, k, v in alias_rows if k != IdentityKind.email.value]
+        if not pairs:
+            identities = identities.where(False)
+        else:
+            identities = identities.where(or_(*(
+                and_(col(ActorIdentity.kind) == kind, col(ActorIdentity.value) == value) for kind, value in set(pairs)
+            )))
+    else:
+        alias_rows = list(session.exec(aliases))
+    holder: dict[tuple[str, str], tuple[int, bool, int]] = {}  # (kind, value) -> best (rule, inactive, id)
+
+    def offer(key: tuple[str, str], rule: int, status: str, actor_id: int) -> None:
+        rank = (rule, status != ActorStatus.active, actor_id)
+        if key not in holder or rank < holder[key]:
+            holder[key] = rank
+
+    for email, actor_id, status in session.exec(primaries):
+        offer((IdentityKind.email.value, normalise_email(email)), _EMAIL, status, actor_id)
+    for kind, value, actor_id, status in session.exec(identities):
+        offer((str(kind), value), _EMAIL_ALIAS if kind == IdentityKind.email else _VENDOR_ID, status, actor_id)
+    owners: dict[str, int] = {}  # matched by the source itself
+    for (kind, value), rank in holder.items():
+        if kind == IdentityKind.email.value:
+            owners[value] = rank[2]
+        elif kind in _PREFIX_OF_KIND:
+            owners[f"{_PREFIX_OF_KIND[kind]}{value}"] = rank[2]
+    via_alias: dict[str, tuple[int, bool, int]] = {}  # a vendor id no person holds: through its other names
+    for source, kind, value in alias_rows:
+        held = holder.get((kind, value))
+        if held is not None and source not in owners and (source not in via_alias or held < via_alias[source]):
+            via_alias[source] = held
+    owners.update({source: held[2] for source, held in via_alias.items()})
+    if wanted is not None:
+        return {source: owners[source] for source in wanted if source in owners}
+    return owners
 
 
 def owner_of(email: str, owners: dict[str, int]) -> int | None:
@@ -84,7 +141,7 @@ def rematch(
     actor and unlinks records whose e-mail no longer belongs to anyone. Without `emails`, the whole
     scope is checked: one grouped read, then one UPDATE per e-mail that changed.
     """
-    wanted = None if emails is None else sorted({normalise_email(e) for e in emails if normalise_email(e)})
+    wanted = None if emails is None else sorted({normalise_source(e) for e in emails if normalise_source(e)})
     result = RematchResult()
     if wanted is not None and not wanted:
         return result

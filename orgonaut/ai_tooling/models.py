@@ -123,3 +123,24 @@ class IgnoredUsageSource(SQLModel, table=True):
     source_email: str = Field(sa_column=Column(String(320), nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class UsageSourceAlias(SQLModel, table=True):
+    """Another name a vendor gives a vendor-id source (`github:583231` is `@octocat`, and through SAML
+    `octo@corp.example`): kept from every fetched day (`DayUsages.hints`), never forgotten, so a renamed
+    login keeps its person and a login added to a person later re-matches the source. Matching consults
+    them after the source's own id (`ai_tooling.matching`). `kind` is an `org.models.IdentityKind` value,
+    or `display_name` (only shown, never matched). Per tenant: aliases are what the vendor says, not scoped."""
+
+    __tablename__ = "usage_source_aliases"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "source", "kind", "value", name="uq_usage_source_aliases"),
+        Index("ix_usage_source_aliases_value", "tenant_id", "kind", "value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    source: str = Field(sa_column=Column(String(320), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    value: str = Field(sa_column=Column(String(320), nullable=False))
+    last_seen: dt.date  # the latest usage day the vendor gave this name: the newest login is shown

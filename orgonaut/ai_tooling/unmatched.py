@@ -1,5 +1,9 @@
 """Unmatched e-mails: the usage of one scope that no actor's e-mail matched, grouped by address.
 
+A vendor-id source (a GitHub user, say) is listed by the names its vendor gave it ("@octocat (GitHub user
+id 583231)"); linking it to a person gives the person that id as an identity (`link_source`), so a renamed
+login keeps them.
+
 An address someone marked "not an employee" is ignored (`ignore` / `unignore`, the undo): the list
 leaves it out in every scope of the tenant and `list_ignored` shows it apart. Ignoring changes no
 record: its usage stays unmatched (in no unit), and a person who gets the address later still takes it.
@@ -13,22 +17,26 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
+from orgonaut.ai_tooling import aliases
+from orgonaut.ai_tooling.matching import normalise_source
 from orgonaut.ai_tooling.models import AiToolUsageRecord, IgnoredUsageSource, scope_key
-from orgonaut.ai_tooling.providers.base import not_a_person
+from orgonaut.ai_tooling.providers.base import not_a_person, vendor_id_of
 from orgonaut.errors import Conflict, NotFound, ValidationFailed
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
-from orgonaut.org.models import Actor, ActorKind, OrgUnitKind, Scenario
+from orgonaut.org.models import Actor, ActorKind, IdentityKind, OrgUnitKind, Scenario
 
 
 @dataclasses.dataclass(frozen=True)
 class UnmatchedEmail:
-    source_email: str  # a lower-case e-mail, `api-key:<key name>` or `service-account:<name>`
+    source_email: str  # a lower-case e-mail, `api-key:<key name>`, `service-account:<name>` or a vendor id
     provider: str
     not_a_person: str  # "API key" or "Service account" (usage that can never match a person), else ""
     record_count: int
     last_seen: dt.date
     total_cost_cents: Decimal
+    label: str = ""  # how the list names it: the e-mail, the key's name, "@octocat (GitHub user id 583231)"
+    suggested_email: str = ""  # for a vendor id, an e-mail its vendor gave it (SAML): "Add person" offers it
 
 
 def list_unmatched(
@@ -58,13 +66,36 @@ def list_unmatched(
     ignored_sources = select(IgnoredUsageSource.source_email).where(IgnoredUsageSource.tenant_id == tenant_id)
     source = col(record.source_email)
     statement = statement.where(source.in_(ignored_sources) if ignored else source.not_in(ignored_sources))
-    return [
-        UnmatchedEmail(
-            source_email=email, provider=provider_key, not_a_person=(not_a_person(email) or ("", ""))[0],
-            record_count=count, last_seen=seen, total_cost_cents=Decimal(str(cost or 0)),
-        )
-        for email, provider_key, count, seen, cost in session.exec(statement)
-    ]
+    rows = list(session.exec(statement))
+    names = aliases.names_of(session=session, tenant_id=tenant_id, sources=[row[0] for row in rows])
+    listed = []
+    for source, provider_key, count, seen, cost in rows:
+        kind, name = not_a_person(source) or ("", source)
+        named = names.get(source)
+        listed.append(UnmatchedEmail(
+            source_email=source, provider=provider_key, not_a_person=kind, record_count=count, last_seen=seen,
+            total_cost_cents=Decimal(str(cost or 0)), label=named.label if named else name,
+            suggested_email=named.email if named else "",
+        ))
+    return listed
+
+
+def identity_of_source(source: str) -> tuple[IdentityKind, str]:
+    """The identity a person takes to own this source's usage: the e-mail, or the vendor's id for them."""
+    source = normalise_source(source)
+    if not_a_person(source):
+        raise ValidationFailed("An API key or a service account is not a person: its usage can never match one.")
+    vendor_id = vendor_id_of(source)
+    if vendor_id is not None:
+        return IdentityKind(vendor_id[0]), vendor_id[1]
+    return IdentityKind.email, source
+
+
+def link_source(*, session: Session, tenant_id: int, actor_id: int, source: str) -> org.LinkResult:
+    """"Use for an existing person": the person is also known by this source's e-mail or vendor id, in
+    every writable scope that has them (`org.link_everywhere`); the org event re-matches its usage."""
+    kind, value = identity_of_source(source)
+    return org.link_everywhere(session=session, tenant_id=tenant_id, actor_id=actor_id, kind=kind, value=value)
 
 
 def list_ignored(
@@ -83,7 +114,7 @@ def _unmatched_somewhere(session: Session, tenant_id: int, source_email: str) ->
 
 def ignore(*, session: Session, tenant_id: int, source_email: str, user_id: int | None = None) -> IgnoredUsageSource:
     """Marks an unmatched address as not an employee: it leaves the Unmatched list of every scope."""
-    source = (source_email or "").strip().lower()
+    source = normalise_source(source_email)
     if not source:
         raise ValidationFailed("Choose the unmatched e-mail to ignore.")
     if not _unmatched_somewhere(session, tenant_id, source):
@@ -100,7 +131,7 @@ def ignore(*, session: Session, tenant_id: int, source_email: str, user_id: int 
 
 def unignore(*, session: Session, tenant_id: int, source_email: str) -> None:
     """The undo of `ignore`: the address is listed as unmatched again."""
-    source = (source_email or "").strip().lower()
+    source = normalise_source(source_email)
     row = session.exec(select(IgnoredUsageSource).where(IgnoredUsageSource.tenant_id == tenant_id,
                                                         IgnoredUsageSource.source_email == source)).first()
     if row is None:
@@ -113,19 +144,23 @@ def first_usage_day(*, session: Session, tenant_id: int, scenario_id: int | None
     """The first day this address has usage in the scope (matched or not)."""
     return session.exec(select(func.min(AiToolUsageRecord.usage_date)).where(
         AiToolUsageRecord.tenant_id == tenant_id, AiToolUsageRecord.scope_key == scope_key(scenario_id),
-        AiToolUsageRecord.source_email == source_email.strip().lower(),
+        AiToolUsageRecord.source_email == normalise_source(source_email),
     )).one()
 
 
 def add_person(
     *, session: Session, tenant_id: int, scenario_id: int | None, source_email: str, name: str,
-    kind: ActorKind | str = ActorKind.human, fte: str = "1.00", team_id: int | None,
+    kind: ActorKind | str = ActorKind.human, fte: str = "1.00", team_id: int | None, email: str | None = None,
 ) -> Actor:
     """"Add person" on the Unmatched list: a person with this e-mail, placed (primary, 100 %) in the chosen
     team from the address's first day of usage in this scope, so the cost already stored lands in that
     team's rollups (a placement from today would leave it in no team). A team is required when the scope
-    has one. The org events of the new actor
-    and placement re-match the usage and owe the refreshes after the commit."""
+    has one. For a vendor-id source (a GitHub user) the person's e-mail is `email` and they are given the
+    vendor's id as an identity. The org events of the new actor, identity and placement re-match the usage
+    and owe the refreshes after the commit."""
+    identity_kind, identity_value = identity_of_source(source_email)
+    if identity_kind is not IdentityKind.email and not (email or "").strip():
+        raise ValidationFailed("Enter the person's e-mail.")
     team = None
     if team_id:
         team = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=tenant_id, scenario_id=scenario_id,
@@ -133,10 +168,14 @@ def add_person(
     elif org.list_org_units(session=session, tenant_id=tenant_id, scenario_id=scenario_id, kind=OrgUnitKind.team):
         raise ValidationFailed("Choose the team this person works in, so their cost counts in its numbers.")
     actor = org.create_actor(session=session, tenant_id=tenant_id, scenario_id=scenario_id, name=name,
-                             email=source_email, kind=kind, fte=fte)
+                             email=identity_value if identity_kind is IdentityKind.email else str(email), kind=kind,
+                             fte=fte)
+    if identity_kind is not IdentityKind.email:
+        org.add_identity(session=session, tenant_id=tenant_id, actor_id=actor.id, kind=identity_kind,
+                         value=identity_value)
     if team is None:  # a scope without teams: the person is added unplaced
         return actor
-    start = first_usage_day(session=session, tenant_id=tenant_id, scenario_id=scenario_id, source_email=actor.email)
+    start = first_usage_day(session=session, tenant_id=tenant_id, scenario_id=scenario_id, source_email=source_email)
     org.create_placement(
         session=session, tenant_id=tenant_id, actor_id=actor.id, org_unit_id=team.id, is_primary=True,
         start_date=start or org_queries.tenant_today(session=session, tenant_id=tenant_id),

@@ -24,28 +24,32 @@ NOT_A_PERSON_ACTOR = "An API key or a service account is not a person: its usage
 
 
 class UnmatchedState(AiToolingSettingsState):
-    add_email: str = ""
+    add_source: str = ""  # the unmatched source the new person takes
+    add_source_label: str = ""
+    add_email: str = ""  # their e-mail: the source itself, or for a vendor id what its vendor said (SAML)
     add_error: str = ""
     add_teams: list[views.Option] = []
-    link_email: str = ""
+    link_email: str = ""  # the source linked
+    link_label: str = ""
     link_people: list[views.Option] = []
     link_error: str = ""
 
     def _reset_dialog(self) -> None:
         self.add_email = self.add_error = self.link_email = self.link_error = ""
+        self.add_source = self.add_source_label = self.link_label = ""
         self.link_people, self.add_teams = [], []
 
-    def _unmatched_email(self, source_email: str) -> str:
+    def _unmatched_email(self, source_email: str) -> views.UnmatchedRow:
         row = next((row for row in self.unmatched if row.source_email == str(source_email)), None)
         if row is None:
             raise ValidationFailed("That e-mail is no longer in the unmatched list.")
         if row.not_a_person:
             raise ValidationFailed(NOT_A_PERSON_ACTOR)
-        return row.source_email
+        return row
 
     def _open_for(self, dialog: str, source_email: str, prepare=None):
         """`prepare(session, user)`, then reloads the list (for a current answer) and opens `dialog` for an
-        e-mail still in it: the e-mail, else the refusal toast."""
+        e-mail still in it: its row, else the refusal toast."""
         refusal = self._act(prepare or (lambda _session, _user: None), check=self._check_people)
         if refusal is not None:
             return rx.toast.error(refusal)
@@ -60,11 +64,12 @@ class UnmatchedState(AiToolingSettingsState):
     @rx.event
     def open_add_person(self, source_email: str):
         teams: list[views.Option] = []
-        email = self._open_for("add", source_email, lambda session, user: teams.extend(
+        row = self._open_for("add", source_email, lambda session, user: teams.extend(
             views.team_options(session, user.tenant_id, self._scope_for(user))))
-        if not isinstance(email, str):
-            return email
-        self.add_email, self.add_teams = email, teams
+        if not isinstance(row, views.UnmatchedRow):
+            return row
+        self.add_source, self.add_source_label, self.add_teams = row.source_email, row.label, teams
+        self.add_email = row.suggested_email if row.label != row.source_email else row.source_email
         return None
 
     @rx.event
@@ -77,9 +82,10 @@ class UnmatchedState(AiToolingSettingsState):
         """Creates the person in the chosen scope, placed in the chosen team from the address's first day of
         usage; the org events re-match their usage and refresh the team's numbers at once."""
         def add(session: Session, user: User) -> str:
+            email = str(form_data.get("email", ""))
             return ai_tooling.add_person(
                 session=session, tenant_id=user.tenant_id, scenario_id=self._scope_for(user),
-                source_email=str(form_data.get("email", "")), name=str(form_data.get("name", "")),
+                source_email=self.add_source or email, email=email, name=str(form_data.get("name", "")),
                 kind=str(form_data.get("kind") or ActorKind.human.value), fte=str(form_data.get("fte", "")),
                 team_id=as_id(form_data.get("team", "")) or None,
             ).name
@@ -90,11 +96,11 @@ class UnmatchedState(AiToolingSettingsState):
     @rx.event
     def open_link_person(self, source_email: str):
         people: list[views.Option] = []
-        email = self._open_for("link", source_email, lambda session, user: people.extend(
+        row = self._open_for("link", source_email, lambda session, user: people.extend(
             views.people_options(session, user.tenant_id, self._scope_for(user))))
-        if not isinstance(email, str):
-            return email
-        self.link_people, self.link_email = people, email
+        if not isinstance(row, views.UnmatchedRow):
+            return row
+        self.link_people, self.link_email, self.link_label = people, row.source_email, row.label
         return None
 
     @rx.event
@@ -114,8 +120,8 @@ class UnmatchedState(AiToolingSettingsState):
                 raise ValidationFailed("Choose the person who uses this e-mail.")
             org.get_actor_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
                                             scenario_id=self._scope_for(user), actor_id=actor_id)
-            result = org.link_everywhere(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
-                                         value=self.link_email)
+            result = ai_tooling.link_source(session=session, tenant_id=user.tenant_id, actor_id=actor_id,
+                                            source=self.link_email)
             return result.actor.name, len(result.identities), result.skipped
 
         return self._act(link, done=_linked, error_var="link_error", check=self._check_people, close=True)
@@ -144,7 +150,7 @@ def _linked(result: tuple[str, int, list[str]]) -> str:
     name, scopes, skipped = result
     where = "" if scopes == 1 else f" in {scopes} scopes"
     not_added = "" if not skipped else " Not added in " + "; ".join(skipped)
-    return f"{name} is also known by this e-mail{where}; its usage is matched to them." + not_added
+    return f"{name} is also known by this name{where}; its usage is matched to them." + not_added
 
 
 # --- components -------------------------------------------------------------------------------
@@ -251,9 +257,9 @@ def add_person_dialog() -> rx.Component:
     S = UnmatchedState
     return _dialog(
         "add", "Add person",
-        rx.dialog.description("A new person in ", S.scope_name, " with this e-mail, in the team you choose from "
-                              "their first day of usage; their usage is matched at once and counts in the "
-                              "team's numbers.", size="2", color_scheme="gray"),
+        rx.dialog.description("A new person in ", S.scope_name, " who is ", rx.code(S.add_source_label),
+                              ", in the team you choose from their first day of usage; their usage is matched at "
+                              "once and counts in the team's numbers.", size="2", color_scheme="gray"),
         rx.form(
             rx.vstack(
                 *person_fields("add-person", email=S.add_email, fte="1.00"),
@@ -287,14 +293,17 @@ def link_person_dialog() -> rx.Component:
     )
     return _dialog(
         "link", "Use for an existing person",
-        rx.dialog.description("The person you pick is also known by ", rx.code(S.link_email), " (their "
+        rx.dialog.description("The person you pick is also known by ", rx.code(S.link_label), " (their "
                               "own e-mail stays), here and in every scenario that has them; usage is "
                               "matched at once.", size="2", color_scheme="gray"),
         rx.form(
             rx.vstack(
                 field("Person", "link-person", person),
                 error_callout(S.link_error),
-                rx.hstack(cancel_button(), rx.button("Use this e-mail", type="submit"), justify="end", width="100%"),
+                rx.hstack(cancel_button(),
+                          rx.button(rx.cond(S.link_label == S.link_email, "Use this e-mail", "Use this identity"),
+                                    type="submit"),
+                          justify="end", width="100%"),
                 spacing="3",
                 width="100%",
             ),

@@ -18,7 +18,6 @@ from orgonaut import clock
 from orgonaut.ai_tooling import ingest
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling.providers import registry
-from orgonaut.ai_tooling.providers.base import not_a_person
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.ai_tooling.sync import TriggeredBy
 from orgonaut.integrations import service as integrations
@@ -112,6 +111,7 @@ class UnmatchedRow:
     source_email: str = ""
     label: str = ""
     not_a_person: str = ""  # "API key", "Service account": shown as a badge, never matched
+    suggested_email: str = ""  # a vendor id's e-mail from its vendor (SAML), offered by "Add person"
     provider_name: str = ""
     record_count: int = 0
     last_seen: str = ""
@@ -249,9 +249,9 @@ def log_row(session: Session, log: IntegrationSyncLog, provider: str, zone: str,
 
 
 def unmatched_row(entry: ai_tooling.UnmatchedEmail) -> UnmatchedRow:
-    kind, name = not_a_person(entry.source_email) or ("", entry.source_email)
     return UnmatchedRow(
-        source_email=entry.source_email, label=name, not_a_person=kind,
+        source_email=entry.source_email, label=entry.label or entry.source_email, not_a_person=entry.not_a_person,
+        suggested_email=entry.suggested_email,
         provider_name=provider_name_of(entry.provider), record_count=entry.record_count,
         last_seen=entry.last_seen.isoformat(), total_cost=format_usd(entry.total_cost_cents),
     )
