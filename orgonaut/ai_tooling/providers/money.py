@@ -45,6 +45,17 @@ def exact_cents(amount: Decimal | int) -> Decimal:
 _ZERO = Decimal(0)
 
 
+def credits_to_cents(credits: Decimal, usd_per_credit: Decimal) -> Decimal:
+    """What vendor credits cost in USD cents at a price per credit (Codex), exactly: no rounding."""
+    for amount in (credits, usd_per_credit):
+        if type(amount) is not Decimal or not amount.is_finite():
+            raise TypeError("credits and the price per credit must be finite Decimals")
+    return _EXACT.multiply(_EXACT.multiply(credits, usd_per_credit), _HUNDRED)
+
+
+_HUNDRED = Decimal(100)
+
+
 def cents_to_json(amount: Decimal) -> str:
     """A JSON-safe, exact form of an amount (`"186"`, `"12.345"`): never a float."""
     return format(amount, "f")
