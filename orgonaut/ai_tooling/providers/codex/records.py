@@ -82,8 +82,9 @@ class UsageRow(Struct, frozen=True, gc=False):
     user_id: UserId | None = None
     email: Text | None = None
     actor: Actor | None = None
-    clients: list[ClientUsage] = []
-    models: list[ModelUsage] | None = None
+    # Tuples rather than lists: a frozen row is then hashable, so a repeated row is found by a set.
+    clients: tuple[ClientUsage, ...] = ()
+    models: tuple[ModelUsage, ...] | None = None
     code_attribution: CodeAttribution | None = None
 
     def day(self) -> dt.date:
