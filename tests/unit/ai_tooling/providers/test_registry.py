@@ -31,12 +31,12 @@ def test_claude_code_is_available_and_the_others_are_coming_soon():
         ("claude_code", "Claude Code", ProviderState.available),
         ("cursor", "Cursor", ProviderState.available),
         ("copilot", "GitHub Copilot", ProviderState.coming_soon),
-        ("codex", "Codex", ProviderState.coming_soon),
+        ("codex", "Codex", ProviderState.available),
         ("claude_enterprise", "Claude Enterprise", ProviderState.coming_soon),
     ]
     assert "Anthropic Admin API" in PROVIDERS["claude_code"].description
     assert all(p.description for p in PROVIDERS.values())
-    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor"]
+    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor", "codex"]
 
 
 def test_the_registry_cannot_be_changed_at_run_time():
@@ -70,7 +70,7 @@ def test_a_bad_api_base_is_a_validation_error():
         create_provider("claude_code", credentials={"api_key": KEY}, api_base="ftp://somewhere")
 
 
-@pytest.mark.parametrize("key", ["copilot", "codex", "claude_enterprise"])
+@pytest.mark.parametrize("key", ["copilot", "claude_enterprise"])
 def test_coming_soon_providers_cannot_be_connected(key):
     with pytest.raises(ValidationFailed) as caught:
         create_provider(key, credentials={"api_key": "anything"})
