@@ -177,10 +177,11 @@ def per_day(rows: list[UsageRow], days: list[dt.date], usd_per_credit: Decimal) 
     user_ids: dict[str, str] = {}  # source -> the vendor's user id, for sources that are one
     emails: dict[str, str] = {}  # vendor user id -> an e-mail another row gave it
     for row in rows:
-        day = row.day()
+        day, (who, user) = row.day(), row.who()
+        if user is None and row.vendor_user():  # any day's row: what it says of the user holds on others
+            emails[str(row.vendor_user()).strip()] = who
         if day not in wanted:
             continue
-        who, user = row.who()
         if row in seen:
             warnings[day].append(f"{day}: the Codex Enterprise Analytics API sent the same usage row of {who} on "
                                  "two pages; it was counted once.")
@@ -188,8 +189,6 @@ def per_day(rows: list[UsageRow], days: list[dt.date], usd_per_credit: Decimal) 
         seen.add(row)
         if user is not None:
             user_ids[who] = user
-        elif row.vendor_user():
-            emails[str(row.vendor_user()).strip()] = who
         _add(people[(who, day)], row)
     by_day: dict[dt.date, DayUsages] = {day: DayUsages(warnings=warnings.get(day)) for day in days}
     for (who, day), person in sorted(people.items()):
