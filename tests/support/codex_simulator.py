@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from orgonaut.simulator.codex import USAGE_PATH, CodexConfig, create_codex_app
@@ -67,7 +67,7 @@ def row_source(row: dict[str, Any]) -> str:
 
 def codex_totals(rows: list[dict[str, Any]], usd_per_credit: str = USD_PER_CREDIT) -> dict[str, dict[str, Any]]:
     """source -> the record's metrics summed over the person's rows (cost: credits × price × 100 cents,
-    exact), `clients` (the client entries summed) and `credits`."""
+    exact to a millionth of a cent), `clients` (the client entries summed) and `credits`."""
     totals: dict[str, dict[str, Any]] = {}
     for row in rows:
         total = totals.setdefault(row_source(row), defaultdict(int, credits=Decimal(0)))
@@ -83,7 +83,9 @@ def codex_totals(rows: list[dict[str, Any]], usd_per_credit: str = USD_PER_CREDI
             total["total_cache_read_tokens"] += client["cached_text_input_tokens"]
             total["total_output_tokens"] += client["text_output_tokens"]
     for total in totals.values():
-        total["total_cost_cents"] = total["credits"] * Decimal(usd_per_credit) * 100
+        # Exact, then to a millionth of a cent (half-even), the precision a stored amount keeps.
+        total["total_cost_cents"] = (total["credits"] * Decimal(usd_per_credit) * 100).quantize(
+            Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
     return {who: dict(total) for who, total in totals.items()}
 
 
