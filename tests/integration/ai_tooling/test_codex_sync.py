@@ -1,7 +1,8 @@
 """Codex end to end in the foreground: connected through the service (its test connection against the
 simulator over HTTP), a two-week backfill in one 31-day call, stored exactly as the vendor's truth (cost
 from exact credits × the price per credit, per person and UTC day), what Codex does not report stored as
-not reported, its counters stored losslessly, and rows without an e-mail stored under `codex-user:<id>`."""
+not reported, its counters stored losslessly, and rows without an e-mail stored under `codex-user:<id>`;
+and the CLI's connect with Codex's fields."""
 
 from __future__ import annotations
 
@@ -9,15 +10,25 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
 
 from orgonaut.ai_tooling import service
 from orgonaut.ai_tooling.providers import registry
-from orgonaut.integrations.models import SyncStatus
+from orgonaut.cli import app
+from orgonaut.integrations.models import Integration, SyncStatus
 from orgonaut.simulator.codex import CodexConfig
 from orgonaut.simulator.data import DEFAULT_ROSTER
 from tests.integration.ai_tooling.conftest import add_actor
 from tests.integration.ai_tooling.test_sync_runs import backfill, records
-from tests.support.codex_simulator import WORKSPACE_ID, CodexSimulatorServer, codex_credentials, codex_totals
+from tests.support.codex_simulator import (
+    REVOKED_CODEX_KEY,
+    VALID_CODEX_KEY,
+    WORKSPACE_ID,
+    CodexSimulatorServer,
+    codex_credentials,
+    codex_totals,
+)
 
 REPORTED = ("sessions_count", "lines_added", "lines_removed", "total_input_tokens", "total_output_tokens",
             "total_cache_read_tokens", "total_cost_cents")
@@ -70,3 +81,23 @@ def test_a_codex_backfill_stores_the_vendors_truth_exactly(session, tenant, live
                if not who.startswith("codex-user:"))
     total = sum((v["total_cost_cents"] for v in expected.values()), Decimal(0))
     assert sum((r.total_cost_cents for r in stored.values()), Decimal(0)) == total
+
+
+def test_the_cli_connects_codex_with_its_fields_and_the_key_on_stdin(session, tenant, live_codex):
+    live_codex.reset()
+    base = ["ai-tooling", "connect", "--tenant", tenant.slug, "--provider", "codex", "--key-stdin", "--api-base",
+            live_codex.base_url, "--baseline"]
+    fields = ["--field", f"workspace_id={WORKSPACE_ID}", "--field", "usd_per_credit=0.04"]
+    refused = CliRunner().invoke(app, [*base, "--field", f"workspace_id={WORKSPACE_ID}", "--field",
+                                       "usd_per_credit=-1"], input=f"{VALID_CODEX_KEY}\n")
+    assert refused.exit_code != 0 and "price per credit (USD) must be a positive amount" in refused.output
+    assert live_codex.requests() == []  # checked before any request
+    revoked = CliRunner().invoke(app, [*base, *fields], input=f"{REVOKED_CODEX_KEY}\n")
+    assert revoked.exit_code != 0 and "Invalid or revoked Codex Analytics API key" in revoked.output
+    assert REVOKED_CODEX_KEY not in revoked.output
+    result = CliRunner().invoke(app, [*base, *fields], input=f"{VALID_CODEX_KEY}\n")
+    assert result.exit_code == 0, result.output
+    integration = session.exec(select(Integration)).one()
+    assert result.stdout == (f"connected codex for {tenant.slug}: integration {integration.id}, "
+                             f"organisation 'Codex workspace {WORKSPACE_ID}'\n")
+    assert VALID_CODEX_KEY not in result.output
