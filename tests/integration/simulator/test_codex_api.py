@@ -232,3 +232,18 @@ def test_orgonaut_simulate_codex_serves_the_demo_people(simulate_started):
     assert sources and all(s.endswith(("@demo.test", "@agency.example")) or s.startswith("codex-user:")
                            for s in sources)
     assert any(s.startswith("codex-user:") for s in sources)  # two demo people's e-mails are hidden
+
+
+def test_the_earliest_day_a_backfill_may_ask_for_is_served_at_any_time_of_day():
+    """90 days back from now: a backfill's earliest day (the declaration's) is whole and inside, even just
+    before midnight; the day before it is refused."""
+    today = dt.date(2025, 4, 15)
+    earliest = registry.earliest_backfill_date("codex", configured=dt.date(2024, 1, 1), today=today)
+    assert earliest == dt.date(2025, 1, 16)
+    for moment in (dt.time(0, 0, 1), dt.time(23, 59, 59)):
+        now = dt.datetime.combine(today, moment, tzinfo=dt.UTC)
+        with CodexSimulatorServer(fixed_config(now=lambda now=now: now)) as server:
+            assert len(provider(server).fetch_day(earliest)) > 0
+            with pytest.raises(ProviderError) as caught:
+                provider(server).fetch_day(earliest - dt.timedelta(days=1))
+            assert caught.value.status == 400

@@ -54,6 +54,8 @@ INFO = ProviderInfo(
     metrics=frozenset({Metric.sessions, Metric.lines_added, Metric.lines_removed, Metric.input_tokens,
                        Metric.output_tokens, Metric.cache_read_tokens, Metric.cost}),
     revisable_days=5,  # rows arrive up to 5 days late (Coralogix sees them 1-5 days after the day)
-    retention_days=90,  # "Requests can look back up to 90 days"
+    # "Requests can look back up to 90 days", counted from now: the midnight 90 days back is already
+    # out of reach, so whole days go back 89.
+    retention_days=89,
     provider_metrics=CodexCounters,
 )

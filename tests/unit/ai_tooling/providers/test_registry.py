@@ -114,7 +114,7 @@ def test_the_declarations_say_what_each_vendor_documents():
     assert [(f.name, f.kind) for f in copilot.credentials] == [("owner", FieldKind.text), ("token", FieldKind.secret)]
     assert copilot.identity is IdentityKind.github_login and Metric.cost not in copilot.metrics
     assert [f.name for f in codex.credentials] == ["workspace_id", "api_key", "usd_per_credit"]
-    assert codex.retention_days == 90 and codex.revisable_days == 5
+    assert codex.retention_days == 89 and codex.revisable_days == 5  # 90 days back from now: 89 whole days
     assert PROVIDERS["cursor"].fetch_days_per_call == 30
     assert str(PROVIDERS["cursor"].rate_limit) == "20 requests per 60 s"
     assert PROVIDERS["claude_code"].metrics == frozenset(Metric)
@@ -162,7 +162,7 @@ def test_a_backfill_starts_no_earlier_than_the_vendor_serves():
     today = dt.date(2026, 12, 7)
     configured = dt.date(2024, 1, 1)
     assert earliest_backfill_date("claude_code", configured=configured, today=today) == dt.date(2025, 1, 1)
-    assert earliest_backfill_date("codex", configured=configured, today=today) == today - dt.timedelta(days=90)
+    assert earliest_backfill_date("codex", configured=configured, today=today) == today - dt.timedelta(days=89)
     assert earliest_backfill_date("copilot", configured=configured, today=today) == dt.date(2025, 12, 7)
     assert earliest_backfill_date("cursor", configured=configured, today=today) == configured
     assert earliest_backfill_date("claude_code", configured=dt.date(2026, 3, 1), today=today) == dt.date(2026, 3, 1)
