@@ -202,8 +202,8 @@ def per_day(rows: list[UsageRow], days: list[dt.date], usd_per_credit: Decimal) 
 
 def _add(person: _PersonDay, row: UsageRow) -> None:
     # Sessions are threads: a Codex thread is one conversation with the agent (what `codex resume`
-    # reopens), made of turns, which is what the other providers call a session; turns are kept in
-    # the counters.
+    # reopens), as a Claude Code session is; a turn is one prompt and the agent's work on it inside a
+    # thread, so turns are not sessions (they stay in the counters).
     person.threads += row.totals.threads
     person.turns += row.totals.turns
     person.credits.append(row.totals.credits)
