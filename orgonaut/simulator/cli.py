@@ -175,3 +175,43 @@ def cursor(
     )
     typer.echo(f"Cursor Admin API simulator on http://{host}:{port} ({len(roster)} members, seed {seed})")
     uvicorn.run(create_cursor_app(config), host=host, port=port, log_level=log_level)
+
+
+@app.command("codex")
+def codex(
+    port: int = _port(8768),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("Workspace users' e-mails"),
+    roster_size: int | None = _roster_size("users"),
+    workspace_id: str | None = typer.Option(None, help="Answer only this workspace id (default: any, 404 for none)."),
+    key: list[str] = typer.Option([], help="Accept only these keys (repeatable). Default: any sk-... key."),
+    rate_limit: int = typer.Option(0, min=0, help="Requests a minute per key (0: none; the real one is not "
+                                                 "documented). A refused request gets 429 with Retry-After."),
+    page_size: int | None = typer.Option(None, min=1, help="At most this many rows a page."),
+    cursor_style: str = typer.Option("next_page", help="Paging token: next_page (documented) or next_cursor."),
+    fault: list[str] = typer.Option([], help=FAULT_HELP),
+    revise: list[str] = typer.Option([], help=REVISE_HELP),
+    every_day: bool = _every_day(),
+    demo: bool = typer.Option(False, help="The demo's Codex users: a few of its people, two without e-mail."),
+    log_level: str = _log_level(),
+) -> None:
+    """The OpenAI Codex Enterprise Analytics API (per-user daily usage) with deterministic data."""
+    import uvicorn
+
+    from orgonaut.simulator.codex import CodexConfig, create_codex_app
+    from orgonaut.simulator.demo import demo_codex_people
+
+    if cursor_style not in ("next_page", "next_cursor"):
+        raise typer.BadParameter("--cursor-style must be next_page or next_cursor")
+    faults, revisions = _faults_and_revisions(fault, revise)
+    extra: dict[str, Any] = demo_codex_people() if demo else {}
+    roster = _roster(roster_file, roster_size, demo, lambda: list(extra["roster"]))
+    extra.pop("roster", None)
+    config = CodexConfig(
+        seed=seed, roster=roster, workspace_id=workspace_id, accepted_keys=set(key) or None, faults=faults,
+        revisions=revisions, every_day=every_day, rate_limit=rate_limit or None, page_size=page_size,
+        cursor_style=cursor_style, **extra,
+    )
+    typer.echo(f"Codex Enterprise Analytics API simulator on http://{host}:{port} ({len(roster)} users, seed {seed})")
+    uvicorn.run(create_codex_app(config), host=host, port=port, log_level=log_level)

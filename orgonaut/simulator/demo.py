@@ -24,3 +24,14 @@ def demo_cursor_people(today: dt.date) -> dict[str, Any]:
               if p.joined_months_ago < 12}
     roster = cursor_roster(claude_code, cursor_only) + list(left) + list(DEMO_UNKNOWN_USAGE_EMAILS[1::2])
     return {"roster": roster, "joined": joined, "removed": left, "unknown_emails": ()}
+
+
+def demo_codex_people() -> dict[str, Any]:
+    """The demo's Codex users (a few people): the Live humans of the Claude Code units a hash of the
+    e-mail picks (about one in four), and one contractor; OpenAI hides the e-mail of two of them (their
+    usage arrives under `codex-user:<id>`, matched through the identity map): `CodexConfig` fields."""
+    from orgonaut.org.demo_data import DEMO_PEOPLE, DEMO_UNKNOWN_USAGE_EMAILS
+    from orgonaut.simulator.data import hash64
+
+    people = [p.address for p in DEMO_PEOPLE if p.in_claude_code and hash64(f"codex|{p.address.lower()}") % 4 == 0]
+    return {"roster": people, "unknown_emails": DEMO_UNKNOWN_USAGE_EMAILS[2:3], "hidden_emails": people[:2]}

@@ -24,6 +24,10 @@ import pytest
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX, SERVICE_ACCOUNT_PREFIX
 from orgonaut.ai_tooling.providers.claude_code.client import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
+from orgonaut.ai_tooling.providers.codex.client import INVALID_KEY_MESSAGE as CODEX_INVALID_KEY_MESSAGE
+from orgonaut.ai_tooling.providers.codex.client import (
+    MISSING_PERMISSION_MESSAGE as CODEX_MISSING_PERMISSION_MESSAGE,
+)
 from orgonaut.ai_tooling.providers.cursor.client import INVALID_KEY_MESSAGE as CURSOR_INVALID_KEY_MESSAGE
 from orgonaut.ai_tooling.providers.cursor.client import (
     MISSING_PERMISSION_MESSAGE as CURSOR_MISSING_PERMISSION_MESSAGE,
@@ -31,6 +35,18 @@ from orgonaut.ai_tooling.providers.cursor.client import (
 from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
 from orgonaut.simulator.cursor import CursorConfig
+from tests.support.codex_simulator import (
+    NO_SCOPE_CODEX_KEY,
+    REVOKED_CODEX_KEY,
+    VALID_CODEX_KEY,
+    WORKSPACE_ID,
+    CodexSimulatorServer,
+    codex_credentials,
+    codex_totals,
+    fixed_config,
+    row_source,
+    usage_path,
+)
 from tests.support.cursor_simulator import (
     NO_PERMISSION_CURSOR_KEY,
     REVOKED_CURSOR_KEY,
@@ -290,8 +306,88 @@ def _cursor(request: pytest.FixtureRequest) -> ContractHarness:
     return CursorHarness(request.getfixturevalue("cursor_contract_simulator"))
 
 
+# -- Codex: the Codex Enterprise Analytics API simulator ----------------------------------------------
+
+CODEX_PAGE_SIZE = 7  # rows a page; the client asks for 100
+# Monday 3 to Sunday 9 March 2025 (settled, and inside the 90-day look-back of the simulator's fixed clock):
+# 33, 32, 35, 28, 30, 4 and 2 rows, about one in five without an e-mail.
+CODEX_DAYS = tuple(dt.date(2025, 3, 3) + dt.timedelta(days=n) for n in range(7))
+_CODEX_KEYS = {"valid": VALID_CODEX_KEY, "revoked": REVOKED_CODEX_KEY, "no_permission": NO_SCOPE_CODEX_KEY}
+_CODEX_METRICS = tuple(metric.value for metric in registry.get_provider_info("codex").metrics)
+
+
+@pytest.fixture(scope="session")
+def codex_contract_simulator():
+    """The Codex simulator with pages of seven rows, so a day's reading pages."""
+    with CodexSimulatorServer(fixed_config(page_size=CODEX_PAGE_SIZE)) as server:
+        yield server
+
+
+@dataclasses.dataclass
+class CodexHarness:
+    server: CodexSimulatorServer
+    invalid_key_message: str = CODEX_INVALID_KEY_MESSAGE
+    missing_permission_message: str = CODEX_MISSING_PERMISSION_MESSAGE
+    days: Sequence[dt.date] = CODEX_DAYS
+    organisation_name: str = f"Codex workspace {WORKSPACE_ID}"
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def reset(self) -> None:
+        self.server.reset()
+
+    def credentials(self, kind: CredentialsKind) -> dict[str, str]:
+        return codex_credentials(_CODEX_KEYS[kind])
+
+    def statuses(self) -> list[int]:
+        return [request["status"] for request in self.server.requests(None)]
+
+    def fail(self, status: int, *, retry_after: float | None = None, count: int | None = 1, after: int = 0) -> None:
+        self.server.set_fault(status=status, retry_after=retry_after, count=count, after=after, path=usage_path())
+
+    def malform_page(self, page: int) -> None:
+        # The page's first row loses its `totals`: well-formed JSON, a row the API never sends.
+        self.server.set_fault(mode="malformed", variant="record", after=page - 1, count=1)
+
+    def repeat_record(self, day: dt.date) -> str:
+        # `dup`: page 2 starts with page 1's last row again.
+        self.server.set_fault(mode="dup", count=1)
+        return row_source(self.server.truth(day)["rows"][CODEX_PAGE_SIZE - 1])
+
+    def grow_day(self, day: dt.date) -> str:
+        # `grow`: as page 2 is asked for, a new row of page 1's last row's user joins the day before the
+        # offset, so page 2 starts with page 1's last row again.
+        self.server.set_fault(mode="grow", count=1)
+        return row_source(self.server.truth(day)["rows"][CODEX_PAGE_SIZE - 1])
+
+    def revise(self, day: dt.date) -> set[str]:
+        rows = self.server.truth(day)["rows"]
+        chosen = sorted(row_source(row) for row in rows if row.get("email"))  # revisions name people by e-mail
+        dropped, changed, moved = chosen[:3]
+        self.server.revise(date=day, action="drop", email=dropped)
+        self.server.revise(date=day, action="change", email=changed, factor=3)
+        self.server.revise(date=day, action="move", email=moved, to_email="Someone.New@Acme.test")
+        return {dropped, changed, moved, "someone.new@acme.test"}
+
+    def truth(self, day: dt.date) -> DayTruth:
+        rows = self.server.truth(day)["rows"]
+        totals = codex_totals(rows)
+        return DayTruth(
+            people={who: {metric: total.get(metric, 0) for metric in _CODEX_METRICS} for who, total in totals.items()},
+            rows={who: total["clients"] for who, total in totals.items()},  # client entries summed per person
+            pages=max(1, -(-len(rows) // CODEX_PAGE_SIZE)),
+        )
+
+
+def _codex(request: pytest.FixtureRequest) -> ContractHarness:
+    return CodexHarness(request.getfixturevalue("codex_contract_simulator"))
+
+
 # Provider key -> the harness for one test (given the test's request, to reach its simulator fixture).
 HARNESSES: dict[str, Callable[[pytest.FixtureRequest], ContractHarness]] = {
     "claude_code": _claude_code,
     "cursor": _cursor,
+    "codex": _codex,
 }

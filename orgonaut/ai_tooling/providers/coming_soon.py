@@ -39,30 +39,6 @@ COPILOT = ProviderInfo(
     rate_limit=RateLimit(5000, 3600),  # GitHub REST's standard limit for a token
 )
 
-CODEX = ProviderInfo(
-    key="codex",
-    display_name="Codex",
-    state=ProviderState.coming_soon,
-    description="Per-person daily OpenAI Codex usage via the Codex Enterprise Analytics API.",
-    credentials=(
-        CredentialField(name="workspace_id", label="workspace id", kind=FieldKind.text,
-                        hint="In the ChatGPT Admin console under Workspace details."),
-        CredentialField(name="api_key", label="Analytics API key", prefix="sk-",
-                        hint="A read-only Platform key that OpenAI support scoped to "
-                             "codex.enterprise.analytics.read."),
-        CredentialField(name="usd_per_credit", label="price per credit (USD)", kind=FieldKind.decimal,
-                        hint="Your contract's price of one Codex credit."),
-    ),
-    api_name="the Codex Enterprise Analytics API",
-    connection_test="GET /v1/analytics/codex/workspaces/{workspace_id}/usage",
-    fetch_days_per_call=31,
-    identity=IdentityKind.user_id,
-    metrics=frozenset({Metric.sessions, Metric.lines_added, Metric.lines_removed, Metric.input_tokens,
-                       Metric.output_tokens, Metric.cache_read_tokens, Metric.cost}),
-    revisable_days=5,  # rows arrive up to 5 days late
-    retention_days=90,
-)
-
 CLAUDE_ENTERPRISE = ProviderInfo(
     key="claude_enterprise",
     display_name="Claude Enterprise",
@@ -82,4 +58,4 @@ CLAUDE_ENTERPRISE = ProviderInfo(
     retention_days=90,
 )
 
-COMING_SOON = (COPILOT, CODEX, CLAUDE_ENTERPRISE)
+COMING_SOON = (COPILOT, CLAUDE_ENTERPRISE)

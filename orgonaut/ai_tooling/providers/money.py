@@ -45,6 +45,22 @@ def exact_cents(amount: Decimal | int) -> Decimal:
 _ZERO = Decimal(0)
 
 
+def credits_to_cents(credits: Decimal, usd_per_credit: Decimal) -> Decimal:
+    """What vendor credits cost in USD cents at a price per credit (Codex): the exact product, rounded
+    half-even to a millionth of a cent, what a stored amount keeps (`Numeric(18, 6)`). Rounded here, once,
+    because the databases would not agree: SQLite cuts the extra digits off, PostgreSQL rounds them."""
+    for amount in (credits, usd_per_credit):
+        if type(amount) is not Decimal or not amount.is_finite():
+            raise TypeError("credits and the price per credit must be finite Decimals")
+    exact = _EXACT.multiply(_EXACT.multiply(credits, usd_per_credit), _HUNDRED)
+    return exact.quantize(STORED_CENTS, rounding=decimal.ROUND_HALF_EVEN, context=_ROUNDING)
+
+
+_HUNDRED = Decimal(100)
+STORED_CENTS = Decimal("0.000001")  # the precision of a stored amount of cents
+_ROUNDING = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Overflow])
+
+
 def cents_to_json(amount: Decimal) -> str:
     """A JSON-safe, exact form of an amount (`"186"`, `"12.345"`): never a float."""
     return format(amount, "f")

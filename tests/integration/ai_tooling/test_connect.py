@@ -67,9 +67,9 @@ def test_a_bad_key_is_refused_with_a_readable_reason_and_nothing_is_stored(sessi
 def test_an_unknown_or_coming_soon_provider_is_refused(session, tenant, clean_simulator):
     with pytest.raises(ValidationFailed, match="Unknown AI Tooling provider 'nope'"):
         service.connect(session=session, tenant_id=tenant.id, provider="nope", credentials={"api_key": VALID_KEY})
-    with pytest.raises(ValidationFailed, match="Codex is coming soon"):
-        service.connect(session=session, tenant_id=tenant.id, provider="codex",
-                        credentials={"workspace_id": "ws", "api_key": "sk-x", "usd_per_credit": "0.04"})
+    with pytest.raises(ValidationFailed, match="Claude Enterprise is coming soon"):
+        service.connect(session=session, tenant_id=tenant.id, provider="claude_enterprise",
+                        credentials={"api_key": "sk-ant-x"})
     assert count(session, Integration) == 0
 
 
@@ -178,8 +178,8 @@ def test_pause_resume_and_targeting_changes(session, tenant, clean_simulator):
 
 def test_ensure_connectable_refuses_coming_soon_and_already_connected(session, tenant, clean_simulator):
     assert service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_code").key == "claude_code"
-    with pytest.raises(ValidationFailed, match="^Codex is coming soon: it cannot be connected yet.$"):
-        service.ensure_connectable(session=session, tenant_id=tenant.id, provider="codex")
+    with pytest.raises(ValidationFailed, match="^Claude Enterprise is coming soon: it cannot be connected yet.$"):
+        service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_enterprise")
     with pytest.raises(ValidationFailed, match="Unknown AI Tooling provider"):
         service.ensure_connectable(session=session, tenant_id=tenant.id, provider="nope")
     integration = connect(session, tenant, clean_simulator.base_url)

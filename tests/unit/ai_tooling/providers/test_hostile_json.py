@@ -5,6 +5,7 @@ review, finding 10). respx stands in for the vendor."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ import respx
 
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError
 from orgonaut.ai_tooling.providers.claude_code.client import ORGANIZATION_PATH, USAGE_REPORT_PATH, ClaudeCodeProvider
+from orgonaut.ai_tooling.providers.codex.client import USAGE_PATH, CodexProvider
 from orgonaut.ai_tooling.providers.cursor.client import DAILY_USAGE_PATH, MEMBERS_PATH, CursorProvider
 
 BASE = "https://vendor.test"
@@ -26,10 +28,15 @@ def _providers():
     return [
         (ClaudeCodeProvider("sk-ant-admin01-x", BASE, sleep=lambda s: None), ORGANIZATION_PATH, USAGE_REPORT_PATH),
         (CursorProvider("key_x", BASE, sleep=lambda s: None), MEMBERS_PATH, DAILY_USAGE_PATH),
+        (CodexProvider("ws_1", "sk-x", Decimal("0.04"), BASE, sleep=lambda s: None),
+         CODEX_USAGE_PATH, CODEX_USAGE_PATH),  # its connection test reads the usage too
     ]
 
 
-@pytest.mark.parametrize("index", [0, 1], ids=["claude_code", "cursor"])
+CODEX_USAGE_PATH = USAGE_PATH.format(workspace_id="ws_1")
+
+
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["claude_code", "cursor", "codex"])
 @respx.mock
 def test_deeply_nested_answers_are_malformed(index):
     provider, connection_path, usage_path = _providers()[index]
@@ -43,7 +50,7 @@ def test_deeply_nested_answers_are_malformed(index):
     assert fetch.value.kind == ErrorKind.malformed
 
 
-@pytest.mark.parametrize("index", [0, 1], ids=["claude_code", "cursor"])
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["claude_code", "cursor", "codex"])
 @respx.mock
 def test_a_deeply_nested_error_body_still_gives_the_status_sentence(index):
     provider, connection_path, _ = _providers()[index]

@@ -31,12 +31,12 @@ def test_claude_code_is_available_and_the_others_are_coming_soon():
         ("claude_code", "Claude Code", ProviderState.available),
         ("cursor", "Cursor", ProviderState.available),
         ("copilot", "GitHub Copilot", ProviderState.coming_soon),
-        ("codex", "Codex", ProviderState.coming_soon),
+        ("codex", "Codex", ProviderState.available),
         ("claude_enterprise", "Claude Enterprise", ProviderState.coming_soon),
     ]
     assert "Anthropic Admin API" in PROVIDERS["claude_code"].description
     assert all(p.description for p in PROVIDERS.values())
-    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor"]
+    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor", "codex"]
 
 
 def test_the_registry_cannot_be_changed_at_run_time():
@@ -70,7 +70,7 @@ def test_a_bad_api_base_is_a_validation_error():
         create_provider("claude_code", credentials={"api_key": KEY}, api_base="ftp://somewhere")
 
 
-@pytest.mark.parametrize("key", ["copilot", "codex", "claude_enterprise"])
+@pytest.mark.parametrize("key", ["copilot", "claude_enterprise"])
 def test_coming_soon_providers_cannot_be_connected(key):
     with pytest.raises(ValidationFailed) as caught:
         create_provider(key, credentials={"api_key": "anything"})
@@ -114,7 +114,7 @@ def test_the_declarations_say_what_each_vendor_documents():
     assert [(f.name, f.kind) for f in copilot.credentials] == [("owner", FieldKind.text), ("token", FieldKind.secret)]
     assert copilot.identity is IdentityKind.github_login and Metric.cost not in copilot.metrics
     assert [f.name for f in codex.credentials] == ["workspace_id", "api_key", "usd_per_credit"]
-    assert codex.retention_days == 90 and codex.revisable_days == 5
+    assert codex.retention_days == 89 and codex.revisable_days == 5  # 90 days back from now: 89 whole days
     assert PROVIDERS["cursor"].fetch_days_per_call == 30
     assert str(PROVIDERS["cursor"].rate_limit) == "20 requests per 60 s"
     assert PROVIDERS["claude_code"].metrics == frozenset(Metric)
@@ -162,7 +162,7 @@ def test_a_backfill_starts_no_earlier_than_the_vendor_serves():
     today = dt.date(2026, 12, 7)
     configured = dt.date(2024, 1, 1)
     assert earliest_backfill_date("claude_code", configured=configured, today=today) == dt.date(2025, 1, 1)
-    assert earliest_backfill_date("codex", configured=configured, today=today) == today - dt.timedelta(days=90)
+    assert earliest_backfill_date("codex", configured=configured, today=today) == today - dt.timedelta(days=89)
     assert earliest_backfill_date("copilot", configured=configured, today=today) == dt.date(2025, 12, 7)
     assert earliest_backfill_date("cursor", configured=configured, today=today) == configured
     assert earliest_backfill_date("claude_code", configured=dt.date(2026, 3, 1), today=today) == dt.date(2026, 3, 1)
