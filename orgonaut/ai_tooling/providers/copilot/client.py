@@ -428,6 +428,25 @@ class _GraphQl(msgspec.Struct):
     errors: list[_GraphQlError] | None = None
 
 
+class _HideLinkSignatures(logging.Filter):
+    """httpx logs every request's URL at INFO: a report link's query is its signature (a credential for
+    minutes), so the query of a signed URL is left out of those lines."""
+
+    SIGNATURES = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature", "token"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(self._hidden(arg) for arg in record.args)
+        return True
+
+    def _hidden(self, arg: object) -> object:
+        if isinstance(arg, httpx.URL) and any(key.lower() in self.SIGNATURES for key in arg.params):
+            return arg.copy_with(query=b"[signature hidden]")
+        return arg
+
+
+logging.getLogger("httpx").addFilter(_HideLinkSignatures())
+
 DOWNLOAD_WORDING = VendorWording(
     name="GitHub report download host", invalid_key=INVALID_KEY_MESSAGE, missing_permission=MISSING_PERMISSION_MESSAGE,
     rejection=lambda status, body: f"GitHub's report download host refused the link (HTTP {status}).",
