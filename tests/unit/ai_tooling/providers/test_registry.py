@@ -26,17 +26,17 @@ KEY_HINT = (
 )
 
 
-def test_claude_code_is_available_and_the_others_are_coming_soon():
+def test_claude_code_cursor_and_copilot_are_available_and_the_others_are_coming_soon():
     assert [(p.key, p.display_name, p.state) for p in list_providers()] == [
         ("claude_code", "Claude Code", ProviderState.available),
         ("cursor", "Cursor", ProviderState.available),
-        ("copilot", "GitHub Copilot", ProviderState.coming_soon),
+        ("copilot", "GitHub Copilot", ProviderState.available),
         ("codex", "Codex", ProviderState.coming_soon),
         ("claude_enterprise", "Claude Enterprise", ProviderState.coming_soon),
     ]
     assert "Anthropic Admin API" in PROVIDERS["claude_code"].description
     assert all(p.description for p in PROVIDERS.values())
-    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor"]
+    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor", "copilot"]
 
 
 def test_the_registry_cannot_be_changed_at_run_time():
@@ -70,7 +70,7 @@ def test_a_bad_api_base_is_a_validation_error():
         create_provider("claude_code", credentials={"api_key": KEY}, api_base="ftp://somewhere")
 
 
-@pytest.mark.parametrize("key", ["copilot", "codex", "claude_enterprise"])
+@pytest.mark.parametrize("key", ["codex", "claude_enterprise"])
 def test_coming_soon_providers_cannot_be_connected(key):
     with pytest.raises(ValidationFailed) as caught:
         create_provider(key, credentials={"api_key": "anything"})
@@ -111,8 +111,11 @@ def test_every_declaration_is_complete():
 
 def test_the_declarations_say_what_each_vendor_documents():
     copilot, codex = PROVIDERS["copilot"], PROVIDERS["codex"]
-    assert [(f.name, f.kind) for f in copilot.credentials] == [("owner", FieldKind.text), ("token", FieldKind.secret)]
-    assert copilot.identity is IdentityKind.github_login and Metric.cost not in copilot.metrics
+    assert [(f.name, f.kind) for f in copilot.credentials] == [
+        ("organization", FieldKind.text), ("token", FieldKind.secret), ("business_seat_usd", FieldKind.decimal),
+        ("enterprise_seat_usd", FieldKind.decimal)]
+    assert copilot.identity is IdentityKind.github_login and Metric.cost in copilot.metrics
+    assert Metric.sessions not in copilot.metrics and copilot.revisable_days == 3
     assert [f.name for f in codex.credentials] == ["workspace_id", "api_key", "usd_per_credit"]
     assert codex.retention_days == 90 and codex.revisable_days == 5
     assert PROVIDERS["cursor"].fetch_days_per_call == 30
@@ -123,13 +126,14 @@ def test_the_declarations_say_what_each_vendor_documents():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"owner": "acme", "token": ""}, "Enter the GitHub token."),
-        ({"owner": "acme corp", "token": "ghp_x"}, "That does not look like a valid organisation or enterprise slug "
-                                                   "'acme corp'. The name in github.com/<slug>: an organisation, "
-                                                   "or an enterprise."),
-        ({"owner": "-acme", "token": "ghp_x"}, "That does not look like a valid organisation or enterprise slug "
-                                               "'-acme'. The name in github.com/<slug>: an organisation, "
-                                               "or an enterprise."),
+        ({"organization": "acme", "token": ""}, "Enter the GitHub token."),
+        ({"organization": "acme corp", "token": "ghp_x"}, "That does not look like a valid organisation 'acme corp'. "
+                                                          "The name in github.com/<organisation> (enterprises are "
+                                                          "not supported yet)."),
+        ({"organization": "-acme", "token": "ghp_x"}, "That does not look like a valid organisation '-acme'. "
+                                                      "The name in github.com/<organisation> (enterprises are not "
+                                                      "supported yet)."),
+        ({"organization": "acme", "token": "ghp_x"}, "Enter the monthly price of a Copilot Business seat (USD)."),
     ],
 )
 def test_each_declared_field_is_checked_and_only_non_secrets_are_echoed(values, message):
