@@ -14,7 +14,8 @@ read without and one warning says what is missing. The report itself is not: its
 the "Copilot usage metrics" policy is off or the token lacks the permission (from GitHub's
 `message`), its 404 that the organisation is unknown. A 429, and a 403 that is a (secondary) rate
 limit, waits `Retry-After`, else until `X-RateLimit-Reset` (see `VendorHttp`).
-Enterprises (`/enterprises/{e}/...`) are not supported yet.
+Enterprises (`/enterprises/{e}/...`) are not supported yet. AI credits are GitHub's usage-based billing
+since 1 June 2026; the premium-request usage of earlier days (`.../premium_request/usage`) is not read.
 """
 
 from __future__ import annotations

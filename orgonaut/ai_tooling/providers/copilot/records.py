@@ -245,7 +245,7 @@ def day_usages(day: dt.date, rows: list[UserRow], seats: list[Seat], credits: di
     for user_id in sorted(set(by_user) | set(held)):
         row, seat = by_user.get(user_id), held.get(user_id)
         seat_cost = seat_day_cents(prices.for_plan(seat.plan_type), day) if seat is not None else Decimal(0)
-        credit = credits.get(user_id, Decimal(0)) if credits is not None and row is not None else None
+        credit = None if credits is None else credits.get(user_id, Decimal(0))  # none asked: no activity
         source = vendor_id_source(GITHUB_PREFIX, user_id)
         usages.append(_usage(source, day, row, seat, seat_cost, credit))
         login = logins[user_id]

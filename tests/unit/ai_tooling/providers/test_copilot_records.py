@@ -152,6 +152,7 @@ def test_cost_is_seat_share_plus_credits_and_hints_give_login_and_saml_email():
                         {1: "octo@corp.test"}, [])
     assert {u.source_email: u.total_cost_cents for u in usages} == {
         "github:1": Decimal("75.83"), "github:2": Decimal(130), "github:9": Decimal("0.75")}
+    assert [u.provider_metrics.ai_credit_cost_cents for u in usages] == ["12.5", "0", "0.75"]  # idle: none used
     assert {source: (hint.display_name, hint.identities) for source, hint in usages.hints.items()} == {
         "github:1": ("@octo", (("github_login", "octo"), ("email", "octo@corp.test"))),
         "github:2": ("@idle", (("github_login", "idle"),)),
