@@ -36,6 +36,7 @@ items}, "identities": {user id: nameId}}.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import hashlib
@@ -82,6 +83,7 @@ MESSAGES = {401: "Bad credentials", 403: NO_PERMISSION, 404: "Not Found", 422: "
             500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 DEFAULT_UNKNOWN_LOGINS = ("octo-contractor", "freelance-dev-42")
 HOUR = 3600
+ROW_CACHE_SIZE = 64
 _CLI_COUNTS = ("prompt_count", "request_count", "session_count", "prompt_tokens_sum", "output_tokens_sum")
 
 
@@ -127,6 +129,9 @@ class GithubSimulator(SimulatorBase):
         self._revisions: list[Revision] = []
         self._grown: dict[dt.date, dict[int, tuple[int, int]]] = {}  # day -> user id -> (file, growths)
         self._used: dict[str, tuple[int, int]] = {}  # token -> (window start, requests)
+        # (day, today) -> the day's rows: a day's billing calls (one per user) each need its rows.
+        self._rows: collections.OrderedDict[tuple[dt.date, dt.date], list[dict[str, Any]]] = \
+            collections.OrderedDict()
         for revision in config.revisions:
             self.add_revision(revision)
 
@@ -140,11 +145,18 @@ class GithubSimulator(SimulatorBase):
         """The day's rows now (settling, revisions), before growth; [] when there is no report."""
         if not self.is_available(day):
             return []
-        share = settled_share(day, self.config.now().date())
+        today = self.config.now().date()
+        cached = self._rows.get((day, today))
+        if cached is not None:
+            return cached
+        share = settled_share(day, today)
         rows = [row for user in self.users if (row := user_row(user, day, seed=self.config.seed, share=share))]
         for revision in self._revisions:
             if revision.date == day:
                 rows = [revised for row in rows if (revised := self._revise(revision, row)) is not None]
+        self._rows[(day, today)] = rows
+        if len(self._rows) > ROW_CACHE_SIZE:
+            self._rows.popitem(last=False)
         return rows
 
     def files(self, day: dt.date) -> list[list[dict[str, Any]]]:
@@ -197,6 +209,7 @@ class GithubSimulator(SimulatorBase):
         touched = sum(1 for row in self.rows(revision.date) if self._touches(revision, row))
         revision = dataclasses.replace(revision, id=len(self._revisions) + 1, records=touched)
         self._revisions.append(revision)
+        self._rows.clear()
         return revision
 
     @property
@@ -213,6 +226,7 @@ class GithubSimulator(SimulatorBase):
         self._revisions = []
         self._grown.clear()
         self._used.clear()
+        self._rows.clear()
 
     # -- errors -----------------------------------------------------------------------------------------
 
