@@ -27,6 +27,7 @@ from msgspec import Meta, Struct
 
 from orgonaut.ai_tooling.providers.base import DailyUsage, DayUsages, SourceHint, vendor_id_source
 from orgonaut.ai_tooling.providers.money import exact_cents, sum_cost_cents
+from orgonaut.emails import normalise_email
 
 GITHUB_PREFIX = "github:"
 MAX_COUNT = 10**15
@@ -249,9 +250,10 @@ def day_usages(day: dt.date, rows: list[UserRow], seats: list[Seat], credits: di
         source = vendor_id_source(GITHUB_PREFIX, user_id)
         usages.append(_usage(source, day, row, seat, seat_cost, credit))
         login = logins[user_id]
-        identities = [("github_login", login)]
-        if user_id in emails:
-            identities.append(("email", emails[user_id]))
+        # Identity values as the org stores them: logins are case-insensitive, e-mails normalised.
+        identities = [("github_login", login.lower())]
+        if user_id in emails and normalise_email(emails[user_id]):
+            identities.append(("email", normalise_email(emails[user_id])))
         hints[source] = SourceHint(display_name=f"@{login}", identities=tuple(identities))
     return DayUsages(usages, warnings, hints)
 

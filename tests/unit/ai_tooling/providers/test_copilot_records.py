@@ -146,17 +146,17 @@ def test_credits_are_exact_cents_from_the_floats_github_sends():
 
 
 def test_cost_is_seat_share_plus_credits_and_hints_give_login_and_saml_email():
-    rows = parse_rows(ndjson(row(1, "octo"), row(9, "drifter")))
+    rows = parse_rows(ndjson(row(1, "octo"), row(9, "Drifter")))
     seats = [seat(1, "octo"), seat(2, "idle", plan="enterprise")]
     usages = day_usages(DAY, rows, seats, {1: Decimal("12.5"), 9: Decimal("0.75")}, PRICES,
-                        {1: "octo@corp.test"}, [])
+                        {1: " Octo@Corp.TEST"}, [])
     assert {u.source_email: u.total_cost_cents for u in usages} == {
         "github:1": Decimal("75.83"), "github:2": Decimal(130), "github:9": Decimal("0.75")}
     assert [u.provider_metrics.ai_credit_cost_cents for u in usages] == ["12.5", "0", "0.75"]  # idle: none used
     assert {source: (hint.display_name, hint.identities) for source, hint in usages.hints.items()} == {
         "github:1": ("@octo", (("github_login", "octo"), ("email", "octo@corp.test"))),
         "github:2": ("@idle", (("github_login", "idle"),)),
-        "github:9": ("@drifter", (("github_login", "drifter"),)),
+        "github:9": ("@Drifter", (("github_login", "drifter"),)),  # logins are case-insensitive
     }
 
 
