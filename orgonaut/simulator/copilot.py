@@ -12,6 +12,9 @@ API (as documented, see ../shared/provider-apis.md §2), at the base URL's root:
                                                                    {"timePeriod", "organization", "user",
                                                                    "usageItems": [...]} (dollars)
   POST /graphql                                                    the SAML external identities query
+and the enterprise's: `/enterprises/{enterprise}/copilot/metrics/reports/{users,enterprise}-1-day`,
+`.../copilot/billing/seats` (a seat per granting organisation: a few users have two; `total_seats`
+counts users once) and `/enterprises/{enterprise}/settings/billing/ai_credit/usage`, with the same users.
 Auth is `Authorization: Bearer <token>` (or `token <token>`) with any `ghp_…`, `gho_…`, `ghs_…`, `ghu_…`
 or `github_pat_…` token unless the simulator was given a list: one containing `revoked` answers 401
 "Bad credentials", `noperm` 403 "Resource not accessible by personal access token", `nobilling` 403
@@ -71,7 +74,8 @@ from orgonaut.simulator.faults import Fault
 from orgonaut.simulator.records import FRESHNESS
 from orgonaut.simulator.revisions import Revision
 
-REPORT_PATH = re.compile(r"/orgs/([^/]+)/copilot/metrics/reports/(users|organization)-1-day")
+REPORT_PATH = re.compile(r"/(orgs|enterprises)/([^/]+)/copilot/metrics/reports/(users|organization|enterprise)-1-day")
+SECOND_ORGANIZATION = "orgonaut-sim-labs"  # the enterprise's other organisation, granting a few seats too
 DOWNLOAD_PREFIX = "/copilot-reports"
 TOKEN_PATTERN = re.compile(r"(ghp_|gho_|ghu_|ghs_|github_pat_)[A-Za-z0-9_]+")
 DOCS = "https://docs.github.com/rest"
@@ -95,6 +99,7 @@ def _wall_clock() -> dt.datetime:
 class GithubConfig:
     seed: int = 0
     organization: str = "orgonaut-sim"
+    enterprise: str = "orgonaut-sim-enterprise"  # the same users, seen through the enterprise endpoints
     roster: Sequence[str] = DEFAULT_ROSTER  # e-mails: a user each (some with a SAML identity holding it)
     unknown_logins: Sequence[str] = DEFAULT_UNKNOWN_LOGINS  # users nobody in the org is
     users: Sequence[GithubUser] | None = None  # given users instead of the roster's (the demo)
@@ -176,12 +181,24 @@ class GithubSimulator(SimulatorBase):
                 files[file].insert(0, _grow(row, growths))
         return files
 
-    def seats(self) -> list[dict[str, Any]]:
-        """The seats now: a cancelled seat is listed until its pending cancellation date."""
+    def seats(self, *, enterprise: bool = False) -> list[dict[str, Any]]:
+        """The seats now: a cancelled seat is listed until its pending cancellation date. An enterprise
+        lists a seat per granting organisation: every seventh user also has a Business seat from the
+        second organisation."""
         today = self.config.now().date()
-        return [seat_json(user) for user in self.users
-                if user.plan and user.seat_created and user.seat_created.date() <= today
-                and (user.pending_cancellation is None or today < user.pending_cancellation)]
+        seats = []
+        for index, user in enumerate(self.users):
+            if not (user.plan and user.seat_created and user.seat_created.date() <= today
+                    and (user.pending_cancellation is None or today < user.pending_cancellation)):
+                continue
+            seat = seat_json(user)
+            if not enterprise:
+                seats.append(seat)
+                continue
+            seats.append({**seat, "organization": {"login": self.config.organization}})
+            if index % 7 == 3:
+                seats.append({**seat, "plan_type": "business", "organization": {"login": SECOND_ORGANIZATION}})
+        return seats
 
     def credits(self, day: dt.date) -> dict[str, list[dict[str, Any]]]:
         return {row["user_login"]: credit_items(row["user_login"], day, seed=self.config.seed)
@@ -219,6 +236,7 @@ class GithubSimulator(SimulatorBase):
     def truth_response(self, day: dt.date) -> Response:
         files = self.files(day)
         return JSONResponse({"day": day.isoformat(), "files": files, "seats": self.seats(),
+                             "enterprise_seats": self.seats(enterprise=True),
                              "credits": self.credits(day) if files else {},
                              "identities": {str(k): v for k, v in self.identities().items()}})
 
@@ -281,7 +299,11 @@ class GithubSimulator(SimulatorBase):
         return {"x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(max(0, limit - used)),
                 "x-ratelimit-used": str(used), "x-ratelimit-reset": str(start + HOUR), "x-ratelimit-resource": "core"}
 
-    def _organization(self, org: str, *, report: bool = False) -> Response | None:
+    def _owner(self, request: Request, slug: str, *, report: bool = False) -> Response | None:
+        """None for the configured organisation or enterprise; the policy-off 403 or GitHub's 404 else."""
+        if _is_enterprise(request):
+            return None if slug == self.config.enterprise else self.error_response(404, MESSAGES[404])
+        org = slug
         if report and org in self.config.policy_off_orgs:
             return self.error_response(403, POLICY_OFF)
         if org != self.config.organization and org not in self.config.policy_off_orgs:
@@ -291,9 +313,9 @@ class GithubSimulator(SimulatorBase):
     async def report_route(self, request: Request) -> Response:
         match = REPORT_PATH.fullmatch(request.url.path)
         assert match is not None
-        org, kind = match[1], match[2]
+        org, kind = match[2], match[3]
         return await self._api(request, lambda token, fault: self._report(org, kind, request, fault),
-                               check=lambda token: self._organization(org, report=True))
+                               check=lambda token: self._owner(request, org, report=True))
 
     def _report(self, org: str, kind: str, request: Request, fault: Fault | None) -> Response:
         raw = request.query_params.get("day", "")
@@ -307,7 +329,7 @@ class GithubSimulator(SimulatorBase):
         files = self.files(day)
         if not files:
             return Response(status_code=204)
-        count = 1 if kind == "organization" else len(files)
+        count = 1 if kind != "users" else len(files)
         links = [self._link(request, org, day, n) for n in range(count)]
         return JSONResponse({"download_links": links, "report_day": day.isoformat()})
 
@@ -339,7 +361,8 @@ class GithubSimulator(SimulatorBase):
                 return _blob_error(403, "AuthenticationFailed", "Signature did not match.")
             if self.config.now().timestamp() > int(expires):
                 return _blob_error(403, "AuthenticationFailed", "Signed expiry time has passed.")
-            files = self.files(day) if day is not None and org == self.config.organization else []
+            owners = (self.config.organization, self.config.enterprise)
+            files = self.files(day) if day is not None and org in owners else []
             if not 0 <= n < len(files):
                 return _blob_error(404, "BlobNotFound", "The specified blob does not exist.")
             return self._file(day, files, n, fault)  # type: ignore[arg-type]
@@ -373,7 +396,7 @@ class GithubSimulator(SimulatorBase):
         def check(token: str) -> Response | None:
             if "noseats" in token:
                 return self.error_response(403, NO_PERMISSION)
-            return self._organization(org)
+            return self._owner(request, org)
 
         return await self._api(request, lambda token, fault: self._seats(request, fault), check=check)
 
@@ -384,11 +407,13 @@ class GithubSimulator(SimulatorBase):
         except ValueError:
             return self.error_response(422, "Invalid request.")
         per_page = max(1, min(per_page, 100))
-        seats = self.seats()
+        seats = self.seats(enterprise=_is_enterprise(request))
         chunk = seats[(page - 1) * per_page: page * per_page]
-        answer: dict[str, Any] = {"total_seats": len(seats), "seats": chunk}
+        # An enterprise counts a user with seats from several organisations once.
+        total = len({seat["assignee"]["id"] for seat in seats})
+        answer: dict[str, Any] = {"total_seats": total, "seats": chunk}
         if fault is not None and fault.mode == "malformed":
-            answer = {"total_seats": len(seats), "seats": "none"}
+            answer = {"total_seats": total, "seats": "none"}
         headers = {}
         if page * per_page < len(seats):
             headers["link"] = f'<{request.url.include_query_params(page=page + 1)}>; rel="next"'
@@ -400,7 +425,7 @@ class GithubSimulator(SimulatorBase):
         def check(token: str) -> Response | None:
             if "nobilling" in token:
                 return self.error_response(403, NO_PERMISSION)
-            return self._organization(org)
+            return self._owner(request, org)
 
         return await self._api(request, lambda token, fault: self._credits(request, org, fault), check=check)
 
@@ -414,7 +439,8 @@ class GithubSimulator(SimulatorBase):
         credits = self.credits(day)
         items = credits.get(user, []) if user else [item for found in credits.values() for item in found]
         answer: dict[str, Any] = {"timePeriod": {"year": day.year, "month": day.month, "day": day.day},
-                                  "organization": org, "usageItems": items}
+                                  ("enterprise" if _is_enterprise(request) else "organization"): org,
+                                  "usageItems": items}
         if user:
             answer["user"] = user
         if fault is not None and fault.mode == "malformed":
@@ -457,6 +483,10 @@ class GithubSimulator(SimulatorBase):
 
     def _login(self, user_id: int) -> str:
         return next(user.login for user in self.users if user.id == user_id)
+
+
+def _is_enterprise(request: Request) -> bool:
+    return request.url.path.startswith("/enterprises/")
 
 
 def _bearer(value: str | None) -> str | None:
@@ -510,5 +540,9 @@ def create_github_app(config: GithubConfig | None = None) -> Starlette:
         Route(DOWNLOAD_PREFIX + "/{org}/{day}/{name}", simulator.download_route, methods=["GET"]),
         Route("/orgs/{org}/copilot/billing/seats", simulator.seats_route, methods=["GET"]),
         Route("/organizations/{org}/settings/billing/ai_credit/usage", simulator.credits_route, methods=["GET"]),
+        Route("/enterprises/{org}/copilot/metrics/reports/users-1-day", simulator.report_route, methods=["GET"]),
+        Route("/enterprises/{org}/copilot/metrics/reports/enterprise-1-day", simulator.report_route, methods=["GET"]),
+        Route("/enterprises/{org}/copilot/billing/seats", simulator.seats_route, methods=["GET"]),
+        Route("/enterprises/{org}/settings/billing/ai_credit/usage", simulator.credits_route, methods=["GET"]),
         Route("/graphql", simulator.graphql_route, methods=["POST"]),
     ])

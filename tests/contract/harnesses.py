@@ -337,7 +337,7 @@ class CopilotHarness:
         self.server.reset()
 
     def credentials(self, kind: CredentialsKind) -> dict[str, str]:
-        return {"organization": self.server.config.organization, "token": _COPILOT_TOKENS[kind],
+        return {"kind": "organization", "owner": self.server.config.organization, "token": _COPILOT_TOKENS[kind],
                 "business_seat_usd": "19", "enterprise_seat_usd": "39"}
 
     def statuses(self) -> list[int]:

@@ -50,15 +50,18 @@ def seat_cents(monthly: Decimal, day: dt.date) -> Decimal:
     return Decimal(units * day.day // days - units * (day.day - 1) // days) / 100
 
 
-def copilot_truth(truth: dict[str, Any], day: dt.date,
-                  prices: dict[str, Decimal] = PRICES) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
-    """source -> {metric: exact value} and source -> how many vendor records make it up (its row, its
-    seat, its credit items), as a client should report `day`."""
+def copilot_truth(truth: dict[str, Any], day: dt.date, prices: dict[str, Decimal] = PRICES, *,
+                  enterprise: bool = False) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """source -> {metric: exact value} and source -> how many vendor records make up the source's
+    day (its row, its seat, its credit items), as a client should report `day`. An enterprise's user
+    with seats from two organisations pays one, the Enterprise one if either is."""
     rows = {row["user_id"]: row for file in truth["files"] for row in file}
-    seats = {seat["assignee"]["id"]: seat for seat in truth["seats"]
-             if dt.date.fromisoformat(seat["created_at"][:10]) <= day
-             and (seat["pending_cancellation_date"] is None
-                  or day < dt.date.fromisoformat(seat["pending_cancellation_date"]))}
+    seats: dict[int, dict[str, Any]] = {}
+    for seat in sorted(truth["enterprise_seats" if enterprise else "seats"], key=lambda s: s["plan_type"]):
+        if dt.date.fromisoformat(seat["created_at"][:10]) <= day and (
+                seat["pending_cancellation_date"] is None
+                or day < dt.date.fromisoformat(seat["pending_cancellation_date"])):
+            seats[seat["assignee"]["id"]] = seat  # business sorts before enterprise: enterprise wins
     people, records = {}, {}
     for user_id in set(rows) | set(seats):
         row, seat = rows.get(user_id, {}), seats.get(user_id)

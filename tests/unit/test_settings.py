@@ -44,7 +44,8 @@ def test_production_providers_call_the_vendors_over_https(bare_environment, monk
         claude = registry.create_provider("claude_code", credentials={"api_key": "sk-ant-admin01-x"})
         cursor = registry.create_provider("cursor", credentials={"api_key": "key_x"})
         copilot = registry.create_provider("copilot", credentials={
-            "organization": "acme", "token": "ghp_x", "business_seat_usd": "19", "enterprise_seat_usd": "39"})
+            "kind": "organization", "owner": "acme", "token": "ghp_x", "business_seat_usd": "19",
+            "enterprise_seat_usd": "39"})
         assert (claude.api_base, cursor.api_base, copilot.api_base) == (
             "https://api.anthropic.com", "https://api.cursor.com", "https://api.github.com")
     finally:

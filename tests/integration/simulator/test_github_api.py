@@ -32,8 +32,10 @@ class Clock:
         return self.moment
 
 
-def credentials(token: str = VALID_GITHUB_TOKEN, organization: str = "orgonaut-sim") -> dict[str, str]:
-    return {"organization": organization, "token": token, "business_seat_usd": "19", "enterprise_seat_usd": "39"}
+def credentials(token: str = VALID_GITHUB_TOKEN, organization: str = "orgonaut-sim",
+                kind: str = "organization") -> dict[str, str]:
+    return {"kind": kind, "owner": organization, "token": token, "business_seat_usd": "19",
+            "enterprise_seat_usd": "39"}
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +196,23 @@ def test_the_demo_has_saml_people_people_to_link_by_hand_and_strangers(started):
     saml = set(truth["identities"].values())
     assert saml <= demo_emails and len(saml) >= 5
     assert len(logins) - len(DEMO_UNKNOWN_GITHUB_LOGINS) - len(saml) >= 5  # to be linked by hand
+
+
+def test_an_enterprise_is_read_through_its_own_endpoints_with_one_seat_per_user(clean_github):
+    truth = clean_github.truth(DAY)
+    assert len(truth["enterprise_seats"]) > len(truth["seats"])  # some users hold seats from two organisations
+    provider = registry.create_provider("copilot", credentials=credentials(
+        organization="orgonaut-sim-enterprise", kind="enterprise"), api_base=clean_github.base_url)
+    assert provider.test_connection() == "orgonaut-sim-enterprise"
+    usages = provider.fetch_day(DAY)
+    people, _ = copilot_truth(truth, DAY, enterprise=True)
+    assert {u.source_email: (u.lines_added, u.total_cost_cents) for u in usages} == {
+        who: (person["lines_added"], person["total_cost_cents"]) for who, person in people.items()}
+    assert usages.warnings == ["SAML identities are read for organisations only: people are matched by their "
+                               "GitHub ids and logins only."]
+    paths = {request["path"].rsplit("/", 2)[0] for request in clean_github.requests(None)}
+    assert not any(path.startswith(("/orgs/", "/organizations/")) for path in paths)
+    wrong = registry.create_provider("copilot", credentials=credentials(organization="orgonaut-sim", kind="enterprise"),
+                                     api_base=clean_github.base_url)
+    with pytest.raises(ProviderError, match="GitHub knows no enterprise 'orgonaut-sim'"):
+        wrong.fetch_day(DAY)

@@ -30,8 +30,8 @@ def _create(credentials: Mapping[str, str], api_base: str | None) -> AiToolingPr
 
     prices = Prices(business=_price(credentials["business_seat_usd"], "Business"),
                     enterprise=_price(credentials["enterprise_seat_usd"], "Enterprise"))
-    return CopilotProvider(credentials["organization"], credentials["token"],
-                           api_base or get_settings().github_api_base, prices=prices)
+    return CopilotProvider(credentials["owner"], credentials["token"], api_base or get_settings().github_api_base,
+                           prices=prices, kind=credentials["kind"])
 
 
 def _price(value: str, plan: str) -> Decimal:
@@ -48,20 +48,24 @@ INFO = ProviderInfo(
     description="Per-person daily GitHub Copilot usage via GitHub's Copilot usage metrics, with seat and "
                 "AI-credit cost.",
     credentials=(
-        CredentialField(name="organization", label="organisation", kind=FieldKind.text,
+        CredentialField(name="kind", label="account kind", kind=FieldKind.text, pattern=r"organization|enterprise",
+                        placeholder="organization",
+                        hint="organization, or enterprise for all of an enterprise's organisations."),
+        CredentialField(name="owner", label="organisation or enterprise slug", kind=FieldKind.text,
                         pattern=r"[A-Za-z0-9][A-Za-z0-9-]{0,38}",
-                        hint="The name in github.com/<organisation> (enterprises are not supported yet)."),
+                        hint="The name in github.com/<slug>, or github.com/enterprises/<slug>."),
         CredentialField(name="token", label="GitHub token",
                         hint="A token of an organisation owner that may read Copilot metrics and seats "
-                             "(classic: read:org and manage_billing:copilot; fine-grained: \"View Organization "
-                             "Copilot Metrics\" and Administration read for AI-credit usage)."),
+                             "(classic: read:org and manage_billing:copilot, or read:enterprise for an enterprise; "
+                             "fine-grained: \"View Organization Copilot Metrics\" and Administration read for "
+                             "AI-credit usage)."),
         CredentialField(name="business_seat_usd", label="monthly price of a Copilot Business seat (USD)",
                         kind=FieldKind.decimal, hint="GitHub's list price is 19; enter your contract's."),
         CredentialField(name="enterprise_seat_usd", label="monthly price of a Copilot Enterprise seat (USD)",
                         kind=FieldKind.decimal, hint="GitHub's list price is 39; enter your contract's."),
     ),
     api_name="the GitHub API",
-    connection_test="GET /orgs/{organization}/copilot/metrics/reports/organization-1-day",
+    connection_test="GET /orgs/{owner}/copilot/metrics/reports/organization-1-day (or the enterprise's)",
     factory=_create,
     identity=IdentityKind.github_login,
     metrics=frozenset({Metric.lines_added, Metric.lines_removed, Metric.input_tokens, Metric.output_tokens,

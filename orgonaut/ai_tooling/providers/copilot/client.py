@@ -1,4 +1,5 @@
-"""GitHub Copilot usage and cost through GitHub's REST and GraphQL APIs (organisations).
+"""GitHub Copilot usage and cost through GitHub's REST and GraphQL APIs, of an organisation or an
+enterprise (`/orgs/{org}/...` or `/enterprises/{enterprise}/...`; below for an organisation).
 
 `test_connection()` asks for the organisation's `organization-1-day` report of two days ago (200 or
 204: the token may read the metrics and the policy is on). `fetch_day(day)` reads, in this order:
@@ -14,7 +15,9 @@ read without and one warning says what is missing. The report itself is not: its
 the "Copilot usage metrics" policy is off or the token lacks the permission (from GitHub's
 `message`), its 404 that the organisation is unknown. A 429, and a 403 that is a (secondary) rate
 limit, waits `Retry-After`, else until `X-RateLimit-Reset` (see `VendorHttp`).
-Enterprises (`/enterprises/{e}/...`) are not supported yet. AI credits are GitHub's usage-based billing
+An enterprise's seat list has a seat per granting organisation: a user holds one seat (Enterprise
+plan if any of them is). Its SAML identities are not read (GitHub documents the organisation query
+only): one warning says so. AI credits are GitHub's usage-based billing
 since 1 June 2026; the premium-request usage of earlier days (`.../premium_request/usage`) is not read.
 """
 
@@ -48,10 +51,17 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://api.github.com"
 API_VERSION = "2022-11-28"
 GITHUB_HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": API_VERSION}
-ORGANIZATION_REPORT_PATH = "/orgs/{org}/copilot/metrics/reports/organization-1-day"
-USERS_REPORT_PATH = "/orgs/{org}/copilot/metrics/reports/users-1-day"
-SEATS_PATH = "/orgs/{org}/copilot/billing/seats"
-CREDITS_PATH = "/organizations/{org}/settings/billing/ai_credit/usage"
+# The endpoints of an organisation and of an enterprise.
+PATHS = {
+    "organization": {"connection": "/orgs/{slug}/copilot/metrics/reports/organization-1-day",
+                     "users": "/orgs/{slug}/copilot/metrics/reports/users-1-day",
+                     "seats": "/orgs/{slug}/copilot/billing/seats",
+                     "credits": "/organizations/{slug}/settings/billing/ai_credit/usage"},
+    "enterprise": {"connection": "/enterprises/{slug}/copilot/metrics/reports/enterprise-1-day",
+                   "users": "/enterprises/{slug}/copilot/metrics/reports/users-1-day",
+                   "seats": "/enterprises/{slug}/copilot/billing/seats",
+                   "credits": "/enterprises/{slug}/settings/billing/ai_credit/usage"},
+}
 GRAPHQL_PATH = "/graphql"
 SEATS_PER_PAGE = 100  # the API's maximum
 MAX_PAGES = 10_000
@@ -90,7 +100,8 @@ class CopilotProvider(OneDayPerCall):
     display_name = "GitHub Copilot"
 
     def __init__(
-        self, organization: str, token: str, api_base: str | None = None, *, prices: records.Prices,
+        self, owner: str, token: str, api_base: str | None = None, *, prices: records.Prices,
+        kind: str = "organization",
         timeout: float | httpx.Timeout = vendor_http.DEFAULT_TIMEOUT, max_retries: int = 4,
         backoff_base: float = 0.5, backoff_cap: float = 8.0, max_retry_after: float = 60.0,
         request_deadline: float = vendor_http.REQUEST_DEADLINE_SECONDS, sleep: Callable[[float], None] = time.sleep,
@@ -98,7 +109,9 @@ class CopilotProvider(OneDayPerCall):
     ):
         if not isinstance(token, str) or not vendor_http.HEADER_SAFE.fullmatch(token):
             raise ValueError("The token is empty or holds characters a GitHub token cannot contain.")
-        self.organization = organization
+        if kind not in PATHS:
+            raise ValueError("The account kind is organization or enterprise.")
+        self.owner, self.kind = owner, kind
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
         retry = RetryPolicy(max_retries=max_retries, backoff_base=backoff_base, backoff_cap=backoff_cap,
                             max_retry_after=max_retry_after)
@@ -122,19 +135,19 @@ class CopilotProvider(OneDayPerCall):
         self._pending: list[str] = []  # warnings for the next day fetched (each said once per instance)
 
     def __repr__(self) -> str:
-        return f"CopilotProvider(organization={self.organization!r}, api_base={self.api_base!r})"
+        return f"CopilotProvider(owner={self.owner!r}, kind={self.kind!r}, api_base={self.api_base!r})"
 
-    def _path(self, template: str) -> str:
-        return template.format(org=self.organization)
+    def _path(self, endpoint: str) -> str:
+        return PATHS[self.kind][endpoint].format(slug=self.owner)
 
     def test_connection(self) -> str:
-        """The organisation's login, once GitHub serves it a Copilot report (of two days ago: a day it
-        has finished or is finishing; 204, no activity, is fine)."""
+        """The organisation's (or enterprise's) slug, once GitHub serves it a Copilot report (of two days
+        ago: a day it has finished or is finishing; 204, no activity, is fine)."""
         day = self._now().date() - dt.timedelta(days=2)
         with self._http.client() as client:
-            self._http.request(client, "GET", self._path(ORGANIZATION_REPORT_PATH), params={"day": day.isoformat()},
-                               where=f"organisation report of {day}")
-        return self.organization
+            self._http.request(client, "GET", self._path("connection"), params={"day": day.isoformat()},
+                               where=f"{self.kind} report of {day}")
+        return self.owner
 
     def fetch_day(self, day: dt.date) -> DayUsages:
         """Every Copilot user's usage and seat cost on `day` (UTC)."""
@@ -157,7 +170,7 @@ class CopilotProvider(OneDayPerCall):
 
     def _rows(self, client: httpx.Client, day: dt.date) -> list[records.UserRow]:
         where = f"Copilot report of {day}"
-        body, request_id = self._http.request(client, "GET", self._path(USERS_REPORT_PATH),
+        body, request_id = self._http.request(client, "GET", self._path("users"),
                                               params={"day": day.isoformat()}, where=where)
         try:
             report = records.parse_report(body)
@@ -206,14 +219,15 @@ class CopilotProvider(OneDayPerCall):
             for page in range(1, MAX_PAGES + 1):
                 where = f"Copilot seats, page {page}"
                 body, request_id = self._http.request(
-                    client, "GET", self._path(SEATS_PATH), params={"page": str(page), "per_page": str(SEATS_PER_PAGE)},
+                    client, "GET", self._path("seats"), params={"page": str(page), "per_page": str(SEATS_PER_PAGE)},
                     where=where)
                 try:
                     answer = records.parse_seats(body)
                 except ValueError as problem:
                     raise self._http.malformed(where, str(problem), request_id) from None
                 seats.extend(answer.seats)
-                if len(answer.seats) < SEATS_PER_PAGE or len(seats) >= answer.total_seats:
+                # Not `total_seats`: an enterprise counts a user once but lists a seat per organisation.
+                if len(answer.seats) < SEATS_PER_PAGE:
                     break
         except ProviderError as error:
             if not _refused(error):
@@ -228,13 +242,18 @@ class CopilotProvider(OneDayPerCall):
         if self._emails is not None:
             return self._emails
         emails: dict[int, str] = {}
+        if self.kind == "enterprise":
+            self._pending.append("SAML identities are read for organisations only: people are matched by "
+                                 "their GitHub ids and logins only.")
+            self._emails = emails
+            return emails
         after: str | None = None
         try:
             for page in range(1, MAX_PAGES + 1):
                 where = f"SAML identities, page {page}"
                 body, request_id = self._http.request(
                     client, "POST", GRAPHQL_PATH, json={"query": SAML_QUERY,
-                                                        "variables": {"login": self.organization, "after": after}},
+                                                        "variables": {"login": self.owner, "after": after}},
                     where=where)
                 try:
                     found, after, problem = _identities(body)
@@ -265,7 +284,7 @@ class CopilotProvider(OneDayPerCall):
             where = f"AI-credit usage of @{login} on {day}"
             params = {"year": str(day.year), "month": str(day.month), "day": str(day.day), "user": login}
             try:
-                body, request_id = self._http.request(client, "GET", self._path(CREDITS_PATH), params=params,
+                body, request_id = self._http.request(client, "GET", self._path("credits"), params=params,
                                                       where=where)
             except ProviderError as error:
                 if not _refused(error):
@@ -283,13 +302,13 @@ class CopilotProvider(OneDayPerCall):
     # -- wording --------------------------------------------------------------------------------------
 
     def _wording(self) -> VendorWording:
-        organization = self.organization
+        owner, kind = self.owner, ("organisation" if self.kind == "organization" else "enterprise")
 
         def rejection(status: int, body: bytes) -> str:
             message = _message(body)
             if status == 404:
-                return (f"GitHub knows no organisation '{organization}' that the token may see (HTTP 404"
-                        + (f": {message}" if message else "") + "): check the organisation's name.")
+                return (f"GitHub knows no {kind} '{owner}' that the token may see (HTTP 404"
+                        + (f": {message}" if message else "") + f"): check the {kind}'s name.")
             return f"GitHub rejected the request (HTTP {status})" + (f": {message}." if message else ".")
 
         return VendorWording(name="GitHub API", invalid_key=INVALID_KEY_MESSAGE,

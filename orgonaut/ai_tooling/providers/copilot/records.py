@@ -239,16 +239,21 @@ def day_usages(day: dt.date, rows: list[UserRow], seats: list[Seat], credits: di
     """One DailyUsage per user with a row or a seat held that day (a seat without activity carries
     its cost only). `credits` (user id -> cents) is None when the billing usage was not readable."""
     by_user = {row.user_id: row for row in latest_rows(rows, day, warnings)}
-    held = {seat.assignee.id: seat for seat in seats if seat.assignee is not None and seat.held_on(day)}
+    held: dict[int, Seat] = {}
+    for seat in seats:  # an enterprise lists a seat per granting organisation: one counts, Enterprise first
+        if seat.assignee is not None and seat.held_on(day):
+            other = held.get(seat.assignee.id)
+            if other is None or (seat.plan_type == "enterprise" and other.plan_type != "enterprise"):
+                held[seat.assignee.id] = seat
     logins = {seat.assignee.id: seat.assignee.login for seat in held.values() if seat.assignee is not None}
     logins.update({user_id: row.user_login for user_id, row in by_user.items()})
     usages, hints = [], {}
     for user_id in sorted(set(by_user) | set(held)):
-        row, seat = by_user.get(user_id), held.get(user_id)
-        seat_cost = seat_day_cents(prices.for_plan(seat.plan_type), day) if seat is not None else Decimal(0)
+        row, user_seat = by_user.get(user_id), held.get(user_id)
+        seat_cost = seat_day_cents(prices.for_plan(user_seat.plan_type), day) if user_seat else Decimal(0)
         credit = None if credits is None else credits.get(user_id, Decimal(0))  # none asked: no activity
         source = vendor_id_source(GITHUB_PREFIX, user_id)
-        usages.append(_usage(source, day, row, seat, seat_cost, credit))
+        usages.append(_usage(source, day, row, user_seat, seat_cost, credit))
         login = logins[user_id]
         # Identity values as the org stores them: logins are case-insensitive, e-mails normalised.
         identities = [("github_login", login.lower())]

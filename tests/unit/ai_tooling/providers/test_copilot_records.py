@@ -161,13 +161,22 @@ def test_cost_is_seat_share_plus_credits_and_hints_give_login_and_saml_email():
 
 
 def test_seat_prices_are_checked_when_the_provider_is_built():
-    credentials = {"organization": "acme", "token": "ghp_x", "business_seat_usd": "19.00001",
+    credentials = {"kind": "organization", "owner": "acme", "token": "ghp_x", "business_seat_usd": "19.00001",
                    "enterprise_seat_usd": "39"}
     with pytest.raises(ValidationFailed, match="Business seat price has at most four decimal places"):
         registry.create_provider("copilot", credentials=credentials, api_base="https://github.test")
     with pytest.raises(ValidationFailed, match="must be a positive amount"):
         registry.create_provider("copilot", credentials={**credentials, "business_seat_usd": "-1"},
                                  api_base="https://github.test")
-    with pytest.raises(ValidationFailed, match="organisation"):
-        registry.create_provider("copilot", credentials={**credentials, "organization": "no/slash"},
+    with pytest.raises(ValidationFailed, match="organisation or enterprise slug 'no/slash'"):
+        registry.create_provider("copilot", credentials={**credentials, "owner": "no/slash"},
                                  api_base="https://github.test")
+    with pytest.raises(ValidationFailed, match="account kind 'organisation'"):
+        registry.create_provider("copilot", credentials={**credentials, "kind": "organisation"},
+                                 api_base="https://github.test")
+
+
+def test_an_enterprise_user_with_seats_from_two_organisations_pays_one_the_enterprise_one():
+    seats = [seat(3, "mona", plan="business"), seat(3, "mona", plan="enterprise"), seat(3, "mona", plan="business")]
+    [usage] = day_usages(dt.date(2025, 11, 30), [], seats, None, PRICES, {}, [])
+    assert (usage.total_cost_cents, usage.provider_metrics.plan_type) == (Decimal(130), "enterprise")

@@ -112,7 +112,8 @@ def test_every_declaration_is_complete():
 def test_the_declarations_say_what_each_vendor_documents():
     copilot, codex = PROVIDERS["copilot"], PROVIDERS["codex"]
     assert [(f.name, f.kind) for f in copilot.credentials] == [
-        ("organization", FieldKind.text), ("token", FieldKind.secret), ("business_seat_usd", FieldKind.decimal),
+        ("kind", FieldKind.text), ("owner", FieldKind.text), ("token", FieldKind.secret),
+        ("business_seat_usd", FieldKind.decimal),
         ("enterprise_seat_usd", FieldKind.decimal)]
     assert copilot.identity is IdentityKind.github_login and Metric.cost in copilot.metrics
     assert Metric.sessions not in copilot.metrics and copilot.revisable_days == 3
@@ -126,14 +127,18 @@ def test_the_declarations_say_what_each_vendor_documents():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"organization": "acme", "token": ""}, "Enter the GitHub token."),
-        ({"organization": "acme corp", "token": "ghp_x"}, "That does not look like a valid organisation 'acme corp'. "
-                                                          "The name in github.com/<organisation> (enterprises are "
-                                                          "not supported yet)."),
-        ({"organization": "-acme", "token": "ghp_x"}, "That does not look like a valid organisation '-acme'. "
-                                                      "The name in github.com/<organisation> (enterprises are not "
-                                                      "supported yet)."),
-        ({"organization": "acme", "token": "ghp_x"}, "Enter the monthly price of a Copilot Business seat (USD)."),
+        ({"kind": "enterprise", "owner": "acme", "token": ""}, "Enter the GitHub token."),
+        ({"kind": "org", "owner": "acme", "token": "ghp_x"},
+         "That does not look like a valid account kind 'org'. organization, or enterprise for all of an "
+         "enterprise's organisations."),
+        ({"kind": "organization", "owner": "acme corp", "token": "ghp_x"},
+         "That does not look like a valid organisation or enterprise slug 'acme corp'. The name in "
+         "github.com/<slug>, or github.com/enterprises/<slug>."),
+        ({"kind": "organization", "owner": "-acme", "token": "ghp_x"},
+         "That does not look like a valid organisation or enterprise slug '-acme'. The name in "
+         "github.com/<slug>, or github.com/enterprises/<slug>."),
+        ({"kind": "organization", "owner": "acme", "token": "ghp_x"},
+         "Enter the monthly price of a Copilot Business seat (USD)."),
     ],
 )
 def test_each_declared_field_is_checked_and_only_non_secrets_are_echoed(values, message):
