@@ -220,3 +220,32 @@ def test_a_token_that_cannot_travel_in_a_header_is_refused_without_echoing_it():
         CopilotProvider("acme", "ghp_bad token", BASE, prices=Prices(business=Decimal(19), enterprise=Decimal(39)))
     assert "ghp_bad" not in str(caught.value)
     assert TOKEN not in repr(provider())
+
+
+@respx.mock
+def test_refused_seats_leave_credit_costs_and_one_warning():
+    routes = github(files={"0.ndjson": line(1, "octo", 5)})
+    routes["seats"].respond(403, json={"message": "Your organization has enabled Copilot access for all members. "
+                                                  "Enable access for selected members in order to manage seats "
+                                                  "via the API."})
+    usages = provider().fetch_day(DAY)
+    assert [(u.source_email, u.total_cost_cents) for u in usages] == [("github:1", Decimal(25))]
+    assert usages.warnings == [
+        f"GitHub refused the Copilot seats ({MISSING_PERMISSION_MESSAGE}): costs hold no seat prices.",
+        "GitHub's SAML identities were not readable (the organisation has no SAML single sign-on): people are "
+        "matched by their GitHub ids and logins only."]
+
+
+@respx.mock
+def test_an_enterprise_reads_its_own_endpoints():
+    respx.get(f"{BASE}/enterprises/big/copilot/metrics/reports/users-1-day").respond(
+        json={"download_links": [f"{FILES}/0.ndjson?{SIGNATURE}"]})
+    respx.get(f"{FILES}/0.ndjson").respond(text=line(1, "octo", 5))
+    seats = respx.get(f"{BASE}/enterprises/big/copilot/billing/seats").respond(json=SEATS)
+    credits = respx.get(f"{BASE}/enterprises/big/settings/billing/ai_credit/usage").respond(
+        json={"usageItems": [{"netAmount": 1.05}]})
+    copilot = CopilotProvider("big", TOKEN, BASE, prices=Prices(business=Decimal(19), enterprise=Decimal(39)),
+                              kind="enterprise")
+    [usage] = copilot.fetch_day(DAY)
+    assert usage.total_cost_cents == Decimal("63.33") + 105
+    assert seats.called and credits.called and not respx.calls.last.request.url.path.startswith("/graphql")
