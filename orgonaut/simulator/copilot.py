@@ -10,11 +10,15 @@ API (as documented, see ../shared/provider-apis.md §2), at the base URL's root:
   GET  /orgs/{org}/copilot/billing/seats?page=&per_page=           {"total_seats", "seats"}, `Link` header
   GET  /organizations/{org}/settings/billing/ai_credit/usage?year=&month=&day=&user=
                                                                    {"timePeriod", "organization", "user",
-                                                                   "usageItems": [...]} (dollars)
+                                                                   "usageItems": [...]} (dollars), from
+                                                                   1 June 2026 (empty before)
+  GET  /organizations/{org}/settings/billing/premium_request/usage?...
+                                                                   the same before 1 June 2026 (empty from)
   POST /graphql                                                    the SAML external identities query
 and the enterprise's: `/enterprises/{enterprise}/copilot/metrics/reports/{users,enterprise}-1-day`,
 `.../copilot/billing/seats` (a seat per granting organisation: a few users have two; `total_seats`
-counts users once) and `/enterprises/{enterprise}/settings/billing/ai_credit/usage`, with the same users.
+counts users once) and `/enterprises/{enterprise}/settings/billing/{ai_credit,premium_request}/usage`, with
+the same users.
 Auth is `Authorization: Bearer <token>` (or `token <token>`) with any `ghp_…`, `gho_…`, `ghs_…`, `ghu_…`
 or `github_pat_…` token unless the simulator was given a list: one containing `revoked` answers 401
 "Bad credentials", `noperm` 403 "Resource not accessible by personal access token", `nobilling` 403
@@ -58,6 +62,7 @@ from starlette.routing import Route
 
 from orgonaut.simulator.base import NOT_JSON, SimulatorBase, json_body, key_verdict
 from orgonaut.simulator.copilot_data import (
+    AI_CREDITS_FROM,
     COUNTERS,
     NOREPLY,
     GithubUser,
@@ -436,7 +441,9 @@ class GithubSimulator(SimulatorBase):
         except (KeyError, ValueError):
             return self.error_response(400, "year, month and day must name a date")
         user = query.get("user")
-        credits = self.credits(day)
+        # Each endpoint serves only its own era.
+        era = (day >= AI_CREDITS_FROM) == ("/ai_credit/" in request.url.path)
+        credits = self.credits(day) if era else {}
         items = credits.get(user, []) if user else [item for found in credits.values() for item in found]
         answer: dict[str, Any] = {"timePeriod": {"year": day.year, "month": day.month, "day": day.day},
                                   ("enterprise" if _is_enterprise(request) else "organization"): org,
@@ -540,9 +547,13 @@ def create_github_app(config: GithubConfig | None = None) -> Starlette:
         Route(DOWNLOAD_PREFIX + "/{org}/{day}/{name}", simulator.download_route, methods=["GET"]),
         Route("/orgs/{org}/copilot/billing/seats", simulator.seats_route, methods=["GET"]),
         Route("/organizations/{org}/settings/billing/ai_credit/usage", simulator.credits_route, methods=["GET"]),
+        Route("/organizations/{org}/settings/billing/premium_request/usage", simulator.credits_route,
+              methods=["GET"]),
         Route("/enterprises/{org}/copilot/metrics/reports/users-1-day", simulator.report_route, methods=["GET"]),
         Route("/enterprises/{org}/copilot/metrics/reports/enterprise-1-day", simulator.report_route, methods=["GET"]),
         Route("/enterprises/{org}/copilot/billing/seats", simulator.seats_route, methods=["GET"]),
         Route("/enterprises/{org}/settings/billing/ai_credit/usage", simulator.credits_route, methods=["GET"]),
+        Route("/enterprises/{org}/settings/billing/premium_request/usage", simulator.credits_route,
+              methods=["GET"]),
         Route("/graphql", simulator.graphql_route, methods=["POST"]),
     ])

@@ -28,6 +28,8 @@ COUNTERS = ("user_initiated_interaction_count", "code_generation_activity_count"
             "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
 SETTLING = (Decimal("0.4"), Decimal("0.7"), Decimal("0.9"))  # a day's share 0, 1 and 2 days after it ended
 CREDIT_PRICE = Decimal("0.01")  # dollars per AI credit
+PREMIUM_REQUEST_PRICE = Decimal("0.04")  # dollars per premium request, before AI credits
+AI_CREDITS_FROM = dt.date(2026, 6, 1)  # GitHub bills AI credits from then, premium requests before
 ORGANIZATION_ID = 90_001
 
 
@@ -153,20 +155,24 @@ def _versions(ide: str, day: dt.date, u: Callable[[], float]) -> dict[str, Any]:
 
 
 def credit_items(login: str, day: dt.date, *, seed: int) -> list[dict[str, Any]]:
-    """The user's AI-credit usage items of the day (one or two models); amounts are dollars as JSON
-    numbers, some fully covered by the included credits (netAmount 0)."""
+    """The user's usage-based billing items of the day (one or two models): AI credits from June 2026,
+    premium requests before (model multipliers make fractional requests); amounts are dollars as
+    JSON numbers, some fully covered by the included allowance (netAmount 0)."""
     u = uniforms(f"github-credits|{seed}|{login}|{day.isoformat()}").__next__
+    credits = day >= AI_CREDITS_FROM
+    price = CREDIT_PRICE if credits else PREMIUM_REQUEST_PRICE
     items = []
     for model in dict.fromkeys(pick(u, MODELS[:3]) for _ in range(between(u, 1, 2))):
-        gross = Decimal(between(u, 1, 9_000)) / 100  # credits, to a hundredth
-        discount = gross if u() < 0.6 else Decimal(0)  # covered by the included (pooled) credits
+        gross = Decimal(between(u, 1, 9_000 if credits else 2_500)) / 100  # to a hundredth
+        discount = gross if u() < 0.6 else Decimal(0)  # covered by the included allowance
         net = gross - discount
         items.append({
-            "product": "copilot", "sku": "copilot_ai_credit", "model": model, "unitType": "ai-credits",
-            "pricePerUnit": float(CREDIT_PRICE), "grossQuantity": float(gross),
-            "grossAmount": float(gross * CREDIT_PRICE), "discountQuantity": float(discount),
-            "discountAmount": float(discount * CREDIT_PRICE), "netQuantity": float(net),
-            "netAmount": float(net * CREDIT_PRICE),
+            "product": "copilot", "sku": "copilot_ai_credit" if credits else "copilot_premium_request",
+            "model": model, "unitType": "ai-credits" if credits else "requests",
+            "pricePerUnit": float(price), "grossQuantity": float(gross),
+            "grossAmount": float(gross * price), "discountQuantity": float(discount),
+            "discountAmount": float(discount * price), "netQuantity": float(net),
+            "netAmount": float(net * price),
         })
     return items
 

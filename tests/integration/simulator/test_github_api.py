@@ -126,12 +126,16 @@ def test_only_some_users_have_saml_identities_and_credits_are_for_the_active(cle
     forbidden = httpx.post(f"{base}/graphql", json=query, headers={"authorization": "Bearer ghp_nosaml1"}).json()
     assert forbidden["errors"][0]["type"] == "FORBIDDEN"
     active = next(iter(truth["credits"]))
-    usage = httpx.get(f"{base}/organizations/orgonaut-sim/settings/billing/ai_credit/usage", headers=AUTH,
-                      params={"year": 2025, "month": 11, "day": 4, "user": active}).json()
+    billing = f"{base}/organizations/orgonaut-sim/settings/billing"
+    day = {"year": 2025, "month": 11, "day": 4}
+    usage = httpx.get(f"{billing}/premium_request/usage", headers=AUTH, params={**day, "user": active}).json()
     assert usage["usageItems"] == [{k: float(v) if isinstance(v, Decimal) else v for k, v in item.items()}
                                    for item in truth["credits"][active]]
-    idle = httpx.get(f"{base}/organizations/orgonaut-sim/settings/billing/ai_credit/usage", headers=AUTH,
-                     params={"year": 2025, "month": 11, "day": 4, "user": "nobody-here"}).json()
+    assert {item["sku"] for item in usage["usageItems"]} == {"copilot_premium_request"}
+    # Each endpoint serves its own era only: November 2025 was billed in premium requests.
+    assert httpx.get(f"{billing}/ai_credit/usage", headers=AUTH, params={**day, "user": active}
+                     ).json()["usageItems"] == []
+    idle = httpx.get(f"{billing}/premium_request/usage", headers=AUTH, params={**day, "user": "nobody-here"}).json()
     assert idle["usageItems"] == []
 
 

@@ -8,8 +8,10 @@ enterprise (`/orgs/{org}/...` or `/enterprises/{enterprise}/...`; below for an o
      and the signature is in no log line or message), each an NDJSON file of user rows;
   3. the seats (`GET /orgs/{org}/copilot/billing/seats`, 100 a page), once per provider instance;
   4. the SAML external identities (GraphQL), once per provider instance: `nameId` e-mails as hints;
-  5. per user with a row, the day's AI-credit usage
-     (`GET /organizations/{org}/settings/billing/ai_credit/usage?year=&month=&day=&user=`).
+  5. per user with a row, the day's usage-based billing: AI credits
+     (`GET /organizations/{org}/settings/billing/ai_credit/usage?year=&month=&day=&user=`) from 1 June
+     2026, premium requests (`.../premium_request/usage`, the same shape) before: each endpoint serves
+     only its own era.
 Seats, identities and credits are optional: when GitHub refuses them (403/404, no SAML) the day is
 read without and one warning says what is missing. The report itself is not: its 403 says whether
 the "Copilot usage metrics" policy is off or the token lacks the permission (from GitHub's
@@ -17,8 +19,7 @@ the "Copilot usage metrics" policy is off or the token lacks the permission (fro
 limit, waits `Retry-After`, else until `X-RateLimit-Reset` (see `VendorHttp`).
 An enterprise's seat list has a seat per granting organisation: a user holds one seat (Enterprise
 plan if any of them is). Its SAML identities are not read (GitHub documents the organisation query
-only): one warning says so. AI credits are GitHub's usage-based billing
-since 1 June 2026; the premium-request usage of earlier days (`.../premium_request/usage`) is not read.
+only): one warning says so.
 """
 
 from __future__ import annotations
@@ -56,14 +57,17 @@ PATHS = {
     "organization": {"connection": "/orgs/{slug}/copilot/metrics/reports/organization-1-day",
                      "users": "/orgs/{slug}/copilot/metrics/reports/users-1-day",
                      "seats": "/orgs/{slug}/copilot/billing/seats",
-                     "credits": "/organizations/{slug}/settings/billing/ai_credit/usage"},
+                     "credits": "/organizations/{slug}/settings/billing/ai_credit/usage",
+                     "premium": "/organizations/{slug}/settings/billing/premium_request/usage"},
     "enterprise": {"connection": "/enterprises/{slug}/copilot/metrics/reports/enterprise-1-day",
                    "users": "/enterprises/{slug}/copilot/metrics/reports/users-1-day",
                    "seats": "/enterprises/{slug}/copilot/billing/seats",
-                   "credits": "/enterprises/{slug}/settings/billing/ai_credit/usage"},
+                   "credits": "/enterprises/{slug}/settings/billing/ai_credit/usage",
+                   "premium": "/enterprises/{slug}/settings/billing/premium_request/usage"},
 }
 GRAPHQL_PATH = "/graphql"
 SEATS_PER_PAGE = 100  # the API's maximum
+AI_CREDITS_FROM = dt.date(2026, 6, 1)  # usage-based billing in AI credits; premium requests before
 MAX_PAGES = 10_000
 MAX_LINKS = 1_000
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -276,21 +280,23 @@ class CopilotProvider(OneDayPerCall):
 
     def _read_credits(self, client: httpx.Client, day: dt.date,
                       rows: list[records.UserRow]) -> dict[int, Decimal] | None:
-        """User id -> the day's AI-credit cost in cents, for users with a row; None when not readable."""
+        """User id -> the day's usage-based cost in cents (AI credits, or premium requests before they
+        were replaced), for users with a row; None when not readable."""
         if self._credits_refused:
             return None
+        endpoint, what = ("credits", "AI-credit") if day >= AI_CREDITS_FROM else ("premium", "premium-request")
         credits: dict[int, Decimal] = {}
         for user_id, login in sorted({row.user_id: row.user_login for row in rows}.items()):
-            where = f"AI-credit usage of @{login} on {day}"
+            where = f"{what} usage of @{login} on {day}"
             params = {"year": str(day.year), "month": str(day.month), "day": str(day.day), "user": login}
             try:
-                body, request_id = self._http.request(client, "GET", self._path("credits"), params=params,
+                body, request_id = self._http.request(client, "GET", self._path(endpoint), params=params,
                                                       where=where)
             except ProviderError as error:
                 if not _refused(error):
                     raise
                 self._credits_refused = True
-                self._pending.append(f"GitHub refused the AI-credit usage ({error}): Copilot costs are seat "
+                self._pending.append(f"GitHub refused the {what} usage ({error}): Copilot costs are seat "
                                      "prices only.")
                 return None
             try:

@@ -8,8 +8,9 @@ fields are ignored. A row met twice (in two files) is counted once, the later ve
 warning.
 
 Cost is the seat's price for the day (`seat_day_cents`: a monthly price spread over the month's days
-so that a whole month sums to the price exactly) plus the person's AI-credit `netAmount` (dollars as
-a JSON float, converted through its shortest text so 0.0132 is exactly 1.32 cents).
+so that a whole month sums to the price exactly) plus the person's usage-based `netAmount`s (AI
+credits, or premium requests before June 2026: dollars as JSON floats, converted through their
+shortest text so 0.0132 is exactly 1.32 cents).
 References: https://docs.github.com/en/copilot/reference/copilot-usage-metrics/copilot-usage-metrics ,
 https://docs.github.com/rest/copilot/copilot-user-management , https://docs.github.com/en/rest/billing/usage
 """
@@ -150,7 +151,8 @@ class CopilotCounters(Struct, frozen=True):
     cli_prompts: int = 0
     plan_type: str | None = None  # the seat's plan, when the person holds one
     seat_cost_cents: str = "0"  # the day's share of the seat price (exact, as text)
-    ai_credit_cost_cents: str | None = None  # None: the billing usage was not readable
+    # AI credits (premium requests before June 2026); None: the billing usage was not readable
+    usage_based_cost_cents: str | None = None
 
 
 def parse_report(body: bytes) -> Report | None:
@@ -287,7 +289,7 @@ def _usage(source: str, day: dt.date, row: UserRow | None, seat: Seat | None, se
             cli_sessions=count(cli.session_count), cli_requests=count(cli.request_count),
             cli_prompts=count(cli.prompt_count), plan_type=seat.plan_type if seat is not None else None,
             seat_cost_cents=format(seat_cost, "f"),
-            ai_credit_cost_cents=format(credit, "f") if credit is not None else None,
+            usage_based_cost_cents=format(credit, "f") if credit is not None else None,
         ),
     )
 

@@ -28,7 +28,8 @@ TOKEN = "ghp_UNITTESTSECRET9f8e7d6c5b4a"
 DAY = dt.date(2025, 11, 4)
 REPORT_URL = f"{BASE}/orgs/acme/copilot/metrics/reports/users-1-day"
 SEATS_URL = f"{BASE}/orgs/acme/copilot/billing/seats"
-CREDITS_URL = f"{BASE}/organizations/acme/settings/billing/ai_credit/usage"
+# DAY is before June 2026: billed in premium requests (AI credits from then on).
+CREDITS_URL = f"{BASE}/organizations/acme/settings/billing/premium_request/usage"
 GRAPHQL_URL = f"{BASE}/graphql"
 FILES = "https://copilot-reports.github.test/acme/2025-11-04"
 SIGNATURE = "sig=SECRETSIGNATURE0123"
@@ -182,11 +183,11 @@ def test_refused_credits_and_identities_leave_seat_cost_and_one_warning_each():
     copilot = provider()
     first = copilot.fetch_day(DAY)
     assert [(u.source_email, u.total_cost_cents) for u in first] == [("github:1", Decimal("63.33"))]
-    assert first[0].provider_metrics.ai_credit_cost_cents is None
+    assert first[0].provider_metrics.usage_based_cost_cents is None
     assert first.warnings == [
         "GitHub's SAML identities were not readable (Resource not accessible by integration): people are "
         "matched by their GitHub ids and logins only.",
-        "GitHub refused the AI-credit usage (GitHub refused the token: it may not read the organisation's "
+        "GitHub refused the premium-request usage (GitHub refused the token: it may not read the organisation's "
         "Copilot metrics (it needs an organisation owner's read:org scope, or the \"View Organization Copilot "
         "Metrics\" permission).): Copilot costs are seat prices only.",
     ]
@@ -242,10 +243,25 @@ def test_an_enterprise_reads_its_own_endpoints():
         json={"download_links": [f"{FILES}/0.ndjson?{SIGNATURE}"]})
     respx.get(f"{FILES}/0.ndjson").respond(text=line(1, "octo", 5))
     seats = respx.get(f"{BASE}/enterprises/big/copilot/billing/seats").respond(json=SEATS)
-    credits = respx.get(f"{BASE}/enterprises/big/settings/billing/ai_credit/usage").respond(
+    credits = respx.get(f"{BASE}/enterprises/big/settings/billing/premium_request/usage").respond(
         json={"usageItems": [{"netAmount": 1.05}]})
     copilot = CopilotProvider("big", TOKEN, BASE, prices=Prices(business=Decimal(19), enterprise=Decimal(39)),
                               kind="enterprise")
     [usage] = copilot.fetch_day(DAY)
     assert usage.total_cost_cents == Decimal("63.33") + 105
     assert seats.called and credits.called and not respx.calls.last.request.url.path.startswith("/graphql")
+
+
+@respx.mock
+def test_from_june_2026_the_usage_is_in_ai_credits():
+    day = dt.date(2026, 6, 1)
+    respx.get(REPORT_URL).respond(json={"download_links": [f"{FILES}/0.ndjson?{SIGNATURE}"]})
+    respx.get(f"{FILES}/0.ndjson").respond(text=line(1, "octo", 5).replace("2025-11-04", "2026-06-01"))
+    respx.get(SEATS_URL).respond(json=SEATS)
+    respx.post(GRAPHQL_URL).respond(json=NO_SAML)
+    premium = respx.get(CREDITS_URL)
+    credits = respx.get(f"{BASE}/organizations/acme/settings/billing/ai_credit/usage").respond(
+        json={"usageItems": [{"netAmount": 0.0132}]})
+    [usage] = provider().fetch_day(day)
+    assert usage.total_cost_cents == Decimal("63.33") + Decimal("1.32")  # June has 30 days too
+    assert credits.called and not premium.called

@@ -64,7 +64,7 @@ def test_unknown_values_and_unknown_fields_are_tolerated():
     assert usage.provider_metrics == CopilotCounters(
         interactions=4, code_generations=10, code_acceptances=3, lines_suggested_to_add=50,
         lines_suggested_to_delete=0, used_agent=True, used_chat=False, used_cli=False, cli_sessions=2,
-        cli_requests=0, seat_cost_cents="0", ai_credit_cost_cents="0")
+        cli_requests=0, seat_cost_cents="0", usage_based_cost_cents="0")
     assert usage.model_breakdown == [
         {"model": "gpt-4.1", "interactions": 0, "code_generations": 0, "code_acceptances": 0, "lines_added": 8,
          "lines_removed": 0},
@@ -133,7 +133,7 @@ def test_a_seat_is_charged_from_its_creation_to_the_day_before_its_pending_cance
     [usage] = day_usages(dt.date(2025, 11, 12), [], [held], None, PRICES, {5: "mona@corp.test"}, [])
     assert (usage.source_email, usage.lines_added, usage.total_cost_cents) == ("github:5", 0, Decimal(130))
     assert usage.provider_metrics == CopilotCounters(plan_type="enterprise", seat_cost_cents="130",
-                                                     ai_credit_cost_cents=None)
+                                                     usage_based_cost_cents=None)
 
 
 def test_credits_are_exact_cents_from_the_floats_github_sends():
@@ -152,7 +152,7 @@ def test_cost_is_seat_share_plus_credits_and_hints_give_login_and_saml_email():
                         {1: " Octo@Corp.TEST"}, [])
     assert {u.source_email: u.total_cost_cents for u in usages} == {
         "github:1": Decimal("75.83"), "github:2": Decimal(130), "github:9": Decimal("0.75")}
-    assert [u.provider_metrics.ai_credit_cost_cents for u in usages] == ["12.5", "0", "0.75"]  # idle: none used
+    assert [u.provider_metrics.usage_based_cost_cents for u in usages] == ["12.5", "0", "0.75"]  # idle: none used
     assert {source: (hint.display_name, hint.identities) for source, hint in usages.hints.items()} == {
         "github:1": ("@octo", (("github_login", "octo"), ("email", "octo@corp.test"))),
         "github:2": ("@idle", (("github_login", "idle"),)),
