@@ -21,6 +21,7 @@ from orgonaut.settings import PROJECT_ROOT, VAR_DIR, get_settings
 SIMULATOR_PORT = 8765
 CURSOR_SIMULATOR_PORT = 8766
 CODEX_SIMULATOR_PORT = 8768
+GITHUB_SIMULATOR_PORT = 8767
 SMTP_PORT = 8025
 
 
@@ -115,6 +116,7 @@ def processes(port: int) -> dict[str, list[str]]:
         "simulator": _orgonaut("simulate", "anthropic", "--port", str(SIMULATOR_PORT), "--demo"),
         "cursor-simulator": _orgonaut("simulate", "cursor", "--port", str(CURSOR_SIMULATOR_PORT), "--demo"),
         "codex-simulator": _orgonaut("simulate", "codex", "--port", str(CODEX_SIMULATOR_PORT), "--demo"),
+        "github-simulator": _orgonaut("simulate", "github", "--port", str(GITHUB_SIMULATOR_PORT), "--demo"),
         "smtp": _orgonaut("smtp", "--port", str(SMTP_PORT)),
     }
 
@@ -163,7 +165,8 @@ def run() -> None:
     port = settings.port
     for name, taken_port in (("web", port), ("simulator", SIMULATOR_PORT),
                              ("cursor-simulator", CURSOR_SIMULATOR_PORT),
-                             ("codex-simulator", CODEX_SIMULATOR_PORT), ("smtp", SMTP_PORT)):
+                             ("codex-simulator", CODEX_SIMULATOR_PORT),
+                             ("github-simulator", GITHUB_SIMULATOR_PORT), ("smtp", SMTP_PORT)):
         if port_in_use(taken_port):
             raise SystemExit(
                 f"port {taken_port} ({name}) is already taken by another process: stop it first "
@@ -174,16 +177,18 @@ def run() -> None:
     env = {**os.environ, "ANTHROPIC_API_BASE": f"http://127.0.0.1:{SIMULATOR_PORT}",
            "CURSOR_API_BASE": f"http://127.0.0.1:{CURSOR_SIMULATOR_PORT}",
            "CODEX_API_BASE": f"http://127.0.0.1:{CODEX_SIMULATOR_PORT}",
+           "GITHUB_API_BASE": f"http://127.0.0.1:{GITHUB_SIMULATOR_PORT}",
            "ORGONAUT_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}"}
     subprocess.run(_orgonaut("migrate"), check=True, env=env, cwd=PROJECT_ROOT)
     # The demo seed connects to the simulators and backfills, so they run for the seed first; honcho
     # then starts them again with the rest (honcho stops everything when one exits).
     simulators = [subprocess.Popen(processes(port)[name], env=env, cwd=PROJECT_ROOT)
-                  for name in ("simulator", "cursor-simulator", "codex-simulator")]
+                  for name in ("simulator", "cursor-simulator", "codex-simulator", "github-simulator")]
     try:
         wait_for_port(SIMULATOR_PORT)
         wait_for_port(CURSOR_SIMULATOR_PORT)
         wait_for_port(CODEX_SIMULATOR_PORT)
+        wait_for_port(GITHUB_SIMULATOR_PORT)
         subprocess.run(_orgonaut("seed-demo"), check=True, env=env, cwd=PROJECT_ROOT)
     finally:
         for simulator in simulators:

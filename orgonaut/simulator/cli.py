@@ -215,3 +215,45 @@ def codex(
     )
     typer.echo(f"Codex Enterprise Analytics API simulator on http://{host}:{port} ({len(roster)} users, seed {seed})")
     uvicorn.run(create_codex_app(config), host=host, port=port, log_level=log_level)
+
+
+@app.command("github")
+def github(
+    port: int = _port(8767),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("E-mails of the Copilot users (logins are made from them)"),
+    roster_size: int | None = _roster_size("users"),
+    organization: str = typer.Option("orgonaut-sim", help="The organisation's login."),
+    token: list[str] = typer.Option(
+        [], help="Accept only these tokens (repeatable). Default: any ghp_/gho_/ghs_/ghu_/github_pat_ token."
+    ),
+    files_per_day: int = typer.Option(3, min=1, help="Report files a day's rows are split over."),
+    link_ttl: float = typer.Option(300.0, min=1, help="Seconds a report's download links stay valid."),
+    rate_limit: int = typer.Option(5000, min=0, help="Requests an hour per token (0: none)."),
+    saml: bool = typer.Option(True, help="The organisation has SAML single sign-on (external identities)."),
+    fault: list[str] = typer.Option([], help=FAULT_HELP),
+    revise: list[str] = typer.Option([], help=REVISE_HELP + " Users are <login>@users.noreply.github.com."),
+    demo: bool = typer.Option(False, help="The demo's Copilot users: most of its people, partly with SAML, "
+                                          "and a few logins nobody has."),
+    log_level: str = _log_level(),
+) -> None:
+    """The GitHub API's Copilot usage metrics, seats, AI-credit usage and SAML identities, deterministic."""
+    import uvicorn
+
+    from orgonaut.simulator.copilot import GithubConfig, create_github_app
+    from orgonaut.simulator.demo import demo_github_users
+
+    faults, revisions = _faults_and_revisions(fault, revise)
+    users = demo_github_users(dt.datetime.now(dt.UTC).date()) if demo else None
+    extra: dict[str, Any] = {"users": users} if users is not None else {
+        "roster": _roster(roster_file, roster_size, False, list)}
+    if demo and (roster_file is not None or roster_size is not None):
+        raise typer.BadParameter("give only one of --roster-file, --roster-size and --demo")
+    config = GithubConfig(
+        seed=seed, organization=organization, accepted_tokens=set(token) or None, files_per_day=files_per_day,
+        link_ttl=link_ttl, rate_limit=rate_limit or None, saml=saml, faults=faults, revisions=revisions, **extra,
+    )
+    count = len(users) if users is not None else len(extra["roster"])
+    typer.echo(f"GitHub API simulator on http://{host}:{port} ({organization}, {count} users, seed {seed})")
+    uvicorn.run(create_github_app(config), host=host, port=port, log_level=log_level)

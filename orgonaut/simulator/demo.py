@@ -35,3 +35,20 @@ def demo_codex_people() -> dict[str, Any]:
 
     people = [p.address for p in DEMO_PEOPLE if p.in_claude_code and hash64(f"codex|{p.address.lower()}") % 4 == 0]
     return {"roster": people, "unknown_emails": DEMO_UNKNOWN_USAGE_EMAILS[2:3], "hidden_emails": people[:2]}
+
+
+# Logins on the demo's Copilot organisation that no person of the demo org has (the Unmatched list's).
+DEMO_UNKNOWN_GITHUB_LOGINS = ("octo-contractor", "pair-programmer-99", "vendor-bot-dev")
+
+
+def demo_github_users(today: dt.date) -> list[Any]:
+    """The demo's Copilot users: two of every three current humans (logins from their e-mails, about
+    60% with a SAML identity whose nameId is their demo e-mail, the others to be linked by hand), and
+    a few logins nobody in the org has: `GithubConfig.users`."""
+    from orgonaut.org.demo_data import DEMO_PEOPLE
+    from orgonaut.org.models import ActorKind
+    from orgonaut.simulator.copilot_data import make_users
+
+    humans = [p for p in DEMO_PEOPLE if p.kind == ActorKind.human and p.left_months_ago is None]
+    roster = [p.address for index, p in enumerate(humans) if index % 3 != 2]
+    return make_users(roster, seed=0, unknown_logins=DEMO_UNKNOWN_GITHUB_LOGINS, now=today)

@@ -28,12 +28,18 @@ from orgonaut.ai_tooling.providers.codex.client import INVALID_KEY_MESSAGE as CO
 from orgonaut.ai_tooling.providers.codex.client import (
     MISSING_PERMISSION_MESSAGE as CODEX_MISSING_PERMISSION_MESSAGE,
 )
+from orgonaut.ai_tooling.providers.copilot.client import INVALID_KEY_MESSAGE as COPILOT_INVALID_KEY_MESSAGE
+from orgonaut.ai_tooling.providers.copilot.client import (
+    MISSING_PERMISSION_MESSAGE as COPILOT_MISSING_PERMISSION_MESSAGE,
+)
 from orgonaut.ai_tooling.providers.cursor.client import INVALID_KEY_MESSAGE as CURSOR_INVALID_KEY_MESSAGE
 from orgonaut.ai_tooling.providers.cursor.client import (
     MISSING_PERMISSION_MESSAGE as CURSOR_MISSING_PERMISSION_MESSAGE,
 )
 from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
+from orgonaut.simulator.copilot import GithubConfig
+from orgonaut.simulator.copilot_data import NOREPLY, user_id_of
 from orgonaut.simulator.cursor import CursorConfig
 from tests.support.codex_simulator import (
     NO_SCOPE_CODEX_KEY,
@@ -52,6 +58,13 @@ from tests.support.cursor_simulator import (
     REVOKED_CURSOR_KEY,
     VALID_CURSOR_KEY,
     CursorSimulatorServer,
+)
+from tests.support.github_simulator import (
+    NO_PERMISSION_GITHUB_TOKEN,
+    REVOKED_GITHUB_TOKEN,
+    VALID_GITHUB_TOKEN,
+    GithubSimulatorServer,
+    copilot_truth,
 )
 from tests.support.simulator import (
     NO_PERMISSION_KEY,
@@ -385,9 +398,87 @@ def _codex(request: pytest.FixtureRequest) -> ContractHarness:
     return CodexHarness(request.getfixturevalue("codex_contract_simulator"))
 
 
+
+# -- GitHub Copilot: the GitHub simulator ---------------------------------------------------------------
+
+# Monday 3 to Sunday 9 November 2025: long settled.
+COPILOT_DAYS = tuple(dt.date(2025, 11, 3) + dt.timedelta(days=n) for n in range(7))
+_COPILOT_TOKENS = {"valid": VALID_GITHUB_TOKEN, "revoked": REVOKED_GITHUB_TOKEN,
+                   "no_permission": NO_PERMISSION_GITHUB_TOKEN}
+
+
+@pytest.fixture(scope="session")
+def copilot_contract_simulator():
+    """The GitHub simulator with each day's report in three files."""
+    with GithubSimulatorServer(GithubConfig(files_per_day=3)) as server:
+        yield server
+
+
+@dataclasses.dataclass
+class CopilotHarness:
+    server: GithubSimulatorServer
+    invalid_key_message: str = COPILOT_INVALID_KEY_MESSAGE
+    missing_permission_message: str = COPILOT_MISSING_PERMISSION_MESSAGE
+    days: Sequence[dt.date] = COPILOT_DAYS
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def organisation_name(self) -> str:
+        return self.server.config.organization
+
+    def reset(self) -> None:
+        self.server.reset()
+
+    def credentials(self, kind: CredentialsKind) -> dict[str, str]:
+        return {"kind": "organization", "owner": self.server.config.organization, "token": _COPILOT_TOKENS[kind],
+                "business_seat_usd": "19", "enterprise_seat_usd": "39"}
+
+    def statuses(self) -> list[int]:
+        return [request["status"] for request in self.server.requests(None)]
+
+    def fail(self, status: int, *, retry_after: float | None = None, count: int | None = 1, after: int = 0) -> None:
+        self.server.set_fault(status=status, retry_after=retry_after, count=count, after=after)
+
+    def malform_page(self, page: int) -> None:
+        # Request 1 is the report (its links go missing), 2 and on its files (a row loses its user_id).
+        self.server.set_fault(mode="malformed", variant="record", after=page - 1, count=1)
+
+    def repeat_record(self, day: dt.date) -> str:
+        # `dup`: the second file starts with the first file's last row again.
+        self.server.set_fault(mode="dup", count=1)
+        return f"github:{self.server.truth(day)['files'][0][-1]['user_id']}"
+
+    def grow_day(self, day: dt.date) -> str:
+        # `grow`: as the second file is read, the first file's last user gets more activity, re-issued there.
+        self.server.set_fault(mode="grow", count=1)
+        return f"github:{self.server.truth(day)['files'][0][-1]['user_id']}"
+
+    def revise(self, day: dt.date) -> set[str]:
+        rows = sorted((row for file in self.server.truth(day)["files"] for row in file), key=lambda r: r["user_id"])
+        dropped, changed, moved = [row for row in rows if row["loc_added_sum"] > 0][:3]
+        for action, row, extra in (("drop", dropped, {}), ("change", changed, {"factor": 3}),
+                                   ("move", moved, {"to_email": "someone-new" + NOREPLY})):
+            self.server.revise(date=day, action=action, email=row["user_login"] + NOREPLY, **extra)
+        return {f"github:{row['user_id']}" for row in (dropped, changed, moved)} | {
+            f"github:{user_id_of('someone-new')}"}
+
+    def truth(self, day: dt.date) -> DayTruth:
+        truth = self.server.truth(day)
+        people, records = copilot_truth(truth, day)
+        rows = sum(len(file) for file in truth["files"])
+        return DayTruth(people=people, rows=records, pages=1 + len(truth["files"]) + 2 + rows)
+
+
+def _copilot(request: pytest.FixtureRequest) -> ContractHarness:
+    return CopilotHarness(request.getfixturevalue("copilot_contract_simulator"))
+
 # Provider key -> the harness for one test (given the test's request, to reach its simulator fixture).
 HARNESSES: dict[str, Callable[[pytest.FixtureRequest], ContractHarness]] = {
     "claude_code": _claude_code,
     "cursor": _cursor,
     "codex": _codex,
+    "copilot": _copilot,
 }

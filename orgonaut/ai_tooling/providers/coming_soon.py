@@ -9,34 +9,9 @@ import datetime as dt
 
 from orgonaut.ai_tooling.providers.declaration import (
     CredentialField,
-    FieldKind,
     IdentityKind,
-    Metric,
     ProviderInfo,
     ProviderState,
-    RateLimit,
-)
-
-COPILOT = ProviderInfo(
-    key="copilot",
-    display_name="GitHub Copilot",
-    state=ProviderState.coming_soon,
-    description="Per-person daily GitHub Copilot usage via GitHub's Copilot usage metrics.",
-    credentials=(
-        CredentialField(name="owner", label="organisation or enterprise slug", kind=FieldKind.text,
-                        pattern=r"[A-Za-z0-9][A-Za-z0-9-]{0,38}",
-                        hint="The name in github.com/<slug>: an organisation, or an enterprise."),
-        CredentialField(name="token", label="GitHub token",
-                        hint="A token that may read Copilot metrics (read:org, or read:enterprise)."),
-    ),
-    api_name="the GitHub API",
-    connection_test="GET /orgs/{owner}/copilot/metrics/reports/organization-1-day",
-    identity=IdentityKind.github_login,
-    metrics=frozenset({Metric.lines_added, Metric.lines_removed, Metric.input_tokens, Metric.output_tokens}),
-    revisable_days=3,  # "Data typically finalizes within three full UTC days"
-    earliest_date=dt.date(2025, 10, 10),
-    retention_days=365,
-    rate_limit=RateLimit(5000, 3600),  # GitHub REST's standard limit for a token
 )
 
 CLAUDE_ENTERPRISE = ProviderInfo(
@@ -58,4 +33,4 @@ CLAUDE_ENTERPRISE = ProviderInfo(
     retention_days=90,
 )
 
-COMING_SOON = (COPILOT, CLAUDE_ENTERPRISE)
+COMING_SOON = (CLAUDE_ENTERPRISE,)

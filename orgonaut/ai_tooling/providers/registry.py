@@ -12,14 +12,14 @@ import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from orgonaut.ai_tooling.providers import claude_code, codex, cursor
+from orgonaut.ai_tooling.providers import claude_code, codex, copilot, cursor
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
-from orgonaut.ai_tooling.providers.coming_soon import CLAUDE_ENTERPRISE, COPILOT
+from orgonaut.ai_tooling.providers.coming_soon import CLAUDE_ENTERPRISE
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.errors import ValidationFailed
 
 PROVIDERS: Mapping[str, ProviderInfo] = MappingProxyType(
-    {info.key: info for info in (claude_code.INFO, cursor.INFO, COPILOT, codex.INFO, CLAUDE_ENTERPRISE)}
+    {info.key: info for info in (claude_code.INFO, cursor.INFO, copilot.INFO, codex.INFO, CLAUDE_ENTERPRISE)}
 )
 
 

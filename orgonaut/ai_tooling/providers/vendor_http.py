@@ -60,6 +60,10 @@ class VendorWording:
     # (where, problem) -> the sentence for an answer without the documented shape
     malformed: Callable[[str | None, str], str]
     request_id_header: str = "request-id"
+    # (status, body, headers) -> the error for a non-2xx answer the vendor words its own way (GitHub's
+    # 403 is a missing permission, a disabled policy or a rate limit); None: the usual mapping. A
+    # `Transient` it returns is retried like a 429.
+    refusal: Callable[[int, bytes, httpx.Headers], ProviderError | None] | None = None
 
 
 class VendorHttp:
@@ -164,6 +168,10 @@ class VendorHttp:
 
         if 200 <= status < 300:
             return body, request_id
+        refused = self.wording.refusal(status, body, response.headers) if self.wording.refusal else None
+        if refused is not None:
+            raise type(refused)(refused.kind, self.safe(str(refused)), status=status, request_id=request_id,
+                                retry_after=refused.retry_after)
         if status == 401:
             raise ProviderError(ErrorKind.invalid_key, self.wording.invalid_key, status=status, request_id=request_id)
         if status == 403:

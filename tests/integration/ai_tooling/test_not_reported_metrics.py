@@ -1,8 +1,8 @@
 """A metric a provider does not report is stored as not reported (NULL), never 0, all the way to the
 pages: the records, both rollup tables, the person and unit cards ("—"), the member table and the API.
 
-GitHub Copilot's declaration reports lines and tokens but no sessions, commits, pull requests or cost;
-it is declared (coming soon) but has no client yet, so its day is stored as its client would hand it over.
+GitHub Copilot's declaration reports lines, tokens and cost but no sessions, commits, pull requests or
+cache tokens; its day is stored as its client would hand it over (a cost of 0: a reported zero).
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def _copilot_day(email: str, added: int) -> DailyUsage:
 
 def test_the_copilot_declaration_lacks_the_metrics_this_test_relies_on():
     metrics = registry.PROVIDERS["copilot"].metrics
-    assert Metric.sessions not in metrics and Metric.cost not in metrics and Metric.lines_added in metrics
+    assert Metric.sessions not in metrics and Metric.commits not in metrics and Metric.lines_added in metrics
+    assert Metric.cost in metrics
 
 
 def test_unreported_metrics_are_stored_as_null_on_both_store_paths_and_reported_ones_as_given(session, team):
@@ -81,13 +82,14 @@ def test_unreported_metrics_are_stored_as_null_on_both_store_paths_and_reported_
         _store(session, copilot, [_copilot_day(ada.email, added)])
         session.expire_all()
         [record] = session.exec(select(AiToolUsageRecord)).all()
-        assert (record.sessions_count, record.commits_count, record.pull_requests_count, record.total_cost_cents,
-                record.total_cache_read_tokens, record.total_cache_creation_tokens) == (None,) * 6
+        assert (record.sessions_count, record.commits_count, record.pull_requests_count,
+                record.total_cache_read_tokens, record.total_cache_creation_tokens) == (None,) * 5
+        assert record.total_cost_cents == 0
         assert (record.lines_added, record.lines_removed, record.total_input_tokens,
                 record.total_output_tokens) == (added, 1, 5, 7)
         assert record.provider_metrics == {"code_acceptance_activity_count": 3, "used_agent": True}
     out = record_out(record)
-    assert (out.sessions_count, out.cost_cents, out.cost_cents_exact, out.lines_added) == (None, None, None, 12)
+    assert (out.sessions_count, out.commits_count, out.lines_added) == (None, None, 12)
 
 
 def test_rollups_and_cards_say_not_reported_and_mix_with_a_provider_that_reports(session, team):
@@ -104,7 +106,7 @@ def test_rollups_and_cards_say_not_reported_and_mix_with_a_provider_that_reports
 
         rollups = {(r.provider, r.breadth): r for r in session.exec(select(AiUsageRollup))}
         copilot = rollups[("copilot", "direct")]
-        assert (copilot.sessions, copilot.commits, copilot.cost_cents, copilot.lines_added) == (None, None, None, 14)
+        assert (copilot.sessions, copilot.commits, copilot.cost_cents, copilot.lines_added) == (None, None, 0, 14)
         assert rollups[("claude_code", "direct")].commits == 0  # a reported zero stays a zero
         members = {(r.provider, r.actor_id): r for r in session.exec(select(AiUsageMemberRollup))}
         assert members[("copilot", ada.id)].sessions is None and members[("copilot", ada.id)].lines_added == 10
