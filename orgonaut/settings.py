@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     # in demo and test.
     anthropic_api_base: str = Field("", alias="ANTHROPIC_API_BASE")
     cursor_api_base: str = Field("", alias="CURSOR_API_BASE")
+    claude_enterprise_api_base: str = Field("", alias="CLAUDE_ENTERPRISE_API_BASE")
     # Cursor's per-team limits (documented: 20 a minute for daily usage and most endpoints, 60 for usage
     # events); every worker's requests share them (`orgonaut.ratelimit`). Raise them only with Cursor.
     cursor_requests_per_minute: int = Field(20, alias="CURSOR_REQUESTS_PER_MINUTE", ge=1)
@@ -106,11 +107,13 @@ class Settings(BaseSettings):
         if self.environment != "production":
             self.anthropic_api_base = self.anthropic_api_base or "http://127.0.0.1:8765"
             self.cursor_api_base = self.cursor_api_base or "http://127.0.0.1:8766"
+            self.claude_enterprise_api_base = self.claude_enterprise_api_base or "http://127.0.0.1:8769"
             return self
         if not self._key_list():
             raise ValueError("ORGONAUT_SECRET_KEYS is not set: refusing to run without an encryption key "
                              "(ORGONAUT_ENV=demo or test uses a generated one)")
-        for name, url in (("ANTHROPIC_API_BASE", self.anthropic_api_base), ("CURSOR_API_BASE", self.cursor_api_base)):
+        for name, url in (("ANTHROPIC_API_BASE", self.anthropic_api_base), ("CURSOR_API_BASE", self.cursor_api_base),
+                          ("CLAUDE_ENTERPRISE_API_BASE", self.claude_enterprise_api_base)):
             if url and not url.startswith("https://"):
                 raise ValueError(f"{name} must be an https:// URL in production (it is sent an admin key); "
                                  "leave it unset for the vendor's own, or set ORGONAUT_ENV=demo for the simulators")

@@ -12,14 +12,14 @@ import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from orgonaut.ai_tooling.providers import claude_code, cursor
+from orgonaut.ai_tooling.providers import claude_code, claude_enterprise, cursor
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
 from orgonaut.ai_tooling.providers.coming_soon import COMING_SOON
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.errors import ValidationFailed
 
 PROVIDERS: Mapping[str, ProviderInfo] = MappingProxyType(
-    {info.key: info for info in (claude_code.INFO, cursor.INFO, *COMING_SOON)}
+    {info.key: info for info in (claude_code.INFO, cursor.INFO, claude_enterprise.INFO, *COMING_SOON)}
 )
 
 
