@@ -20,6 +20,7 @@ from orgonaut.settings import PROJECT_ROOT, VAR_DIR, get_settings
 
 SIMULATOR_PORT = 8765
 CURSOR_SIMULATOR_PORT = 8766
+CLAUDE_ENTERPRISE_SIMULATOR_PORT = 8769
 SMTP_PORT = 8025
 
 
@@ -113,6 +114,8 @@ def processes(port: int) -> dict[str, list[str]]:
                  "--schedule", str(VAR_DIR / "celerybeat-schedule")],
         "simulator": _orgonaut("simulate", "anthropic", "--port", str(SIMULATOR_PORT), "--demo"),
         "cursor-simulator": _orgonaut("simulate", "cursor", "--port", str(CURSOR_SIMULATOR_PORT), "--demo"),
+        "claude-enterprise-simulator": _orgonaut("simulate", "claude-enterprise", "--port",
+                                                 str(CLAUDE_ENTERPRISE_SIMULATOR_PORT), "--demo"),
         "smtp": _orgonaut("smtp", "--port", str(SMTP_PORT)),
     }
 
@@ -160,7 +163,8 @@ def run() -> None:
     settings = get_settings()
     port = settings.port
     for name, taken_port in (("web", port), ("simulator", SIMULATOR_PORT),
-                             ("cursor-simulator", CURSOR_SIMULATOR_PORT), ("smtp", SMTP_PORT)):
+                             ("cursor-simulator", CURSOR_SIMULATOR_PORT),
+                             ("claude-enterprise-simulator", CLAUDE_ENTERPRISE_SIMULATOR_PORT), ("smtp", SMTP_PORT)):
         if port_in_use(taken_port):
             raise SystemExit(
                 f"port {taken_port} ({name}) is already taken by another process: stop it first "
@@ -170,15 +174,17 @@ def run() -> None:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ANTHROPIC_API_BASE": f"http://127.0.0.1:{SIMULATOR_PORT}",
            "CURSOR_API_BASE": f"http://127.0.0.1:{CURSOR_SIMULATOR_PORT}",
+           "CLAUDE_ENTERPRISE_API_BASE": f"http://127.0.0.1:{CLAUDE_ENTERPRISE_SIMULATOR_PORT}",
            "ORGONAUT_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}"}
     subprocess.run(_orgonaut("migrate"), check=True, env=env, cwd=PROJECT_ROOT)
     # The demo seed connects to the simulators and backfills, so they run for the seed first; honcho
     # then starts them again with the rest (honcho stops everything when one exits).
     simulators = [subprocess.Popen(processes(port)[name], env=env, cwd=PROJECT_ROOT)
-                  for name in ("simulator", "cursor-simulator")]
+                  for name in ("simulator", "cursor-simulator", "claude-enterprise-simulator")]
     try:
         wait_for_port(SIMULATOR_PORT)
         wait_for_port(CURSOR_SIMULATOR_PORT)
+        wait_for_port(CLAUDE_ENTERPRISE_SIMULATOR_PORT)
         subprocess.run(_orgonaut("seed-demo"), check=True, env=env, cwd=PROJECT_ROOT)
     finally:
         for simulator in simulators:

@@ -24,3 +24,23 @@ def demo_cursor_people(today: dt.date) -> dict[str, Any]:
               if p.joined_months_ago < 12}
     roster = cursor_roster(claude_code, cursor_only) + list(left) + list(DEMO_UNKNOWN_USAGE_EMAILS[1::2])
     return {"roster": roster, "joined": joined, "removed": left, "unknown_emails": ()}
+
+
+# The demo's department on Claude Enterprise seats (claude.ai, with Claude Code), and an account deleted
+# since (its cost rows keep no e-mail: the sync names it by its user id).
+CLAUDE_ENTERPRISE_DEPARTMENT = "Product"
+DEMO_DELETED_ENTERPRISE_ACCOUNT = "former.analyst@demo.test"
+
+
+def demo_claude_enterprise_people() -> dict[str, Any]:
+    """The demo's Claude Enterprise members: the live humans of the Product department (its teams too),
+    one account deleted since, and one unknown contractor: `ClaudeEnterpriseConfig` fields."""
+    from orgonaut.org.demo_data import DEMO_PEOPLE, DEMO_UNKNOWN_USAGE_EMAILS, TEAMS
+    from orgonaut.org.models import ActorKind
+
+    department = CLAUDE_ENTERPRISE_DEPARTMENT
+    units = {department} | {team for team, parent, _ in TEAMS if parent == department}
+    roster = [p.address for p in DEMO_PEOPLE
+              if p.kind == ActorKind.human and p.unit in units and p.left_months_ago is None]
+    return {"roster": [*roster, DEMO_DELETED_ENTERPRISE_ACCOUNT], "deleted": (DEMO_DELETED_ENTERPRISE_ACCOUNT,),
+            "unknown_emails": DEMO_UNKNOWN_USAGE_EMAILS[3:]}
