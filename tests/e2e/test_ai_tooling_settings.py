@@ -207,9 +207,9 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     frames = Frames().attach(page)
     _open_settings(page, base_url, tenant.admin)
 
-    # Provider cards: Claude Code can be connected, the others are coming soon.
+    # Provider cards: Claude Code (and Cursor, Claude Enterprise) can be connected, the others are coming soon.
     expect(_card(page)).to_contain_text("Not connected yet.")
-    for name in ("GitHub Copilot", "Codex", "Claude Enterprise"):
+    for name in ("GitHub Copilot", "Codex"):
         expect(_card(page, name)).to_contain_text("Coming soon")
         expect(_card(page, name).get_by_role("button")).to_have_count(0)
     expect(page.get_by_role("region", name="Recent sync logs")).to_have_count(0)

@@ -15,7 +15,8 @@ KEY = Fernet.generate_key().decode()
 @pytest.fixture
 def bare_environment(monkeypatch):
     """The environment of a fresh production host: none of the test run's settings."""
-    for name in ("ORGONAUT_ENV", "ORGONAUT_SECRET_KEYS", "ANTHROPIC_API_BASE", "CURSOR_API_BASE"):
+    for name in ("ORGONAUT_ENV", "ORGONAUT_SECRET_KEYS", "ANTHROPIC_API_BASE", "CURSOR_API_BASE",
+                 "CLAUDE_ENTERPRISE_API_BASE"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -26,11 +27,11 @@ def test_production_is_the_default_and_needs_an_encryption_key(bare_environment)
     assert settings.environment == "production"
     assert settings.fernet_keys() == [KEY]
     # No simulator: the vendors' own APIs.
-    assert (settings.anthropic_api_base, settings.cursor_api_base) == ("", "")
+    assert (settings.anthropic_api_base, settings.cursor_api_base, settings.claude_enterprise_api_base) == ("", "", "")
 
 
 def test_production_refuses_a_vendor_base_that_is_not_https(bare_environment):
-    for name in ("ANTHROPIC_API_BASE", "CURSOR_API_BASE"):
+    for name in ("ANTHROPIC_API_BASE", "CURSOR_API_BASE", "CLAUDE_ENTERPRISE_API_BASE"):
         with pytest.raises(ValidationError, match=f"{name} must be an https:// URL in production"):
             Settings(ORGONAUT_SECRET_KEYS=KEY, **{name: "http://127.0.0.1:8765"})
     assert Settings(ORGONAUT_SECRET_KEYS=KEY, ANTHROPIC_API_BASE="https://proxy.example.test").anthropic_api_base \
@@ -43,7 +44,9 @@ def test_production_providers_call_the_vendors_over_https(bare_environment, monk
     try:
         claude = registry.create_provider("claude_code", credentials={"api_key": "sk-ant-admin01-x"})
         cursor = registry.create_provider("cursor", credentials={"api_key": "key_x"})
-        assert (claude.api_base, cursor.api_base) == ("https://api.anthropic.com", "https://api.cursor.com")
+        enterprise = registry.create_provider("claude_enterprise", credentials={"api_key": "sk-ant-api01-x"})
+        assert (claude.api_base, cursor.api_base, enterprise.api_base) == (
+            "https://api.anthropic.com", "https://api.cursor.com", "https://api.anthropic.com")
     finally:
         monkeypatch.undo()
         reset_settings_cache()
@@ -51,7 +54,8 @@ def test_production_providers_call_the_vendors_over_https(bare_environment, monk
 
 def test_demo_and_test_use_the_simulators_and_a_generated_key(bare_environment):
     settings = Settings(ORGONAUT_ENV="demo")
-    assert (settings.anthropic_api_base, settings.cursor_api_base) == ("http://127.0.0.1:8765", "http://127.0.0.1:8766")
+    assert (settings.anthropic_api_base, settings.cursor_api_base, settings.claude_enterprise_api_base) == (
+        "http://127.0.0.1:8765", "http://127.0.0.1:8766", "http://127.0.0.1:8769")
     assert len(settings.fernet_keys()) == 1
     with pytest.raises(ValidationError):
         Settings(ORGONAUT_ENV="staging")

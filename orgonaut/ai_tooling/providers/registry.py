@@ -19,7 +19,7 @@ from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.errors import ValidationFailed
 
 PROVIDERS: Mapping[str, ProviderInfo] = MappingProxyType(
-    {info.key: info for info in (claude_code.INFO, cursor.INFO, claude_enterprise.INFO, *COMING_SOON)}
+    {info.key: info for info in (claude_code.INFO, cursor.INFO, *COMING_SOON, claude_enterprise.INFO)}
 )
 
 

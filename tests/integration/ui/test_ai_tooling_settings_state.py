@@ -154,7 +154,7 @@ def test_owners_and_admins_see_the_provider_cards(session, role):
     assert page.page_allowed and page.plan_ok
     assert [(p.name, p.available, p.integration_id) for p in page.providers] == [
         ("Claude Code", True, 0), ("Cursor", True, 0), ("GitHub Copilot", False, 0), ("Codex", False, 0),
-        ("Claude Enterprise", False, 0)]
+        ("Claude Enterprise", True, 0)]
     assert page.logs == [] and page.unmatched == []
 
 

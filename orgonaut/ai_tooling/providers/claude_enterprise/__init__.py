@@ -37,7 +37,8 @@ INFO = ProviderInfo(
                 "Analytics API (a day's activity arrives three days after it ends).",
     credentials=(
         CredentialField(name="api_key", label="Analytics API key", placeholder="sk-ant-…", prefix="sk-ant-",
-                        hint="The primary owner creates it at claude.ai/analytics/api-keys (scope read:analytics)."),
+                        hint="An Analytics API key starts with sk-ant-…: the primary owner creates it at "
+                             "claude.ai/analytics/api-keys (scope read:analytics)."),
     ),
     api_name="the Claude Enterprise Analytics API",
     connection_test="GET /v1/organizations/analytics/summaries",

@@ -26,17 +26,17 @@ KEY_HINT = (
 )
 
 
-def test_claude_code_is_available_and_the_others_are_coming_soon():
+def test_claude_code_cursor_and_claude_enterprise_are_available_and_the_others_are_coming_soon():
     assert [(p.key, p.display_name, p.state) for p in list_providers()] == [
         ("claude_code", "Claude Code", ProviderState.available),
         ("cursor", "Cursor", ProviderState.available),
         ("copilot", "GitHub Copilot", ProviderState.coming_soon),
         ("codex", "Codex", ProviderState.coming_soon),
-        ("claude_enterprise", "Claude Enterprise", ProviderState.coming_soon),
+        ("claude_enterprise", "Claude Enterprise", ProviderState.available),
     ]
     assert "Anthropic Admin API" in PROVIDERS["claude_code"].description
     assert all(p.description for p in PROVIDERS.values())
-    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor"]
+    assert [p.key for p in list_providers() if p.available] == ["claude_code", "cursor", "claude_enterprise"]
 
 
 def test_the_registry_cannot_be_changed_at_run_time():
@@ -70,7 +70,19 @@ def test_a_bad_api_base_is_a_validation_error():
         create_provider("claude_code", credentials={"api_key": KEY}, api_base="ftp://somewhere")
 
 
-@pytest.mark.parametrize("key", ["copilot", "codex", "claude_enterprise"])
+def test_creating_claude_enterprise_gives_a_configured_provider():
+    from orgonaut.ai_tooling.providers.claude_enterprise.client import ClaudeEnterpriseProvider
+
+    key = "sk-ant-api01-REGISTRY-SECRET-456"
+    provider = create_provider("claude_enterprise", credentials={"api_key": f" {key} "})
+    assert isinstance(provider, ClaudeEnterpriseProvider) and provider.display_name == "Claude Enterprise"
+    assert provider.api_base == get_settings().claude_enterprise_api_base.rstrip("/") == "http://127.0.0.1:8769"
+    assert key not in repr(provider)
+    with pytest.raises(ValidationFailed, match="sk-ant-"):
+        create_provider("claude_enterprise", credentials={"api_key": "key_not_anthropic"})
+
+
+@pytest.mark.parametrize("key", ["copilot", "codex"])
 def test_coming_soon_providers_cannot_be_connected(key):
     with pytest.raises(ValidationFailed) as caught:
         create_provider(key, credentials={"api_key": "anything"})
