@@ -108,6 +108,7 @@ class ClaudeEnterpriseConfig:
     revisions: Sequence[Revision] = ()
     page_size: int | None = None  # at most this many rows a page, whatever `limit` asks
     pending_invites: int = 2
+    activity_lag_days: int = ACTIVITY_LAG_DAYS  # days after its end that a day's activity is served
     today: Callable[[], dt.date] = _today
     request_log_size: int = 10_000
 
@@ -335,7 +336,7 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
     def latest_activity_day(self) -> dt.date:
-        return self.config.today() - dt.timedelta(days=ACTIVITY_LAG_DAYS)
+        return self.config.today() - dt.timedelta(days=self.config.activity_lag_days)
 
     def _check_activity_day(self, day: dt.date) -> None:
         if day < EARLIEST:

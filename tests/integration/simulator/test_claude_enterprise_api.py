@@ -19,12 +19,18 @@ from anthropic.types.beta.organization.beta_analytics_user_activity import BetaA
 
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import ProviderError
-from orgonaut.simulator.claude_enterprise import SUMMARIES_PATH, USER_COST_PATH, USERS_PATH
+from orgonaut.simulator.claude_enterprise import (
+    SUMMARIES_PATH,
+    USER_COST_PATH,
+    USERS_PATH,
+    ClaudeEnterpriseConfig,
+)
 from orgonaut.simulator.demo import DEMO_DELETED_ENTERPRISE_ACCOUNT
 from tests.support.claude_enterprise_simulator import (
     NO_PERMISSION_ENTERPRISE_KEY,
     REVOKED_ENTERPRISE_KEY,
     VALID_ENTERPRISE_KEY,
+    ClaudeEnterpriseSimulatorServer,
     enterprise_totals,
     recent_days,
 )
@@ -170,6 +176,22 @@ def test_a_day_not_served_yet_is_empty_and_a_deleted_account_is_named_by_its_id(
     assert named
     source, day = next(iter(named.items()))
     assert days[day].hints[source].display_name == "Deleted User"
+
+
+def test_a_vendor_later_than_documented_gives_empty_days_not_an_error():
+    config = ClaudeEnterpriseConfig(activity_lag_days=5)
+    with ClaudeEnterpriseSimulatorServer(config) as server:
+        provider = registry.create_provider("claude_enterprise", credentials={"api_key": VALID_ENTERPRISE_KEY},
+                                            api_base=server.base_url)
+        days = provider.fetch_days(TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=3))
+        assert [len(days[TODAY - dt.timedelta(days=n)]) > 0 for n in (5, 4, 3)] == [True, False, False]
+        assert "has not served this one yet" in days[TODAY - dt.timedelta(days=4)].warnings[0]
+        served = [(r["path"], r["status"]) for r in server.requests()]
+        assert served == [(USERS_PATH, 200), (USERS_PATH, 400), (USER_COST_PATH, 200)]  # cost of the served day
+        assert server.requests()[-1]["query"]["ending_at"].startswith(str(TODAY - dt.timedelta(days=4)))
+        with pytest.raises(ProviderError, match="within the past 90 days") as refused:
+            provider.fetch_days(TODAY - dt.timedelta(days=100), TODAY - dt.timedelta(days=99))  # a real error
+        assert refused.value.status == 400
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ is in no message, log line or repr: the SDK logs only method and URL, and vendor
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -136,29 +138,34 @@ class ClaudeEnterpriseProvider(RangePerCall):
         latest = self.latest_day()
         ready = [day for day in days if day <= latest]
         by_day: dict[dt.date, DayUsages] = {}
-        if ready:
-            span = f"{ready[0]} to {ready[-1]}" if len(ready) > 1 else str(ready[0])
-            with self._client() as client:
-                analytics = client.beta.organization.analytics
-                activity = {
-                    day: self._all_pages(
-                        lambda day=day: analytics.users.list(date=day, limit=PAGE_LIMIT),  # type: ignore[misc]
-                        records.activity_row, f"activity of {day}")
-                    for day in ready
-                }
+        with self._client() as client:
+            analytics = client.beta.organization.analytics
+            activity: dict[dt.date, list[records.UserActivity]] = {}
+            for day in ready:
+                try:
+                    activity[day] = self._all_pages(
+                        functools.partial(analytics.users.list, date=day, limit=PAGE_LIMIT), records.activity_row,
+                        f"activity of {day}")
+                except ProviderError as error:
+                    if not _not_served_yet(error, day, self._today()):
+                        raise
+                    ready = ready[:ready.index(day)]  # the vendor is later than documented: read it next time
+                    break
+            if ready:
+                span = f"{ready[0]} to {ready[-1]}" if len(ready) > 1 else str(ready[0])
                 costs = self._all_pages(
                     lambda: analytics.user_cost_report.list(
                         starting_at=_midnight(ready[0]), ending_at=_midnight(ready[-1] + dt.timedelta(days=1)),
                         bucket_width="1d", group_by=["product"], limit=PAGE_LIMIT),
                     records.cost_row, f"cost of {span}")
-            try:
-                by_day = records.per_day(activity, costs, ready)
-            except ValueError as problem:
-                raise self.malformed(f"usage of {span}", str(problem)) from None
+                try:
+                    by_day = records.per_day(activity, costs, ready)
+                except ValueError as problem:
+                    raise self.malformed(f"usage of {span}", str(problem)) from None
         for day in days[len(ready):]:
             by_day[day] = DayUsages(warnings=[
-                f"{day}: Claude Enterprise serves a day's activity three days after it ends (the latest now is "
-                f"{latest}); a later sync reads it."])
+                f"{day}: Claude Enterprise serves a day's activity about three days after it ends and has not "
+                f"served this one yet; a later sync reads it."])
         return by_day
 
     def _all_pages(self, first: Callable[[], _Page], row: Callable[[Any], _T], what: str) -> list[_T]:
@@ -256,6 +263,17 @@ class ClaudeEnterpriseProvider(RangePerCall):
     def safe(self, text: str) -> str:
         """Vendor text may echo what we sent; the key never leaves in a message."""
         return text.replace(self.__key, "[redacted]")
+
+
+# The vendor's 400 for a day it has not served yet "names the latest available day".
+_NOT_SERVED = re.compile(r"not (yet )?available|latest available day", re.IGNORECASE)
+NOT_SERVED_WINDOW_DAYS = 7  # a refusal of an older day is a real error, not lateness
+
+
+def _not_served_yet(error: ProviderError, day: dt.date, today: dt.date) -> bool:
+    """Whether the vendor refused `day` as not served yet (a recent day): an empty day, not an error."""
+    return (error.status == 400 and day >= today - dt.timedelta(days=NOT_SERVED_WINDOW_DAYS)
+            and _NOT_SERVED.search(str(error)) is not None)
 
 
 def _midnight(day: dt.date) -> dt.datetime:
