@@ -252,6 +252,8 @@ class ClaudeEnterpriseProvider(RangePerCall):
             return self.malformed(where, "the answer does not have the documented shape")
         if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
             return self.malformed(where, "the body is not JSON")
+        if isinstance(error, RecursionError):  # JSON nested deeper than the parser goes: no answer the API sends
+            return self.malformed(where, "the JSON is nested too deeply")
         if isinstance(error, httpx2.HTTPError):  # a transport failure the SDK did not wrap
             return Transient(ErrorKind.unavailable, f"connection failed: {type(error).__name__}")
         return None

@@ -74,6 +74,8 @@ def test_network_failures_are_transient_and_a_broken_body_is_malformed(provider)
     broken = provider.error_for(json.JSONDecodeError("Expecting value", '{"data": [', 9), "cost of 2026-11-02, page 2")
     assert type(broken) is ProviderError and broken.kind is ErrorKind.malformed
     assert "cost of 2026-11-02, page 2" in str(broken)
+    deep = provider.error_for(RecursionError("maximum recursion depth exceeded"), "summaries")
+    assert deep.kind is ErrorKind.malformed and "nested too deeply" in str(deep)
     assert provider.error_for(KeyError("a bug of ours"), "summaries") is None
 
 
