@@ -244,6 +244,10 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
             start + dt.timedelta(days=MAX_RANGE_DAYS), dt.datetime.combine(self.config.today(), dt.time(), dt.UTC))
         bucket = query.get("bucket_width")
         group_by = query.getlist("group_by[]")
+        if bucket and "ending_at" not in query:
+            raise BadRequest("ending_at is required when bucket_width is set.")
+        if query.get("exclude_deleted_users", "false") not in ("true", "false"):
+            raise BadRequest("exclude_deleted_users must be true or false.")
         if bucket not in (None, "1d"):
             raise BadRequest("This simulator serves bucket_width 1d only.")
         if any(field != "product" for field in group_by):

@@ -34,6 +34,7 @@ from tests.support.claude_enterprise_simulator import (
     enterprise_totals,
     recent_days,
 )
+from tests.support.simulator import simulate
 
 TODAY = dt.datetime.now(dt.UTC).date()
 DAY = recent_days(1, ago=10)[0]
@@ -113,6 +114,7 @@ def test_a_cursor_is_bound_to_its_query(sim):
      "no earlier than 2026-01-01"),
     (USER_COST_PATH, {"starting_at": midnight(DAY), "ending_at": midnight(DAY), "bucket_width": "1d"},
      "after starting_at"),
+    (USER_COST_PATH, {"starting_at": midnight(DAY), "bucket_width": "1d"}, "ending_at is required"),
     (SUMMARIES_PATH, {"starting_date": (DAY - dt.timedelta(days=32)).isoformat(), "ending_date": DAY.isoformat()},
      "at most 31 days"),
 ])
@@ -208,3 +210,10 @@ def test_the_cli_demo_is_the_product_department_and_a_deleted_account(started):
     costs = analytics.user_cost_report.list(starting_at=midnight(DAY - dt.timedelta(days=13)), ending_at=midnight(DAY),
                                             bucket_width="1d", group_by=["product"], limit=1000)
     assert any(row.actor.deleted and row.actor.email_address is None for row in costs)
+
+
+def test_the_cli_refuses_a_revision_of_final_cost():
+    old = (TODAY - dt.timedelta(days=45)).isoformat()
+    process = simulate("claude-enterprise", "--port", "1", "--revise", f"{old}:drop:email=a@x.test")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "final after 30 days" in err
