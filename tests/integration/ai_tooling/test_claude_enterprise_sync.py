@@ -7,6 +7,7 @@ e-mail, and the metrics Claude Enterprise does not report left NULL."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from sqlmodel import select
@@ -18,6 +19,7 @@ from orgonaut.integrations.models import SyncStatus
 from orgonaut.simulator.claude_enterprise import DEFAULT_DELETED
 from orgonaut.simulator.data import DEFAULT_ROSTER
 from tests.integration.ai_tooling.conftest import add_actor
+from tests.integration.ai_tooling.test_key_leak import _table_texts
 from tests.support.claude_enterprise_simulator import VALID_ENTERPRISE_KEY, enterprise_totals
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -27,8 +29,9 @@ SERVED = TODAY - dt.timedelta(days=3)
 
 
 def test_a_backfill_stores_the_vendors_truth_exactly_and_the_days_not_served_yet_empty(
-    session, tenant, clean_claude_enterprise_simulator,
+    session, tenant, clean_claude_enterprise_simulator, caplog,
 ):
+    caplog.set_level(logging.DEBUG)  # the SDK's own debug logs too
     simulator = clean_claude_enterprise_simulator
     mine = [email for email in DEFAULT_ROSTER[:8] if email not in DEFAULT_DELETED]
     actors = {email: add_actor(session, tenant.id, email) for email in mine}
@@ -68,3 +71,6 @@ def test_a_backfill_stores_the_vendors_truth_exactly_and_the_days_not_served_yet
     assert final.records_upserted == len(stored)
     total = sum((values["total_cost_cents"] for values in expected.values()), Decimal(0))
     assert sum((r.total_cost_cents for r in stored.values()), Decimal(0)) == total
+    # The key is sealed at rest and in no log line (the SDK logged every request at debug level).
+    assert "Sending HTTP Request" in caplog.text and VALID_ENTERPRISE_KEY not in caplog.text
+    assert not any(VALID_ENTERPRISE_KEY in text for text in _table_texts())
