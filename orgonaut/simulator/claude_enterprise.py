@@ -31,19 +31,18 @@ page's last, for its person and a product new to them, so the page starts with t
 (activity) or `amount` (cost), currency makes the first cost row EUR. Revisions (`drop`, `change`,
 `move` by e-mail) change a day's activity and cost. `GET /_sim/truth?date=` is the day now:
 {"date", "users": [rows], "costs": [rows, as a one-day cost query serves them], "grown": n}.
+The generated data is claude_enterprise_data.py; query checks, cursors and row revisions are
+claude_enterprise_pages.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -56,10 +55,24 @@ from orgonaut.simulator.claude_enterprise_data import (
     GROWN_PRODUCTS,
     MICRO,
     EnterpriseUsage,
-    cents,
     cost_row,
     day_bounds,
     make_members,
+)
+from orgonaut.simulator.claude_enterprise_pages import (
+    BadRequest,
+    api_key_of,
+    check_parameters,
+    decode_cursor,
+    email_of,
+    encode_cursor,
+    malformed_body,
+    merged_rows,
+    parse_date,
+    parse_limit,
+    parse_moment,
+    query_fingerprint,
+    revised_row,
 )
 from orgonaut.simulator.data import DEFAULT_ROSTER, DEFAULT_UNKNOWN_EMAILS
 from orgonaut.simulator.faults import Fault, FaultError
@@ -84,13 +97,8 @@ ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "
 MESSAGES = {401: "invalid x-api-key", 403: "This API key does not have the read:analytics scope.",
             429: "Number of requests has exceeded your rate limit. Please try again later.",
             500: "Internal server error", 529: "Overloaded"}
-_CURSOR_PREFIX = "ceap1_"
 # The default roster: 14 people, one of them with a deleted account, and the two unknown contractors.
 DEFAULT_DELETED = (DEFAULT_ROSTER[5],)
-
-
-class BadRequest(Exception):
-    """A 400 with the message said to the client."""
 
 
 def _today() -> dt.date:
@@ -148,8 +156,8 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         users = self.usage.activity(day)
         costs = [*self.usage.costs(day), *(dict(row) for row in self._growth.get(day, ()))]
         for revision in (r for r in self._revisions if r.date == day):
-            users = [row for row in (_revise(revision, row, "user") for row in users) if row is not None]
-            costs = [row for row in (_revise(revision, row, "actor") for row in costs) if row is not None]
+            users = [row for row in (revised_row(revision, row, "user") for row in users) if row is not None]
+            costs = [row for row in (revised_row(revision, row, "actor") for row in costs) if row is not None]
         return users, costs
 
     # -- serving --------------------------------------------------------------------------------------
@@ -164,7 +172,7 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         return await self._api(request, self._user_cost)
 
     async def _api(self, request: Request, handler: Callable[[Request, Fault | None], Response]) -> Response:
-        auth = key_verdict(_key(request), KEY_PATTERN, self.config.accepted_keys, revoked="revoked",
+        auth = key_verdict(api_key_of(request), KEY_PATTERN, self.config.accepted_keys, revoked="revoked",
                            no_permission="noperm")
         entry = self.log_request(request, auth=auth)
         paged = request.url.path != SUMMARIES_PATH
@@ -186,20 +194,21 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
 
     def _users(self, request: Request, fault: Fault | None) -> Response:
         query = request.query_params
-        _only(query, {"date", "limit", "page"})
-        day = _date(query.get("date"), "date")
+        check_parameters(query, {"date", "limit", "page"})
+        day = parse_date(query.get("date"), "date")
         self._check_activity_day(day)
-        limit = _limit(query.get("limit"), 100)
+        limit = parse_limit(query.get("limit"), 100)
         users, _ = self.day(day)
         chunk, next_page = self._page(USERS_PATH, request, lambda: users, limit, fault)
         return self._answer({"data": chunk, "next_page": next_page}, fault, "user")
 
     def _summaries(self, request: Request, fault: Fault | None) -> Response:
         query = request.query_params
-        _only(query, {"starting_date", "ending_date", "limit", "page"})
-        start = _date(query.get("starting_date"), "starting_date")
+        check_parameters(query, {"starting_date", "ending_date", "limit", "page"})
+        start = parse_date(query.get("starting_date"), "starting_date")
         latest = self.latest_activity_day()
-        end = _date(query["ending_date"], "ending_date") if "ending_date" in query else latest + dt.timedelta(days=1)
+        end = (parse_date(query["ending_date"], "ending_date") if "ending_date" in query
+               else latest + dt.timedelta(days=1))
         if start < EARLIEST:
             raise BadRequest(f"starting_date must be no earlier than {EARLIEST.isoformat()}.")
         if end <= start:
@@ -212,7 +221,7 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         days = [start + dt.timedelta(days=n) for n in range((end - start).days)]
         data = [self._summary(day) for day in days]
         if fault is not None and fault.mode == "malformed":
-            return _malformed_body(fault.variant)
+            return malformed_body(fault.variant)
         return JSONResponse({"data": data, "next_page": None})
 
     def _summary(self, day: dt.date) -> dict[str, Any]:
@@ -237,10 +246,10 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
 
     def _user_cost(self, request: Request, fault: Fault | None) -> Response:
         query = request.query_params
-        _only(query, {"starting_at", "ending_at", "bucket_width", "group_by[]", "limit", "order", "order_by",
+        check_parameters(query, {"starting_at", "ending_at", "bucket_width", "group_by[]", "limit", "order", "order_by",
                       "page", "exclude_deleted_users"})
-        start = _moment(query.get("starting_at"), "starting_at")
-        end = _moment(query["ending_at"], "ending_at") if "ending_at" in query else min(
+        start = parse_moment(query.get("starting_at"), "starting_at")
+        end = parse_moment(query["ending_at"], "ending_at") if "ending_at" in query else min(
             start + dt.timedelta(days=MAX_RANGE_DAYS), dt.datetime.combine(self.config.today(), dt.time(), dt.UTC))
         bucket = query.get("bucket_width")
         group_by = query.getlist("group_by[]")
@@ -265,7 +274,7 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         if query.get("order", "desc") not in ("asc", "desc") or query.get("order_by", "amount") not in (
                 "amount", "list_amount"):
             raise BadRequest("order must be asc or desc, order_by amount or list_amount.")
-        limit = _limit(query.get("limit"), 20)
+        limit = parse_limit(query.get("limit"), 20)
 
         def rows() -> list[dict[str, Any]]:
             found = self.cost_rows(start.date(), end.date(), bucketed=bool(bucket), by_product=bool(group_by),
@@ -285,7 +294,7 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         `order_by` (ties by user id, product and bucket), summed per actor when not grouped or bucketed."""
         rows = [row for n in range((end - first).days) for row in self.day(first + dt.timedelta(days=n))[1]]
         if not (bucketed and by_product):
-            rows = _merged(rows, bucketed=bucketed, by_product=by_product, first=first, end=end)
+            rows = merged_rows(rows, bucketed=bucketed, by_product=by_product)
         rows.sort(key=lambda row: (row["actor"]["user_id"], row["product"] or "", row["starting_at"] or ""))
         rows.sort(key=lambda row: Decimal(row[order_by]), reverse=order == "desc")
         return rows
@@ -308,9 +317,9 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
               ) -> tuple[list[Any], str | None]:
         """A page of the query's rows and the next page's cursor, bound to the query's other parameters."""
         rows = rows_of()
-        bound = _fingerprint(endpoint, request)
+        bound = query_fingerprint(endpoint, request)
         cursor = request.query_params.get("page")
-        offset, generation = _decode_cursor(cursor, bound) if cursor is not None else (0, 0)
+        offset, generation = decode_cursor(cursor, bound) if cursor is not None else (0, 0)
         if offset > len(rows):
             raise BadRequest("The page cursor is past the end of the results.")
         size = min(limit, self.config.page_size or limit)
@@ -320,16 +329,16 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
             rows = rows_of()
         chunk, end = window(rows, offset=offset, limit=size + (mode == "dup"), mode=mode)
         if end < len(rows):
-            return chunk, _encode_cursor(bound, end)
+            return chunk, encode_cursor(bound, end)
         if mode == "endless":
-            return chunk, _encode_cursor(bound, end, generation + 1)
+            return chunk, encode_cursor(bound, end, generation + 1)
         return chunk, None
 
     @staticmethod
     def _answer(body: dict[str, Any], fault: Fault | None, who: str) -> Response:
         if fault is not None and fault.mode == "malformed":
             if fault.variant in ("json", "shape"):
-                return _malformed_body(fault.variant)
+                return malformed_body(fault.variant)
             if body["data"]:
                 first = dict(body["data"][0])
                 if fault.variant == "currency" and who == "actor":
@@ -366,8 +375,8 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         if revision.date < self.config.today() - dt.timedelta(days=COST_REVISABLE_DAYS):
             raise FaultError(f"cost is final after {COST_REVISABLE_DAYS} days: {revision.date} can no longer change")
         users, costs = self.day(revision.date)
-        touched = sum(1 for row in users if _email_of(row, "user") == revision.email.lower()) + sum(
-            1 for row in costs if _email_of(row, "actor") == revision.email.lower())
+        touched = sum(1 for row in users if email_of(row, "user") == revision.email.lower()) + sum(
+            1 for row in costs if email_of(row, "actor") == revision.email.lower())
         revision = dataclasses.replace(revision, id=len(self._revisions) + 1, records=touched)
         self._revisions.append(revision)
         return revision
@@ -399,130 +408,3 @@ def create_claude_enterprise_app(config: ClaudeEnterpriseConfig | None = None) -
         Route(SUMMARIES_PATH, simulator.summaries_route, methods=["GET"]),
         Route(USER_COST_PATH, simulator.user_cost_route, methods=["GET"]),
     ])
-
-
-# -- helpers ------------------------------------------------------------------------------------------
-
-def _key(request: Request) -> str | None:
-    key = request.headers.get("x-api-key")
-    if key:
-        return key
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
-def _only(query: Any, allowed: set[str]) -> None:
-    unknown = sorted(set(query.keys()) - allowed)
-    if unknown:
-        raise BadRequest(f"Unsupported parameter: {unknown[0][:40]}.")
-
-
-def _date(value: str | None, name: str) -> dt.date:
-    if value is None:
-        raise BadRequest(f"{name} is required.")
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{name} must be a UTC date in YYYY-MM-DD format.") from None
-
-
-def _moment(value: str | None, name: str) -> dt.datetime:
-    if value is None:
-        raise BadRequest(f"{name} is required.")
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an RFC 3339 timestamp with a time zone.") from None
-    if moment.tzinfo is None:
-        raise BadRequest(f"{name} must be an RFC 3339 timestamp with a time zone.")
-    return moment.astimezone(dt.UTC)
-
-
-def _limit(value: str | None, default: int) -> int:
-    if value is None:
-        return default
-    if not value.isdigit() or not 1 <= int(value) <= 1000:
-        raise BadRequest("limit must be between 1 and 1000.")
-    return int(value)
-
-
-def _fingerprint(endpoint: str, request: Request) -> str:
-    """The query a cursor belongs to: the endpoint and every parameter but `page`."""
-    items = sorted((name, value) for name, value in request.query_params.multi_items() if name != "page")
-    return hashlib.sha256(json.dumps([endpoint, items]).encode()).hexdigest()[:16]
-
-
-def _encode_cursor(bound: str, offset: int, generation: int = 0) -> str:
-    raw = f"{bound}|{offset}|{generation}"
-    return _CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, bound: str) -> tuple[int, int]:
-    token = cursor.removeprefix(_CURSOR_PREFIX)
-    try:
-        if token == cursor or len(cursor) > 200:
-            raise ValueError
-        query, offset, generation = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().split("|")
-        position = (int(offset), int(generation))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequest("Invalid page cursor.") from None
-    if query != bound:
-        raise BadRequest("The page cursor belongs to another query: send the same parameters with `page`.")
-    return position
-
-
-def _email_of(row: dict[str, Any], who: str) -> str | None:
-    email = row[who].get("email_address")
-    return email.lower() if isinstance(email, str) else None
-
-
-def _revise(revision: Revision, row: dict[str, Any], who: str) -> dict[str, Any] | None:
-    """The row after the revision (None: dropped); other people's rows unchanged."""
-    if _email_of(row, who) != revision.email.lower():
-        return row
-    if revision.action == "drop":
-        return None
-    if revision.action == "move":
-        return {**row, who: {**row[who], "email_address": revision.to_email}}
-    factor = revision.factor or Decimal(1)
-    if who == "actor":
-        return {**row, "amount": cents(Decimal(row["amount"]) * factor),
-                "list_amount": cents(Decimal(row["list_amount"]) * factor),
-                "requests": _scaled(row["requests"], factor)}
-    return {name: (value if name == "user" else _scaled(value, factor)) for name, value in row.items()}
-
-
-def _scaled(value: Any, factor: Decimal) -> Any:
-    """Every count in a (nested) value times `factor`, rounded half-even."""
-    if isinstance(value, dict):
-        return {name: _scaled(item, factor) for name, item in value.items()}
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int((value * factor).to_integral_value(ROUND_HALF_EVEN))
-    return value
-
-
-def _merged(rows: list[dict[str, Any]], *, bucketed: bool, by_product: bool, first: dt.date,
-            end: dt.date) -> list[dict[str, Any]]:
-    """Rows summed per actor (and bucket / product where asked)."""
-    merged: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
-    for row in rows:
-        key = (row["actor"]["user_id"], row["starting_at"] if bucketed else None,
-               row["product"] if by_product else None)
-        total = merged.get(key)
-        if total is None:
-            merged[key] = {**row, "product": key[2], "starting_at": key[1],
-                           "ending_at": row["ending_at"] if bucketed else None}
-            continue
-        total["amount"] = cents(Decimal(total["amount"]) + Decimal(row["amount"]))
-        total["list_amount"] = cents(Decimal(total["list_amount"]) + Decimal(row["list_amount"]))
-        total["requests"] += row["requests"]
-    return list(merged.values())
-
-
-def _malformed_body(variant: str) -> Response:
-    if variant == "json":
-        return Response('{"data": [{"user": {"type": "us', media_type="application/json")
-    return Response('{"data": {"unexpected": true}, "next_page": 42}', media_type="application/json")
-
