@@ -18,10 +18,15 @@ from urllib.parse import urlparse
 
 from orgonaut.settings import PROJECT_ROOT, VAR_DIR, get_settings
 
-SIMULATOR_PORT = 8765
-CURSOR_SIMULATOR_PORT = 8766
-CODEX_SIMULATOR_PORT = 8768
-GITHUB_SIMULATOR_PORT = 8767
+# The vendor simulators of the demo: process name -> (`orgonaut simulate` command, port, the setting that
+# points the product at it).
+SIMULATORS = {
+    "simulator": ("anthropic", 8765, "ANTHROPIC_API_BASE"),
+    "cursor-simulator": ("cursor", 8766, "CURSOR_API_BASE"),
+    "github-simulator": ("github", 8767, "GITHUB_API_BASE"),
+    "codex-simulator": ("codex", 8768, "CODEX_API_BASE"),
+    "claude-enterprise-simulator": ("claude-enterprise", 8769, "CLAUDE_ENTERPRISE_API_BASE"),
+}
 SMTP_PORT = 8025
 
 
@@ -113,10 +118,8 @@ def processes(port: int) -> dict[str, list[str]]:
         "worker": [sys.executable, "-m", "orgonaut.devstack", "worker-forever"],
         "beat": [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
                  "--schedule", str(VAR_DIR / "celerybeat-schedule")],
-        "simulator": _orgonaut("simulate", "anthropic", "--port", str(SIMULATOR_PORT), "--demo"),
-        "cursor-simulator": _orgonaut("simulate", "cursor", "--port", str(CURSOR_SIMULATOR_PORT), "--demo"),
-        "codex-simulator": _orgonaut("simulate", "codex", "--port", str(CODEX_SIMULATOR_PORT), "--demo"),
-        "github-simulator": _orgonaut("simulate", "github", "--port", str(GITHUB_SIMULATOR_PORT), "--demo"),
+        **{name: _orgonaut("simulate", command, "--port", str(sim_port), "--demo")
+           for name, (command, sim_port, _setting) in SIMULATORS.items()},
         "smtp": _orgonaut("smtp", "--port", str(SMTP_PORT)),
     }
 
@@ -163,10 +166,8 @@ def worker_forever(command: list[str] | None = None, pause: float = WORKER_RESTA
 def run() -> None:
     settings = get_settings()
     port = settings.port
-    for name, taken_port in (("web", port), ("simulator", SIMULATOR_PORT),
-                             ("cursor-simulator", CURSOR_SIMULATOR_PORT),
-                             ("codex-simulator", CODEX_SIMULATOR_PORT),
-                             ("github-simulator", GITHUB_SIMULATOR_PORT), ("smtp", SMTP_PORT)):
+    ports = [("web", port), *((name, sim_port) for name, (_, sim_port, _) in SIMULATORS.items()), ("smtp", SMTP_PORT)]
+    for name, taken_port in ports:
         if port_in_use(taken_port):
             raise SystemExit(
                 f"port {taken_port} ({name}) is already taken by another process: stop it first "
@@ -174,21 +175,15 @@ def run() -> None:
             )
     ensure_redis()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "ANTHROPIC_API_BASE": f"http://127.0.0.1:{SIMULATOR_PORT}",
-           "CURSOR_API_BASE": f"http://127.0.0.1:{CURSOR_SIMULATOR_PORT}",
-           "CODEX_API_BASE": f"http://127.0.0.1:{CODEX_SIMULATOR_PORT}",
-           "GITHUB_API_BASE": f"http://127.0.0.1:{GITHUB_SIMULATOR_PORT}",
+    env = {**os.environ, **{setting: f"http://127.0.0.1:{sim_port}" for _, sim_port, setting in SIMULATORS.values()},
            "ORGONAUT_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}"}
     subprocess.run(_orgonaut("migrate"), check=True, env=env, cwd=PROJECT_ROOT)
     # The demo seed connects to the simulators and backfills, so they run for the seed first; honcho
     # then starts them again with the rest (honcho stops everything when one exits).
-    simulators = [subprocess.Popen(processes(port)[name], env=env, cwd=PROJECT_ROOT)
-                  for name in ("simulator", "cursor-simulator", "codex-simulator", "github-simulator")]
+    simulators = [subprocess.Popen(processes(port)[name], env=env, cwd=PROJECT_ROOT) for name in SIMULATORS]
     try:
-        wait_for_port(SIMULATOR_PORT)
-        wait_for_port(CURSOR_SIMULATOR_PORT)
-        wait_for_port(CODEX_SIMULATOR_PORT)
-        wait_for_port(GITHUB_SIMULATOR_PORT)
+        for _, sim_port, _ in SIMULATORS.values():
+            wait_for_port(sim_port)
         subprocess.run(_orgonaut("seed-demo"), check=True, env=env, cwd=PROJECT_ROOT)
     finally:
         for simulator in simulators:

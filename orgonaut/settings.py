@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     cursor_api_base: str = Field("", alias="CURSOR_API_BASE")
     codex_api_base: str = Field("", alias="CODEX_API_BASE")
     github_api_base: str = Field("", alias="GITHUB_API_BASE")
+    claude_enterprise_api_base: str = Field("", alias="CLAUDE_ENTERPRISE_API_BASE")
     # Cursor's per-team limits (documented: 20 a minute for daily usage and most endpoints, 60 for usage
     # events); every worker's requests share them (`orgonaut.ratelimit`). Raise them only with Cursor.
     cursor_requests_per_minute: int = Field(20, alias="CURSOR_REQUESTS_PER_MINUTE", ge=1)
@@ -110,12 +111,14 @@ class Settings(BaseSettings):
             self.cursor_api_base = self.cursor_api_base or "http://127.0.0.1:8766"
             self.codex_api_base = self.codex_api_base or "http://127.0.0.1:8768"
             self.github_api_base = self.github_api_base or "http://127.0.0.1:8767"
+            self.claude_enterprise_api_base = self.claude_enterprise_api_base or "http://127.0.0.1:8769"
             return self
         if not self._key_list():
             raise ValueError("ORGONAUT_SECRET_KEYS is not set: refusing to run without an encryption key "
                              "(ORGONAUT_ENV=demo or test uses a generated one)")
         for name, url in (("ANTHROPIC_API_BASE", self.anthropic_api_base), ("CURSOR_API_BASE", self.cursor_api_base),
-                          ("CODEX_API_BASE", self.codex_api_base), ("GITHUB_API_BASE", self.github_api_base)):
+                          ("CODEX_API_BASE", self.codex_api_base), ("GITHUB_API_BASE", self.github_api_base),
+                          ("CLAUDE_ENTERPRISE_API_BASE", self.claude_enterprise_api_base)):
             if url and not url.startswith("https://"):
                 raise ValueError(f"{name} must be an https:// URL in production (it is sent an admin key); "
                                  "leave it unset for the vendor's own, or set ORGONAUT_ENV=demo for the simulators")

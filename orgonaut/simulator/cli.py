@@ -257,3 +257,39 @@ def github(
     count = len(users) if users is not None else len(extra["roster"])
     typer.echo(f"GitHub API simulator on http://{host}:{port} ({organization}, {count} users, seed {seed})")
     uvicorn.run(create_github_app(config), host=host, port=port, log_level=log_level)
+
+
+@app.command("claude-enterprise")
+def claude_enterprise(
+    port: int = _port(8769),
+    host: str = _host(),
+    seed: int = _seed(),
+    roster_file: Path | None = _roster_file("Members' e-mails"),
+    roster_size: int | None = _roster_size("members"),
+    key: list[str] = typer.Option([], help="Accept only these keys (repeatable). Default: any sk-ant-... key."),
+    page_size: int | None = typer.Option(None, min=1, help="At most this many rows a page."),
+    fault: list[str] = typer.Option([], help=FAULT_HELP),
+    revise: list[str] = typer.Option([], help=REVISE_HELP + " Only the last 30 days (cost is final after)."),
+    demo: bool = typer.Option(False, help="The demo's Product department on Enterprise seats, and a deleted account."),
+    log_level: str = _log_level(),
+) -> None:
+    """The Claude Enterprise Analytics API (users, summaries, user cost report) with deterministic data."""
+    import uvicorn
+
+    from orgonaut.simulator.claude_enterprise import ClaudeEnterpriseConfig, create_claude_enterprise_app
+    from orgonaut.simulator.demo import demo_claude_enterprise_people
+    from orgonaut.simulator.faults import FaultError
+
+    faults, revisions = _faults_and_revisions(fault, revise)
+    extra: dict[str, Any] = demo_claude_enterprise_people() if demo else {}
+    roster = _roster(roster_file, roster_size, demo, lambda: list(extra["roster"]))
+    extra.pop("roster", None)
+    try:
+        app = create_claude_enterprise_app(ClaudeEnterpriseConfig(
+            seed=seed, roster=roster, accepted_keys=set(key) or None, faults=faults, revisions=revisions,
+            page_size=page_size, **extra))
+    except FaultError as error:
+        raise typer.BadParameter(str(error), param_hint="--revise") from None
+    typer.echo(f"Claude Enterprise Analytics API simulator on http://{host}:{port} ({len(roster)} members, "
+               f"seed {seed})")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

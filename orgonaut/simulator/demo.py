@@ -52,3 +52,23 @@ def demo_github_users(today: dt.date) -> list[Any]:
     humans = [p for p in DEMO_PEOPLE if p.kind == ActorKind.human and p.left_months_ago is None]
     roster = [p.address for index, p in enumerate(humans) if index % 3 != 2]
     return make_users(roster, seed=0, unknown_logins=DEMO_UNKNOWN_GITHUB_LOGINS, now=today)
+
+
+# The demo's department on Claude Enterprise seats (claude.ai, with Claude Code), and an account deleted
+# since (its cost rows keep no e-mail: the sync names it by its user id).
+CLAUDE_ENTERPRISE_DEPARTMENT = "Product"
+DEMO_DELETED_ENTERPRISE_ACCOUNT = "former.analyst@demo.test"
+
+
+def demo_claude_enterprise_people() -> dict[str, Any]:
+    """The demo's Claude Enterprise members: the live humans of the Product department (its teams too),
+    one account deleted since, and one unknown contractor: `ClaudeEnterpriseConfig` fields."""
+    from orgonaut.org.demo_data import DEMO_PEOPLE, DEMO_UNKNOWN_USAGE_EMAILS, TEAMS
+    from orgonaut.org.models import ActorKind
+
+    department = CLAUDE_ENTERPRISE_DEPARTMENT
+    units = {department} | {team for team, parent, _ in TEAMS if parent == department}
+    roster = [p.address for p in DEMO_PEOPLE
+              if p.kind == ActorKind.human and p.unit in units and p.left_months_ago is None]
+    return {"roster": [*roster, DEMO_DELETED_ENTERPRISE_ACCOUNT], "deleted": (DEMO_DELETED_ENTERPRISE_ACCOUNT,),
+            "unknown_emails": DEMO_UNKNOWN_USAGE_EMAILS[3:]}

@@ -10,6 +10,7 @@ from tests.contract.harnesses import (  # noqa: F401
     AVAILABLE,
     HARNESSES,
     claude_code_contract_simulator,
+    claude_enterprise_contract_simulator,
     codex_contract_simulator,
     copilot_contract_simulator,
     cursor_contract_simulator,

@@ -24,6 +24,7 @@ import pytest
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX, SERVICE_ACCOUNT_PREFIX
 from orgonaut.ai_tooling.providers.claude_code.client import INVALID_KEY_MESSAGE, MISSING_PERMISSION_MESSAGE
+from orgonaut.ai_tooling.providers.claude_enterprise import client as claude_enterprise_client
 from orgonaut.ai_tooling.providers.codex.client import INVALID_KEY_MESSAGE as CODEX_INVALID_KEY_MESSAGE
 from orgonaut.ai_tooling.providers.codex.client import (
     MISSING_PERMISSION_MESSAGE as CODEX_MISSING_PERMISSION_MESSAGE,
@@ -38,9 +39,18 @@ from orgonaut.ai_tooling.providers.cursor.client import (
 )
 from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.simulator.app import USAGE_REPORT_PATH, SimulatorConfig
+from orgonaut.simulator.claude_enterprise import ClaudeEnterpriseConfig
 from orgonaut.simulator.copilot import GithubConfig
 from orgonaut.simulator.copilot_data import NOREPLY, user_id_of
 from orgonaut.simulator.cursor import CursorConfig
+from tests.support.claude_enterprise_simulator import (
+    NO_PERMISSION_ENTERPRISE_KEY,
+    REVOKED_ENTERPRISE_KEY,
+    VALID_ENTERPRISE_KEY,
+    ClaudeEnterpriseSimulatorServer,
+    enterprise_totals,
+    recent_days,
+)
 from tests.support.codex_simulator import (
     NO_SCOPE_CODEX_KEY,
     REVOKED_CODEX_KEY,
@@ -475,10 +485,107 @@ class CopilotHarness:
 def _copilot(request: pytest.FixtureRequest) -> ContractHarness:
     return CopilotHarness(request.getfixturevalue("copilot_contract_simulator"))
 
+
+# -- Claude Enterprise: the Enterprise Analytics API simulator, read through the anthropic SDK -----------
+
+CLAUDE_ENTERPRISE_PAGE_SIZE = 5  # activity and cost rows a page; the client asks for 1,000
+_CLAUDE_ENTERPRISE_KEYS = {"valid": VALID_ENTERPRISE_KEY, "revoked": REVOKED_ENTERPRISE_KEY,
+                           "no_permission": NO_PERMISSION_ENTERPRISE_KEY}
+
+
+@pytest.fixture(scope="session")
+def claude_enterprise_contract_simulator():
+    """The Claude Enterprise simulator with pages of five rows, so a day's reading pages (15 members
+    with an account: three activity pages, then the day's cost pages)."""
+    with ClaudeEnterpriseSimulatorServer(ClaudeEnterpriseConfig(page_size=CLAUDE_ENTERPRISE_PAGE_SIZE)) as server:
+        yield server
+
+
+@dataclasses.dataclass
+class ClaudeEnterpriseHarness:
+    server: ClaudeEnterpriseSimulatorServer
+    invalid_key_message: str = claude_enterprise_client.INVALID_KEY_MESSAGE
+    missing_permission_message: str = claude_enterprise_client.MISSING_PERMISSION_MESSAGE
+    organisation_name: str = claude_enterprise_client.ORGANISATION_LABEL
+    # Weekdays (Monday on): days with more than a page of cost. The API serves only the last 90 days,
+    # each three days after it ends, and cost stays revisable for 30: days relative to today.
+    days: Sequence[dt.date] = dataclasses.field(default_factory=lambda: _enterprise_days())
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def reset(self) -> None:
+        self.server.reset()
+
+    def credentials(self, kind: CredentialsKind) -> dict[str, str]:
+        return {"api_key": _CLAUDE_ENTERPRISE_KEYS[kind]}
+
+    def statuses(self) -> list[int]:
+        return [request["status"] for request in self.server.requests(None)]
+
+    def fail(self, status: int, *, retry_after: float | None = None, count: int | None = 1, after: int = 0) -> None:
+        self.server.set_fault(status=status, retry_after=retry_after, count=count, after=after)
+
+    def malform_page(self, page: int) -> None:
+        # The page's first activity row loses its `claude_code_metrics`: JSON the API never sends, which
+        # the SDK passes on unvalidated (pages 1 to 3 of a day are its activity pages).
+        self.server.set_fault(mode="malformed", variant="record", after=page - 1, count=1)
+
+    def repeat_record(self, day: dt.date) -> str:
+        # `dup`: activity page 2 starts with page 1's last row again.
+        row = self.server.truth(day)["users"][CLAUDE_ENTERPRISE_PAGE_SIZE - 1]
+        self.server.set_fault(mode="dup", count=1)
+        return str(row["user"]["email_address"]).lower()
+
+    def grow_day(self, day: dt.date) -> str:
+        # `grow` (cost pages only): as cost page 2 is asked for, a new cost row of page 1's last row's
+        # person ranks just before it, so page 2 starts with that row again.
+        actor = self.server.truth(day)["costs"][CLAUDE_ENTERPRISE_PAGE_SIZE - 1]["actor"]
+        self.server.set_fault(mode="grow", count=1)
+        return str(actor["email_address"]).lower() if actor["email_address"] else f"claude-user:{actor['user_id']}"
+
+    def revise(self, day: dt.date) -> set[str]:
+        totals = enterprise_totals(self.server.truth(day))
+        chosen = sorted(who for who, total in totals.items()
+                        if total["total_cost_cents"] and total["lines_added"] and "@" in who)
+        dropped, changed, moved = chosen[:3]
+        self.server.revise(date=day, action="drop", email=dropped)
+        self.server.revise(date=day, action="change", email=changed, factor=3)
+        self.server.revise(date=day, action="move", email=moved, to_email="Someone.New@Acme.test")
+        return {dropped, changed, moved, "someone.new@acme.test"}
+
+    def truth(self, day: dt.date) -> DayTruth:
+        truth = self.server.truth(day)
+        totals = enterprise_totals(truth)
+        metrics = [metric.value for metric in _ENTERPRISE_METRICS]
+        return DayTruth(
+            people={who: {metric: total[metric] for metric in metrics} for who, total in totals.items()},
+            rows={who: total["rows"] for who, total in totals.items()},
+            pages=max(1, -(-len(truth["users"]) // CLAUDE_ENTERPRISE_PAGE_SIZE))
+            + max(1, -(-len(truth["costs"]) // CLAUDE_ENTERPRISE_PAGE_SIZE)),
+        )
+
+
+_ENTERPRISE_METRICS = (Metric.sessions, Metric.lines_added, Metric.lines_removed, Metric.commits,
+                       Metric.pull_requests, Metric.cost)
+
+
+def _enterprise_days() -> tuple[dt.date, ...]:
+    """Seven days from the Monday 15 to 21 days ago: over (and served) for two weeks, within 30 days."""
+    first = recent_days(1, ago=15)[0]
+    first -= dt.timedelta(days=first.weekday())
+    return recent_days(7, ago=(dt.datetime.now(dt.UTC).date() - first).days)
+
+
+def _claude_enterprise(request: pytest.FixtureRequest) -> ContractHarness:
+    return ClaudeEnterpriseHarness(request.getfixturevalue("claude_enterprise_contract_simulator"))
+
 # Provider key -> the harness for one test (given the test's request, to reach its simulator fixture).
 HARNESSES: dict[str, Callable[[pytest.FixtureRequest], ContractHarness]] = {
     "claude_code": _claude_code,
     "cursor": _cursor,
     "codex": _codex,
     "copilot": _copilot,
+    "claude_enterprise": _claude_enterprise,
 }

@@ -3,7 +3,8 @@ need no code per provider: its credential fields and how they are checked, how m
 covers, how it names people, which metrics it reports, how long its days stay revisable, its earliest
 day and how far back it keeps data, and its rate limit.
 
-A declaration is data: `registry.PROVIDERS` holds one per provider, built or coming soon.
+A declaration is data: `registry.PROVIDERS` holds one per provider. A provider can be declared before
+it is built (state `coming_soon`, no factory): the settings page shows its card, and nothing connects it.
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ class ProviderInfo:
     @property
     def available(self) -> bool:
         return self.state is ProviderState.available
+
+    def ensure_available(self) -> ProviderInfo:
+        """This declaration, or ValidationFailed when its provider is declared but not built yet."""
+        if not self.available:
+            raise ValidationFailed(f"{self.display_name} is coming soon: it cannot be connected yet.")
+        return self
 
     @property
     def key_hint(self) -> str:

@@ -12,14 +12,13 @@ import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from orgonaut.ai_tooling.providers import claude_code, codex, copilot, cursor
+from orgonaut.ai_tooling.providers import claude_code, claude_enterprise, codex, copilot, cursor
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
-from orgonaut.ai_tooling.providers.coming_soon import CLAUDE_ENTERPRISE
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.errors import ValidationFailed
 
 PROVIDERS: Mapping[str, ProviderInfo] = MappingProxyType(
-    {info.key: info for info in (claude_code.INFO, cursor.INFO, copilot.INFO, codex.INFO, CLAUDE_ENTERPRISE)}
+    {info.key: info for info in (claude_code.INFO, cursor.INFO, copilot.INFO, codex.INFO, claude_enterprise.INFO)}
 )
 
 
@@ -56,10 +55,7 @@ def create_provider(key: str, *, credentials: Mapping[str, object], api_base: st
 
 
 def available_or_raise(key: str) -> ProviderInfo:
-    info = get_provider_info(key)
-    if not info.available:
-        raise ValidationFailed(f"{info.display_name} is coming soon: it cannot be connected yet.")
-    return info
+    return get_provider_info(key).ensure_available()
 
 
 def nightly_lookback_days(key: str, configured: int) -> int:

@@ -15,6 +15,10 @@ from orgonaut.ai_tooling import service
 from orgonaut.integrations.models import Integration
 from orgonaut.org import service as org
 from tests.factories import make_tenant
+from tests.support.claude_enterprise_simulator import (  # noqa: F401
+    claude_enterprise_simulator,
+    clean_claude_enterprise_simulator,
+)
 from tests.support.cursor_simulator import clean_cursor_simulator, cursor_simulator  # noqa: F401
 from tests.support.github_simulator import clean_github_simulator, github_simulator  # noqa: F401
 from tests.support.simulator import VALID_KEY, clean_simulator, person_totals, simulator  # noqa: F401

@@ -47,7 +47,7 @@ def test_connect_prints_the_integration_and_organisation(session, tenant, clean_
         (["--key-stdin"], REVOKED_KEY, "Test connection failed: Invalid or revoked Admin API key"),
         ([], VALID_KEY, "pass the API key on stdin with --key-stdin"),
         (["--key-stdin", "--scenario", "424242"], VALID_KEY, "Scenario 424242 was not found."),
-        (["--key-stdin", "--provider", "codex"], "key", "Codex is coming soon"),
+        (["--key-stdin", "--provider", "gemini"], "key", "Unknown AI Tooling provider 'gemini'"),
     ],
 )
 def test_connect_refuses_bad_input_with_one_line_and_changes_nothing(session, tenant, clean_simulator, args, key,

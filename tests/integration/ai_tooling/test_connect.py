@@ -64,12 +64,9 @@ def test_a_bad_key_is_refused_with_a_readable_reason_and_nothing_is_stored(sessi
         assert clean_simulator.requests(path=None) == []  # the format is checked before any request
 
 
-def test_an_unknown_or_coming_soon_provider_is_refused(session, tenant, clean_simulator):
+def test_an_unknown_provider_is_refused(session, tenant, clean_simulator):
     with pytest.raises(ValidationFailed, match="Unknown AI Tooling provider 'nope'"):
         service.connect(session=session, tenant_id=tenant.id, provider="nope", credentials={"api_key": VALID_KEY})
-    with pytest.raises(ValidationFailed, match="Claude Enterprise is coming soon"):
-        service.connect(session=session, tenant_id=tenant.id, provider="claude_enterprise",
-                        credentials={"api_key": "sk-ant-x"})
     assert count(session, Integration) == 0
 
 
@@ -176,10 +173,8 @@ def test_pause_resume_and_targeting_changes(session, tenant, clean_simulator):
 # --- the page's rules, in the service -------------------------------------------------------------
 
 
-def test_ensure_connectable_refuses_coming_soon_and_already_connected(session, tenant, clean_simulator):
+def test_ensure_connectable_refuses_unknown_and_already_connected(session, tenant, clean_simulator):
     assert service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_code").key == "claude_code"
-    with pytest.raises(ValidationFailed, match="^Claude Enterprise is coming soon: it cannot be connected yet.$"):
-        service.ensure_connectable(session=session, tenant_id=tenant.id, provider="claude_enterprise")
     with pytest.raises(ValidationFailed, match="Unknown AI Tooling provider"):
         service.ensure_connectable(session=session, tenant_id=tenant.id, provider="nope")
     integration = connect(session, tenant, clean_simulator.base_url)
