@@ -13,12 +13,22 @@ from orgonaut.tenancy.models import Plan, Role, Tenant
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-password"
-# The simulator accepts any well-formed key; this one is public and only ever meets the simulator.
+# The simulators accept any well-formed key; these are public and only ever meet the simulators.
 DEMO_ADMIN_KEY = "sk-ant-admin01-demo-simulator"
 DEMO_CURSOR_KEY = "key_demo_cursor_simulator"
-# The providers the demo connects to their simulators, and the key each is given.
-DEMO_KEYS = {"claude_code": DEMO_ADMIN_KEY, "cursor": DEMO_CURSOR_KEY}
+# The providers the demo connects to their simulators, and the credentials each is given.
+DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
+    "claude_code": {"api_key": DEMO_ADMIN_KEY},
+    "cursor": {"api_key": DEMO_CURSOR_KEY},
+    "copilot": {"kind": "organization", "owner": "orgonaut-sim", "token": "ghp_demo_simulator",
+                "business_seat_usd": "19", "enterprise_seat_usd": "39"},
+    "codex": {"workspace_id": "ws_demo", "api_key": "sk-demo-codex-simulator", "usd_per_credit": "0.04"},
+    "claude_enterprise": {"api_key": "sk-ant-api01-demo-enterprise-simulator"},
+}
 DEMO_BACKFILL_DAYS = 180
+# The newer providers' history: within the vendors' retention (Codex and Claude Enterprise keep 90 days),
+# and short enough that `make run` comes up in about the same time.
+DEMO_RECENT_PROVIDER_DAYS = {"copilot": 60, "codex": 60, "claude_enterprise": 60}
 DEMO_USERS = [
     ("owner@demo.test", Role.owner, "Olivia Owner"),
     ("admin@demo.test", Role.admin, "Adam Admin"),
@@ -43,15 +53,17 @@ def seed_tenant_and_users(*, session: Session, timezone: str = "UTC") -> Tenant:
 
 
 def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFILL_DAYS,
-                    providers: Sequence[str] = tuple(DEMO_KEYS)) -> int | None:
-    """Connects Claude Code and Cursor to their simulators (ANTHROPIC_API_BASE, CURSOR_API_BASE) and
-    backfills `days` of each, once.
+                    providers: Sequence[str] = tuple(DEMO_CREDENTIALS)) -> int | None:
+    """Connects each provider to its simulator (ANTHROPIC_API_BASE, CURSOR_API_BASE, GITHUB_API_BASE,
+    CODEX_API_BASE, CLAUDE_ENTERPRISE_API_BASE) and backfills `days` of each (fewer for the providers
+    in DEMO_RECENT_PROVIDER_DAYS, and never before the vendor serves), once.
 
     Runs the backfills in this process (no worker needed), then rebuilds the rollups, so every page
     has data when the app comes up. Returns the last backfill's sync log id, or None when already done.
     """
     from orgonaut.ai_tooling import service as ai_tooling
     from orgonaut.ai_tooling import sync
+    from orgonaut.ai_tooling.providers import registry
     from orgonaut.org import service as org
     from orgonaut.rollups import service as rollups
 
@@ -61,13 +73,15 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
     end = sync.last_complete_day()
     for provider in providers:
         integration = ai_tooling.connect(
-            session=session, tenant_id=tenant.id, provider=provider, credentials={"api_key": DEMO_KEYS[provider]},
+            session=session, tenant_id=tenant.id, provider=provider, credentials=DEMO_CREDENTIALS[provider],
             baseline=True, scenario_ids=reorg, all_future=False,
         )
         session.commit()
+        start = end - dt.timedelta(days=min(days, DEMO_RECENT_PROVIDER_DAYS.get(provider, days)) - 1)
+        start = max(start, registry.earliest_backfill_date(provider, configured=start, today=end))
         log = ai_tooling.start_backfill(
             session=session, tenant_id=tenant.id, integration_id=integration.id,
-            start=end - dt.timedelta(days=days - 1), end=end, triggered_by=sync.TriggeredBy.cli, enqueue=False,
+            start=start, end=end, triggered_by=sync.TriggeredBy.cli, enqueue=False,
         )
         session.commit()
         sync.run_foreground(log_id=log.id)
@@ -77,11 +91,11 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
 
 
 def seed_demo(*, session: Session, timezone: str = "UTC", with_usage: bool = False,
-              usage_providers: Sequence[str] = tuple(DEMO_KEYS)) -> Tenant:
+              usage_providers: Sequence[str] = tuple(DEMO_CREDENTIALS)) -> Tenant:
     """Every demo step in order. Each step is idempotent on its own.
 
-    `with_usage` connects the demo to the Anthropic and Cursor simulators (or `usage_providers`' only)
-    and backfills; it needs them answering at ANTHROPIC_API_BASE and CURSOR_API_BASE.
+    `with_usage` connects the demo to every provider's simulator (or `usage_providers`' only) and
+    backfills; it needs them answering (see `seed_demo_usage`).
     """
     tenant = seed_tenant_and_users(session=session, timezone=timezone)
     seed_demo_org(session=session, tenant=tenant)

@@ -18,6 +18,7 @@ import io
 
 from sqlmodel import Session, col, func, select
 
+from orgonaut.ai_tooling.matching import sources_for_identity
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
 from orgonaut.emails import normalise_email
 from orgonaut.errors import DomainError, ValidationFailed
@@ -69,10 +70,15 @@ def _read(text: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _unmatched_count(session: Session, tenant_id: int, scenario_id: int | None, value: str) -> int:
+def _unmatched_count(session: Session, tenant_id: int, scenario_id: int | None, kind: str, value: str) -> int:
+    """Unmatched records the identity would own: its e-mail's, its vendor id's, or those of the vendor-id
+    sources the vendor also called by it (a GitHub login)."""
+    sources = sources_for_identity(session=session, tenant_id=tenant_id, kind=kind, value=value)
+    if not sources:
+        return 0
     return session.exec(select(func.count()).select_from(AiToolUsageRecord).where(
         AiToolUsageRecord.tenant_id == tenant_id, AiToolUsageRecord.scope_key == scope_key(scenario_id),
-        AiToolUsageRecord.source_email == value, col(AiToolUsageRecord.actor_id).is_(None),
+        col(AiToolUsageRecord.source_email).in_(sources), col(AiToolUsageRecord.actor_id).is_(None),
     )).one()
 
 
@@ -107,8 +113,7 @@ def preview(*, session: Session, tenant_id: int, scenario_id: int | None, text: 
                        f"to {earlier[1]}."))
             continue
         given[(checked_kind.value, checked_value)] = (line, actor.name)
-        would = (_unmatched_count(session, tenant_id, scenario_id, checked_value)
-                 if checked_kind == IdentityKind.email else 0)
+        would = _unmatched_count(session, tenant_id, scenario_id, checked_kind.value, checked_value)
         results.append(dataclasses.replace(base, kind=checked_kind.value, value=checked_value, accepted=True,
                                            would_match=would))
     return Preview(rows=results)
