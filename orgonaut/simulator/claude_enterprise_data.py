@@ -49,6 +49,10 @@ def day_bounds(day: dt.date) -> tuple[str, str]:
     return f"{day.isoformat()}T00:00:00Z", f"{(day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
 
 
+# A person's usage-based cost a day per product, in cents: about what heavy and light users of each spend.
+_DAILY_CENTS = {"chat": (20, 600), "claude_code": (50, 2500), "cowork": (10, 400)}
+
+
 def cents(value: Decimal) -> str:
     """An amount in cents as the API writes it: six decimals ("41280.000000")."""
     return format(value.quantize(MICRO), "f")
@@ -130,7 +134,7 @@ class EnterpriseUsage:
             for product, used in (("chat", chats), ("claude_code", codes), ("cowork", chats and u() < 0.2)):
                 if not used:
                     continue
-                whole = between(u, 20, 9000)
+                whole = between(u, *_DAILY_CENTS[product])
                 # Amounts end in ...000 (millicents at most): a grown row one micro-cent above never ties one.
                 fraction = Decimal(between(u, 0, 999)) / 1000 if u() < 0.4 else Decimal(0)
                 amount = Decimal(whole) + fraction
