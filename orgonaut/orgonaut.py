@@ -7,6 +7,7 @@ import reflex as rx
 from orgonaut import wiring
 from orgonaut.api.app import api_app
 from orgonaut.api.security_headers import with_security_headers
+from orgonaut.api.session_reference import with_session_reference
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.pages.ai_tooling.usage_visibility import UsageVisibilityState
@@ -32,7 +33,7 @@ app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
     # The REST API: its routes (/api/v1/...) are matched before Reflex's own; then security headers on
     # every answer, pages and API alike.
-    api_transformer=[api_app, with_security_headers],
+    api_transformer=[api_app, with_security_headers, with_session_reference],
 )
 
 app.add_page(login_page, route=routes.LOGIN, title="Log in · Orgonaut", on_load=AuthState.redirect_if_signed_in)

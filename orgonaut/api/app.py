@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from orgonaut.api import errors
+from orgonaut.api import errors, session_cookie
 from orgonaut.api.cache import SummaryCache
 from orgonaut.api.headers import OneOfEachCredential
 from orgonaut.api.routers import actors, units, usage
@@ -97,7 +97,7 @@ def create_app() -> Starlette:
     Reflex adds itself behind it for every other path."""
     api = create_api()
     cached = SummaryCache(api, route_params=query_params(api))
-    app = Starlette(routes=[Mount(API_PREFIX, app=OneOfEachCredential(cached))])
+    app = Starlette(routes=[Mount(API_PREFIX, app=OneOfEachCredential(cached)), *session_cookie.ROUTES])
     freeze_startup_heap()  # a server process from here on
     return app
 

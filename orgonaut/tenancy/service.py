@@ -239,9 +239,14 @@ def start_session(*, session: Session, user: User, replacing: str | None = None)
 def user_for_token(*, session: Session, token: str | None) -> User | None:
     """The signed-in user of a session token, or None (unknown, revoked, idle too long, past its days,
     or the user deactivated). A use moves the session's idle end on."""
-    if not token:
+    return user_for_session_hash(session=session, token_hash=_hash_token(token) if token else None)
+
+
+def user_for_session_hash(*, session: Session, token_hash: str | None) -> User | None:
+    """`user_for_token` by the token's hash, which is all the page states hold (`login_tickets.reference`)."""
+    if not token_hash:
         return None
-    login = session.exec(select(LoginSession).where(LoginSession.token_hash == _hash_token(token))).first()
+    login = session.exec(select(LoginSession).where(LoginSession.token_hash == token_hash)).first()
     now = utcnow()
     if login is None or login.revoked_at is not None or login.expires_at <= now:
         return None
@@ -280,9 +285,13 @@ def purge_login_sessions(*, session: Session, keep_days: int = 1) -> int:
 
 
 def end_session(*, session: Session, token: str | None) -> None:
-    if not token:
+    end_session_by_hash(session=session, token_hash=_hash_token(token) if token else None)
+
+
+def end_session_by_hash(*, session: Session, token_hash: str | None) -> None:
+    if not token_hash:
         return
-    login = session.exec(select(LoginSession).where(LoginSession.token_hash == _hash_token(token))).first()
+    login = session.exec(select(LoginSession).where(LoginSession.token_hash == token_hash)).first()
     if login is not None and login.revoked_at is None:
         login.revoked_at = utcnow()
         session.add(login)

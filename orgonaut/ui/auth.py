@@ -1,4 +1,9 @@
-"""Login state shared by every page: the session cookie and who is signed in.
+"""Login state shared by every page: who is signed in, by the session cookie.
+
+The cookie is HttpOnly: set and cleared by HTTP endpoints (`api.session_cookie`, via a login ticket). The
+page states see only its reference (the hash the database keeps), put in their connection's request
+headers by `api.session_reference` and read here on the server (`_session_reference`): the token itself is
+never in page state, which Reflex keeps in Redis and mirrors to the browser (security review, finding 3).
 
 Every protected page runs `AuthState.require_login` on load, and every event handler that reads or
 changes data calls `self._current_user()` / `self._require(ability)` again on the server: hiding a
@@ -8,24 +13,23 @@ button is never the check.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
-from orgonaut.settings import get_settings
+from orgonaut.tenancy import login_tickets
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, Tenant, User
 from orgonaut.ui import routes
 
-SESSION_COOKIE = "orgonaut_session"
+EXPIRED_LOGIN_MESSAGE = "That sign-in took too long or was already used: log in again."
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, max_age=get_settings().session_days * 86400, same_site="strict"
-    )
     user_email: str = ""
     user_name: str = ""
     user_role: str = ""
@@ -39,9 +43,13 @@ class AuthState(rx.State):
 
     # --- server-side checks, used by every page state -------------------------------------------
 
+    def _session_reference(self) -> str:
+        """The reference of the session cookie the browser sent when it opened this tab's connection."""
+        return login_tickets.token_from_cookie_header(self.router.headers.cookie)
+
     def _current_user(self) -> User | None:
         with session_scope() as session:
-            return tenancy.user_for_token(session=session, token=self.session_token)
+            return tenancy.user_for_session_hash(session=session, token_hash=self._session_reference())
 
     def _current_tenant(self, user: User) -> Tenant:
         with session_scope() as session:
@@ -116,6 +124,9 @@ class AuthState(rx.State):
         self._remember(user)
         if user is not None:
             return rx.redirect(routes.PEOPLE)
+        # `/auth/session` sends a used or expired login ticket back here.
+        if self.router.url.query_parameters.get("expired") == "1":
+            self.login_error = EXPIRED_LOGIN_MESSAGE
         return None
 
     @rx.event
@@ -132,20 +143,21 @@ class AuthState(rx.State):
         try:
             # The password hash takes a quarter of a second of CPU: off the event loop, so every other
             # tab and the API on this process keep answering (security review, finding 1).
-            user, token = await asyncio.to_thread(_sign_in, email, password, self.router.session.client_ip,
-                                                  self.session_token)
+            user = await asyncio.to_thread(_check_password, email, password, self.router.session.client_ip)
         except DomainError as error:
             self.login_error = str(error)
             return None
-        self.session_token = token
-        self._remember(user)
-        return rx.redirect(routes.PEOPLE)
+        # The cookie is set by an HTTP answer (HttpOnly), which also ends this browser's previous session:
+        # a full navigation, since the page router would only render the path client-side.
+        ticket = login_tickets.issue(user.id)
+        url = f"{routes.AUTH_SESSION}?{urlencode({'ticket': ticket, 'next': routes.PEOPLE})}"
+        return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
     @rx.event
     async def logout_everywhere(self):
         """Ends every session of this user (other browsers and devices too), then logs this tab out."""
         with session_scope() as session:
-            user = tenancy.user_for_token(session=session, token=self.session_token)
+            user = tenancy.user_for_session_hash(session=session, token_hash=self._session_reference())
             if user is not None:
                 tenancy.end_all_sessions(session=session, user=user)
         return await self._log_out_tab()
@@ -156,19 +168,20 @@ class AuthState(rx.State):
 
     async def _log_out_tab(self):
         with session_scope() as session:
-            tenancy.end_session(session=session, token=self.session_token)
+            tenancy.end_session_by_hash(session=session, token_hash=self._session_reference())
         # Every page state of this tab back to its defaults: people, costs, unmatched e-mails, a token
         # secret not yet dismissed must not wait in the store for the tab's next load (security review,
         # finding 4). A state is reset only once loaded, so load each first.
         for state_class in _descendants(AuthState):
             await self.get_state(state_class)
         self.reset()
-        # Then a new tab identity: the reload drops the in-page copy of every var and the old token.
-        return [rx.remove_cookie(SESSION_COOKIE), rx.call_script(_NEW_TAB_IDENTITY)]
+        # Then a new tab identity (the reload drops the in-page copy of every var), through the endpoint
+        # that deletes the HttpOnly cookie and goes on to the login page.
+        return rx.call_script(_NEW_TAB_IDENTITY)
 
 
 # Reflex keeps the tab's state token in sessionStorage; without it the login page starts a new state.
-_NEW_TAB_IDENTITY = f"window.sessionStorage.removeItem('token'); window.location.replace('{routes.LOGIN}')"
+_NEW_TAB_IDENTITY = f"window.sessionStorage.removeItem('token'); window.location.replace('{routes.AUTH_SIGNED_OUT}')"
 
 
 def _descendants(state_class: type[Any]) -> list[type[Any]]:
@@ -178,9 +191,7 @@ def _descendants(state_class: type[Any]) -> list[type[Any]]:
     return found
 
 
-def _sign_in(email: str, password: str, client: str, previous_token: str) -> tuple[User, str]:
-    """Checks the credentials and opens a login session, ending the tab's previous one (in a worker
-    thread, with its own DB session)."""
+def _check_password(email: str, password: str, client: str) -> User:
+    """The user whose credentials these are, or DomainError (in a worker thread, with its own DB session)."""
     with session_scope() as session:
-        user = tenancy.authenticate(session=session, email=email, password=password, client=client)
-        return user, tenancy.start_session(session=session, user=user, replacing=previous_token or None)
+        return tenancy.authenticate(session=session, email=email, password=password, client=client)

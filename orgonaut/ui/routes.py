@@ -4,12 +4,14 @@ from __future__ import annotations
 
 # Shared with the e-mails, so kept where no Reflex is needed to read them.
 from orgonaut.paths import AI_TOOLING_SETTINGS as AI_TOOLING_SETTINGS
+from orgonaut.paths import AUTH_SESSION as AUTH_SESSION
+from orgonaut.paths import AUTH_SIGNED_OUT as AUTH_SIGNED_OUT
+from orgonaut.paths import LOGIN as LOGIN
 from orgonaut.paths import NOTIFICATION_SETTINGS as NOTIFICATION_SETTINGS
+from orgonaut.paths import PEOPLE as PEOPLE
 
-LOGIN = "/login"
 HOME = "/"
 ACCESS_DENIED = "/access-denied"
-PEOPLE = "/people"
 PERSON = "/people/[person_id]"
 TEAMS = "/teams"
 TEAM = "/teams/[team_id]"

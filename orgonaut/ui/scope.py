@@ -59,7 +59,7 @@ class ScopeState(AuthState):
     read_only_scopes: list[ScopeOption] = []
 
     def _fingerprint(self) -> str:
-        return hashlib.sha256(self.session_token.encode()).hexdigest()[:16]
+        return hashlib.sha256(self._session_reference().encode()).hexdigest()[:16]
 
     def _chosen(self) -> str:
         fingerprint, _, value = self.scope_cookie.partition(":")

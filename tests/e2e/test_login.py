@@ -23,6 +23,18 @@ def test_each_demo_user_logs_in_and_out(page: Page, base_url: str):
         expect(page).to_have_url(re.compile(r"/login/?$"))
 
 
+def test_the_session_cookie_is_http_only_and_out_of_the_pages_reach(page: Page, base_url: str):
+    log_in(page, base_url, "admin@demo.test")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "orgonaut_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 40
+    assert "orgonaut_session" not in page.evaluate("document.cookie")
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    assert token and not _state_of_token_holds(token, cookie["value"])  # not in the Redis state either
+    log_out(page)
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    assert [c for c in page.context.cookies() if c["name"] == "orgonaut_session"] == []
+
+
 def test_wrong_password_and_unknown_email_get_the_same_message(page: Page, base_url: str):
     login = LoginPage(page, base_url).open()
     login.log_in("owner@demo.test", "not-the-password")

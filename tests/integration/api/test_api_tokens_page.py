@@ -16,13 +16,13 @@ from orgonaut.tenancy.models import Ability, Role
 from orgonaut.ui import routes
 from orgonaut.ui.pages.api_tokens import NOT_ALLOWED, ApiTokensState
 from tests.integration.api.conftest import AI, api_user, tenant_with_tokens
+from tests.integration.ui.conftest import router_for
 
 
 class Tab:
     """One browser tab signed in as `user`, on the API tokens page."""
 
     def __init__(self, session, user):
-        from reflex.istate.data import RouterData
         from reflex.state import State
 
         import orgonaut.orgonaut  # noqa: F401 - registers the pages
@@ -31,9 +31,7 @@ class Tab:
         token = tenancy.start_session(session=session, user=user)
         session.commit()
         self.root = State(_reflex_internal_init=True)
-        self.state(AuthState).session_token = token
-        self.root.router = RouterData.from_router_data(
-            {"pathname": routes.API_TOKENS_SETTINGS, "asPath": routes.API_TOKENS_SETTINGS, "query": {}})
+        self.root.router = router_for(routes.API_TOKENS_SETTINGS, routes.API_TOKENS_SETTINGS, token)
         self.state(AuthState).require_login()
         self.page: ApiTokensState = self.state(ApiTokensState)
         self.page.load()

@@ -38,8 +38,22 @@ def login_token(session: Session, email: str) -> str:
     return token
 
 
+def router_for(route: str, path: str, token: str, **params: str):
+    """What Reflex gives the states of a tab on `path`: the route, its query, and the request headers of
+    the tab's connection, where the (HttpOnly) session cookie the browser sent carries its reference (what
+    `api.session_reference` puts there)."""
+    from reflex.istate.data import RouterData
+
+    from orgonaut.tenancy import login_tickets
+
+    cookie = login_tickets.with_references(f"orgonaut_session={token}") if token else ""
+    return RouterData.from_router_data({"pathname": route, "asPath": path, "query": params,
+                                        "headers": {"cookie": cookie}})
+
+
 class Tab:
-    """One browser tab: a root state whose page substates share the auth and scope states."""
+    """One browser tab: a root state whose page substates share the auth and scope states. `token` is the
+    session cookie its connection sent (set it to "" for a tab whose session is gone)."""
 
     def __init__(self, token: str, scope_cookie: str = ""):
         from reflex.state import State
@@ -47,21 +61,23 @@ class Tab:
         import orgonaut.orgonaut  # noqa: F401 - registers the pages, so dynamic route vars exist
         from orgonaut.ui.scope import ScopeState
 
+        self.token = token
         self.root = State(_reflex_internal_init=True)
+        self.root.router = router_for("/", "/", token)
         self.scope = self.state(ScopeState)
-        self.scope.session_token = token
         self.scope.scope_cookie = scope_cookie
+
+    def route(self, route: str, path: str, **params: str) -> None:
+        self.root.router = router_for(route, path, self.token, **params)
 
     def state(self, state_cls):
         return self.root.get_substate(state_cls.get_full_name().split(".")[1:])
 
     def open(self, state_cls, route: str, path: str, **params: str):
         """Points the router at `path` (a page of `route`) and runs its on_load: login check, then load."""
-        from reflex.istate.data import RouterData
-
         from orgonaut.ui.auth import AuthState
 
-        self.root.router = RouterData.from_router_data({"pathname": route, "asPath": path, "query": params})
+        self.route(route, path, **params)
         self.state(AuthState).require_login()
         page = self.state(state_cls)
         page.load()

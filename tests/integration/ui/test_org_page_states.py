@@ -205,7 +205,7 @@ def test_pages_keep_nothing_of_an_earlier_login_when_the_session_is_gone(session
     core = _unit(session, demo.id, "Core Platform")
     assert tab.open(TeamState, routes.TEAM, routes.team_url(core.id), team_id=str(core.id)).members
 
-    tab.scope.session_token = ""  # logged out (or the session expired) in this tab
+    tab.token = ""  # logged out (or the session expired) in this tab
     person = _open_person(tab, ana.id)
     assert (person.found, person.person.name, person.placements) == (False, "", [])
     assert tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE).people == []

@@ -48,16 +48,10 @@ def _open(session: Session, email: str, scenario_id: int | None = None):
     tab = Tab(login_token(session, email))
     if scenario_id is not None:
         tab.scope.scope_cookie = f"{ScopeState._fingerprint(tab.scope)}:{scenario_id}"
-    tab.root.router = _router()
+    tab.route(routes.AI_SPEND, routes.AI_SPEND)
     tab.state(AuthState).require_login()
     state = tab.state(SpendOverviewState)
     return state, state.load()
-
-
-def _router():
-    from reflex.istate.data import RouterData
-
-    return RouterData.from_router_data({"pathname": routes.AI_SPEND, "asPath": routes.AI_SPEND, "query": {}})
 
 
 def _card(state: SpendOverviewState, label: str) -> str:
