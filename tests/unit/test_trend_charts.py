@@ -190,6 +190,7 @@ def test_activity_is_three_separate_series_with_hover_everywhere():
         assert t["y"] == [getattr(b, field) for b in chart]
     for fig in (figure, cost_trend_figure(chart)):
         assert all(t.get("hovertemplate") and "hoverinfo" not in t for t in fig["data"])
+        assert fig["layout"]["hovermode"] in ("x", "x unified")  # anywhere above a point, not only on it
     rows = activity_table(chart)
     assert [(r.period, r.sessions) for r in rows] == [
         (b.label, "—" if b.sessions is None else f"{b.sessions:,}") for b in chart]

@@ -251,6 +251,8 @@ def cost_trend_figure(chart: Sequence[Bucket]) -> dict[str, Any]:
         "layout": {
             **_LAYOUT,
             **_partial_band(chart),
+            # Anywhere above a point shows its label (not only right on the line): "closest" needed aim.
+            "hovermode": "x",
             "xaxis": _xaxis(chart),
             "yaxis": {"tickprefix": "$", "tickformat": ",.2f", "rangemode": "tozero", "title": {"text": "Cost (USD)"}},
         },

@@ -110,10 +110,10 @@ def page_url(path: str, query: Mapping[str, str], *, provider: str, range: str) 
 
 def _replace_url_script(url: str) -> str:
     """Browser script: show `url` in the address bar without navigating (the numbers of every range are
-    loaded already). Next's own history state is kept, with the new address, so Back still works."""
+    loaded already). The router's own history entry state (React Router's key and index) is kept, so
+    Back and Forward still work and return to the address with its range."""
     quoted = json.dumps(url)
-    return (f"(() => {{ const s = window.history.state; "
-            f"window.history.replaceState(s && s.__N ? {{...s, as: {quoted}}} : s, '', {quoted}); }})()")
+    return f"window.history.replaceState(window.history.state, '', {quoted})"
 
 
 class RangeMixin(rx.State, mixin=True):
