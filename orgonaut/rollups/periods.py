@@ -8,6 +8,7 @@ Ranges (both ends inclusive):
   so 31 May minus 3 months is 28/29 Feb and the range starts on 1 March)
 - `all`: the first day with usage (of that person or unit) .. today; today alone when there is none
 - or explicit `start` and `end` (both), on or before today.
+A range's previous period is the same number of days just before it (`previous_period`).
 
 The read queries (`rollups.queries`), the pages and the API all take their periods from here.
 """
@@ -57,6 +58,20 @@ class Period:
     def days(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same length just before `period` (a card's "vs the 30 days before")."""
+    length = period.end - period.start + dt.timedelta(days=1)
+    return Period(period.start - length, period.start - dt.timedelta(days=1))
+
+
+def range_or_default(value: str | None, default: Range) -> Range:
+    """A range named in a link (`?range=`); anything else (missing, unknown, mistyped) is `default`."""
+    try:
+        return Range((value or "").strip())
+    except ValueError:
+        return default
 
 
 def parse_range(value: Range | str) -> Range:

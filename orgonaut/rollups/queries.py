@@ -8,8 +8,9 @@ Series have one point per day with zero days filled in, so charts are continuous
 usage is all zero points (pages show their empty state then). Money is USD cents as `Decimal`;
 the pages turn it into text with `ui.format.format_usd`.
 
-Activity cards (sessions, commits, pull requests, lines, active providers) count all time; cost cards
-are last month and month-to-date. Every read takes `provider=` (None: every provider); which
+`person_summary` and `unit_summary` (the REST API's) count activity all time and cost last month and
+month-to-date; the pages' range cards are sums of a series (`ui/pages/usage_views.py`). Every read takes
+`provider=` (None: every provider); which
 providers a page offers is `provider_options`. Counters only one provider reports (Cursor's tabs
 accepted and agent requests, in a record's `provider_metrics`) are summed from one person's records;
 the rollup tables do not carry them. "Active users" is a true distinct count of actors with usage in the
@@ -61,8 +62,19 @@ class DayPoint:
     sessions: int | None
     commits: int | None
     pull_requests: int | None
-    # The day's cost per provider with usage that day, by provider key (the cost chart stacks them).
+    # The day's cost per provider with usage that day, by provider key (the cost chart stacks them);
+    # empty on a day without usage (a zero-filled day).
     cost_by_provider: tuple[tuple[str, Decimal], ...] = field(default=(), compare=False)
+    # The range cards sum these too (`ui.pages.usage_views`), so cards and charts read one series.
+    lines_added: int | None = field(default=0, compare=False)
+    lines_removed: int | None = field(default=0, compare=False)
+    # By `PROVIDER_METRICS` key; None where no record of the day reports the counter.
+    provider_metrics: tuple[tuple[str, int | None], ...] = field(default=(), compare=False)
+
+    @property
+    def used(self) -> bool:
+        """The day had usage rows (of any provider), even if at $0."""
+        return bool(self.cost_by_provider)
 
 
 @dataclass(frozen=True)
@@ -247,7 +259,8 @@ def person_series(
     r = RECORDS.c
     return _series(
         session, tenant_id=actor.tenant_id, range=range, start=start, end=end, date_column=r.usage_date,
-        metrics=(r.total_cost_cents, r.sessions_count, r.commits_count, r.pull_requests_count),
+        metrics=(r.total_cost_cents, r.sessions_count, r.commits_count, r.pull_requests_count, r.lines_added,
+                 r.lines_removed, *[record_counter(key) for key, _ in PROVIDER_METRICS]),
         provider_column=r.provider, conditions=_person_records(actor, provider),
     )
 
@@ -293,6 +306,27 @@ def active_users(
             *_members_of(org_unit), _member_units(session, org_unit, chosen), MEMBERS.c.usage_date.between(start, end)
         )
     ).scalar_one()
+
+
+def active_users_by_period(
+    *, session: Session, org_unit: OrgUnit, breadth: Breadth | str, periods: dict[str, Period],
+    provider: str | None = None,
+) -> dict[str, int]:
+    """Distinct actors with usage attributed to the unit in each of `periods` (by name), one statement:
+    the range cards' "Active users" for every range and the period before it."""
+    if not periods:
+        return {}
+    chosen = parse_breadth(breadth)
+    m = MEMBERS.c
+    names = list(periods)
+    counts = session.execute(
+        select(*[func.count(distinct(case((m.usage_date.between(periods[n].start, periods[n].end), m.actor_id))))
+                 for n in names]).where(
+            *_members_of(org_unit, provider), _member_units(session, org_unit, chosen),
+            m.usage_date.between(min(p.start for p in periods.values()), max(p.end for p in periods.values())),
+        )
+    ).one()
+    return {name: int(value) for name, value in zip(names, counts, strict=True)}
 
 
 def unit_summary(*, session: Session, org_unit: OrgUnit, breadth: Breadth | str,
@@ -344,7 +378,8 @@ def unit_series(
     u = ROLLUPS.c
     return _series(
         session, tenant_id=org_unit.tenant_id, range=range, start=start, end=end, date_column=u.usage_date,
-        metrics=(u.cost_cents, u.sessions, u.commits, u.pull_requests),
+        metrics=(u.cost_cents, u.sessions, u.commits, u.pull_requests, u.lines_added, u.lines_removed,
+                 *[u[key] for key, _ in PROVIDER_METRICS]),
         provider_column=u.provider, conditions=_unit_rollups(org_unit, chosen, provider),
     )
 
@@ -439,7 +474,7 @@ def _total(values: Iterable[Any]) -> int | None:
 
 def _series(
     session: Session, *, tenant_id: int, range: Range | str | None, start: dt.date | None, end: dt.date | None,
-    date_column: Any, metrics: tuple[Any, Any, Any, Any], provider_column: Any, conditions: list[Any],
+    date_column: Any, metrics: tuple[Any, ...], provider_column: Any, conditions: list[Any],
 ) -> list[DayPoint]:
     today = tenant_today(session=session, tenant_id=tenant_id)
     explicit = start is not None or end is not None
@@ -450,10 +485,9 @@ def _series(
     else:
         period = period_for(chosen, today=today, start=start, end=end)
         bounds = [and_(date_column >= period.start, date_column <= period.end)]
-    cost, sessions, commits, pull_requests = metrics
+    # metrics: cost, sessions, commits, pull requests, lines added, lines removed, then each counter.
     rows = session.execute(
-        select(date_column, provider_column, func.sum(cost), func.sum(sessions), func.sum(commits),
-               func.sum(pull_requests))
+        select(date_column, provider_column, *[func.sum(metric) for metric in metrics])
         .where(*conditions, *bounds)
         .group_by(date_column, provider_column)
         .order_by(date_column, provider_column)
@@ -473,6 +507,9 @@ def _series(
         points.append(DayPoint(
             date=day, cost_cents=sum_cost_cents(cost for _, cost in costs), sessions=_total(r[3] for r in providers),
             commits=_total(r[4] for r in providers), pull_requests=_total(r[5] for r in providers),
-            cost_by_provider=costs,
+            cost_by_provider=costs, lines_added=_total(r[6] for r in providers),
+            lines_removed=_total(r[7] for r in providers),
+            provider_metrics=tuple((key, _total(r[8 + i] for r in providers))
+                                   for i, (key, _) in enumerate(PROVIDER_METRICS)),
         ))
     return points

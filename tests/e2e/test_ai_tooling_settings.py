@@ -649,7 +649,7 @@ def test_an_admin_connects_cursor_and_a_person_using_both_tools_sees_both(
 
     def plotted() -> dict[str, list[str]]:
         return page.evaluate("() => Object.fromEntries(document.getElementById('person-cost-trend').data"
-                             ".map(t => [t.name, Object.fromEntries(t.x.map((x, i) => [x, t.customdata[i]]))]))")
+                             ".map(t => [t.name, Object.fromEntries(t.x.map((x, i) => [x, t.customdata[i][1]]))]))")
 
     def daily(provider: str) -> dict[str, str]:
         return {r.usage_date.isoformat(): format_usd(r.total_cost_cents) for r in mine[provider]}

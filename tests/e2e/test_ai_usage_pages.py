@@ -18,11 +18,12 @@ from sqlmodel import Session, select
 
 from orgonaut.db import get_engine, session_scope
 from orgonaut.org.models import Actor, OrgUnit
-from orgonaut.rollups import queries
+from orgonaut.rollups import periods, queries
 from orgonaut.rollups.models import Breadth
-from orgonaut.rollups.periods import RANGE_LABELS, Range
+from orgonaut.rollups.periods import RANGE_LABELS, Period, Range, previous_period
 from orgonaut.tenancy.models import Tenant
-from orgonaut.ui.components.charts import dollars
+from orgonaut.ui.components.charts import buckets, dollars
+from orgonaut.ui.components.usage_cards import period_text
 from orgonaut.ui.format import format_usd
 from tests.e2e.pages import log_in
 
@@ -66,8 +67,16 @@ def _actor(name: str) -> Actor:
 
 
 def _expected(points: list[queries.DayPoint]) -> dict:
-    return {"x": [p.date.isoformat() for p in points], "y": [dollars(p.cost_cents) for p in points],
-            "customdata": [format_usd(p.cost_cents) for p in points]}
+    """What the cost chart plots for a range's days (today is left out until it has usage)."""
+    with session_scope() as session:
+        today = periods.tenant_today(session=session, tenant_id=_tenant_id())
+    chart = buckets(points, today=today)
+    return {"x": [b.start.isoformat() for b in chart], "y": [dollars(b.cost_cents) for b in chart],
+            "customdata": [[b.label, format_usd(b.cost_cents)] for b in chart]}
+
+
+def _total(points: list[queries.DayPoint]) -> str:
+    return format_usd(sum((p.cost_cents for p in points), Decimal(0)))
 
 
 def _section(page: Page):
@@ -138,10 +147,11 @@ def test_team_page_plots_every_range_and_lists_members_for_it(admin: Page, base_
     team = _unit("Checkout")
     admin.goto(f"{base_url}/teams/{team.id}")
     with Session(get_engine()) as session:
-        summary = queries.unit_summary(session=session, org_unit=team, breadth=Breadth.subtree)
-        expect(_card(admin, "Last month cost")).to_have_text(format_usd(summary.last_month_cost_cents))
-        expect(_card(admin, "Month-to-date cost")).to_have_text(format_usd(summary.mtd_cost_cents))
-        expect(_card(admin, "Active users")).to_have_text(str(summary.mtd_active_users))
+        # The cards follow the range: the default, 3M.
+        three = queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, range=Range.three_months)
+        expect(_card(admin, "Cost")).to_have_text(_total(three))
+        expect(_card(admin, "Active users")).to_have_text(str(queries.active_users(
+            session=session, org_unit=team, breadth=Breadth.subtree, start=three[0].date, end=three[-1].date)))
         expect(_section(admin).get_by_role("status", name="Freshness")).to_have_text(
             re.compile(r"^updated (just now|\d+ (minute|hour|day)s? ago)$"))
         expect(_section(admin)).to_contain_text("counts fully in each team")
@@ -159,9 +169,10 @@ def test_team_page_plots_every_range_and_lists_members_for_it(admin: Page, base_
             expect(table.locator("tbody").get_by_role("rowheader")).to_have_text([m.name for m in members])
             expect(table.get_by_role("row").nth(1).get_by_role("cell").first).to_have_text(
                 format_usd(members[0].cost_cents))
-            # The totals row: the exact sum, rounded once.
+            # The totals row: the exact sum, rounded once; the same number as the cost card.
             expect(table.locator("tfoot").get_by_role("cell").first).to_have_text(
                 format_usd(sum((m.cost_cents for m in members), Decimal(0))))
+            expect(_card(admin, "Cost")).to_have_text(format_usd(sum((m.cost_cents for m in members), Decimal(0))))
     first = table.get_by_role("link", name=members[0].name)
     expect(first).to_have_attribute("href", f"/people/{members[0].actor_id}")
     first.click()
@@ -207,18 +218,18 @@ def test_department_page_shows_direct_and_subtree_and_plots_every_range(admin: P
     department = _unit("Engineering")
     admin.goto(f"{base_url}/departments/{department.id}")
     with Session(get_engine()) as session:
-        direct = queries.unit_summary(session=session, org_unit=department, breadth=Breadth.direct)
-        subtree = queries.unit_summary(session=session, org_unit=department, breadth=Breadth.subtree)
-        assert 0 < direct.last_month_cost_cents < subtree.last_month_cost_cents
+        def series(breadth, choice):
+            return queries.unit_series(session=session, org_unit=department, breadth=breadth, range=choice)
+
+        direct, subtree = series(Breadth.direct, Range.three_months), series(Breadth.subtree, Range.three_months)
+        assert 0 < sum(p.cost_cents for p in direct) < sum(p.cost_cents for p in subtree)
         for label, value in (
-            ("Direct · last month", format_usd(direct.last_month_cost_cents)),
-            ("Direct · month to date", format_usd(direct.mtd_cost_cents)),
-            ("Subtree · last month", format_usd(subtree.last_month_cost_cents)),
-            ("Subtree · month to date", format_usd(subtree.mtd_cost_cents)),
-            ("Sessions", f"{subtree.sessions:,}"),
-            ("Commits", f"{subtree.commits:,}"),
-            ("Pull requests", f"{subtree.pull_requests:,}"),
-            ("Lines added", f"{subtree.lines_added:,}"),
+            ("Direct cost", _total(direct)),
+            ("Subtree cost", _total(subtree)),
+            ("Sessions", f"{sum(p.sessions for p in subtree):,}"),
+            ("Commits", f"{sum(p.commits for p in subtree):,}"),
+            ("Pull requests", f"{sum(p.pull_requests for p in subtree):,}"),
+            ("Lines added", f"{sum(p.lines_added for p in subtree):,}"),
         ):
             expect(_card(admin, label)).to_have_text(value)
         timings = _switch_every_range(
@@ -227,38 +238,101 @@ def test_department_page_shows_direct_and_subtree_and_plots_every_range(admin: P
     print(f"\ndepartment range switch, click to redraw (ms): {[round(t) for t in timings]}")
     # Hover shows the date and the amount in dollars; the y axis is money.
     trace = admin.evaluate("() => document.getElementById('department-cost-trend').data[0].hovertemplate")
-    assert trace == "%{x|%b %-d, %Y}<br>%{customdata}<extra></extra>"
+    assert trace == "%{customdata[0]}<br>%{customdata[1]}<extra></extra>"
     ticks = admin.locator("#department-cost-trend .ytick text").all_text_contents()
     assert ticks and all(t.startswith("$") for t in ticks), ticks
 
 
-def test_person_with_usage_shows_the_eight_cards_and_both_charts(admin: Page, base_url: str):
+def test_person_with_usage_shows_the_ranges_cards_and_both_charts(admin: Page, base_url: str):
     ana = _actor("Ana Souza")
     admin.goto(f"{base_url}/people/{ana.id}")
     with Session(get_engine()) as session:
-        summary = queries.person_summary(session=session, actor=ana)
-        assert summary is not None
+        points = queries.person_series(session=session, actor=ana, range=Range.three_months)
         for label, value in (
-            ("Last month cost", format_usd(summary.last_month_cost_cents)),
-            ("Month-to-date cost", format_usd(summary.mtd_cost_cents)),
-            ("Sessions", f"{summary.sessions:,}"),
-            ("Commits", f"{summary.commits:,}"),
-            ("Pull requests", f"{summary.pull_requests:,}"),
-            ("Lines added", f"{summary.lines_added:,}"),
-            ("Lines removed", f"{summary.lines_removed:,}"),
-            ("Active providers", str(summary.active_providers)),
+            ("Cost", _total(points)),
+            ("Sessions", f"{sum(p.sessions for p in points):,}"),
+            ("Commits", f"{sum(p.commits for p in points):,}"),
+            ("Pull requests", f"{sum(p.pull_requests for p in points):,}"),
+            ("Lines added", f"{sum(p.lines_added for p in points):,}"),
+            ("Lines removed", f"{sum(p.lines_removed for p in points):,}"),
+            ("Active providers", "1"),
         ):
             expect(_card(admin, label)).to_have_text(value)
-        expect(_section(admin).get_by_role("term")).to_have_count(8)
+        expect(_section(admin).get_by_role("term")).to_have_count(7)
         _section(admin).get_by_role("radio", name="Last Month", exact=True).click()
         points = queries.person_series(session=session, actor=ana, range=Range.last_month)
     _wait_for_plot(admin, "person-cost-trend", _expected(points))
-    bars = admin.evaluate(
+    expect(_card(admin, "Cost")).to_have_text(_total(points))
+    lines = admin.evaluate(
         "() => document.getElementById('person-activity').data.map(t => [t.name, t.type, t.y])")
-    assert bars == [["Sessions", "bar", [p.sessions for p in points]],
-                    ["Commits", "bar", [p.commits for p in points]],
-                    ["Pull requests", "bar", [p.pull_requests for p in points]]]
-    assert admin.evaluate("() => document.getElementById('person-activity').layout.barmode") == "stack"
+    # Separate series, not a stack of parts of one whole.
+    assert lines == [["Sessions", "scatter", [p.sessions for p in points]],
+                     ["Commits", "scatter", [p.commits for p in points]],
+                     ["Pull requests", "scatter", [p.pull_requests for p in points]]]
+    assert admin.evaluate("() => document.getElementById('person-activity').layout.barmode") is None
+    # Hovering the activity chart shows the day's three numbers.
+    for chart_id, said in (("person-activity", ("Sessions:", "Pull requests:")), ("person-cost-trend", ("$",))):
+        plot = admin.locator(f"#{chart_id} .nsewdrag").first
+        plot.scroll_into_view_if_needed()
+        box = plot.bounding_box()
+        admin.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
+        hover = admin.locator(f"#{chart_id} .hoverlayer")
+        for text in said:
+            expect(hover).to_contain_text(text)
+    # The table alternative: the same numbers, one row per day.
+    _section(admin).get_by_text("Activity as a table", exact=True).click()
+    rows = admin.locator("#person-activity-table tbody tr")
+    expect(rows).to_have_count(len(points))
+    expect(rows.first.get_by_role("rowheader")).to_have_text(period_text(Period(points[0].date, points[0].date)))
+    expect(rows.first.get_by_role("cell").first).to_have_text(f"{points[0].sessions:,}")
+
+
+def test_the_range_is_in_the_url_and_the_cards_follow_it(admin: Page, base_url: str):
+    team = _unit("Checkout")
+    url = f"{base_url}/teams/{team.id}"
+    with Session(get_engine()) as session:
+        def points(choice):
+            return queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, range=choice)
+
+        admin.goto(url)
+        radio = _section(admin).get_by_role("radio", name="Last Month", exact=True)
+        radio.click()
+        # The address changes in place (no reload), with the range in it.
+        expect(admin).to_have_url(f"{url}?range=last_month")
+        month = points(Range.last_month)
+        days = len(month)  # a point per day
+        cost = _section(admin).get_by_role("definition").first.locator("xpath=..")
+        expect(_card(admin, "Cost")).to_have_text(_total(month))
+        expect(cost).to_contain_text(period_text(Period(month[0].date, month[-1].date)))
+        expect(cost).to_contain_text(f"vs the {days} days before")
+        before = previous_period(Period(month[0].date, month[-1].date))
+        earlier = queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, start=before.start,
+                                      end=before.end)
+        assert sum(p.cost_cents for p in earlier) != sum(p.cost_cents for p in month)  # a change to show
+
+        # A reload keeps the range: cards, chart and its table.
+        admin.reload()
+        expect(radio).to_have_attribute("aria-checked", "true")
+        expect(_card(admin, "Cost")).to_have_text(_total(month))
+        _wait_for_plot(admin, "team-cost-trend", _expected(month))
+        _section(admin).get_by_text("Team cost trend as a table", exact=True).click()
+        expect(admin.locator("#team-cost-trend-table tbody tr").last).to_contain_text(_total(month))
+
+        # Another range, then the provider filter's link keeps both.
+        _section(admin).get_by_role("radio", name="MTD", exact=True).click()
+        expect(admin).to_have_url(f"{url}?range=mtd")
+        expect(_card(admin, "Cost")).to_have_text(_total(points(Range.mtd)))
+        admin.goto(f"{url}?provider=claude_code&range=all")
+        expect(_section(admin).get_by_role("radio", name="All", exact=True)).to_have_attribute("aria-checked", "true")
+        expect(_card(admin, "Cost")).to_have_text(_total(points(Range.all)))
+        _section(admin).get_by_role("radio", name="6M", exact=True).click()
+        expect(admin).to_have_url(f"{url}?provider=claude_code&range=6m")
+
+        # A bad value is the default range, with no error.
+        admin.goto(f"{url}?range=forever")
+        expect(_section(admin).get_by_role("radio", name="3M", exact=True)).to_have_attribute("aria-checked", "true")
+        expect(_card(admin, "Cost")).to_have_text(_total(points(Range.three_months)))
+        expect(_section(admin).get_by_role("status")).not_to_contain_text("Unknown")
 
 
 def test_person_without_usage_has_no_ai_tooling_section(admin: Page, base_url: str):
@@ -304,7 +378,7 @@ def test_a_team_without_usage_shows_an_empty_state_instead_of_a_chart(admin: Pag
         assert not any(p.cost_cents for p in queries.unit_series(session=session, org_unit=team,
                                                                  breadth=Breadth.subtree, range=Range.all))
     admin.goto(f"{base_url}/teams/{team.id}")
-    expect(_card(admin, "Last month cost")).to_have_text("$0.00")
+    expect(_card(admin, "Cost")).to_have_text("$0.00")
     for label in ("MTD", "All"):
         _section(admin).get_by_role("radio", name=label, exact=True).click()
         expect(_section(admin).get_by_text("No usage in this range")).to_be_visible()

@@ -51,7 +51,7 @@ def _section(page: Page):
 def _shows_numbers(page: Page, url: str, heading: str) -> None:
     page.goto(url)
     expect(page.get_by_role("heading", name=heading, exact=True).first).to_be_visible()
-    expect(_section(page).get_by_role("term").filter(has_text="Last month cost").first).to_be_visible(
+    expect(_section(page).get_by_role("term").filter(has_text="Cost").first).to_be_visible(
         timeout=20_000)
     expect(_section(page).get_by_role("note")).to_have_count(0)
 
@@ -85,7 +85,7 @@ def test_a_manager_sees_the_units_they_are_placed_in_and_below_and_their_people(
     expect(members.get_by_role("link", name="Ana Souza")).to_be_visible()
     members.get_by_role("link", name="Ana Souza").click()
     expect(page.get_by_role("heading", name="Ana Souza", exact=True).first).to_be_visible()
-    expect(_section(page).get_by_role("term").filter(has_text="Last month cost").first).to_be_visible(
+    expect(_section(page).get_by_role("term").filter(has_text="Cost").first).to_be_visible(
         timeout=20_000)
     _shows_note(page, f"{base_url}/teams/{_id(OrgUnit, 'Checkout')}", "Checkout", visibility.OUTSIDE_SCOPE)
     _shows_note(page, f"{base_url}/people/{_id(Actor, 'Julia Fischer')}", "Julia Fischer", visibility.OUTSIDE_SCOPE)

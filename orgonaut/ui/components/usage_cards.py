@@ -5,6 +5,7 @@ sections share."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import reflex as rx
 
@@ -15,7 +16,8 @@ from orgonaut.rollups.periods import Period
 class UsageCard:
     label: str = ""
     value: str = ""
-    hint: str = ""
+    hint: str = ""  # the card's period in words, and which providers report the number
+    change: str = ""  # against the period before ("+$12.34 (+8%) vs the 30 days before"); "" for none
 
 
 NOT_REPORTED = "—"  # a metric no provider behind the number reports (never shown as 0)
@@ -25,6 +27,7 @@ def count(value: int | None) -> str:
     return NOT_REPORTED if value is None else f"{value:,}"
 
 
+@functools.lru_cache(maxsize=4096)  # a chart labels every point: the same few thousand periods again and again
 def period_text(period: Period) -> str:
     """"Oct 1 – 31, 2026", "Nov 1 – 25, 2026", "Dec 1, 2026 – Jan 31, 2027"."""
     start, end = period.start, period.end
@@ -58,6 +61,7 @@ def _card(card: rx.Var[UsageCard]) -> rx.Component:
             rx.el.dt(rx.text(card.label, size="1", color_scheme="gray", weight="medium")),
             rx.el.dd(rx.text(card.value, size="5", weight="bold"), margin="0"),
             rx.cond(card.hint != "", rx.text(card.hint, size="1", color_scheme="gray")),
+            rx.cond(card.change != "", rx.text(card.change, size="1", color_scheme="gray", class_name="card-change")),
             spacing="1",
         ),
         size="1",

@@ -43,6 +43,11 @@ def _trend(state: type[RangeMixin], chart_id: str, title: str, extra: rx.Compone
                 empty_title="No usage in this range",
                 empty_body="Nothing was spent on AI tools in these days. Pick a longer range to see earlier usage.",
             ),
+            rx.cond(state.has_cost, rx.fragment(
+                rx.cond(state.chart_note != "", rx.text(state.chart_note, size="1", color_scheme="gray")),
+                charts.table_alternative(state.cost_table, f"{title} as a table", f"{chart_id}-table",
+                                         (("Period", "period"), ("Cost", "cost"))),
+            )),
             extra if extra is not None else rx.fragment(),
             width="100%",
             spacing="3",
@@ -106,12 +111,16 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
     """Hidden when the person has no usage, and busy (showing nothing) until it is loaded for `person_id`."""
     state = PersonUsageState
     activity = rx.vstack(
-        rx.heading("Daily activity", size="3"),
+        rx.heading("Activity", size="3"),
         charts.chart(
-            state.activity_figure, state.has_activity, chart_id="person-activity", label="Daily activity",
+            state.activity_figure, state.has_activity, chart_id="person-activity", label="Activity",
             empty_title=rx.cond(state.activity_reported, "No activity in this range", "Activity not reported"),
             empty_body=rx.text(state.activity_empty, color_scheme="gray", size="2"),
         ),
+        rx.cond(state.has_activity, charts.table_alternative(
+            state.activity_table, "Activity as a table", "person-activity-table",
+            (("Period", "period"), ("Sessions", "sessions"), ("Commits", "commits"),
+             ("Pull requests", "pull_requests")))),
         width="100%",
         spacing="2",
     )
@@ -123,7 +132,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
                 state,
                 rx.fragment(),
                 card_grid(state.cards, "AI Tooling usage summary"),
-                _trend(state, "person-cost-trend", "Daily cost", activity),
+                _trend(state, "person-cost-trend", "Cost", activity),
             ),
             rx.cond((state.hidden_note != "") & loaded, _hidden(state.hidden_note)),
         ),

@@ -13,9 +13,11 @@ page's `?provider=` query parameter: choosing one navigates there and the page l
 card, chart and table is read for that provider (`queries.*(provider=...)`) and a reload keeps it. A
 provider the link names that is unknown or not offered falls back to all tools, with a notice.
 
-Switching the chart range never goes back to the database: the load keeps the widest series ("All",
-one point per day) in a backend-only var and each range's points, figures and totals are cached vars
-derived from it; the team's member table keeps one breakdown per range, all read at load.
+The chosen range is the page's `?range=` (a bad value is the default). Switching it never goes back to
+the database and does not navigate (the address is rewritten in place): the load keeps the widest series
+("All", one point per day) in a backend-only var and each range's cards, points, figures and totals are
+cached vars derived from it (so the cards and the chart cannot disagree); the team's member table keeps
+one breakdown per range, and the active users of every range and the period before it, all read at load.
 
 While a refresh of the scope's rollups is queued or running the section says "updating…", and a
 background event polls until it is done, then reloads the numbers.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -36,6 +39,7 @@ import reflex as rx
 
 from orgonaut import clock
 from orgonaut.ai_tooling.providers.declaration import Metric
+from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.errors import NotFound
@@ -58,14 +62,16 @@ from orgonaut.ui.format import format_usd, updated_text
 from orgonaut.ui.pages.usage_views import (
     MEMBER_COLUMNS,
     SORT_FIELDS,
+    CardRange,
     MemberView,
     Providers,
-    department_cards,
+    card_range,
+    department_range_cards,
     member_view,
-    person_cards,
+    person_range_cards,
     provider_name,
     sort_members,
-    team_cards,
+    team_range_cards,
     total_of,
 )
 from orgonaut.ui.scope import ScopeState
@@ -76,12 +82,42 @@ WATCH_SECONDS = 2.0
 WATCH_ROUNDS = 300
 
 
+def _plain(value):
+    """A state value without Reflex's change-tracking proxy: the builders only read it, and going
+    through the proxy item by item costs more than the whole computation of a range."""
+    return getattr(value, "__wrapped__", value)
+
+
 def _zero(day: dt.date) -> DayPoint:
     return DayPoint(date=day, cost_cents=Decimal(0), sessions=0, commits=0, pull_requests=0)
 
 
+RANGE_PARAM = "range"
+ALL_PROVIDERS = "all"  # the filter's "All tools"; the URL then has no `provider`
+PROVIDER_PARAM = "provider"
+
+
+def page_url(path: str, query: Mapping[str, str], *, provider: str, range: str) -> str:
+    """The page's URL with `?provider=` and `?range=` set (each dropped at its default: all tools, the
+    default range), other parameters kept: a link or a reload shows the same numbers."""
+    params = {k: v for k, v in query.items() if k not in (PROVIDER_PARAM, RANGE_PARAM)}
+    if provider != ALL_PROVIDERS:
+        params[PROVIDER_PARAM] = provider
+    if range != DEFAULT_RANGE.value:
+        params[RANGE_PARAM] = range
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def _replace_url_script(url: str) -> str:
+    """Browser script: show `url` in the address bar without navigating (the numbers of every range are
+    loaded already). The router's own history entry state (React Router's key and index) is kept, so
+    Back and Forward still work and return to the address with its range."""
+    quoted = json.dumps(url)
+    return f"window.history.replaceState(window.history.state, '', {quoted})"
+
+
 class RangeMixin(rx.State, mixin=True):
-    """The selected range and everything derived from the loaded "All" series."""
+    """The selected range (the page's `?range=`) and everything derived from the loaded "All" series."""
 
     chosen_range: str = DEFAULT_RANGE.value
     # Every day from the first usage (today when none) to today, as `queries.*_series(range="all")`.
@@ -91,57 +127,77 @@ class RangeMixin(rx.State, mixin=True):
     def _clear_range(self) -> None:
         self._series, self._today = [], None
 
+    def _pick_range(self) -> None:
+        """The range the page's URL names; a missing or bad value is the default, without a word."""
+        raw = self.router.url.query_parameters.get(RANGE_PARAM)
+        self.chosen_range = periods.range_or_default(raw, DEFAULT_RANGE).value
+
+    @rx.var
+    def _card_range(self) -> CardRange | None:
+        """The chosen range's days and the period the cards compare it with."""
+        if self._today is None:
+            return None
+        series = _plain(self._series)
+        return card_range(self.chosen_range, today=self._today, first_usage=series[0].date if series else None)
+
     @rx.var
     def _points(self) -> list[DayPoint]:
         """The selected range's days, zero where there was no usage (as the series query returns them)."""
-        if self._today is None:
+        chosen = self._card_range
+        if chosen is None:
             return []
-        first = self._series[0].date if self._series else None
-        period = periods.period_for(self.chosen_range, today=self._today, first_usage=first)
-        by_day = {p.date: p for p in self._series}
-        return [by_day.get(day) or _zero(day) for day in period.days]
+        by_day = {p.date: p for p in _plain(self._series)}
+        return [by_day.get(day) or _zero(day) for day in chosen.period.days]
+
+    @rx.var
+    def _buckets(self) -> list[charts.Bucket]:
+        return charts.buckets(_plain(self._points), today=self._today) if self._today is not None else []
 
     @rx.var
     def cost_figure(self) -> dict:
-        return charts.cost_trend_figure(self._points)
+        return charts.cost_trend_figure(_plain(self._buckets))
+
+    @rx.var
+    def cost_table(self) -> list[charts.TableRow]:
+        return charts.cost_table(_plain(self._buckets))
 
     @rx.var
     def has_cost(self) -> bool:
-        return charts.has_cost(self._points)
+        return charts.has_cost(_plain(self._points))
+
+    @rx.var
+    def chart_note(self) -> str:
+        return charts.bucket_note(_plain(self._buckets))
 
     @rx.var
     def range_total(self) -> str:
-        return format_usd(sum((p.cost_cents for p in self._points), Decimal(0)))
+        return format_usd(sum_cost_cents(p.cost_cents for p in _plain(self._points)))
 
     @rx.var
     def range_period(self) -> str:
-        points = self._points
-        return period_text(periods.Period(points[0].date, points[-1].date)) if points else ""
+        chosen = self._card_range
+        return period_text(chosen.period) if chosen is not None else ""
+
+    def _range_url_event(self):
+        url = self.router.url
+        chosen = getattr(self, "chosen_provider", ALL_PROVIDERS)
+        return rx.call_script(_replace_url_script(
+            page_url(url.path, url.query_parameters, provider=chosen, range=self.chosen_range)))
 
     @rx.event
     def choose_range(self, value: str | list[str]):
         if isinstance(value, list):
             value = value[0] if value else ""
-        if value in {r.value for r in Range}:
+        if value in {r.value for r in Range} and value != self.chosen_range:
             self.chosen_range = value
-
-
-ALL_PROVIDERS = "all"  # the filter's "All tools"; the URL then has no `provider`
-PROVIDER_PARAM = "provider"
+            return self._range_url_event()
+        return None
 
 
 @dataclasses.dataclass
 class ProviderChoice:
     value: str = ""
     label: str = ""
-
-
-def provider_url(path: str, query: Mapping[str, str], value: str) -> str:
-    """The page's URL with `?provider=` set to `value` (dropped for all tools), other parameters kept."""
-    params = {k: v for k, v in query.items() if k != PROVIDER_PARAM}
-    if value != ALL_PROVIDERS:
-        params[PROVIDER_PARAM] = value
-    return f"{path}?{urlencode(params)}" if params else path
 
 
 class ProviderMixin(rx.State, mixin=True):
@@ -179,7 +235,9 @@ class ProviderMixin(rx.State, mixin=True):
             return None
         self.chosen_provider = value
         url = self.router.url
-        return rx.redirect(provider_url(url.path, url.query_parameters, value))
+        # The range goes along: it is state (changed without a reload), not yet in `url`.
+        chosen_range = getattr(self, "chosen_range", DEFAULT_RANGE.value)
+        return rx.redirect(page_url(url.path, url.query_parameters, provider=value, range=chosen_range))
 
 
 def _reader(state: ScopeState, page_ability: Ability) -> User | None:
@@ -193,17 +251,18 @@ def _reader(state: ScopeState, page_ability: Ability) -> User | None:
 
 class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
     has_usage: bool = False
-    cards: list[UsageCard] = []
     # Why this person's usage is not shown to the signed-in user ("" when it is, or nothing is refused).
     hidden_note: str = ""
     # The person id the section was last loaded for: until it is this page's, the section is busy.
     loaded_for: str = ""
+    _providers: Providers = Providers()
 
     @rx.event
     def load(self):
-        self.has_usage, self.cards, self.hidden_note = False, [], ""
+        self.has_usage, self.hidden_note = False, ""
         self._clear_range()
         self._clear_provider()
+        self._pick_range()
         user = _reader(self, Ability.placements_read)
         if user is not None:
             self._load(user, self.person_id)
@@ -223,26 +282,39 @@ class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
             if not viewer.may_see_actor(actor.id):
                 self.hidden_note = viewer.refusal_for_actor()
                 return
-            summary = queries.person_summary(session=session, actor=actor)
-            if summary is None:  # no usage: the page hides the section
+            # Cards and charts both come from this one series (every card is a sum of its days).
+            series = queries.person_series(session=session, actor=actor, range=Range.all)
+            used = tuple(sorted({key for p in series for key, _ in p.cost_by_provider}))
+            if not used:  # no usage: the page hides the section
                 return
-            options = queries.provider_options(session=session, tenant_id=user.tenant_id, used=summary.providers)
+            options = queries.provider_options(session=session, tenant_id=user.tenant_id, used=used)
             provider = self._pick_provider(options)
             if provider is not None:
-                summary = queries.person_summary(session=session, actor=actor, provider=provider, or_empty=True)
-            series = queries.person_series(session=session, actor=actor, range=Range.all, provider=provider)
+                series = queries.person_series(session=session, actor=actor, range=Range.all, provider=provider)
             today = periods.tenant_today(session=session, tenant_id=user.tenant_id)
-        self.cards = person_cards(summary, provider=provider, offered=options)
+        self._providers = Providers(behind=used if provider is None else (provider,), offered=options)
         self._series, self._today = series, today
         self.has_usage = True
 
     @rx.var
+    def cards(self) -> list[UsageCard]:
+        """The chosen range's cards, each with the change against the days before it."""
+        chosen = self._card_range
+        if chosen is None or not self.has_usage:
+            return []
+        return person_range_cards(_plain(self._series), chosen, _plain(self._providers))
+
+    @rx.var
     def activity_figure(self) -> dict:
-        return charts.activity_figure(self._points)
+        return charts.activity_figure(_plain(self._buckets))
+
+    @rx.var
+    def activity_table(self) -> list[charts.TableRow]:
+        return charts.activity_table(_plain(self._buckets))
 
     @rx.var
     def has_activity(self) -> bool:
-        return charts.has_activity(self._points)
+        return charts.has_activity(_plain(self._points))
 
     @rx.var
     def activity_reported(self) -> bool:
@@ -270,22 +342,26 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     # Why the unit's usage is not shown to the signed-in user, and for which unit ("" / 0: nothing refused).
     hidden_note: str = ""
     hidden_unit_id: int = 0
-    cards: list[UsageCard] = []
     refresh_pending: bool = False
     updated: str = ""
     _tenant_id: int | None = None
     _scenario_id: int | None = None
+    _providers: Providers = Providers()
+    # Distinct active users of the unit's subtree per range value: {"now": n, "before": n}.
+    _users: dict[str, dict[str, int]] = {}
     _unit_raw_id: str = ""
     _watch_token: str = ""
     _watching: str = ""  # the token a running watcher serves
 
     def _clear_unit(self) -> None:
         """State is sent to the browser: nothing of the unit shown before stays there."""
-        self.found_unit, self.unit_id, self.cards, self.refresh_pending, self.updated = False, 0, [], False, ""
+        self.found_unit, self.unit_id, self.refresh_pending, self.updated = False, 0, False, ""
         self.hidden_note, self.hidden_unit_id = "", 0
         self._clear_range()
         self._clear_provider()
+        self._pick_range()
         self._tenant_id = self._scenario_id = None
+        self._providers, self._users = Providers(), {}
 
     def _start_load(self, raw_id: str) -> None:
         self._unit_raw_id = raw_id
@@ -309,8 +385,10 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
         self.hidden_note, self.hidden_unit_id = viewer.refusal_for_unit(), unit.id
         return None
 
-    def _loaded(self, unit: OrgUnit, series: list[DayPoint], today: dt.date, computed_at: dt.datetime | None):
+    def _loaded(self, unit: OrgUnit, series: list[DayPoint], today: dt.date, computed_at: dt.datetime | None,
+                providers: Providers, users: dict[str, dict[str, int]]):
         self._series, self._today = series, today
+        self._providers, self._users = providers, users
         self._tenant_id, self._scenario_id = unit.tenant_id, unit.scenario_id
         self.unit_id = unit.id
         self.updated = updated_text(computed_at, clock.utcnow())
@@ -345,11 +423,30 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
             return
 
 
-def _computed_at(session, unit: OrgUnit, summary: queries.UnitSummary) -> dt.datetime | None:
+def _computed_at(session, unit: OrgUnit) -> dt.datetime | None:
     """The unit's newest rollup row; for a unit without rows, the scope's last refresh."""
-    if summary.computed_at is not None:
-        return summary.computed_at
-    return queries.last_computed_at(session=session, tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
+    return (queries.last_computed_at(session=session, tenant_id=unit.tenant_id, scenario_id=unit.scenario_id,
+                                     org_unit_id=unit.id)
+            or queries.last_computed_at(session=session, tenant_id=unit.tenant_id, scenario_id=unit.scenario_id))
+
+
+def _users_by_range(session, unit: OrgUnit, series: list[DayPoint], today: dt.date,
+                    provider: str | None) -> dict[str, dict[str, int]]:
+    """The subtree's distinct active users in every range and the period before it (one statement)."""
+    first = series[0].date if series else None
+    wanted: dict[str, periods.Period] = {}
+    for r in Range:
+        chosen = card_range(r, today=today, first_usage=first)
+        wanted[f"{r.value}:now"] = chosen.period
+        if chosen.previous is not None:
+            wanted[f"{r.value}:before"] = chosen.previous
+    counts = queries.active_users_by_period(session=session, org_unit=unit, breadth=Breadth.subtree,
+                                            periods=wanted, provider=provider)
+    users: dict[str, dict[str, int]] = {}
+    for name, value in counts.items():
+        range_value, which = name.split(":")
+        users.setdefault(range_value, {})[which] = value
+    return users
 
 
 class TeamUsageState(UnitMixin, ScopeState):
@@ -389,7 +486,6 @@ class TeamUsageState(UnitMixin, ScopeState):
             if viewer is None:
                 return
             provider, providers = self._provider_for(session, unit)
-            summary = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
                                          provider=provider)
             members: dict[str, list[MemberRow]] = {}
@@ -403,11 +499,20 @@ class TeamUsageState(UnitMixin, ScopeState):
             else:
                 self.members_note = visibility.TOTALS_ONLY
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
-            computed_at = _computed_at(session, unit, summary)
-        self.cards = team_cards(summary, providers)
+            users = _users_by_range(session, unit, series, today, provider)
+            computed_at = _computed_at(session, unit)
         self._members = members
         self._left_out = left_out
-        self._loaded(unit, series, today, computed_at)
+        self._loaded(unit, series, today, computed_at, providers, users)
+
+    @rx.var
+    def cards(self) -> list[UsageCard]:
+        """The chosen range's cards, each with the change against the days before it."""
+        chosen = self._card_range
+        if chosen is None or not self.found_unit:
+            return []
+        return team_range_cards(_plain(self._series), chosen, _plain(self._providers),
+                                _plain(self._users).get(self.chosen_range, {}))
 
     @rx.var
     def member_rows(self) -> list[MemberView]:
@@ -446,6 +551,9 @@ class TeamUsageState(UnitMixin, ScopeState):
 
 
 class DepartmentUsageState(UnitMixin, ScopeState):
+    # The department's own (direct) days beside the subtree's `_series`, for the cards' "direct" numbers.
+    _direct: list[DayPoint] = []
+
     @rx.event
     def load(self):
         self._start_load(self.department_id)
@@ -462,11 +570,25 @@ class DepartmentUsageState(UnitMixin, ScopeState):
             if unit is None or self._visible(user, unit, session) is None:
                 return
             provider, providers = self._provider_for(session, unit)
-            direct = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.direct, provider=provider)
-            subtree = queries.unit_summary(session=session, org_unit=unit, breadth=Breadth.subtree, provider=provider)
+            direct = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.direct, range=Range.all,
+                                         provider=provider)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
                                          provider=provider)
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
-            computed_at = _computed_at(session, unit, subtree)
-        self.cards = department_cards(direct, subtree, providers)
-        self._loaded(unit, series, today, computed_at)
+            users = _users_by_range(session, unit, series, today, provider)
+            computed_at = _computed_at(session, unit)
+        self._direct = direct
+        self._loaded(unit, series, today, computed_at, providers, users)
+
+    def _clear_unit(self) -> None:
+        super()._clear_unit()
+        self._direct = []
+
+    @rx.var
+    def cards(self) -> list[UsageCard]:
+        """The chosen range's cards (subtree, with the direct numbers beside them)."""
+        chosen = self._card_range
+        if chosen is None or not self.found_unit:
+            return []
+        return department_range_cards(_plain(self._series), _plain(self._direct), chosen, _plain(self._providers),
+                                      _plain(self._users).get(self.chosen_range, {}))

@@ -1,18 +1,22 @@
 """What the AI Tooling sections show, built from the rollup queries' answers: the cards of a person,
-team or department (with which providers report each number) and the team's member table rows.
+team or department for the chosen range (with the change against the period before, and which
+providers report each number) and the team's member table rows.
 Pure functions, no database and no Reflex state: the states in `ai_usage_state.py` load the answers
 and call these."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from orgonaut.ai_tooling.providers.declaration import Metric, ProviderInfo
+from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
-from orgonaut.rollups import queries
-from orgonaut.rollups.queries import MemberRow
+from orgonaut.rollups import periods, queries
+from orgonaut.rollups.periods import Period, Range
+from orgonaut.rollups.queries import DayPoint, MemberRow
 from orgonaut.ui import routes
 from orgonaut.ui.components.usage_cards import UsageCard, count, period_text
 from orgonaut.ui.format import format_usd
@@ -23,9 +27,10 @@ def provider_name(key: str) -> str:
 
 
 def _hint(reports: Callable[[ProviderInfo], bool], providers: Sequence[str], *,
-          reporters: Sequence[str] = ()) -> str:
-    """"all time", or which of the providers with usage report the metric: "all time · Claude Code only",
-    or "not reported by Cursor" (its value is then "—"), followed by which of `reporters` do report it."""
+          reporters: Sequence[str] = (), when: str = "all time") -> str:
+    """`when` (the card's period), or with which of the providers with usage report the metric:
+    "Nov 1 – 30, 2026 · Claude Code only", or "not reported by Cursor" (its value is then "—"),
+    followed by which of `reporters` do report it."""
     def names(keys: Sequence[str]) -> str:
         return ", ".join(provider_name(k) for k in keys)
 
@@ -34,93 +39,202 @@ def _hint(reports: Callable[[ProviderInfo], bool], providers: Sequence[str], *,
         others = [p for p in reporters if p in PROVIDERS and reports(PROVIDERS[p])]
         return f"not reported by {names(providers)}" + (f" · {names(others)} only" if others else "")
     if len(reporting) < len(providers):
-        return f"all time · {names(reporting)} only"
-    return "all time"
+        return f"{when} · {names(reporting)} only"
+    return when
 
 
-def activity_hint(metric: Metric, providers: Sequence[str]) -> str:
-    return _hint(lambda info: metric in info.metrics, providers)
+def activity_hint(metric: Metric, providers: Sequence[str], when: str = "all time") -> str:
+    return _hint(lambda info: metric in info.metrics, providers, when=when)
 
 
-def provider_metric_hint(key: str, providers: Sequence[str], reporters: Sequence[str] = ()) -> str:
+def provider_metric_hint(key: str, providers: Sequence[str], reporters: Sequence[str] = (),
+                         when: str = "all time") -> str:
     """As `activity_hint`, for a counter of `provider_metrics` (`queries.PROVIDER_METRICS`)."""
-    return _hint(lambda info: queries.reports_provider_metric(info, key), providers, reporters=reporters)
-
-
-def person_cards(summary: queries.PersonSummary, *, provider: str | None = None,
-                 offered: Sequence[str] | None = None) -> list[UsageCard]:
-    """The person's cards for every provider or one (`provider`). The counters only some providers report
-    are shown when one of the `offered` providers (default: the person's) reports them."""
-    # Whose records the numbers are: the person's providers, or the chosen one when they have none of it.
-    behind = summary.providers or ((provider,) if provider is not None else ())
-    offered = summary.providers if offered is None else offered
-    providers = ", ".join(provider_name(p) for p in summary.providers) or "none"
-    extra = [
-        UsageCard(label, count(summary.provider_metric(key)), provider_metric_hint(key, behind, offered))
-        for key, label in queries.PROVIDER_METRICS
-        if any(p in PROVIDERS and queries.reports_provider_metric(PROVIDERS[p], key) for p in offered)
-    ]
-    return [
-        UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
-        UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
-        *(UsageCard(label, count(value), activity_hint(metric, behind))
-          for label, value, metric in (("Sessions", summary.sessions, Metric.sessions),
-                                       ("Commits", summary.commits, Metric.commits),
-                                       ("Pull requests", summary.pull_requests, Metric.pull_requests),
-                                       ("Lines added", summary.lines_added, Metric.lines_added),
-                                       ("Lines removed", summary.lines_removed, Metric.lines_removed))),
-        *extra,
-        UsageCard("Active providers", count(summary.active_providers), providers),
-    ]
+    return _hint(lambda info: queries.reports_provider_metric(info, key), providers, reporters=reporters, when=when)
 
 
 @dataclasses.dataclass(frozen=True)
 class Providers:
-    behind: Sequence[str] = ()  # whose usage the numbers are: the unit's providers, or the chosen one
+    behind: Sequence[str] = ()  # whose usage the numbers are: the page's providers, or the chosen one
     offered: Sequence[str] = ()  # the filter's choices
 
 
-def counter_cards(summary: queries.UnitSummary, providers: Providers,
-                  hint: Callable[[str, str], str] | None = None) -> list[UsageCard]:
-    """The counters only some providers report, for a unit, when one of the offered providers reports
-    them; "—" with a hint where none of the providers behind the numbers does."""
-    def said(key: str) -> str:
-        text = provider_metric_hint(key, providers.behind, providers.offered)
-        return hint(key, text) if hint else text
+# --- the range cards ------------------------------------------------------------------------------
+#
+# Every card is one range's number, summed from the same daily series the cost chart plots (so the
+# card, the chart total and the member table's totals row agree to the cent), with the change against
+# the same number of days just before the range (`periods.previous_period`).
 
+_ACTIVITY: tuple[tuple[str, str, Metric], ...] = (
+    ("Sessions", "sessions", Metric.sessions), ("Commits", "commits", Metric.commits),
+    ("Pull requests", "pull_requests", Metric.pull_requests), ("Lines added", "lines_added", Metric.lines_added),
+    ("Lines removed", "lines_removed", Metric.lines_removed),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class RangeTotals:
+    """One period's sums of a daily series. A count is None ("not reported") when every day with usage
+    in the period comes from providers that do not report it; 0 when the period has no usage."""
+    period: Period
+    cost_cents: Decimal
+    counts: tuple[tuple[str, int | None], ...]  # the `_ACTIVITY` fields and the `PROVIDER_METRICS` keys
+    providers: tuple[str, ...]  # providers with usage in the period, sorted
+
+    def count_of(self, key: str) -> int | None:
+        return dict(self.counts)[key]
+
+
+def points_in(series: Sequence[DayPoint], period: Period) -> list[DayPoint]:
+    return [p for p in series if period.start <= p.date <= period.end]
+
+
+def totals_of(series: Sequence[DayPoint], period: Period) -> RangeTotals:
+    """The period's exact sums over the series' points (days outside the series count as no usage)."""
+    points = points_in(series, period)
+    used = [p for p in points if p.used]
+
+    def summed(values: list[int | None]) -> int | None:
+        reported = [v for v in values if v is not None]
+        return sum(reported) if reported or not used else None
+
+    counts = [(field, summed([getattr(p, field) for p in used])) for _, field, _ in _ACTIVITY]
+    counts += [(key, summed([dict(p.provider_metrics).get(key) for p in used])) for key, _ in queries.PROVIDER_METRICS]
+    return RangeTotals(
+        period=period, cost_cents=sum_cost_cents(p.cost_cents for p in points), counts=tuple(counts),
+        providers=tuple(sorted({key for p in used for key, _ in p.cost_by_provider})),
+    )
+
+
+def change_text(current: Decimal | int | None, previous: Decimal | int | None, days: int, *,
+                money: bool = False) -> str:
+    """"+$12.34 (+8%) vs the 30 days before", "−3 vs the 7 days before" (no % after nothing), or
+    "no change vs …"; "" when either number is not reported."""
+    if current is None or previous is None:
+        return ""
+    when = f"vs the {days} days before" if days != 1 else "vs the day before"
+    delta = current - previous
+    if not delta:
+        return f"no change {when}"
+    sign = "+" if delta > 0 else "−"
+    amount = format_usd(abs(Decimal(delta))) if money else f"{abs(delta):,}"
+    share = f" ({sign}{abs(delta) / previous:.0%})" if previous else ""
+    return f"{sign}{amount}{share} {when}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CardRange:
+    """What the cards compare: the chosen range, and the period before it (None for "all": nothing
+    precedes the first usage)."""
+    period: Period
+    previous: Period | None
+
+    @property
+    def days(self) -> int:
+        return (self.period.end - self.period.start).days + 1
+
+
+def card_range(range: Range | str, *, today: dt.date, first_usage: dt.date | None) -> CardRange:
+    period = periods.period_for(range, today=today, first_usage=first_usage)
+    return CardRange(period, None if periods.parse_range(range) == Range.all else periods.previous_period(period))
+
+
+def _value_card(label: str, now: RangeTotals, before: RangeTotals | None, days: int, key: str | None,
+                hint: str) -> UsageCard:
+    """A card of the cost (`key` None) or of one count, with its change against `before`."""
+    if key is None:
+        return UsageCard(label, format_usd(now.cost_cents), hint,
+                         change_text(now.cost_cents, before.cost_cents, days, money=True) if before else "")
+    value = now.count_of(key)
+    return UsageCard(label, count(value), hint, change_text(value, before.count_of(key), days) if before else "")
+
+
+def _behind(now: RangeTotals, providers: Providers) -> Sequence[str]:
+    """Whose usage a card's hint speaks of: the providers with usage in the range, else the page's."""
+    return now.providers or providers.behind
+
+
+def _not_reported(totals: RangeTotals, providers: Sequence[str]) -> RangeTotals:
+    """A period without usage reads 0, except for a metric none of `providers` reports: "—"."""
+    if totals.providers or not providers:
+        return totals
+    known = [PROVIDERS[p] for p in providers if p in PROVIDERS]
+    if len(known) < len(providers):
+        return totals
+
+    def reported(key: str) -> bool:
+        metric = next((m for _, f, m in _ACTIVITY if f == key), None)
+        return any(metric in info.metrics if metric is not None else queries.reports_provider_metric(info, key)
+                   for info in known)
+
+    return dataclasses.replace(totals, counts=tuple((k, v if reported(k) else None) for k, v in totals.counts))
+
+
+def _totals(series: Sequence[DayPoint], chosen: CardRange, providers: Providers
+            ) -> tuple[RangeTotals, RangeTotals | None]:
+    now = _not_reported(totals_of(series, chosen.period), providers.behind)
+    before = (_not_reported(totals_of(series, chosen.previous), providers.behind)
+              if chosen.previous is not None else None)
+    return now, before
+
+
+def _count_cards(now: RangeTotals, before: RangeTotals | None, chosen: CardRange, providers: Providers,
+                 fields: Sequence[str], when: str, suffix: Callable[[str], str] = lambda key: "") -> list[UsageCard]:
+    behind = _behind(now, providers)
+    cards = [_value_card(label, now, before, chosen.days, field, activity_hint(metric, behind, when) + suffix(field))
+             for label, field, metric in _ACTIVITY if field in fields]
+    cards += [_value_card(label, now, before, chosen.days, key,
+                          provider_metric_hint(key, behind, providers.offered, when) + suffix(key))
+              for key, label in queries.PROVIDER_METRICS
+              if any(p in PROVIDERS and queries.reports_provider_metric(PROVIDERS[p], key) for p in providers.offered)]
+    return cards
+
+
+def person_range_cards(series: Sequence[DayPoint], chosen: CardRange, providers: Providers) -> list[UsageCard]:
+    """A person's cards for the chosen range: cost, activity, the counters some offered provider
+    reports, and the providers with usage in the range."""
+    now, before = _totals(series, chosen, providers)
+    when = period_text(chosen.period)
+    names = ", ".join(provider_name(p) for p in now.providers) or "none in these days"
     return [
-        UsageCard(label, count(summary.provider_metric(key)), said(key))
-        for key, label in queries.PROVIDER_METRICS
-        if any(p in PROVIDERS and queries.reports_provider_metric(PROVIDERS[p], key) for p in providers.offered)
+        _value_card("Cost", now, before, chosen.days, None, when),
+        *_count_cards(now, before, chosen, providers, [f for _, f, _ in _ACTIVITY], when),
+        UsageCard("Active providers", count(len(now.providers)), names),
     ]
 
 
-def team_cards(summary: queries.UnitSummary, providers: Providers = Providers()) -> list[UsageCard]:
+def _users_card(users: Mapping[str, int], when: str, chosen: CardRange, suffix: str = "") -> UsageCard:
+    now, before = users.get("now", 0), users.get("before")
+    return UsageCard("Active users", count(now), when + suffix,
+                     change_text(now, before, chosen.days) if chosen.previous is not None and before is not None
+                     else "")
+
+
+def team_range_cards(series: Sequence[DayPoint], chosen: CardRange, providers: Providers,
+                     users: Mapping[str, int]) -> list[UsageCard]:
+    """A team's cards for the chosen range; `users` holds the distinct active users "now" and "before"."""
+    now, before = _totals(series, chosen, providers)
+    when = period_text(chosen.period)
     return [
-        UsageCard("Last month cost", format_usd(summary.last_month_cost_cents), period_text(summary.last_month)),
-        UsageCard("Month-to-date cost", format_usd(summary.mtd_cost_cents), period_text(summary.mtd)),
-        UsageCard("Active users", count(summary.mtd_active_users),
-                  f"this month · {count(summary.last_month_active_users)} last month"),
-        *counter_cards(summary, providers),
+        _value_card("Cost", now, before, chosen.days, None, when),
+        _users_card(users, when, chosen),
+        *_count_cards(now, before, chosen, providers, ("sessions", "commits", "pull_requests", "lines_added"), when),
     ]
 
 
-def department_cards(direct: queries.UnitSummary, subtree: queries.UnitSummary,
-                     providers: Providers = Providers()) -> list[UsageCard]:
-    def activity(label: str, field: str) -> UsageCard:
-        return UsageCard(label, count(getattr(subtree, field)), f"all time · {count(getattr(direct, field))} direct")
-
+def department_range_cards(subtree: Sequence[DayPoint], direct: Sequence[DayPoint], chosen: CardRange,
+                           providers: Providers, users: Mapping[str, int]) -> list[UsageCard]:
+    """A department's cards for the chosen range: the subtree's numbers (with the direct ones beside
+    them) and the direct cost."""
+    now, before = _totals(subtree, chosen, providers)
+    own, own_before = _totals(direct, chosen, providers)
+    when = period_text(chosen.period)
     return [
-        UsageCard("Direct · last month", format_usd(direct.last_month_cost_cents), period_text(direct.last_month)),
-        UsageCard("Direct · month to date", format_usd(direct.mtd_cost_cents), period_text(direct.mtd)),
-        UsageCard("Subtree · last month", format_usd(subtree.last_month_cost_cents), period_text(subtree.last_month)),
-        UsageCard("Subtree · month to date", format_usd(subtree.mtd_cost_cents), period_text(subtree.mtd)),
-        activity("Sessions", "sessions"),
-        activity("Commits", "commits"),
-        activity("Pull requests", "pull_requests"),
-        activity("Lines added", "lines_added"),
-        *counter_cards(subtree, providers, hint=lambda key, said: (
-            f"{said} · {count(direct.provider_metric(key))} direct")),
+        _value_card("Subtree cost", now, before, chosen.days, None, when),
+        _value_card("Direct cost", own, own_before, chosen.days, None, when),
+        _users_card(users, when, chosen),
+        *_count_cards(now, before, chosen, providers, ("sessions", "commits", "pull_requests", "lines_added"), when,
+                      suffix=lambda key: f" · {count(own.count_of(key))} direct"),
     ]
 
 
@@ -165,7 +279,7 @@ def total_of(rows: Sequence[MemberRow]) -> MemberRow:
         return sum(values) if values else None
 
     return MemberRow(actor_id=0, name=f"Total ({len(rows)} {'person' if len(rows) == 1 else 'people'})",
-                     cost_cents=sum((r.cost_cents for r in rows), Decimal(0)), sessions=reported("sessions"),
+                     cost_cents=sum_cost_cents(r.cost_cents for r in rows), sessions=reported("sessions"),
                      commits=reported("commits"), pull_requests=reported("pull_requests"),
                      lines_added=reported("lines_added"))
 

@@ -26,7 +26,7 @@ from orgonaut.org.models import OrgUnitKind
 from orgonaut.rollups import queries, service
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, Breadth
 from orgonaut.ui.components.usage_cards import NOT_REPORTED
-from orgonaut.ui.pages.usage_views import person_cards, sort_members
+from orgonaut.ui.pages.usage_views import Providers, card_range, person_range_cards, sort_members
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
 
@@ -114,14 +114,23 @@ def test_rollups_and_cards_say_not_reported_and_mix_with_a_provider_that_reports
         # Ada has only Copilot usage: her sessions are not reported; Ben's are Claude Code's 3.
         ada_summary = queries.person_summary(session=session, actor=ada)
         assert (ada_summary.sessions, ada_summary.commits, ada_summary.lines_added) == (None, None, 10)
-        cards = {card.label: (card.value, card.hint) for card in person_cards(ada_summary)}
+        # The cards of "All" (since the first day of usage) sum the same days the chart plots.
+        every = card_range("all", today=NOW.date(), first_usage=DAY)
+        when = "Mar 3 – 10, 2025"
+
+        def cards_of(actor, providers):
+            series = queries.person_series(session=session, actor=actor, range="all")
+            return {card.label: (card.value, card.hint)
+                    for card in person_range_cards(series, every, Providers(providers, providers))}
+
+        cards = cards_of(ada, ("copilot",))
         assert cards["Sessions"] == (NOT_REPORTED, "not reported by GitHub Copilot")
-        assert cards["Lines added"] == ("10", "all time")
+        assert cards["Lines added"] == ("10", when)
         ben_summary = queries.person_summary(session=session, actor=ben)
         assert (ben_summary.sessions, ben_summary.commits, ben_summary.lines_added) == (3, 0, 10)
-        ben_cards = {card.label: (card.value, card.hint) for card in person_cards(ben_summary)}
-        assert ben_cards["Sessions"] == ("3", "all time · Claude Code only")
-        assert ben_cards["Lines added"] == ("10", "all time")
+        ben_cards = cards_of(ben, ("claude_code", "copilot"))
+        assert ben_cards["Sessions"] == ("3", f"{when} · Claude Code only")
+        assert ben_cards["Lines added"] == ("10", when)
 
         unit = queries.unit_summary(session=session, org_unit=web, breadth=Breadth.direct)
         assert (unit.sessions, unit.commits, unit.pull_requests, unit.lines_added) == (3, 0, 0, 20)

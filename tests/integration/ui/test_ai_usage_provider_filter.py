@@ -1,16 +1,19 @@
 """The provider filter of the person, team and department sections (`?provider=` in the page's URL), on
 the demo org with random Claude Code and Cursor usage written here.
 
-For "All tools" and each provider, every card, the cost chart of every range and the team's member
-table are compared with a brute-force sum of the records this test wrote (never with the queries the
-pages call), so the cards, chart and table of one filter agree with each other and with the records.
+For "All tools" and each provider, every card of every range (and its change against the days
+before the range), the cost chart of every range and the team's member table are compared with a
+brute-force sum of the records this test wrote (never with the queries the pages call), so the cards,
+chart and table of one filter agree with each other, to the cent, and with the records.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -26,12 +29,13 @@ from orgonaut.rollups import periods
 from orgonaut.rollups import service as rollups
 from orgonaut.rollups.periods import Period, Range
 from orgonaut.ui import routes
-from orgonaut.ui.components.usage_cards import NOT_REPORTED
+from orgonaut.ui.components.usage_cards import NOT_REPORTED, period_text
 from orgonaut.ui.format import format_usd
 from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.department import DepartmentState
 from orgonaut.ui.pages.person import PersonState
 from orgonaut.ui.pages.team import TeamState
+from orgonaut.ui.pages.usage_views import change_text
 from tests.integration.ui.conftest import Tab, login_token
 from tests.integration.ui.test_ai_usage_states import recorded_sql
 
@@ -42,6 +46,7 @@ LAST_MONTH = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
 MTD = Period(dt.date(2026, 11, 1), TODAY)
 TEAM = "Core Platform"
 FILTERS = (None, "claude_code", "cursor")  # None: All tools
+DEFAULT = Range.three_months.value
 
 
 @pytest.fixture(autouse=True)
@@ -148,12 +153,47 @@ def _count(records: list[Rec], field: str) -> str:
     return f"{sum(values):,}" if values else NOT_REPORTED
 
 
-def _counter_hint(records: list[Rec]) -> str:
+def _counter_hint(records: list[Rec], when: str = "all time") -> str:
     """What a Cursor-only counter's card says under its number, by whose records are behind it."""
     shown = sorted({r.provider for r in records})
     if shown == ["claude_code"]:
         return "not reported by Claude Code · Cursor only"
-    return "all time" if shown == ["cursor"] else "all time · Cursor only"
+    return when if shown == ["cursor"] else f"{when} · Cursor only"
+
+
+def _in(records: list[Rec], period: Period) -> list[Rec]:
+    return [r for r in records if period.start <= r.day <= period.end]
+
+
+def _total(records: list[Rec], field: str) -> int | None:
+    """A count over records: None when records exist and none reports it, 0 when there are none."""
+    values = [getattr(r, field) for r in records if getattr(r, field) is not None]
+    return sum(values) if values or not records else None
+
+
+def _money(records: list[Rec]) -> Decimal:
+    return sum((r.cost for r in records), Decimal(0))
+
+
+def _expected_cards(records: list[Rec], choice: Range, fields: dict[str, str], *, users: bool = False
+                    ) -> dict[str, tuple[str, str]]:
+    """(value, change) of the cost card and of `fields` (label -> Rec field) for the range, by brute force:
+    the range's records summed, and again for the same number of days before it ("all": no change)."""
+    period = _period(records, choice)
+    before = None if choice == Range.all else periods.previous_period(period)
+    days = (period.end - period.start).days + 1
+    now, earlier = _in(records, period), _in(records, before) if before else []
+
+    def card(value, previous, money=False):
+        shown = format_usd(value) if money else (NOT_REPORTED if value is None else f"{value:,}")
+        return shown, change_text(value, previous, days, money=money) if before else ""
+
+    cards = {"Cost": card(_money(now), _money(earlier), money=True)}
+    for label, field in fields.items():
+        cards[label] = card(_total(now, field), _total(earlier, field))
+    if users:
+        cards["Active users"] = card(len({r.actor_id for r in now}), len({r.actor_id for r in earlier}))
+    return cards
 
 
 def _period(records: list[Rec], choice: Range) -> Period:
@@ -167,15 +207,17 @@ def _plotted_expected(records: list[Rec], period: Period) -> dict[str, list[str]
         if period.start <= r.day <= period.end:
             by_day[(r.day, r.provider)] += r.cost
     providers = sorted({p for _, p in by_day})
+    # Today is plotted only once it has usage (then as partial), never as a drop to $0.
+    days = [day for day in period.days if day != TODAY or any(d == TODAY for d, _ in by_day)]
     if len(providers) > 1:
-        return {PROVIDERS[p].display_name: [format_usd(by_day.get((day, p), Decimal(0))) for day in period.days]
+        return {PROVIDERS[p].display_name: [format_usd(by_day.get((day, p), Decimal(0))) for day in days]
                 for p in providers}
     return {"Cost": [format_usd(sum((c for (d, _), c in by_day.items() if d == day), Decimal(0)))
-                     for day in period.days]}
+                     for day in days]}
 
 
 def _plotted(state) -> dict[str, list[str]]:
-    return {trace["name"]: trace["customdata"] for trace in state.cost_figure["data"]}
+    return {trace["name"]: [amount for _, amount in trace["customdata"]] for trace in state.cost_figure["data"]}
 
 
 def _query(provider: str | None) -> dict[str, str]:
@@ -188,6 +230,16 @@ def _path(url: str, provider: str | None) -> str:
 
 def _cards(state) -> dict[str, tuple[str, str]]:
     return {card.label: (card.value, card.hint) for card in state.cards}
+
+
+def _values(state, labels) -> dict[str, tuple[str, str]]:
+    """(value, change) of the named cards."""
+    return {card.label: (card.value, card.change) for card in state.cards if card.label in labels}
+
+
+PERSON_FIELDS = {"Sessions": "sessions", "Commits": "commits", "Pull requests": "pull_requests",
+                 "Lines added": "lines_added"}
+CURSOR_FIELDS = {"Tabs accepted": "tabs_accepted", "Agent requests": "agent_requests"}
 
 
 def _check_chart(state, records: list[Rec]) -> None:
@@ -222,26 +274,31 @@ def test_every_person_card_and_the_chart_follow_the_chosen_provider(session, wor
             assert usage.has_usage
             assert usage.chosen_provider == (provider or "all") and usage.provider_notice == ""
             assert [c.value for c in usage.provider_choices] == ["all", *offered]
-            cards = _cards(usage)
-            assert cards["Last month cost"][0] == _cost(records, LAST_MONTH)
-            assert cards["Month-to-date cost"][0] == _cost(records, MTD)
-            assert cards["Sessions"][0] == _count(records, "sessions")
-            assert cards["Commits"][0] == _count(records, "commits")
-            assert cards["Pull requests"][0] == _count(records, "pull_requests")
-            assert cards["Lines added"][0] == _count(records, "lines_added")
-            assert cards["Active providers"] == (str(len(shown)), ", ".join(PROVIDERS[p].display_name for p in shown))
-            if "cursor" in used:
-                assert cards["Tabs accepted"][0] == _count(records, "tabs_accepted")
-                assert cards["Agent requests"][0] == _count(records, "agent_requests")
-                if shown == ["claude_code"]:
-                    assert cards["Tabs accepted"][1] == "not reported by Claude Code · Cursor only"
-                elif shown == ["cursor"]:
-                    assert cards["Sessions"][1] == "not reported by Cursor" and cards["Tabs accepted"][1] == "all time"
-                else:
-                    assert cards["Tabs accepted"][1] == "all time · Cursor only"
-                    assert cards["Sessions"][1] == "all time · Claude Code only"
-            else:  # nobody offered reports them: no such cards
-                assert "Tabs accepted" not in cards and "Agent requests" not in cards
+            fields = {**PERSON_FIELDS, **(CURSOR_FIELDS if "cursor" in used else {})}
+            for choice in Range:
+                usage.choose_range(choice.value)
+                period = _period(records, choice)
+                expected = _expected_cards(records, choice, fields)
+                assert _values(usage, expected) == expected, (provider, choice)
+                # One number: the card, the chart's total and its table's total row.
+                assert expected["Cost"][0] == usage.range_total == usage.cost_table[-1].cost, choice
+                cards = _cards(usage)
+                when = period_text(period)
+                assert cards["Cost"][1] == when
+                shown = sorted({r.provider for r in _in(records, period)})
+                assert cards["Active providers"] == (
+                    str(len(shown)), ", ".join(PROVIDERS[p].display_name for p in shown) or "none in these days")
+                if "cursor" in used:
+                    if shown == ["claude_code"]:
+                        assert cards["Tabs accepted"][1] == "not reported by Claude Code · Cursor only"
+                    elif shown == ["cursor"]:
+                        assert cards["Sessions"][1] == "not reported by Cursor" and cards["Tabs accepted"][1] == when
+                    elif shown:
+                        assert cards["Tabs accepted"][1] == f"{when} · Cursor only"
+                        assert cards["Sessions"][1] == f"{when} · Claude Code only"
+                else:  # nobody offered reports them: no such cards
+                    assert "Tabs accepted" not in cards and "Agent requests" not in cards
+            usage.choose_range(DEFAULT)
             assert usage.activity_reported == (provider != "cursor")
             if provider == "cursor":
                 assert not usage.has_activity
@@ -262,11 +319,13 @@ def test_a_connected_provider_is_offered_and_shows_zero_or_not_reported(session,
     usage = _open_person(tab, claude_only.id, "cursor")
     assert [c.value for c in usage.provider_choices] == ["all", "claude_code", "cursor"]
     assert usage.chosen_provider == "cursor" and usage.has_usage
-    cards = _cards(usage)
-    assert cards["Last month cost"][0] == cards["Month-to-date cost"][0] == "$0.00"
-    assert cards["Sessions"] == (NOT_REPORTED, "not reported by Cursor")
-    assert cards["Tabs accepted"] == ("0", "all time")
-    assert cards["Active providers"] == ("0", "none")
+    for choice in Range:
+        usage.choose_range(choice.value)
+        cards = _cards(usage)
+        assert cards["Cost"][0] == "$0.00"
+        assert cards["Sessions"] == (NOT_REPORTED, "not reported by Cursor")
+        assert cards["Tabs accepted"] == ("0", period_text(_period([], choice)))
+        assert cards["Active providers"] == ("0", "none in these days")
     assert not usage.has_cost and usage.range_total == "$0.00"
 
 
@@ -334,17 +393,18 @@ def test_team_cards_chart_and_member_table_follow_the_chosen_provider(session, w
     assert usage.found_unit and usage.chosen_provider == (provider or "all")
     assert [c.value for c in usage.provider_choices] == ["all", "claude_code", "cursor"]
 
-    def users(period: Period) -> int:
-        return len({r.actor_id for r in records if period.start <= r.day <= period.end})
-
-    assert _cards(usage) == {
-        "Last month cost": (_cost(records, LAST_MONTH), "Oct 1 – 31, 2026"),
-        "Month-to-date cost": (_cost(records, MTD), "Nov 1 – 18, 2026"),
-        "Active users": (str(users(MTD)), f"this month · {users(LAST_MONTH)} last month"),
+    team_fields = {"Sessions": "sessions", "Commits": "commits", "Pull requests": "pull_requests",
+                   "Lines added": "lines_added", **CURSOR_FIELDS}
+    for choice in Range:
+        usage.choose_range(choice.value)
+        period = _period(records, choice)
+        expected = _expected_cards(records, choice, team_fields, users=True)
+        assert _values(usage, [*expected, "Active users"]) == expected, choice
+        cards = _cards(usage)
+        assert list(cards)[:2] == ["Cost", "Active users"]
+        assert cards["Cost"][1] == cards["Active users"][1] == period_text(period)
         # Cursor's counters, from the rollups: each equals the raw records' sum (— for Claude Code alone).
-        "Tabs accepted": (_count(records, "tabs_accepted"), _counter_hint(records)),
-        "Agent requests": (_count(records, "agent_requests"), _counter_hint(records)),
-    }
+        assert cards["Tabs accepted"][1] == _counter_hint(_in(records, period), period_text(period))
     _check_chart(usage, records)
     names = {a.id: a.name for a in world.actors}
     for choice in Range:
@@ -362,7 +422,7 @@ def test_team_cards_chart_and_member_table_follow_the_chosen_provider(session, w
              for a in names), Decimal(0))
         # ... and so does its totals row, shown as the range total is: the exact sum rounded once.
         in_range = [r for r in records if period.start <= r.day <= period.end]
-        assert usage.member_totals.cost == _cost(in_range) == usage.range_total, choice
+        assert usage.member_totals.cost == _cost(in_range) == usage.range_total == _cards(usage)["Cost"][0], choice
 
 
 @pytest.mark.parametrize("provider", FILTERS, ids=lambda p: p or "all")
@@ -373,12 +433,78 @@ def test_department_cards_and_chart_follow_the_chosen_provider(session, world, p
     assert not [s for s in statements if "ai_tool_usage_records" in s]
     records = _of(world, provider)  # all of it in a team below: the subtree's, none direct
     assert usage.found_unit and usage.chosen_provider == (provider or "all")
-    cards = _cards(usage)
-    assert cards["Direct · last month"][0] == cards["Direct · month to date"][0] == "$0.00"
-    assert cards["Subtree · last month"][0] == _cost(records, LAST_MONTH)
-    assert cards["Subtree · month to date"][0] == _cost(records, MTD)
-    assert cards["Sessions"] == (_count(records, "sessions"), "all time · 0 direct")
-    assert cards["Lines added"] == (_count(records, "lines_added"), "all time · 0 direct")
-    for key, label in (("tabs_accepted", "Tabs accepted"), ("agent_requests", "Agent requests")):
-        assert cards[label] == (_count(records, key), f"{_counter_hint(records)} · {NOT_REPORTED} direct")
+    fields = {"Sessions": "sessions", "Lines added": "lines_added", **CURSOR_FIELDS}
+    for choice in Range:
+        usage.choose_range(choice.value)
+        expected = _expected_cards(records, choice, fields, users=True)
+        expected["Subtree cost"] = expected.pop("Cost")
+        assert _values(usage, expected) == expected, choice
+        cards = _cards(usage)
+        when = period_text(_period(records, choice))
+        assert cards["Direct cost"][0] == "$0.00" and cards["Subtree cost"] == (usage.range_total, when)
+        # Nothing is placed in the department itself: 0 direct, or "—" where the chosen tool does not report it.
+        no_sessions = NOT_REPORTED if provider == "cursor" else "0"
+        assert cards["Sessions"][1].endswith(f" · {no_sessions} direct")
+        assert cards["Lines added"][1] == f"{when} · 0 direct"
+        no_tabs = NOT_REPORTED if provider == "claude_code" else "0"
+        for label in CURSOR_FIELDS:
+            hint = _counter_hint(_in(records, _period(records, choice)), when)
+            assert cards[label][1] == f"{hint} · {no_tabs} direct"
     _check_chart(usage, records)
+
+
+# --- the range in the URL ------------------------------------------------------------------------------
+
+
+def _open(tab: Tab, state_cls, page_cls, route: str, url: str, id_param: str, unit_id: int, **query: str):
+    path = f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else url
+    tab.open(page_cls, route, path, **{id_param: str(unit_id)}, **query)
+    usage = tab.state(state_cls)
+    usage.load()
+    return usage
+
+
+def _address_shown(spec) -> str:
+    """The address a `choose_range` event puts in the browser's address bar (without navigating)."""
+    script = dict((name._js_expr, value._var_value) for name, value in spec.args)["javascript_code"]
+    assert "history.replaceState" in script
+    return json.loads(re.search(r"'', (\"(?:[^\"\\]|\\.)*\")\)", script).group(1))
+
+
+def test_the_range_lives_in_the_url_with_the_provider(session, world):
+    tab = Tab(login_token(session, "owner@demo.test"))
+    team_url = routes.team_url(world.team.id)
+
+    def team(**query):
+        return _open(tab, TeamUsageState, TeamState, routes.TEAM, team_url, "team_id", world.team.id, **query)
+
+    # A link names the range: the cards, the chart and the member table load for it.
+    usage = team(range="mtd")
+    assert usage.chosen_range == "mtd" and _cards(usage)["Cost"] == (_cost(world.records, MTD), "Nov 1 – 18, 2026")
+    assert usage.member_totals.cost == usage.range_total == _cost(world.records, MTD)
+    usage = team(provider="cursor", range="last_month")
+    assert (usage.chosen_provider, usage.chosen_range) == ("cursor", "last_month")
+    assert _cards(usage)["Cost"][0] == _cost(_of(world, "cursor"), LAST_MONTH) == usage.range_total
+    # A bad value is the default range, without an error or a notice.
+    for bad in ("7y", "", "ALL", "<script>alert(1)</script>", "x" * 300):
+        usage = team(range=bad)
+        assert usage.chosen_range == DEFAULT and usage.provider_notice == "" and usage.found_unit, bad
+
+    # Choosing a range shows it in the address (provider kept), so a reload or a copied link keeps it.
+    usage = team(provider="cursor")
+    assert _address_shown(usage.choose_range("6m")) == f"{team_url}?provider=cursor&range=6m"
+    assert _address_shown(usage.choose_range("3m")) == f"{team_url}?provider=cursor"  # the default: no parameter
+    assert usage.choose_range("3m") is None and usage.choose_range("decade") is None  # nothing changed
+    usage.choose_range("all")
+    # Choosing a provider reloads the page at its URL, with the chosen range.
+    assert _redirected_to(usage.choose_provider("claude_code")) == f"{team_url}?provider=claude_code&range=all"
+    assert _redirected_to(usage.choose_provider("all")) == f"{team_url}?range=all"
+
+    person = world.actors[0]
+    page = _open(tab, PersonUsageState, PersonState, routes.PERSON, routes.person_url(person.id), "person_id",
+                 person.id, range="last_month")
+    assert page.chosen_range == "last_month"
+    assert _cards(page)["Cost"] == (_cost(_of(world, None, person.id), LAST_MONTH), "Oct 1 – 31, 2026")
+    department = _open(tab, DepartmentUsageState, DepartmentState, routes.DEPARTMENT,
+                       routes.department_url(world.department.id), "department_id", world.department.id, range="all")
+    assert department.chosen_range == "all" and _cards(department)["Subtree cost"][0] == _cost(world.records)

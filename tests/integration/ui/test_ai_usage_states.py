@@ -9,6 +9,7 @@ switching the range runs no SQL at all.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import time
 from decimal import Decimal
@@ -22,7 +23,7 @@ from orgonaut.ai_tooling import changes
 from orgonaut.db import get_engine
 from orgonaut.org import demo_data
 from orgonaut.org.models import Actor, OrgUnit, Scenario
-from orgonaut.rollups import queries
+from orgonaut.rollups import periods, queries
 from orgonaut.rollups import queue as refresh
 from orgonaut.rollups import service as rollups
 from orgonaut.rollups.models import Breadth
@@ -35,6 +36,7 @@ from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageSt
 from orgonaut.ui.pages.department import DepartmentState
 from orgonaut.ui.pages.person import PersonState
 from orgonaut.ui.pages.team import TeamState
+from orgonaut.ui.pages.usage_views import change_text
 from tests.factories import make_user
 from tests.integration.api.conftest import write_usage
 from tests.integration.ui.conftest import Tab, login_token
@@ -104,13 +106,42 @@ def _cards(state) -> dict[str, tuple[str, str]]:
 
 
 def _assert_plots(state, points: list[queries.DayPoint]) -> None:
-    """The state's cost figure, total and empty flag are exactly these points."""
+    """The state's cost figure, total and empty flag are exactly these points (a day each up to six
+    months; today, never complete, only once it has usage)."""
+    plotted = [p for p in points if p.date != NOW.date() or p.used] if state._today == NOW.date() else points
     [trace] = state.cost_figure["data"]
-    assert trace["x"] == [p.date.isoformat() for p in points]
-    assert trace["y"] == [dollars(p.cost_cents) for p in points]
-    assert trace["customdata"] == [format_usd(p.cost_cents) for p in points]
-    assert state.range_total == format_usd(sum((p.cost_cents for p in points), Decimal(0)))
+    if len(points) <= 190:
+        assert trace["x"] == [p.date.isoformat() for p in plotted]
+        assert trace["y"] == [dollars(p.cost_cents) for p in plotted]
+        assert [amount for _, amount in trace["customdata"]] == [format_usd(p.cost_cents) for p in plotted]
+    total = format_usd(sum((p.cost_cents for p in points), Decimal(0)))
+    assert state.range_total == total == state.cost_table[-1].cost
     assert state.has_cost == any(p.cost_cents for p in points)
+
+
+def _expected_cards(choice: Range, series, first: dt.date | None, labels: dict[str, str]) -> dict[str, tuple]:
+    """(value, change) of the cost card and of `labels` (card label -> DayPoint field), read with the
+    range's and the previous period's own dates from `series(start, end)` (not the page's "All" series)."""
+    period = periods.period_for(choice, today=NOW.date(), first_usage=first)
+    days = (period.end - period.start).days + 1
+    now = series(period.start, period.end)
+    before = None if choice == Range.all else series(*dataclasses.astuple(periods.previous_period(period)))
+
+    def summed(points, field):
+        return sum(getattr(p, field) or 0 for p in points)
+
+    def card(value, previous, money=False):
+        shown = format_usd(value) if money else f"{value:,}"
+        return shown, change_text(value, previous, days, money=money) if before is not None else ""
+
+    cards = {"Cost": card(summed(now, "cost_cents"), summed(before or [], "cost_cents"), money=True)}
+    for label, field in labels.items():
+        cards[label] = card(summed(now, field), summed(before or [], field))
+    return cards
+
+
+def _values(state, labels) -> dict[str, tuple[str, str]]:
+    return {card.label: (card.value, card.change) for card in state.cards if card.label in labels}
 
 
 @contextlib.contextmanager
@@ -140,27 +171,31 @@ def test_person_section_shows_the_query_numbers_for_every_range(session, usage_d
     summary = queries.person_summary(session=session, actor=ana)
     assert summary is not None and summary.sessions > 0
     assert usage.has_usage and usage.loaded_for == str(ana.id)
-    assert _cards(usage) == {
-        "Last month cost": (format_usd(summary.last_month_cost_cents), "Oct 1 – 31, 2026"),
-        "Month-to-date cost": (format_usd(summary.mtd_cost_cents), "Nov 1 – 18, 2026"),
-        "Sessions": (f"{summary.sessions:,}", "all time"),
-        "Commits": (f"{summary.commits:,}", "all time"),
-        "Pull requests": (f"{summary.pull_requests:,}", "all time"),
-        "Lines added": (f"{summary.lines_added:,}", "all time"),
-        "Lines removed": (f"{summary.lines_removed:,}", "all time"),
-        "Active providers": ("1", "Claude Code"),
-    }
-    assert [card.label for card in usage.cards][:2] == ["Last month cost", "Month-to-date cost"]
+    # The default range, 3M: every card says its days.
+    assert usage.chosen_range == Range.three_months.value
+    assert _cards(usage)["Cost"][1] == "Aug 19 – Nov 18, 2026"
+    assert [card.label for card in usage.cards] == ["Cost", "Sessions", "Commits", "Pull requests", "Lines added",
+                                                    "Lines removed", "Active providers"]
+    assert _cards(usage)["Active providers"] == ("1", "Claude Code")
 
-    assert usage.chosen_range == Range.three_months.value  # the default
+    def series(start, end):
+        return queries.person_series(session=session, actor=ana, start=start, end=end)
+
+    labels = {"Sessions": "sessions", "Commits": "commits", "Pull requests": "pull_requests",
+              "Lines added": "lines_added", "Lines removed": "lines_removed"}
     for choice in Range:
         usage.choose_range(choice.value)
+        expected = _expected_cards(choice, series, summary.first_usage_date, labels)
+        assert _values(usage, expected) == expected, choice
         points = queries.person_series(session=session, actor=ana, range=choice)
         _assert_plots(usage, points)
-        bars = {trace["name"]: trace["y"] for trace in usage.activity_figure["data"]}
-        assert bars == {"Sessions": [p.sessions for p in points], "Commits": [p.commits for p in points],
-                        "Pull requests": [p.pull_requests for p in points]}
-        assert all(trace["x"] == [p.date.isoformat() for p in points] for trace in usage.activity_figure["data"])
+        plotted = [p for p in points if p.date != NOW.date() or p.used]
+        lines = {trace["name"]: trace["y"] for trace in usage.activity_figure["data"]}
+        assert lines == {"Sessions": [p.sessions for p in plotted], "Commits": [p.commits for p in plotted],
+                         "Pull requests": [p.pull_requests for p in plotted]}
+        assert all(trace["x"] == [p.date.isoformat() for p in plotted] for trace in usage.activity_figure["data"])
+    assert _values(usage, ["Cost"])["Cost"][1] == ""  # "All": nothing before the first usage to compare with
+    assert _values(usage, ["Sessions"])["Sessions"][0] == f"{summary.sessions:,}"  # all time, as the summary
     # "All" starts at the first usage; "6M" starts before it, with empty days.
     usage.choose_range("all")
     assert usage.cost_figure["data"][0]["x"][0] == summary.first_usage_date.isoformat()
@@ -178,9 +213,11 @@ def test_a_range_without_usage_is_empty_but_still_shows_its_days(session, usage_
     with clock.frozen_at(dt.datetime(2027, 3, 2, 12, tzinfo=dt.UTC)):  # months after the last usage
         usage = _open_person(Tab(login_token(session, "admin@demo.test")), ana.id)
         usage.choose_range("mtd")
-        assert usage.cost_figure["data"][0]["x"] == ["2027-03-01", "2027-03-02"]
+        # Today, not over yet and without usage, is left out: no drop to $0 at the end.
+        assert usage.cost_figure["data"][0]["x"] == ["2027-03-01"]
         assert not usage.has_cost and not usage.has_activity
         assert usage.range_total == "$0.00"
+        assert _values(usage, ["Cost"])["Cost"] == ("$0.00", "no change vs the 2 days before")
         usage.choose_range("all")
         assert usage.has_cost
 
@@ -193,12 +230,12 @@ def test_months_are_the_tenants_calendar_months(session, usage_demo):
     with clock.frozen_at(dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC)):
         usage = _open_person(Tab(login_token(session, "admin@demo.test")), ana.id)
         summary = queries.person_summary(session=session, actor=ana)
-    cards = _cards(usage)
-    assert cards["Last month cost"] == (format_usd(summary.last_month_cost_cents), "Nov 1 – 30, 2026")
-    assert cards["Month-to-date cost"] == (format_usd(summary.mtd_cost_cents), "Dec 1, 2026")
     usage.choose_range("mtd")
-    assert usage.cost_figure["data"][0]["x"] == ["2026-12-01"]
+    assert _cards(usage)["Cost"] == (format_usd(summary.mtd_cost_cents), "Dec 1, 2026")
+    assert usage.cost_figure["data"][0]["x"] == [] and usage.cards[0].change == "no change vs the day before"
     usage.choose_range("last_month")
+    assert _cards(usage)["Cost"] == (format_usd(summary.last_month_cost_cents), "Nov 1 – 30, 2026")
+    assert usage.cards[0].change.endswith(" vs the 30 days before")
     assert usage.cost_figure["data"][0]["x"][-1] == "2026-11-30"
 
 
@@ -242,11 +279,28 @@ def test_team_section_shows_the_rollup_numbers_for_every_range(session, usage_de
     summary = queries.unit_summary(session=session, org_unit=team, breadth=Breadth.subtree)
     assert summary.mtd_active_users > 0
     assert usage.found_unit and usage.unit_id == team.id
-    assert _cards(usage) == {
-        "Last month cost": (format_usd(summary.last_month_cost_cents), "Oct 1 – 31, 2026"),
-        "Month-to-date cost": (format_usd(summary.mtd_cost_cents), "Nov 1 – 18, 2026"),
-        "Active users": (str(summary.mtd_active_users), f"this month · {summary.last_month_active_users} last month"),
-    }
+    assert [card.label for card in usage.cards] == ["Cost", "Active users", "Sessions", "Commits", "Pull requests",
+                                                    "Lines added"]
+
+    def series(start, end):
+        return queries.unit_series(session=session, org_unit=team, breadth=Breadth.subtree, start=start, end=end)
+
+    labels = {"Sessions": "sessions", "Commits": "commits", "Pull requests": "pull_requests",
+              "Lines added": "lines_added"}
+    for choice in Range:
+        usage.choose_range(choice.value)
+        expected = _expected_cards(choice, series, summary.first_usage_date, labels)
+        assert _values(usage, expected) == expected, choice
+        period = periods.period_for(choice, today=NOW.date(), first_usage=summary.first_usage_date)
+        users = queries.active_users(session=session, org_unit=team, breadth=Breadth.subtree, start=period.start,
+                                     end=period.end)
+        assert _cards(usage)["Active users"] == (str(users), usage.range_period)
+    usage.choose_range("mtd")
+    assert _cards(usage)["Cost"] == (format_usd(summary.mtd_cost_cents), "Nov 1 – 18, 2026")
+    assert _cards(usage)["Active users"][0] == str(summary.mtd_active_users)
+    usage.choose_range("last_month")
+    assert _cards(usage)["Cost"] == (format_usd(summary.last_month_cost_cents), "Oct 1 – 31, 2026")
+    assert usage.cards[1].value == str(summary.last_month_active_users)
     assert usage.updated == "updated 2 minutes ago"
     assert usage.refresh_pending is False
 
@@ -265,6 +319,7 @@ def test_team_section_shows_the_rollup_numbers_for_every_range(session, usage_de
         # (the team's people are all listed), even where the rounded rows add up to a cent more or less.
         total = usage.member_totals
         assert (total.name, total.cost) == (f"Total ({len(members)} people)", usage.range_total)
+        assert usage.cards[0].value == usage.range_total  # the card, the chart and the table: one number
         assert total.sessions == f"{sum(r.sessions for r in members):,}"
         assert total.lines_added == f"{sum(r.lines_added for r in members):,}"
         seen[choice] = [m.cost for m in usage.member_rows]
@@ -333,7 +388,8 @@ def test_team_in_a_scenario_shows_that_scopes_rollups(session, usage_demo):
     summary = queries.unit_summary(session=session, org_unit=team, breadth=Breadth.subtree)
     live = queries.unit_summary(session=session, org_unit=live_team, breadth=Breadth.subtree)
     assert summary.last_month_cost_cents != live.last_month_cost_cents
-    assert _cards(usage)["Last month cost"][0] == format_usd(summary.last_month_cost_cents)
+    usage.choose_range("last_month")
+    assert _cards(usage)["Cost"][0] == format_usd(summary.last_month_cost_cents)
     # The Live team's id is not in this scope.
     assert not _open_team(tab, live_team.id).found_unit
 
@@ -363,16 +419,27 @@ def test_department_section_shows_direct_and_subtree_rollups(session, usage_demo
     direct = queries.unit_summary(session=session, org_unit=engineering, breadth=Breadth.direct)
     subtree = queries.unit_summary(session=session, org_unit=engineering, breadth=Breadth.subtree)
     assert Decimal(0) < direct.last_month_cost_cents < subtree.last_month_cost_cents
-    assert _cards(usage) == {
-        "Direct · last month": (format_usd(direct.last_month_cost_cents), "Oct 1 – 31, 2026"),
-        "Direct · month to date": (format_usd(direct.mtd_cost_cents), "Nov 1 – 18, 2026"),
-        "Subtree · last month": (format_usd(subtree.last_month_cost_cents), "Oct 1 – 31, 2026"),
-        "Subtree · month to date": (format_usd(subtree.mtd_cost_cents), "Nov 1 – 18, 2026"),
-        "Sessions": (f"{subtree.sessions:,}", f"all time · {direct.sessions:,} direct"),
-        "Commits": (f"{subtree.commits:,}", f"all time · {direct.commits:,} direct"),
-        "Pull requests": (f"{subtree.pull_requests:,}", f"all time · {direct.pull_requests:,} direct"),
-        "Lines added": (f"{subtree.lines_added:,}", f"all time · {direct.lines_added:,} direct"),
-    }
+    usage.choose_range("last_month")
+    cards = _cards(usage)
+    assert cards["Subtree cost"] == (format_usd(subtree.last_month_cost_cents), "Oct 1 – 31, 2026")
+    assert cards["Direct cost"] == (format_usd(direct.last_month_cost_cents), "Oct 1 – 31, 2026")
+    assert cards["Active users"][0] == str(subtree.last_month_active_users)
+    usage.choose_range("all")
+    cards = _cards(usage)
+    when = periods.period_for("all", today=NOW.date(), first_usage=subtree.first_usage_date)
+    assert cards["Sessions"] == (f"{subtree.sessions:,}", f"{usage.range_period} · {direct.sessions:,} direct")
+    assert cards["Lines added"] == (f"{subtree.lines_added:,}", f"{usage.range_period} · {direct.lines_added:,} direct")
+    assert usage.range_period.endswith("Nov 18, 2026") and when.end == NOW.date()
+
+    def series(start, end):
+        return queries.unit_series(session=session, org_unit=engineering, breadth=Breadth.subtree, start=start,
+                                   end=end)
+
+    for choice in Range:
+        usage.choose_range(choice.value)
+        expected = _expected_cards(choice, series, subtree.first_usage_date, {"Sessions": "sessions"})
+        expected["Subtree cost"] = expected.pop("Cost")
+        assert _values(usage, expected) == expected, choice
     assert usage.updated == "updated 2 minutes ago"
     for choice in Range:
         usage.choose_range(choice.value)
