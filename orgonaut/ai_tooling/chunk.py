@@ -311,7 +311,7 @@ def _store_days(
                                fresh=fetched.day not in stored)
             for scenario_id, actor_ids in result.actor_ids.items():
                 owe_refresh(session, tenant_id=integration.tenant_id, scenario_id=scenario_id, start=fetched.day,
-                            end=fetched.day, actor_ids=actor_ids)
+                            end=fetched.day, actor_ids=actor_ids, records=True)
         except Exception as error:  # the day's records could not be stored: they are the affected ones
             raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         log.days_done += 1

@@ -4,10 +4,13 @@ here, once; the page and (later) the API present them.
 
 What a viewer's overview covers:
 
-- who sees everything (owners, admins): every usage record of the tenant in the scope, read from
-  `ai_tool_usage_records`, so the totals equal the raw records. Usage matched to nobody (`actor_id`
-  NULL) is in the totals and reported apart as `unmatched`; usage of people without a placement is
-  in the totals (it counts in no unit);
+- who sees everything (owners, admins): every usage record of the tenant in the scope, read from the
+  whole-tenant rollups (`ai_usage_tenant_rollups` per day, provider and matched or not;
+  `ai_usage_tenant_actor_months` for distinct people), so the totals equal the raw records without
+  reading them. Usage matched to nobody (`actor_id` NULL) is in the totals and reported apart as
+  `unmatched`; usage of people without a placement is in the totals (it counts in no unit). The top
+  units' subtree rollups would not do: they leave out unmatched usage and unplaced people, count a
+  person placed under two top units twice, and a tenant may have several roots or none;
 - a manager: the usage attributed to the units of their scope (`UsageViewer.scope_unit_ids`), from the
   per-member rollups with each (person, day, provider) once, however many of those units the person
   was placed in: the same rule as a subtree's total (see docs/architecture.md, "Rollups");
@@ -49,18 +52,25 @@ from typing import Any
 from sqlalchemy import BigInteger, case, cast, func, select
 from sqlmodel import Session
 
-from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
+from orgonaut.ai_tooling.models import scope_key
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.db import table_of
 from orgonaut.org.models import Actor, ActorKind, ActorStatus, OrgUnit, OrgUnitKind
 from orgonaut.org.visibility import UsageViewer
-from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, Breadth
+from orgonaut.rollups.models import (
+    AiUsageMemberRollup,
+    AiUsageRollup,
+    AiUsageTenantActorMonth,
+    AiUsageTenantRollup,
+    Breadth,
+)
 from orgonaut.rollups.periods import Period, minus_months, month_to_date, previous_month, tenant_today
 from orgonaut.tenancy.models import UsageReach
 
-RECORDS = table_of(AiToolUsageRecord)
 ROLLUPS = table_of(AiUsageRollup)
 MEMBERS = table_of(AiUsageMemberRollup)
+TENANT_ROLLUPS = table_of(AiUsageTenantRollup)
+ACTOR_MONTHS = table_of(AiUsageTenantActorMonth)
 UNITS = table_of(OrgUnit)
 ACTORS = table_of(Actor)
 
@@ -199,18 +209,7 @@ def overview(
     mtd, last = month_to_date(today), previous_month(today)
     before = previous_month(last.start)
     trend_start = minus_months(today.replace(day=1), TREND_MONTHS - 1)
-    usage = _usage(session, tenant_id, scenario_id, unit_ids, provider, today)
-    u = usage.c
-
-    matched = u.actor_id.is_not(None)
-    # Two passes over the usage, each grouped small enough to finish here: cost per (day, provider,
-    # matched or not), and each person's last day of usage per provider.
-    day_rows = session.execute(
-        select(u.usage_date, u.provider, matched, func.sum(u.cost)).group_by(u.usage_date, u.provider, matched)
-    ).all()
-    last_days = session.execute(
-        select(u.actor_id, u.provider, func.max(u.usage_date)).where(matched).group_by(u.actor_id, u.provider)
-    ).all()
+    day_rows, last_days = _usage_rows(session, tenant_id, scenario_id, unit_ids, provider, today)
 
     periods = (mtd, last, before)
     # Per provider: [mtd, last month, the month before, all time, matched mtd] amounts to sum.
@@ -268,21 +267,31 @@ def overview(
 # --- pieces -------------------------------------------------------------------------------------
 
 
-def _usage(session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
-           provider: str | None, today: dt.date) -> Any:
-    """SQL: rows (actor_id, usage_date, provider, cost) the overview sums, up to today."""
+def _usage_rows(
+    session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+    provider: str | None, today: dt.date,
+) -> tuple[list[Any], list[Any]]:
+    """Up to today: cost per (day, provider, matched or not), as `_micro` sums; and per (actor,
+    provider) a day on or before today in the actor's latest month with usage up to today (so the
+    actor is active this month when it is on or after the 1st, and counts as ever active)."""
     key = scope_key(scenario_id)
     if unit_ids is None:
-        r = RECORDS.c
-        conditions = [r.tenant_id == tenant_id, r.scope_key == key, r.usage_date <= today]
+        # The whole tenant: its own rollups, every record once (see the module docstring for why not
+        # the top units' rollups).
+        t, am = TENANT_ROLLUPS.c, ACTOR_MONTHS.c
+        days = [t.tenant_id == tenant_id, t.scope_key == key, t.usage_date <= today]
+        users = [am.tenant_id == tenant_id, am.scope_key == key, am.first_day <= today]
         if provider is not None:
-            conditions.append(r.provider == provider)
-        return (
-            select(r.actor_id.label("actor_id"), r.usage_date.label("usage_date"), r.provider.label("provider"),
-                   _micro(r.total_cost_cents).label("cost"))
-            .where(*conditions)
-            .subquery("usage")
-        )
+            days.append(t.provider == provider)
+            users.append(am.provider == provider)
+        day_rows = session.execute(
+            select(t.usage_date, t.provider, t.matched == 1, func.sum(_micro(t.cost_cents)))
+            .where(*days).group_by(t.usage_date, t.provider, t.matched)
+        ).all()
+        last_days = session.execute(
+            select(am.actor_id, am.provider, func.max(am.first_day)).where(*users).group_by(am.actor_id, am.provider)
+        ).all()
+        return day_rows, last_days
     m = MEMBERS.c
     conditions = [m.tenant_id == tenant_id, m.scope_key == key, m.usage_date <= today,
                   m.org_unit_id.in_(sorted(unit_ids) or [-1])]
@@ -290,13 +299,22 @@ def _usage(session: Session, tenant_id: int, scenario_id: int | None, unit_ids: 
         conditions.append(m.provider == provider)
     # A person placed in two of the units has one member row per unit for the day, each with their whole
     # cost: DISTINCT keeps one (the same rule as a subtree's total).
-    return (
+    usage = (
         select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
                _micro(m.cost_cents).label("cost"))
         .where(*conditions)
         .distinct()
         .subquery("usage")
     )
+    u = usage.c
+    matched = u.actor_id.is_not(None)
+    day_rows = session.execute(
+        select(u.usage_date, u.provider, matched, func.sum(u.cost)).group_by(u.usage_date, u.provider, matched)
+    ).all()
+    last_days = session.execute(
+        select(u.actor_id, u.provider, func.max(u.usage_date)).group_by(u.actor_id, u.provider)
+    ).all()
+    return day_rows, last_days
 
 
 def _months(day_rows: Iterable[Any], first: dt.date, count: int) -> tuple[MonthCost, ...]:
