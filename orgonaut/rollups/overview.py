@@ -44,7 +44,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -64,7 +64,16 @@ from orgonaut.rollups.models import (
     AiUsageTenantRollup,
     Breadth,
 )
-from orgonaut.rollups.periods import Period, minus_months, month_to_date, previous_month, tenant_today
+from orgonaut.rollups.periods import (
+    Period,
+    Range,
+    minus_months,
+    month_to_date,
+    parse_range,
+    period_for,
+    previous_month,
+    tenant_today,
+)
 from orgonaut.tenancy.models import UsageReach
 
 ROLLUPS = table_of(AiUsageRollup)
@@ -264,13 +273,104 @@ def overview(
     )
 
 
+@dataclass(frozen=True)
+class DayCost:
+    date: dt.date
+    cost_by_provider: tuple[tuple[str, Decimal], ...]  # providers with usage that day, by key
+
+    @property
+    def cost_cents(self) -> Decimal:
+        return sum_cost_cents(c for _, c in self.cost_by_provider)
+
+
+@dataclass(frozen=True)
+class SpendSeries:
+    """The overview's cost trend over a range: one point per day (zero days included) and the same
+    days summed per calendar month (a month the range cuts holds only its days in the range)."""
+
+    period: Period
+    days: tuple[DayCost, ...]
+    months: tuple[MonthCost, ...]
+
+
+def series_for(
+    *, session: Session, viewer: UsageViewer, tenant_id: int, scenario_id: int | None,
+    range: Range | str | None = Range.mtd, start: dt.date | None = None, end: dt.date | None = None,
+    provider: str | None = None,
+) -> SpendSeries | None:
+    """The cost trend `viewer` may see (None where `overview_for` is None), stacked by provider, for
+    one of the five ranges or explicit dates (`periods.period_for`), from the same rollups as the cards."""
+    if viewer.reach == UsageReach.everyone:
+        unit_ids: Collection[int] | None = None
+    elif viewer.reach == UsageReach.scope and viewer.scope_unit_ids:
+        unit_ids = viewer.scope_unit_ids
+    else:
+        return None
+    today = tenant_today(session=session, tenant_id=tenant_id)
+    explicit = start is not None or end is not None
+    chosen = None if explicit else parse_range(range or Range.mtd)
+    if chosen == Range.all:
+        bounds: Period | None = None  # read up to today, then start at the first day with usage
+    else:
+        bounds = period_for(chosen, today=today, start=start, end=end)
+    rows = _day_costs(session, tenant_id, scenario_id, unit_ids, provider, today, bounds)
+    if bounds is None:
+        bounds = period_for(Range.all, today=today, first_usage=min((row[0] for row in rows), default=None))
+    by_day: dict[dt.date, list[tuple[str, Decimal]]] = defaultdict(list)
+    for day, key, cost in rows:
+        by_day[day].append((key, _cents(cost)))
+    days = tuple(DayCost(date=day, cost_by_provider=tuple(sorted(by_day.get(day, ())))) for day in bounds.days)
+    first_month = bounds.start.replace(day=1)
+    count = (bounds.end.year - first_month.year) * 12 + bounds.end.month - first_month.month + 1
+    months = _months(((day, key, cost) for day, key, cost in rows), first_month, count)
+    return SpendSeries(period=bounds, days=days, months=months)
+
+
+def _day_costs(
+    session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+    provider: str | None, today: dt.date, period: Period | None,
+) -> list[Any]:
+    """(day, provider, `_micro` cost) with usage, in the period (None: up to today)."""
+    start, end = (None, today) if period is None else (period.start, period.end)
+    key = scope_key(scenario_id)
+    if unit_ids is None:
+        t = TENANT_ROLLUPS.c
+        conditions = [t.tenant_id == tenant_id, t.scope_key == key, t.usage_date <= end]
+        if start is not None:
+            conditions.append(t.usage_date >= start)
+        if provider is not None:
+            conditions.append(t.provider == provider)
+        return list(session.execute(
+            select(t.usage_date, t.provider, func.sum(_micro(t.cost_cents))).where(*conditions)
+            .group_by(t.usage_date, t.provider).order_by(t.usage_date, t.provider)
+        ).all())
+    m = MEMBERS.c
+    conditions = [m.tenant_id == tenant_id, m.scope_key == key, m.usage_date <= end,
+                  m.org_unit_id.in_(sorted(unit_ids) or [-1])]
+    if start is not None:
+        conditions.append(m.usage_date >= start)
+    if provider is not None:
+        conditions.append(m.provider == provider)
+    # Each (person, day, provider) once, however many of the units the person was placed in.
+    usage = (
+        select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
+               _micro(m.cost_cents).label("cost"))
+        .where(*conditions).distinct().subquery("usage")
+    )
+    u = usage.c
+    return list(session.execute(
+        select(u.usage_date, u.provider, func.sum(u.cost)).group_by(u.usage_date, u.provider)
+        .order_by(u.usage_date, u.provider)
+    ).all())
+
+
 # --- pieces -------------------------------------------------------------------------------------
 
 
 def _usage_rows(
     session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
     provider: str | None, today: dt.date,
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[Sequence[Any], Sequence[Any]]:
     """Up to today: cost per (day, provider, matched or not), as `_micro` sums; and per (actor,
     provider) a day on or before today in the actor's latest month with usage up to today (so the
     actor is active this month when it is on or after the 1st, and counts as ever active)."""
