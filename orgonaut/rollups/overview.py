@@ -261,7 +261,8 @@ def overview(
             everything[i].extend(costs[key][i])
 
     months = _months(((day, key, cost) for day, key, _, cost in day_rows), trend_start, TREND_MONTHS)
-    departments, teams = _top_units(session, tenant_id, scenario_id, unit_ids, provider, today, top)
+    departments, teams = ((), ()) if not top else _top_units(session, tenant_id, scenario_id, unit_ids, provider,
+                                                              today, top)
     return Overview(
         today=today, mtd=mtd, last_month=last, month_before=before, everything=unit_ids is None,
         total=figures(everything, users_total[0], users_total[1]),
@@ -292,6 +293,20 @@ class SpendSeries:
     days: tuple[DayCost, ...]
     months: tuple[MonthCost, ...]
 
+    def within(self, period: Period) -> SpendSeries:
+        """The days of `period` (inside this series' period) and their months: a range switch on a page
+        that loaded "all" once, with no query."""
+        days = tuple(d for d in self.days if period.start <= d.date <= period.end)
+        return SpendSeries(period=period, days=days, months=months_of(days, period))
+
+
+def months_of(days: Iterable[DayCost], period: Period) -> tuple[MonthCost, ...]:
+    """The days summed per calendar month, one entry per month the period touches, oldest first."""
+    first = period.start.replace(day=1)
+    count = (period.end.year - first.year) * 12 + period.end.month - first.month + 1
+    return _months(((d.date, key, cost) for d in days for key, cost in d.cost_by_provider), first, count,
+                   exact=True)
+
 
 def series_for(
     *, session: Session, viewer: UsageViewer, tenant_id: int, scenario_id: int | None,
@@ -320,10 +335,7 @@ def series_for(
     for day, key, cost in rows:
         by_day[day].append((key, _cents(cost)))
     days = tuple(DayCost(date=day, cost_by_provider=tuple(sorted(by_day.get(day, ())))) for day in bounds.days)
-    first_month = bounds.start.replace(day=1)
-    count = (bounds.end.year - first_month.year) * 12 + bounds.end.month - first_month.month + 1
-    months = _months(((day, key, cost) for day, key, cost in rows), first_month, count)
-    return SpendSeries(period=bounds, days=days, months=months)
+    return SpendSeries(period=bounds, days=days, months=months_of(days, bounds))
 
 
 def _day_costs(
@@ -417,13 +429,14 @@ def _usage_rows(
     return day_rows, last_days
 
 
-def _months(day_rows: Iterable[Any], first: dt.date, count: int) -> tuple[MonthCost, ...]:
+def _months(day_rows: Iterable[Any], first: dt.date, count: int, *, exact: bool = False) -> tuple[MonthCost, ...]:
+    """(day, provider, cost) summed per month; costs are `_micro` sums, or cents with `exact`."""
     starts = [minus_months(first, -i) for i in range(count)]
     by_month: dict[dt.date, dict[str, list[Decimal]]] = {s: defaultdict(list) for s in starts}
     for day, key, cost in day_rows:
         month = by_month.get(day.replace(day=1))
         if month is not None:
-            month[key].append(_cents(cost))
+            month[key].append(cost if exact else _cents(cost))
     return tuple(
         MonthCost(month=s, cost_by_provider=tuple(
             (key, total) for key in sorted(by_month[s]) if (total := sum_cost_cents(by_month[s][key]))

@@ -62,7 +62,8 @@ def test_the_document_describes_every_route(client):
     assert document["servers"] == [{"url": "/api/v1"}]
     assert set(document["paths"]) == {
         "/ai-tooling/usage", "/ai-tooling/actors/{id}/summary", "/ai-tooling/actors/{id}/series",
-        "/ai-tooling/teams/{id}/summary", "/ai-tooling/departments/{id}/summary",
+        "/ai-tooling/teams/{id}/summary", "/ai-tooling/departments/{id}/summary", "/ai-tooling/overview",
+        "/ai-tooling/overview/series", "/ai-tooling/overview/top-units",
     }
     assert document["components"]["securitySchemes"]["ApiToken"] == {
         "type": "http", "scheme": "bearer", "description": "An Orgonaut API token: `Authorization: Bearer ogt_…`.",

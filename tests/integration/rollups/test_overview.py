@@ -294,6 +294,10 @@ def test_the_cost_trend_by_day_and_by_month_for_every_range(session, world):
             (month, tuple((k, v) for k, v in sorted(by_month[month].items()) if v))
             for month in sorted({d.replace(day=1) for d in (start, end)} | set(by_month))], name
         assert sum((m.cost_cents for m in series.months), Decimal(0)) == sum((r.cost for r in in_range), Decimal(0))
+        # The page loads "all" once and switches ranges from it, with the same numbers.
+        everything = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None,
+                                   range="all")
+        assert everything is not None and everything.within(series.period) == series, name
     # Explicit dates and one provider.
     start, end = dt.date(2026, 1, 20), dt.date(2026, 2, 10)
     series = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None, start=start,
