@@ -294,9 +294,10 @@ class SpendSeries:
     months: tuple[MonthCost, ...]
 
     def within(self, period: Period) -> SpendSeries:
-        """The days of `period` (inside this series' period) and their months: a range switch on a page
-        that loaded "all" once, with no query."""
-        days = tuple(d for d in self.days if period.start <= d.date <= period.end)
+        """Every day of `period` (zero where this series has none, e.g. before the first usage) and
+        their months: a range switch on a page that loaded "all" once, with no query."""
+        by_day = {d.date: d for d in self.days}
+        days = tuple(by_day.get(day) or DayCost(date=day, cost_by_provider=()) for day in period.days)
         return SpendSeries(period=period, days=days, months=months_of(days, period))
 
 
