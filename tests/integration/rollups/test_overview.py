@@ -315,3 +315,27 @@ def test_the_cost_trend_by_day_and_by_month_for_every_range(session, world):
     for reach in (UsageReach.own, UsageReach.nobody):
         assert ov.series_for(session=session, viewer=visibility.UsageViewer(reach=reach), tenant_id=tenant.id,
                              scenario_id=None) is None
+
+
+@pytest.mark.parametrize("world", [8], indirect=True)
+@pytest.mark.parametrize("provider", [None, "cursor"])
+def test_the_unit_lists_numbers_equal_each_units_page(session, world, provider):
+    """`unit_costs` (the team and department lists) against `queries.unit_summary` (each unit's page)
+    and, for last month's same days, the raw records."""
+    from orgonaut.rollups import queries
+
+    tenant, units, actors, records = world
+    records = [r for r in records if r.day <= TODAY and (provider is None or r.provider == provider)]
+    got = ov.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None,
+                        org_unit_ids=[u.id for u in units.values()], provider=provider)
+    assert set(got) == {u.id for u in units.values()}
+    for name, unit in units.items():
+        page = queries.unit_summary(session=session, org_unit=unit, breadth="subtree", provider=provider)
+        row = got[unit.id]
+        assert (row.last_month_cost_cents, row.mtd_cost_cents, row.mtd_active_users) == (
+            page.last_month_cost_cents, page.mtd_cost_cents, page.mtd_active_users), name
+        same = sum((r.cost for r in records if name in _units_of(r.person, r.day) and _in(r.day, SAME_DAYS)),
+                   Decimal(0))
+        assert row.last_month_same_days_cost_cents == same and row.change_cents == row.mtd_cost_cents - same
+    assert got[units["Engineering"].id].mtd_cost_cents > 0 and got[units["Engineering"].id].mtd_active_users > 0
+    assert ov.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None, org_unit_ids=[]) == {}
