@@ -4,9 +4,10 @@ Revision ID: 0019
 Revises: 0014
 Create Date: 2026-12-07 17:00:00
 
-`ai_usage_tenant_rollups` holds the whole tenant's metrics per (scope, day, provider, matched or not)
-and `ai_usage_tenant_actor_months` each actor's first and last day of usage per (scope, month,
-provider), so the overview reads no raw records. Both raise the API data version like the other
+`ai_usage_tenant_rollups` holds the whole tenant's metrics per (scope, day, provider, matched or not),
+`ai_usage_tenant_actor_months` each actor's first and last day of usage per (scope, month, provider)
+and `ai_usage_tenant_actors` each actor's first day per (scope, provider), so the overview reads no
+raw records. Both raise the API data version like the other
 rollup tables (migration 0005's triggers). Filled by `orgonaut rollups rebuild` after upgrading.
 """
 
@@ -22,7 +23,7 @@ down_revision: str | Sequence[str] | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-VERSIONED = ("ai_usage_tenant_rollups", "ai_usage_tenant_actor_months")
+VERSIONED = ("ai_usage_tenant_rollups", "ai_usage_tenant_actor_months", "ai_usage_tenant_actors")
 OPERATIONS = {"INSERT": "NEW", "UPDATE": "NEW", "DELETE": "OLD"}
 
 
@@ -66,6 +67,14 @@ def upgrade() -> None:
         sa.Column('active_days', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('tenant_id', 'scope_key', 'month', 'provider', 'actor_id'),
     )
+    op.create_table(
+        'ai_usage_tenant_actors',
+        _key('tenant_id', sa.Integer()), _key('scope_key', sa.Integer()), _key('provider', sa.String(length=40)),
+        _key('actor_id', sa.Integer()),
+        sa.Column('scenario_id', sa.Integer(), nullable=True),
+        sa.Column('first_day', sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint('tenant_id', 'scope_key', 'provider', 'actor_id'),
+    )
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in VERSIONED:
         for operation, which in OPERATIONS.items():
@@ -88,5 +97,6 @@ def downgrade() -> None:
     for table in VERSIONED:
         for operation in OPERATIONS:
             op.execute(f"DROP TRIGGER {_trigger(table, operation)}" + (f" ON {table}" if postgres else ""))
+    op.drop_table('ai_usage_tenant_actors')
     op.drop_table('ai_usage_tenant_actor_months')
     op.drop_table('ai_usage_tenant_rollups')

@@ -15,8 +15,9 @@ time (`orgonaut rollups rebuild`):
   summed metrics, every record counted once (unmatched usage and people without a placement
   included): the overview's money and trend.
 - `ai_usage_tenant_actor_months`: per (tenant, scope, month, provider, actor) the first and last day
-  of the actor's usage in that month: the overview's distinct active users (this month to date, ever)
-  without reading the records.
+  of the actor's usage in that month: the overview's distinct active users this month without reading
+  the records; `ai_usage_tenant_actors`: per (tenant, scope, provider, actor) the first day of all,
+  for "people with usage ever".
 
 No foreign keys: these are bulk-written derived rows (a foreign-key check per inserted row would
 dominate a rebuild), and a refresh or rebuild removes rows of units, actors or scenarios that are gone.
@@ -128,3 +129,17 @@ class AiUsageTenantActorMonth(SQLModel, table=True):
     first_day: dt.date = Field(sa_column=Column(Date, nullable=False))
     last_day: dt.date = Field(sa_column=Column(Date, nullable=False))
     active_days: int = Field(default=0, sa_column=_count())
+
+
+class AiUsageTenantActor(SQLModel, table=True):
+    """Per (tenant, scope, provider, actor) the actor's first day of usage: "people with usage ever"
+    counts these rows (one per person and provider) rather than every actor-month."""
+
+    __tablename__ = "ai_usage_tenant_actors"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    provider: str = Field(sa_column=_key(String(40)))
+    actor_id: int = Field(sa_column=_key(Integer))
+    scenario_id: int | None = None
+    first_day: dt.date = Field(sa_column=Column(Date, nullable=False))

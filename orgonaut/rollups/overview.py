@@ -44,12 +44,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, case, cast, distinct, func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import scope_key
@@ -60,6 +60,7 @@ from orgonaut.org.visibility import UsageViewer
 from orgonaut.rollups.models import (
     AiUsageMemberRollup,
     AiUsageRollup,
+    AiUsageTenantActor,
     AiUsageTenantActorMonth,
     AiUsageTenantRollup,
     Breadth,
@@ -80,6 +81,7 @@ ROLLUPS = table_of(AiUsageRollup)
 MEMBERS = table_of(AiUsageMemberRollup)
 TENANT_ROLLUPS = table_of(AiUsageTenantRollup)
 ACTOR_MONTHS = table_of(AiUsageTenantActorMonth)
+TENANT_ACTORS = table_of(AiUsageTenantActor)
 UNITS = table_of(OrgUnit)
 ACTORS = table_of(Actor)
 
@@ -99,6 +101,7 @@ class SpendFigures:
     active_users: int  # distinct people with usage month to date
     ever_users: int  # distinct people with usage, all time
     matched_mtd_cost_cents: Decimal  # month to date, usage matched to a person
+    last_month_same_days_cost_cents: Decimal = _ZERO  # last month, 1 .. today's day of the month
 
     @property
     def change_cents(self) -> Decimal:
@@ -218,49 +221,60 @@ def overview(
     mtd, last = month_to_date(today), previous_month(today)
     before = previous_month(last.start)
     trend_start = minus_months(today.replace(day=1), TREND_MONTHS - 1)
-    day_rows, last_days = _usage_rows(session, tenant_id, scenario_id, unit_ids, provider, today)
+    costs_of = _sources(session, tenant_id, scenario_id, unit_ids, provider, today)
 
-    periods = (mtd, last, before)
-    # Per provider: [mtd, last month, the month before, all time, matched mtd] amounts to sum.
-    costs: dict[str, list[list[Decimal]]] = defaultdict(lambda: [[], [], [], [], []])
+    # Every sum in SQL, one row per (provider, matched or not): the periods' costs, then the trend's months.
+    same = same_days_last_month(today)
+    month_starts = [minus_months(trend_start, -i) for i in range(TREND_MONTHS)]
+    windows = [mtd, last, before, Period(dt.date.min, today), same,
+               *(Period(m, minus_months(m, -1) - dt.timedelta(days=1)) for m in month_starts)]
+    c = costs_of.c
+    sums = session.execute(
+        select(c.provider, c.matched,
+               *[func.sum(case((c.usage_date.between(w.start, w.end), c.cost), else_=0)) for w in windows])
+        .group_by(c.provider, c.matched)
+    ).all()
+    # Per provider: [mtd, last month, the month before, all time, last month's same days, matched mtd].
+    costs: dict[str, list[list[Decimal]]] = defaultdict(lambda: [[], [], [], [], [], []])
     unmatched: list[list[Decimal]] = [[], [], [], []]
-    for day, key, is_matched, cost in day_rows:
-        amount = _cents(cost)
-        slots = [i for i, p in enumerate(periods) if p.start <= day <= p.end] + [3]
-        for i in slots:
-            costs[key][i].append(amount)
-            if not is_matched:
-                unmatched[i].append(amount)
-        if is_matched and 0 in slots:
-            costs[key][4].append(amount)
+    by_month: dict[dt.date, dict[str, list[Decimal]]] = {m: defaultdict(list) for m in month_starts}
+    for key, is_matched, *amounts in sums:
+        cents = [_cents(a) for a in amounts]
+        for i in range(5):
+            costs[key][i].append(cents[i])
+        if is_matched:
+            costs[key][5].append(cents[0])
+        else:
+            for i in range(4):
+                unmatched[i].append(cents[i])
+        for month, amount in zip(month_starts, cents[5:], strict=True):
+            by_month[month][key].append(amount)
 
-    ever: dict[str, set[int]] = defaultdict(set)
-    active: dict[str, set[int]] = defaultdict(set)
-    for actor_id, key, last_day in last_days:
-        ever[key].add(actor_id)
-        if last_day >= mtd.start:
-            active[key].add(actor_id)
-    users_by_provider = {key: (len(active[key]), len(ever[key])) for key in ever}
-    users_total = (len(set().union(*active.values())), len(set().union(*ever.values())))
+    users_by_provider, users_total = _user_counts(session, tenant_id, scenario_id, unit_ids, provider, today)
 
     def figures(buckets: list[list[Decimal]], active: int, ever: int) -> SpendFigures:
         mtd_cost = sum_cost_cents(buckets[0])
         return SpendFigures(
             mtd_cost_cents=mtd_cost, last_month_cost_cents=sum_cost_cents(buckets[1]),
             month_before_cost_cents=sum_cost_cents(buckets[2]), forecast_cents=forecast_cents(mtd_cost, today),
-            active_users=active, ever_users=ever, matched_mtd_cost_cents=sum_cost_cents(buckets[4]),
+            active_users=active, ever_users=ever, matched_mtd_cost_cents=sum_cost_cents(buckets[5]),
+            last_month_same_days_cost_cents=sum_cost_cents(buckets[4]),
         )
 
     providers = sorted(costs)
     by_provider = tuple(
         (key, figures(costs[key], *users_by_provider.get(key, (0, 0)))) for key in providers
     )
-    everything: list[list[Decimal]] = [[], [], [], [], []]
+    everything: list[list[Decimal]] = [[], [], [], [], [], []]
     for key in providers:
-        for i in range(5):
+        for i in range(6):
             everything[i].extend(costs[key][i])
 
-    months = _months(((day, key, cost) for day, key, _, cost in day_rows), trend_start, TREND_MONTHS)
+    months = tuple(
+        MonthCost(month=m, cost_by_provider=tuple(
+            (key, total) for key in sorted(by_month[m]) if (total := sum_cost_cents(by_month[m][key]))))
+        for m in month_starts
+    )
     departments, teams = ((), ()) if not top else _top_units(session, tenant_id, scenario_id, unit_ids, provider,
                                                               today, top)
     return Overview(
@@ -463,54 +477,70 @@ def unit_costs(
 # --- pieces -------------------------------------------------------------------------------------
 
 
-def _usage_rows(
+def _sources(
     session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
     provider: str | None, today: dt.date,
-) -> tuple[Sequence[Any], Sequence[Any]]:
-    """Up to today: cost per (day, provider, matched or not), as `_micro` sums; and per (actor,
-    provider) a day on or before today in the actor's latest month with usage up to today (so the
-    actor is active this month when it is on or after the 1st, and counts as ever active)."""
+) -> Any:
+    """SQL: the costs the overview sums, up to today (usage_date, provider, matched, cost as `_micro`)."""
     key = scope_key(scenario_id)
     if unit_ids is None:
         # The whole tenant: its own rollups, every record once (see the module docstring for why not
         # the top units' rollups).
-        t, am = TENANT_ROLLUPS.c, ACTOR_MONTHS.c
+        t = TENANT_ROLLUPS.c
         days = [t.tenant_id == tenant_id, t.scope_key == key, t.usage_date <= today]
-        users = [am.tenant_id == tenant_id, am.scope_key == key, am.first_day <= today]
         if provider is not None:
             days.append(t.provider == provider)
-            users.append(am.provider == provider)
-        day_rows = session.execute(
-            select(t.usage_date, t.provider, t.matched == 1, func.sum(_micro(t.cost_cents)))
-            .where(*days).group_by(t.usage_date, t.provider, t.matched)
-        ).all()
-        last_days = session.execute(
-            select(am.actor_id, am.provider, func.max(am.first_day)).where(*users).group_by(am.actor_id, am.provider)
-        ).all()
-        return day_rows, last_days
+        return select(t.usage_date.label("usage_date"), t.provider.label("provider"),
+                      (t.matched == 1).label("matched"), _micro(t.cost_cents).label("cost")).where(*days).subquery()
+    u = _member_usage(tenant_id, scenario_id, unit_ids, provider, today).c
+    return select(u.usage_date, u.provider, u.actor_id.is_not(None).label("matched"), u.cost).subquery("costs")
+
+
+def _member_usage(tenant_id: int, scenario_id: int | None, unit_ids: Collection[int], provider: str | None,
+                  today: dt.date) -> Any:
+    """SQL: (actor_id, usage_date, provider, cost) attributed to the units, each person-day-provider once."""
     m = MEMBERS.c
-    conditions = [m.tenant_id == tenant_id, m.scope_key == key, m.usage_date <= today,
+    conditions = [m.tenant_id == tenant_id, m.scope_key == scope_key(scenario_id), m.usage_date <= today,
                   m.org_unit_id.in_(sorted(unit_ids) or [-1])]
     if provider is not None:
         conditions.append(m.provider == provider)
     # A person placed in two of the units has one member row per unit for the day, each with their whole
     # cost: DISTINCT keeps one (the same rule as a subtree's total).
-    usage = (
+    return (
         select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
                _micro(m.cost_cents).label("cost"))
         .where(*conditions)
         .distinct()
         .subquery("usage")
     )
-    u = usage.c
-    matched = u.actor_id.is_not(None)
-    day_rows = session.execute(
-        select(u.usage_date, u.provider, matched, func.sum(u.cost)).group_by(u.usage_date, u.provider, matched)
-    ).all()
-    last_days = session.execute(
-        select(u.actor_id, u.provider, func.max(u.usage_date)).group_by(u.actor_id, u.provider)
-    ).all()
-    return day_rows, last_days
+
+
+def _user_counts(
+    session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
+    provider: str | None, today: dt.date,
+) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+    """People with usage up to today: per provider (active this month, ever) and in all."""
+    key = scope_key(scenario_id)
+    mtd = month_to_date(today)
+    if unit_ids is None:
+        # The whole tenant: this month's actor-month rows, and one first day per person and provider.
+        am, ta = ACTOR_MONTHS.c, TENANT_ACTORS.c
+        this_month = [am.tenant_id == tenant_id, am.scope_key == key, am.month == mtd.start, am.first_day <= today]
+        ever = [ta.tenant_id == tenant_id, ta.scope_key == key, ta.first_day <= today]
+        if provider is not None:
+            this_month.append(am.provider == provider)
+            ever.append(ta.provider == provider)
+        active = dict(session.execute(select(am.provider, func.count()).where(*this_month).group_by(am.provider)).all())
+        users = {key_: (active.get(key_, 0), count) for key_, count in session.execute(
+            select(ta.provider, func.count()).where(*ever).group_by(ta.provider))}
+        total_active = session.execute(select(func.count(distinct(am.actor_id))).where(*this_month)).scalar_one()
+        total_ever = session.execute(select(func.count(distinct(ta.actor_id))).where(*ever)).scalar_one()
+        return users, (total_active, total_ever)
+    u = _member_usage(tenant_id, scenario_id, unit_ids, provider, today).c
+    counts = [func.count(distinct(case((u.usage_date >= mtd.start, u.actor_id)))), func.count(distinct(u.actor_id))]
+    users = {row[0]: (row[1], row[2]) for row in session.execute(select(u.provider, *counts).group_by(u.provider))}
+    total_active, total_ever = session.execute(select(*counts)).one()
+    return users, (total_active, total_ever)
 
 
 def _months(day_rows: Iterable[Any], first: dt.date, count: int, *, exact: bool = False) -> tuple[MonthCost, ...]:

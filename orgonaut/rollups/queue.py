@@ -33,6 +33,7 @@ from orgonaut.rollups import service
 from orgonaut.rollups.models import (
     AiUsageMemberRollup,
     AiUsageRollup,
+    AiUsageTenantActor,
     AiUsageTenantActorMonth,
     AiUsageTenantRollup,
 )
@@ -166,12 +167,17 @@ class Repair:
 
 def _stored(session: Session, tenant_id: int, key: int, start: dt.date, end: dt.date) -> set[tuple]:
     rows: set[tuple] = set()
-    for model in (AiUsageRollup, AiUsageMemberRollup, AiUsageTenantRollup, AiUsageTenantActorMonth):
+    for model in (AiUsageRollup, AiUsageMemberRollup, AiUsageTenantRollup, AiUsageTenantActorMonth,
+                  AiUsageTenantActor):
         table = table_of(model)
         columns = [c for c in table.c if c.name != "computed_at"]
-        # Actor-month rows are recomputed for every month the window touches.
-        days = (table.c.month.between(start.replace(day=1), end) if "month" in table.c
-                else table.c.usage_date.between(start, end))
+        # Actor-month rows are recomputed for every month the window touches, first days for everyone.
+        if "month" in table.c:
+            days = table.c.month.between(start.replace(day=1), end)
+        elif "usage_date" in table.c:
+            days = table.c.usage_date.between(start, end)
+        else:
+            days = table.c.first_day.is_not(None)
         rows.update((model.__name__, *row) for row in session.execute(select(*columns).where(
             table.c.tenant_id == tenant_id, table.c.scope_key == key, days)))
     return rows

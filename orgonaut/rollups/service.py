@@ -33,6 +33,7 @@ from orgonaut.rollups.models import (
     AiUsageMemberRollup,
     AiUsageRollup,
     AiUsageRollupScope,
+    AiUsageTenantActor,
     AiUsageTenantActorMonth,
     AiUsageTenantRollup,
     Breadth,
@@ -47,6 +48,7 @@ ROLLUPS = table_of(AiUsageRollup)
 MEMBERS = table_of(AiUsageMemberRollup)
 TENANT_ROLLUPS = table_of(AiUsageTenantRollup)
 ACTOR_MONTHS = table_of(AiUsageTenantActorMonth)
+TENANT_ACTORS = table_of(AiUsageTenantActor)
 
 # Metric columns of both rollup tables and the raw record column each one sums.
 METRICS: dict[str, str] = {
@@ -217,8 +219,8 @@ def refresh_tenant(
         start, end = start or first, end or last
     if start is None or end is None:  # no records: only stale rows to clear
         if not cleared:
-            session.execute(delete(ACTOR_MONTHS).where(ACTOR_MONTHS.c.tenant_id == tenant_id,
-                                                       ACTOR_MONTHS.c.scope_key == key))
+            for table in (ACTOR_MONTHS, TENANT_ACTORS):
+                session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.scope_key == key))
         return rows
     month = start.replace(day=1)
     if not cleared:
@@ -244,6 +246,23 @@ def refresh_tenant(
             )
         ).rowcount
         month = following
+    # Each refreshed actor's first day of all, from their actor-months (all of them, not only these).
+    am, ta = ACTOR_MONTHS.c, TENANT_ACTORS.c
+    first = [am.tenant_id == tenant_id, am.scope_key == key]
+    if not cleared:
+        gone = [ta.tenant_id == tenant_id, ta.scope_key == key]
+        if actors is not None:
+            gone.append(ta.actor_id.in_(actors))
+        session.execute(delete(TENANT_ACTORS).where(*gone))
+    if actors is not None:
+        first.append(am.actor_id.in_(actors))
+    rows += session.execute(
+        TENANT_ACTORS.insert().execution_options(preserve_rowcount=True).from_select(
+            ["tenant_id", "scope_key", "scenario_id", "provider", "actor_id", "first_day"],
+            select(*constants, am.provider, am.actor_id, func.min(am.first_day)).where(*first)
+            .group_by(am.provider, am.actor_id),
+        )
+    ).rowcount
     session.flush()
     return rows
 
@@ -270,7 +289,7 @@ def rebuild(*, session: Session, tenant_id: int | None = None) -> RebuildResult:
         for _key, scenario_id in scopes:
             lock_scope(session, tenant_id=tid, scenario_id=scenario_id)
         # Scopes without records any more (a deleted scenario) lose their rows here too.
-        for table in (MEMBERS, ROLLUPS, TENANT_ROLLUPS, ACTOR_MONTHS):
+        for table in (MEMBERS, ROLLUPS, TENANT_ROLLUPS, ACTOR_MONTHS, TENANT_ACTORS):
             session.execute(delete(table).where(table.c.tenant_id == tid))
         for _key, scenario_id in scopes:
             result = _recompute(session, tenant_id=tid, scenario_id=scenario_id, targets=None, start=None,
