@@ -39,10 +39,12 @@ def sent_key(tenant_id: int, scenario_id: int | None) -> str:
 
 def owe_refresh(
     session: Session, *, tenant_id: int, scenario_id: int | None, start: dt.date, end: dt.date,
-    actor_ids: Iterable[int] = (), org_unit_ids: Iterable[int] = (),
+    actor_ids: Iterable[int] = (), org_unit_ids: Iterable[int] = (), records: bool = False,
 ) -> bool:
     """Records, in the caller's open transaction, that these actors' or units' rollups over the days
     start..end are stale; a refresh job is sent once the caller commits. False when nothing is owed.
+    `records`: the usage records of those days changed (even if only unmatched ones): the whole
+    tenant's rollups are owed then, with or without actors.
 
     When a placement moved or ended, pass the units it left as `org_unit_ids` too: actors resolve
     to the units they are placed in when the job runs.
@@ -50,7 +52,7 @@ def owe_refresh(
     if start > end:
         raise ValidationFailed(f"The refresh range ends ({end}) before it starts ({start}).")
     actors, units = sorted(set(actor_ids)), sorted(set(org_unit_ids))
-    if not actors and not units:
+    if not actors and not units and not records:
         return False
     now = clock.utcnow()
     session.execute(INTENTS.insert().values(

@@ -311,7 +311,7 @@ def _store_days(
                                fresh=fetched.day not in stored)
             for scenario_id, actor_ids in result.actor_ids.items():
                 owe_refresh(session, tenant_id=integration.tenant_id, scenario_id=scenario_id, start=fetched.day,
-                            end=fetched.day, actor_ids=actor_ids)
+                            end=fetched.day, actor_ids=actor_ids, records=True)
             ingest.remember_source_names(session=session, tenant_id=integration.tenant_id, scopes=scopes,
                                          usages=fetched.usages, day=fetched.day)
         except Exception as error:  # the day's records could not be stored: they are the affected ones

@@ -167,3 +167,106 @@ class TeamSummaryOut(UnitSummaryOut):
 
 class DepartmentSummaryOut(UnitSummaryOut):
     pass
+
+
+class SpendFiguresOut(BaseModel):
+    """One column of the overview's cards: every provider together, or one provider."""
+
+    mtd_cost_cents: int = Field(description="This month to date (1st .. today, the tenant's calendar).")
+    mtd_cost_cents_exact: str
+    last_month_cost_cents: int
+    last_month_cost_cents_exact: str
+    month_before_cost_cents: int
+    month_before_cost_cents_exact: str
+    change_cents: int = Field(description="Last month minus the month before it.")
+    change_cents_exact: str
+    change_pct: float | None = Field(description="change_cents in % of the month before; null when that was 0.")
+    forecast_cents: int = Field(description="This month's run rate: month-to-date cost / days elapsed (today "
+                                            "included) x days in the month.")
+    forecast_cents_exact: str
+    active_users: int = Field(description="Distinct people with usage this month to date.")
+    ever_users: int = Field(description="Distinct people with any usage up to today.")
+    cost_per_active_user_cents: int | None = Field(
+        description="Month-to-date cost of usage matched to a person / active users; null without active users.")
+    cost_per_active_user_cents_exact: str | None
+
+
+class ProviderFiguresOut(SpendFiguresOut):
+    provider: str
+
+
+class UnmatchedSpendOut(BaseModel):
+    mtd_cost_cents: int
+    mtd_cost_cents_exact: str
+    last_month_cost_cents: int
+    last_month_cost_cents_exact: str
+    all_time_cost_cents: int
+    all_time_cost_cents_exact: str
+
+
+class OverviewOut(BaseModel):
+    scenario_id: int | None
+    provider: str | None = Field(description="The provider asked for; null: every provider.")
+    currency: Currency
+    today: dt.date
+    mtd: PeriodOut
+    last_month: PeriodOut
+    month_before: PeriodOut
+    everything: bool = Field(description="True: the whole tenant (unmatched usage included); false: the usage "
+                                         "attributed to a manager's units.")
+    headcount: int = Field(description="Active people of the scope (a manager's: placed in their units today).")
+    all_time_cost_cents: int
+    all_time_cost_cents_exact: str
+    total: SpendFiguresOut
+    by_provider: list[ProviderFiguresOut] = Field(description="Providers with usage in the scope, by key.")
+    unmatched: UnmatchedSpendOut = Field(description="Usage matched to nobody (in the totals); 0 for a manager.")
+
+
+class PeriodCostOut(BaseModel):
+    cost_cents: int
+    cost_cents_exact: str
+    by_provider: list[ProviderCostOut] = Field(description="Cost per provider with usage, by key.")
+
+
+class OverviewDayOut(PeriodCostOut):
+    date: dt.date
+
+
+class OverviewMonthOut(PeriodCostOut):
+    month: dt.date = Field(description="The first of the month; its days inside the range only.")
+
+
+class OverviewSeriesOut(BaseModel):
+    scenario_id: int | None
+    provider: str | None
+    currency: Currency
+    range: Range | None = Field(description="The range asked for; null when from/to were given.")
+    start: dt.date
+    end: dt.date
+    days: list[OverviewDayOut] = Field(description="One point per day from start to end, zero days included.")
+    months: list[OverviewMonthOut] = Field(description="The same days summed per calendar month.")
+
+
+class UnitSpendOut(BaseModel):
+    org_unit_id: int
+    name: str
+    kind: Literal["department", "team"]
+    mtd_cost_cents: int
+    mtd_cost_cents_exact: str
+    previous_cost_cents: int = Field(description="Last month over the same days (1 .. today's day of the month).")
+    previous_cost_cents_exact: str
+    change_cents: int = Field(description="mtd_cost_cents minus previous_cost_cents.")
+    change_cents_exact: str
+    change_pct: float | None = Field(description="In % of the previous period; null when it was 0.")
+    last_month_cost_cents: int = Field(description="The whole of last month.")
+    last_month_cost_cents_exact: str
+
+
+class TopUnitsOut(BaseModel):
+    scenario_id: int | None
+    provider: str | None
+    currency: Currency
+    mtd: PeriodOut
+    previous: PeriodOut = Field(description="Last month's same days, the period the change compares with.")
+    departments: list[UnitSpendOut] = Field(description="Highest month-to-date cost first.")
+    teams: list[UnitSpendOut]

@@ -11,6 +11,13 @@ time (`orgonaut rollups rebuild`):
   "active users" over any period (a period's distinct count is never a sum of daily counts).
 - `ai_usage_rollup_scopes`: one row per (tenant, scope); its row lock serialises refreshes of a
   scope, and it remembers when the scope was last refreshed.
+- `ai_usage_tenant_rollups`: per (tenant, scope, day, provider, matched or not) the whole tenant's
+  summed metrics, every record counted once (unmatched usage and people without a placement
+  included): the overview's money and trend.
+- `ai_usage_tenant_actor_months`: per (tenant, scope, month, provider, actor) the first and last day
+  of the actor's usage in that month: the overview's distinct active users this month without reading
+  the records; `ai_usage_tenant_actors`: per (tenant, scope, provider, actor) the first day of all,
+  for "people with usage ever".
 
 No foreign keys: these are bulk-written derived rows (a foreign-key check per inserted row would
 dominate a rebuild), and a refresh or rebuild removes rows of units, actors or scenarios that are gone.
@@ -95,3 +102,44 @@ class AiUsageRollupScope(SQLModel, table=True):
     scenario_id: int | None = None
     refreshed_at: dt.datetime = Field(default_factory=utcnow)
 
+
+
+class AiUsageTenantRollup(UsageMetrics, table=True):
+    __tablename__ = "ai_usage_tenant_rollups"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    usage_date: dt.date = Field(sa_column=_key(Date))
+    provider: str = Field(sa_column=_key(String(40)))
+    matched: int = Field(sa_column=_key(Integer))  # 1: records matched to a person; 0: matched to nobody
+    scenario_id: int | None = None
+    actors_count: int = Field(default=0, sa_column=_count())  # distinct actors that day (0 when unmatched)
+    computed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AiUsageTenantActorMonth(SQLModel, table=True):
+    __tablename__ = "ai_usage_tenant_actor_months"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    month: dt.date = Field(sa_column=_key(Date))  # the first of the month (the records' usage dates)
+    provider: str = Field(sa_column=_key(String(40)))
+    actor_id: int = Field(sa_column=_key(Integer))
+    scenario_id: int | None = None
+    first_day: dt.date = Field(sa_column=Column(Date, nullable=False))
+    last_day: dt.date = Field(sa_column=Column(Date, nullable=False))
+    active_days: int = Field(default=0, sa_column=_count())
+
+
+class AiUsageTenantActor(SQLModel, table=True):
+    """Per (tenant, scope, provider, actor) the actor's first day of usage: "people with usage ever"
+    counts these rows (one per person and provider) rather than every actor-month."""
+
+    __tablename__ = "ai_usage_tenant_actors"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    provider: str = Field(sa_column=_key(String(40)))
+    actor_id: int = Field(sa_column=_key(Integer))
+    scenario_id: int | None = None
+    first_day: dt.date = Field(sa_column=Column(Date, nullable=False))

@@ -30,7 +30,13 @@ from orgonaut.ai_tooling.models import AiToolUsageRecord, RollupRefreshIntent, s
 from orgonaut.db import after_commit, session_scope, table_of
 from orgonaut.org import events
 from orgonaut.rollups import service
-from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup
+from orgonaut.rollups.models import (
+    AiUsageMemberRollup,
+    AiUsageRollup,
+    AiUsageTenantActor,
+    AiUsageTenantActorMonth,
+    AiUsageTenantRollup,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +70,9 @@ class _Span:
     end: dt.date
     actor_ids: set[int]
     org_unit_ids: set[int]
+    # Some intent says the records of these days changed (it names actors, or nothing at all: usage
+    # matched to nobody), not only the org: the whole-tenant rows are recomputed too.
+    records: bool = False
 
 
 def merge_spans(intents: Sequence[RollupRefreshIntent]) -> list[_Span]:
@@ -79,6 +88,7 @@ def merge_spans(intents: Sequence[RollupRefreshIntent]) -> list[_Span]:
             spans.append(last)
         last.actor_ids.update(intent.actor_ids or ())
         last.org_unit_ids.update(intent.org_unit_ids or ())
+        last.records = last.records or bool(intent.actor_ids) or not intent.org_unit_ids
     return spans
 
 
@@ -100,9 +110,10 @@ def run_owed(*, tenant_id: int, scenario_id: int | None) -> OwedResult:
                 session=session, tenant_id=tenant_id, scenario_id=scenario_id, start=span.start, end=span.end,
                 actor_ids=span.actor_ids, org_unit_ids=span.org_unit_ids,
             )
-            if units:
+            if units or span.records:
                 result = service.refresh(session=session, tenant_id=tenant_id, scenario_id=scenario_id,
-                                         org_unit_ids=units, start=span.start, end=span.end)
+                                         org_unit_ids=units, start=span.start, end=span.end, tenant=span.records,
+                                         actor_ids=span.actor_ids)
                 unit_rows += result.unit_rows
                 member_rows += result.member_rows
         if intents:
@@ -156,11 +167,19 @@ class Repair:
 
 def _stored(session: Session, tenant_id: int, key: int, start: dt.date, end: dt.date) -> set[tuple]:
     rows: set[tuple] = set()
-    for model in (AiUsageRollup, AiUsageMemberRollup):
+    for model in (AiUsageRollup, AiUsageMemberRollup, AiUsageTenantRollup, AiUsageTenantActorMonth,
+                  AiUsageTenantActor):
         table = table_of(model)
         columns = [c for c in table.c if c.name != "computed_at"]
+        # Actor-month rows are recomputed for every month the window touches, first days for everyone.
+        if "month" in table.c:
+            days = table.c.month.between(start.replace(day=1), end)
+        elif "usage_date" in table.c:
+            days = table.c.usage_date.between(start, end)
+        else:
+            days = table.c.first_day.is_not(None)
         rows.update((model.__name__, *row) for row in session.execute(select(*columns).where(
-            table.c.tenant_id == tenant_id, table.c.scope_key == key, table.c.usage_date.between(start, end))))
+            table.c.tenant_id == tenant_id, table.c.scope_key == key, days)))
     return rows
 
 

@@ -13,12 +13,13 @@ makes a refresh all-or-nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, case, delete, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, String, and_, case, delete, distinct, func, literal, or_, select, union_all
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -28,7 +29,16 @@ from orgonaut.db import table_of, upsert
 from orgonaut.errors import NotFound, ValidationFailed
 from orgonaut.org.models import OrgUnit, Placement
 from orgonaut.rollups.counters import PROVIDER_METRICS, record_counter
-from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
+from orgonaut.rollups.models import (
+    AiUsageMemberRollup,
+    AiUsageRollup,
+    AiUsageRollupScope,
+    AiUsageTenantActor,
+    AiUsageTenantActorMonth,
+    AiUsageTenantRollup,
+    Breadth,
+)
+from orgonaut.rollups.periods import minus_months
 from orgonaut.tenancy.models import Tenant
 
 RECORDS = table_of(AiToolUsageRecord)
@@ -36,6 +46,9 @@ PLACEMENTS = table_of(Placement)
 UNITS = table_of(OrgUnit)
 ROLLUPS = table_of(AiUsageRollup)
 MEMBERS = table_of(AiUsageMemberRollup)
+TENANT_ROLLUPS = table_of(AiUsageTenantRollup)
+ACTOR_MONTHS = table_of(AiUsageTenantActorMonth)
+TENANT_ACTORS = table_of(AiUsageTenantActor)
 
 # Metric columns of both rollup tables and the raw record column each one sums.
 METRICS: dict[str, str] = {
@@ -63,6 +76,7 @@ class RefreshResult:
     end: dt.date | None
     unit_rows: int
     member_rows: int
+    tenant_rows: int = 0  # whole-tenant day rows and actor-month rows written
 
 
 @dataclass(frozen=True)
@@ -128,10 +142,15 @@ def units_to_refresh(
 
 def refresh(
     *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_ids: Iterable[int] | None,
-    start: dt.date, end: dt.date, on_locked: Callable[[], None] | None = None,
+    start: dt.date, end: dt.date, on_locked: Callable[[], None] | None = None, tenant: bool = True,
+    actor_ids: Iterable[int] | None = None,
 ) -> RefreshResult:
     """Recomputes the rollups of these units and their ancestors (None: every unit of the scope)
     for the days start..end (inclusive), replacing the stored rows in the caller's transaction.
+
+    With `tenant` (the records of those days changed, not only the org) the whole-tenant rows of
+    those days are recomputed too (`refresh_tenant`; `actor_ids`: whose actor-months changed, None
+    for everyone's).
 
     `on_locked` runs once this refresh holds the scope's refresh lock, before it reads anything.
     """
@@ -145,7 +164,110 @@ def refresh(
         given = set(org_unit_ids)
         targets = sorted(given | set(with_ancestors(session=session, tenant_id=tenant_id,
                                                     scenario_id=scenario_id, org_unit_ids=given)))
-    return _recompute(session, tenant_id=tenant_id, scenario_id=scenario_id, targets=targets, start=start, end=end)
+    result = _recompute(session, tenant_id=tenant_id, scenario_id=scenario_id, targets=targets, start=start, end=end)
+    if tenant:
+        rows = refresh_tenant(session=session, tenant_id=tenant_id, scenario_id=scenario_id, start=start, end=end,
+                              actor_ids=actor_ids)
+        result = dataclasses.replace(result, tenant_rows=rows)
+    return result
+
+
+def refresh_tenant(
+    *, session: Session, tenant_id: int, scenario_id: int | None, start: dt.date | None, end: dt.date | None,
+    actor_ids: Iterable[int] | None = None, cleared: bool = False,
+) -> int:
+    """Recomputes the whole-tenant rollups of the scope: the day rows of start..end (None: every day)
+    and the actor-month rows of every month those days touch (of `actor_ids` only, when given: an
+    actor-month depends on that actor's records alone). Returns the rows written. The caller holds
+    the scope lock (`lock_scope`) and commits.
+
+    Every record counts once, matched or not, placed or not: these rows are the tenant's totals,
+    which the top units' subtree rollups are not (see `rollups.overview`).
+    """
+    key = scope_key(scenario_id)
+    r = RECORDS.c
+    in_scope = [r.tenant_id == tenant_id, r.scope_key == key]
+    if not cleared:
+        session.execute(delete(TENANT_ROLLUPS).where(
+            TENANT_ROLLUPS.c.tenant_id == tenant_id, TENANT_ROLLUPS.c.scope_key == key,
+            *_date_conditions(TENANT_ROLLUPS.c.usage_date, start, end)))
+    constants = [literal(tenant_id, Integer()), literal(key, Integer()), literal(scenario_id, Integer())]
+    metric_names = list(ROLLUP_METRICS)
+    flagged = select(
+        r.actor_id, r.usage_date, r.provider, case((r.actor_id.is_(None), 0), else_=1).label("matched"),
+        *[r[column].label(name) for name, column in METRICS.items()],
+        *[record_counter(name).label(name) for name in COUNTERS],
+    ).where(*in_scope, *_date_conditions(r.usage_date, start, end)).subquery("flagged")
+    f = flagged.c
+    rows = session.execute(
+        TENANT_ROLLUPS.insert().execution_options(preserve_rowcount=True).from_select(
+            ["tenant_id", "scope_key", "scenario_id", "usage_date", "provider", "matched", *metric_names,
+             "actors_count", "computed_at"],
+            select(*constants, f.usage_date, f.provider, f.matched, *[func.sum(f[name]) for name in metric_names],
+                   func.count(distinct(f.actor_id)), literal(utcnow(), UTCDateTime()))
+            .group_by(f.usage_date, f.provider, f.matched),
+        )
+    ).rowcount
+
+    actors = None if actor_ids is None else sorted(set(actor_ids))
+    if actors == []:
+        return rows
+    if actors is not None and len(actors) > _MANY_ACTORS:
+        actors = None  # the whole month costs about the same as a long IN list
+    if start is None or end is None:
+        first, last = session.execute(select(func.min(r.usage_date), func.max(r.usage_date)).where(*in_scope)).one()
+        start, end = start or first, end or last
+    if start is None or end is None:  # no records: only stale rows to clear
+        if not cleared:
+            for table in (ACTOR_MONTHS, TENANT_ACTORS):
+                session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.scope_key == key))
+        return rows
+    month = start.replace(day=1)
+    if not cleared:
+        conditions = [ACTOR_MONTHS.c.tenant_id == tenant_id, ACTOR_MONTHS.c.scope_key == key,
+                      ACTOR_MONTHS.c.month.between(month, end)]
+        if actors is not None:
+            conditions.append(ACTOR_MONTHS.c.actor_id.in_(actors))
+        session.execute(delete(ACTOR_MONTHS).where(*conditions))
+    # One statement per month: the month is a literal, so no dialect's date truncation is needed.
+    while month <= end:
+        following = minus_months(month, -1)
+        conditions = [*in_scope, r.actor_id.is_not(None), r.usage_date >= month, r.usage_date < following]
+        if actors is not None:
+            conditions.append(r.actor_id.in_(actors))
+        rows += session.execute(
+            ACTOR_MONTHS.insert().execution_options(preserve_rowcount=True).from_select(
+                ["tenant_id", "scope_key", "scenario_id", "month", "provider", "actor_id", "first_day", "last_day",
+                 "active_days"],
+                select(*constants, literal(month, Date()), r.provider, r.actor_id, func.min(r.usage_date),
+                       func.max(r.usage_date), func.count(distinct(r.usage_date)))
+                .where(*conditions)
+                .group_by(r.provider, r.actor_id),
+            )
+        ).rowcount
+        month = following
+    # Each refreshed actor's first day of all, from their actor-months (all of them, not only these).
+    am, ta = ACTOR_MONTHS.c, TENANT_ACTORS.c
+    first = [am.tenant_id == tenant_id, am.scope_key == key]
+    if not cleared:
+        gone = [ta.tenant_id == tenant_id, ta.scope_key == key]
+        if actors is not None:
+            gone.append(ta.actor_id.in_(actors))
+        session.execute(delete(TENANT_ACTORS).where(*gone))
+    if actors is not None:
+        first.append(am.actor_id.in_(actors))
+    rows += session.execute(
+        TENANT_ACTORS.insert().execution_options(preserve_rowcount=True).from_select(
+            ["tenant_id", "scope_key", "scenario_id", "provider", "actor_id", "first_day"],
+            select(*constants, am.provider, am.actor_id, func.min(am.first_day)).where(*first)
+            .group_by(am.provider, am.actor_id),
+        )
+    ).rowcount
+    session.flush()
+    return rows
+
+
+_MANY_ACTORS = 500
 
 
 def rebuild(*, session: Session, tenant_id: int | None = None) -> RebuildResult:
@@ -167,11 +289,13 @@ def rebuild(*, session: Session, tenant_id: int | None = None) -> RebuildResult:
         for _key, scenario_id in scopes:
             lock_scope(session, tenant_id=tid, scenario_id=scenario_id)
         # Scopes without records any more (a deleted scenario) lose their rows here too.
-        session.execute(delete(MEMBERS).where(MEMBERS.c.tenant_id == tid))
-        session.execute(delete(ROLLUPS).where(ROLLUPS.c.tenant_id == tid))
+        for table in (MEMBERS, ROLLUPS, TENANT_ROLLUPS, ACTOR_MONTHS, TENANT_ACTORS):
+            session.execute(delete(table).where(table.c.tenant_id == tid))
         for _key, scenario_id in scopes:
             result = _recompute(session, tenant_id=tid, scenario_id=scenario_id, targets=None, start=None,
                                 end=None, cleared=True)
+            refresh_tenant(session=session, tenant_id=tid, scenario_id=scenario_id, start=None, end=None,
+                           cleared=True)
             scopes_done += 1
             unit_rows += result.unit_rows
             member_rows += result.member_rows

@@ -2,8 +2,8 @@
 
 - `stored_totals` / `vendor_totals`: (e-mail, day) -> every summed metric, from our table and from the
   simulator's raw rows (read over HTTP with small pages, summed here, independently of our client).
-- `rollup_rows` / `rebuilt_rollup_rows`: the stored rollup tables, and what a full rebuild from the
-  records would store (computed in a transaction that is rolled back, so nothing changes).
+- `rollup_rows` / `rebuilt_rollup_rows`: the stored rollup tables (unit, member, whole tenant), and what
+  a full rebuild from the records would store (computed in a transaction that is rolled back, so nothing changes).
 - `assert_settled`: no log left queued or running, no owed refresh left, counters equal stored rows,
   and the runner ledger shows one committing runner per day (`assert_one_runner_per_day`).
 """
@@ -23,7 +23,13 @@ from orgonaut.ai_tooling.windows import days_between
 from orgonaut.db import get_engine
 from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
 from orgonaut.rollups import service as rollups
-from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup
+from orgonaut.rollups.models import (
+    AiUsageMemberRollup,
+    AiUsageRollup,
+    AiUsageTenantActor,
+    AiUsageTenantActorMonth,
+    AiUsageTenantRollup,
+)
 
 METRICS = ("sessions_count", "lines_added", "lines_removed", "commits_count", "pull_requests_count",
            "total_input_tokens", "total_output_tokens", "total_cache_read_tokens", "total_cache_creation_tokens",
@@ -64,17 +70,22 @@ def _rows(session: Session, model: Any, tenant_id: int) -> list[tuple]:
     return sorted(tuple(Decimal(v) if isinstance(v, Decimal) else v for v in row) for row in rows)
 
 
-def rollup_rows(tenant_id: int) -> tuple[list[tuple], list[tuple]]:
+# The unit, member and whole-tenant rollup tables: all must equal a rebuild.
+ROLLUP_MODELS = (AiUsageRollup, AiUsageMemberRollup, AiUsageTenantRollup, AiUsageTenantActorMonth,
+                 AiUsageTenantActor)
+
+
+def rollup_rows(tenant_id: int) -> tuple[list[tuple], ...]:
     with Session(get_engine()) as session:
-        return _rows(session, AiUsageRollup, tenant_id), _rows(session, AiUsageMemberRollup, tenant_id)
+        return tuple(_rows(session, model, tenant_id) for model in ROLLUP_MODELS)
 
 
-def rebuilt_rollup_rows(tenant_id: int) -> tuple[list[tuple], list[tuple]]:
+def rebuilt_rollup_rows(tenant_id: int) -> tuple[list[tuple], ...]:
     with Session(get_engine()) as session:
         try:
             rollups.rebuild(session=session, tenant_id=tenant_id)
             session.flush()
-            return _rows(session, AiUsageRollup, tenant_id), _rows(session, AiUsageMemberRollup, tenant_id)
+            return tuple(_rows(session, model, tenant_id) for model in ROLLUP_MODELS)
         finally:
             session.rollback()
 

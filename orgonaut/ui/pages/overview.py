@@ -6,6 +6,10 @@ included; managers: the units of their scope, `org.visibility`). Members are sen
 page (or told they have none); a manager without a scope is told so; roles without `costs.read` get
 the denied view. Nothing of an overview reaches the browser unless the loader allowed it.
 
+The provider filter is the page's `?provider=` (as on the person, team and department pages:
+`ProviderMixin`), read at each load and passed to every read. The daily and monthly cost trend loads
+the "all" range once and switches ranges from it without a query (`SpendSeries.within`).
+
 The top-units table downloads as CSV, built on the server from the rows the table shows.
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -22,8 +27,9 @@ from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.org import visibility
 from orgonaut.org.models import OrgUnitKind
-from orgonaut.rollups import overview
-from orgonaut.rollups.overview import Overview, SpendFigures, UnitSpend
+from orgonaut.rollups import overview, periods, queries
+from orgonaut.rollups.overview import Overview, SpendFigures, SpendSeries, UnitSpend
+from orgonaut.rollups.queries import DayPoint
 from orgonaut.tenancy.models import Ability, UsageReach
 from orgonaut.ui import layout, routes
 from orgonaut.ui.components import charts
@@ -31,6 +37,7 @@ from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.ai_usage_state import ALL_PROVIDERS, ProviderMixin
 from orgonaut.ui.scope import LIVE, ScopeState
 
 TITLE = "AI spend"
@@ -145,7 +152,13 @@ def units_csv(units: list[UnitSpend]) -> str:
     return out.getvalue()
 
 
-class SpendOverviewState(ScopeState):
+def day_points(series: SpendSeries) -> list[DayPoint]:
+    """The trend's days as the chart module plots them (cost only: the overview has no activity)."""
+    return [DayPoint(date=d.date, cost_cents=d.cost_cents, sessions=None, commits=None, pull_requests=None,
+                     cost_by_provider=d.cost_by_provider) for d in series.days]
+
+
+class SpendOverviewState(ProviderMixin, ScopeState):
     loaded: bool = False
     # Why there is no overview for this user ("" when there is one).
     note: str = ""
@@ -158,12 +171,56 @@ class SpendOverviewState(ScopeState):
     units: list[UnitRowView] = []
     csv_filename: str = ""
     _units: list[UnitSpend] = []
+    # The daily trend: "all" loaded once; the chosen range is cut from it.
+    chosen_range: str = periods.Range.three_months.value
+    _series: SpendSeries | None = None
+    _today: dt.date | None = None
 
     def _clear(self) -> None:
         """State is sent to the browser: nothing of an earlier load (or login) stays there."""
         self.loaded, self.note, self.has_usage, self.scope_text = False, "", False, ""
         self.cards, self.providers, self.unmatched_text, self.trend_figure = [], [], "", {}
         self.units, self.csv_filename, self._units = [], "", []
+        self._series, self._today = None, None
+        self._clear_provider()
+
+    @rx.var
+    def _ranged(self) -> SpendSeries | None:
+        if self._series is None or self._today is None:
+            return None
+        first = next((d.date for d in self._series.days if d.cost_by_provider), None)
+        period = periods.period_for(self.chosen_range, today=self._today, first_usage=first)
+        return self._series.within(period)
+
+    @rx.var
+    def daily_figure(self) -> dict:
+        series = self._ranged
+        return charts.cost_trend_figure(day_points(series)) if series is not None else {}
+
+    @rx.var
+    def range_months_figure(self) -> dict:
+        series = self._ranged
+        return charts.monthly_cost_figure(series.months) if series is not None else {}
+
+    @rx.var
+    def range_has_cost(self) -> bool:
+        series = self._ranged
+        return series is not None and any(d.cost_cents for d in series.days)
+
+    @rx.var
+    def range_total(self) -> str:
+        series = self._ranged
+        if series is None:
+            return ""
+        total = sum((d.cost_cents for d in series.days), Decimal(0))
+        return f"{format_usd(total)} · {period_text(series.period)}"
+
+    @rx.event
+    def choose_range(self, value: str | list[str]):
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value in {r.value for r in periods.Range}:
+            self.chosen_range = value
 
     @rx.event
     def load(self):
@@ -177,12 +234,23 @@ class SpendOverviewState(ScopeState):
             viewer = visibility.viewer_for(session=session, user=user, scenario_id=scenario_id)
             result = overview.overview_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
                                            scenario_id=scenario_id)
+            if result is not None:
+                options = queries.provider_options(session=session, tenant_id=user.tenant_id,
+                                                   used=[key for key, _ in result.by_provider])
+                provider = self._pick_provider(options)
+                if provider is not None:
+                    result = overview.overview_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
+                                                   scenario_id=scenario_id, provider=provider)
+                self._series = overview.series_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
+                                                   scenario_id=scenario_id, range=periods.Range.all,
+                                                   provider=provider)
         self.loaded = True
         if result is None:
             if viewer.reach == UsageReach.own and viewer.own_actor_ids:
                 return rx.redirect(routes.person_url(min(viewer.own_actor_ids)))
             self.note = viewer.plan_refusal or (NO_SCOPE if viewer.reach == UsageReach.scope else NO_PERSON)
             return None
+        self._today = result.today
         self._show(result)
         return None
 
@@ -204,7 +272,8 @@ class SpendOverviewState(ScopeState):
         self._units = [*result.top_departments, *result.top_teams]
         self.units = [_unit_view(s) for s in self._units]
         scope = "live" if self.scope_value == LIVE else f"scenario-{self.scope_value}"
-        self.csv_filename = f"ai-spend-top-units-{scope}-{result.mtd.start}-to-{result.today}.csv"
+        tool = "" if self.chosen_provider == ALL_PROVIDERS else f"-{self.chosen_provider}"
+        self.csv_filename = f"ai-spend-top-units-{scope}{tool}-{result.mtd.start}-to-{result.today}.csv"
 
     @rx.event
     def download_units(self):
@@ -233,19 +302,65 @@ def _unit_row(u: rx.Var) -> rx.Component:
     )
 
 
+def _provider_filter() -> rx.Component:
+    """"All tools" and each offered provider, when there are two or more; and the notice when the link
+    named a provider that is not offered."""
+    state = SpendOverviewState
+    return rx.fragment(
+        rx.cond(
+            state.provider_choices.length() > 2,
+            rx.segmented_control.root(
+                rx.foreach(state.provider_choices,
+                           lambda choice: rx.segmented_control.item(choice.label, value=choice.value)),
+                value=state.chosen_provider, on_change=state.choose_provider, aria_label="AI tool", size="1",
+            ),
+        ),
+        rx.cond(
+            state.provider_notice != "",
+            rx.callout(state.provider_notice, icon="info", color_scheme="amber", role="status", size="1",
+                       width="100%"),
+        ),
+    )
+
+
+def _trend() -> rx.Component:
+    state = SpendOverviewState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Cost trend", size="3"),
+                rx.text(state.range_total, size="2", color_scheme="gray"),
+                rx.spacer(),
+                charts.range_selector(state.chosen_range, state.choose_range, "Cost trend range"),
+                width="100%", align="center", wrap="wrap",
+            ),
+            charts.chart(state.daily_figure, state.range_has_cost, chart_id="spend-by-day", label="Cost by day",
+                         empty_title="No usage in this range",
+                         empty_body="Nothing was spent on AI tools in these days. Pick a longer range."),
+            rx.cond(state.range_has_cost,
+                    charts.chart(state.range_months_figure, state.range_has_cost, chart_id="spend-by-month-range",
+                                 label="Cost by month in the range", empty_title="", empty_body="")),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def _overview() -> rx.Component:
     state = SpendOverviewState
     return rx.vstack(
-        rx.text(state.scope_text, size="2", color_scheme="gray"),
+        rx.hstack(rx.text(state.scope_text, size="2", color_scheme="gray"), rx.spacer(), _provider_filter(),
+                  width="100%", align="center", wrap="wrap"),
         card_grid(state.cards, "AI spend summary"),
         rx.cond(state.unmatched_text != "", rx.text(state.unmatched_text, size="1", color_scheme="gray")),
         rx.heading("By provider", size="3"),
         data_table("Spend by provider", ["Provider", "Month to date", "Last month", "Change vs the month before",
                                          "Forecast", "Active users", "Ever", "Per active user"],
                    state.providers, _provider_row),
+        _trend(),
         rx.card(
             rx.vstack(
-                rx.heading("Cost by month", size="3"),
+                rx.heading("Cost by month, last 12 months", size="3"),
                 charts.chart(state.trend_figure, state.has_usage, chart_id="spend-by-month",
                              label="Cost by month", empty_title="No usage", empty_body="Nothing was spent yet."),
                 width="100%",

@@ -202,10 +202,14 @@ def routes_for(org: SmallOrg) -> list[str]:
         f"/api/v1/ai-tooling/actors/{org.alice}/series",
         f"/api/v1/ai-tooling/teams/{org.core}/summary",
         f"/api/v1/ai-tooling/departments/{org.engineering}/summary",
+        "/api/v1/ai-tooling/overview",
+        "/api/v1/ai-tooling/overview/series",
+        "/api/v1/ai-tooling/overview/top-units",
     ]
 
 
-ROUTE_NAMES = ["usage", "actor-summary", "actor-series", "team-summary", "department-summary"]
+ROUTE_NAMES = ["usage", "actor-summary", "actor-series", "team-summary", "department-summary", "overview",
+               "overview-series", "overview-top-units"]
 
 
 @pytest.fixture

@@ -259,3 +259,83 @@ def test_the_forecast_is_the_run_rate():
     assert ov.forecast_cents(Decimal("100"), dt.date(2026, 2, 28)) == Decimal("100")  # the last day
     assert ov.forecast_cents(Decimal("1"), dt.date(2026, 1, 3)) == Decimal("10.333333")
     assert ov.same_days_last_month(dt.date(2026, 3, 30)).end == dt.date(2026, 2, 28)
+
+
+def _expected_days(records: list[Rec], start: dt.date, end: dt.date) -> list:
+    days = []
+    day = start
+    while day <= end:
+        per = defaultdict(lambda: Decimal(0))
+        for r in records:
+            if r.day == day:
+                per[r.provider] += r.cost
+        days.append((day, tuple(sorted(per.items()))))
+        day += dt.timedelta(days=1)
+    return days
+
+
+@pytest.mark.parametrize("world", [7], indirect=True)
+def test_the_cost_trend_by_day_and_by_month_for_every_range(session, world):
+    tenant, units, actors, records = world
+    records = [r for r in records if r.day <= TODAY]
+    everyone = visibility.UsageViewer(reach=UsageReach.everyone)
+    first = min(r.day for r in records)
+    ranges = {"mtd": MTD, "last_month": LAST, "3m": (dt.date(2025, 12, 31), TODAY),
+              "6m": (dt.date(2025, 10, 1), TODAY), "all": (first, TODAY)}
+    for name, (start, end) in ranges.items():
+        series = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None, range=name)
+        assert series is not None and (series.period.start, series.period.end) == (start, end), name
+        assert [(p.date, p.cost_by_provider) for p in series.days] == _expected_days(records, start, end), name
+        in_range = [r for r in records if start <= r.day <= end]
+        by_month = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
+        for r in in_range:
+            by_month[r.day.replace(day=1)][r.provider] += r.cost
+        assert [(m.month, m.cost_by_provider) for m in series.months] == [
+            (month, tuple((k, v) for k, v in sorted(by_month[month].items()) if v))
+            for month in sorted({d.replace(day=1) for d in (start, end)} | set(by_month))], name
+        assert sum((m.cost_cents for m in series.months), Decimal(0)) == sum((r.cost for r in in_range), Decimal(0))
+        # The page loads "all" once and switches ranges from it, with the same numbers.
+        everything = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None,
+                                   range="all")
+        assert everything is not None and everything.within(series.period) == series, name
+    # Explicit dates and one provider.
+    start, end = dt.date(2026, 1, 20), dt.date(2026, 2, 10)
+    series = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None, start=start,
+                           end=end, provider="cursor")
+    assert series is not None
+    assert [(p.date, p.cost_by_provider) for p in series.days] == _expected_days(
+        [r for r in records if r.provider == "cursor"], start, end)
+    # A manager's trend: each person-day of their units once; members and viewers get none.
+    scope = {"Engineering", "Web", "API"}
+    viewer = visibility.UsageViewer(reach=UsageReach.scope, scope_unit_ids=frozenset(units[u].id for u in scope))
+    series = ov.series_for(session=session, viewer=viewer, tenant_id=tenant.id, scenario_id=None, range="3m")
+    assert series is not None
+    in_scope = [r for r in records if _units_of(r.person, r.day) & scope]
+    assert [(p.date, p.cost_by_provider) for p in series.days] == _expected_days(in_scope, *ranges["3m"])
+    for reach in (UsageReach.own, UsageReach.nobody):
+        assert ov.series_for(session=session, viewer=visibility.UsageViewer(reach=reach), tenant_id=tenant.id,
+                             scenario_id=None) is None
+
+
+@pytest.mark.parametrize("world", [8], indirect=True)
+@pytest.mark.parametrize("provider", [None, "cursor"])
+def test_the_unit_lists_numbers_equal_each_units_page(session, world, provider):
+    """`unit_costs` (the team and department lists) against `queries.unit_summary` (each unit's page)
+    and, for last month's same days, the raw records."""
+    from orgonaut.rollups import queries
+
+    tenant, units, actors, records = world
+    records = [r for r in records if r.day <= TODAY and (provider is None or r.provider == provider)]
+    got = ov.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None,
+                        org_unit_ids=[u.id for u in units.values()], provider=provider)
+    assert set(got) == {u.id for u in units.values()}
+    for name, unit in units.items():
+        page = queries.unit_summary(session=session, org_unit=unit, breadth="subtree", provider=provider)
+        row = got[unit.id]
+        assert (row.last_month_cost_cents, row.mtd_cost_cents, row.mtd_active_users) == (
+            page.last_month_cost_cents, page.mtd_cost_cents, page.mtd_active_users), name
+        same = sum((r.cost for r in records if name in _units_of(r.person, r.day) and _in(r.day, SAME_DAYS)),
+                   Decimal(0))
+        assert row.last_month_same_days_cost_cents == same and row.change_cents == row.mtd_cost_cents - same
+    assert got[units["Engineering"].id].mtd_cost_cents > 0 and got[units["Engineering"].id].mtd_active_users > 0
+    assert ov.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None, org_unit_ids=[]) == {}

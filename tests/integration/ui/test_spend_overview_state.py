@@ -11,14 +11,16 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind, Scenario
-from orgonaut.rollups import queries
+from orgonaut.rollups import periods, queries
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import month_to_date
 from orgonaut.tenancy.models import Role
@@ -44,11 +46,12 @@ def people(session: Session, usage_demo):  # noqa: F811 - the imported fixture
     return usage_demo
 
 
-def _open(session: Session, email: str, scenario_id: int | None = None):
+def _open(session: Session, email: str, scenario_id: int | None = None, query: dict | None = None):
     tab = Tab(login_token(session, email))
     if scenario_id is not None:
         tab.scope.scope_cookie = f"{ScopeState._fingerprint(tab.scope)}:{scenario_id}"
-    tab.route(routes.AI_SPEND, routes.AI_SPEND)
+    query = query or {}
+    tab.route(routes.AI_SPEND, f"{routes.AI_SPEND}?{urlencode(query)}" if query else routes.AI_SPEND, **query)
     tab.state(AuthState).require_login()
     state = tab.state(SpendOverviewState)
     return state, state.load()
@@ -162,3 +165,41 @@ def test_in_a_scenario_the_overview_is_that_scenarios(session, people):
     assert state.csv_filename.startswith(f"ai-spend-top-units-scenario-{reorg}-")
     scenario_units = set(session.execute(select(OrgUnit.name).where(OrgUnit.scenario_id == reorg)).scalars())
     assert state.units and {u.name for u in state.units} <= scenario_units
+
+
+def test_the_cost_trend_switches_ranges_without_a_query_and_adds_up(session, people):
+    state, _ = _open(session, "admin@demo.test")
+    r = AiToolUsageRecord
+    today = NOW.date()
+    for choice in ("mtd", "last_month", "3m", "6m", "all"):
+        state.choose_range(choice)
+        first = session.execute(select(func.min(r.usage_date)).where(
+            r.tenant_id == people.id, r.scope_key == 0)).scalar_one()
+        period = periods.period_for(choice, today=today, first_usage=first)
+        total = session.execute(select(func.sum(r.total_cost_cents)).where(
+            r.tenant_id == people.id, r.scope_key == 0, r.usage_date.between(period.start, period.end))).scalar_one()
+        assert state.range_has_cost
+        assert state.range_total.startswith(format_usd(Decimal(total or 0))), choice
+        xs = {x for trace in state.daily_figure["data"] for x in trace["x"]}
+        assert xs == {d.isoformat() for d in period.days}, choice
+        months = {x for trace in state.range_months_figure["data"] for x in trace["x"]}
+        assert len(months) == (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+    state.choose_range("mtd")
+    assert state.range_total.startswith(_card(state, "Month to date"))
+
+
+def test_the_provider_filter_reads_the_link_and_falls_back_to_all_tools(session, people):
+    r = AiToolUsageRecord
+    used = sorted(session.execute(select(r.provider).where(r.tenant_id == people.id).distinct()).scalars())
+    mtd = month_to_date(NOW.date())
+    key = used[0]
+    state, _ = _open(session, "admin@demo.test", query={"provider": key})
+    assert state.chosen_provider == key and state.provider_notice == ""
+    total = session.execute(select(func.sum(r.total_cost_cents)).where(
+        r.tenant_id == people.id, r.scope_key == 0, r.provider == key,
+        r.usage_date.between(mtd.start, mtd.end))).scalar_one()
+    assert _card(state, "Month to date") == format_usd(Decimal(total))
+    assert [p.provider for p in state.providers] == [PROVIDERS[key].display_name]
+    assert f"-{key}-" in state.csv_filename
+    state, _ = _open(session, "admin@demo.test", query={"provider": "nope"})
+    assert state.chosen_provider == "all" and "Unknown AI tool 'nope'" in state.provider_notice
