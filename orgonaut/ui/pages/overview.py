@@ -195,7 +195,9 @@ class SpendOverviewState(ProviderMixin, ScopeState):
     @rx.var
     def daily_figure(self) -> dict:
         series = self._ranged
-        return charts.cost_trend_figure(day_points(series)) if series is not None else {}
+        if series is None or self._today is None:
+            return {}
+        return charts.cost_trend_figure(charts.buckets(day_points(series), today=self._today))
 
     @rx.var
     def range_months_figure(self) -> dict:
