@@ -314,6 +314,36 @@ def unmatched(
         typer.echo("no unmatched usage")
 
 
+@app.command("credit-price")
+def credit_price(
+    integration: int = IntegrationOption,
+    tenant: str | None = TenantOption,
+    effective_from: str | None = typer.Option(None, "--from", help="First day of the new price (YYYY-MM-DD)"),
+    usd: str | None = typer.Option(None, "--usd", help="The new price of one credit in USD, such as 0.05"),
+) -> None:
+    """A credit-billing connection's (Codex) prices per credit; with --from and --usd, sets a new price from
+    that day on and re-prices the stored days it covers from their credits."""
+    from orgonaut.ai_tooling import credit_prices
+
+    try:
+        with session_scope() as session:
+            row = _integration(session, integration, tenant)
+            if effective_from is not None or usd is not None:
+                if effective_from is None or usd is None:
+                    fail("give both --from and --usd to set a price")
+                done = credit_prices.set_price(session=session, tenant_id=row.tenant_id, integration_id=row.id,
+                                               effective_from=effective_from, usd_per_credit=usd)
+                typer.echo(f"re-priced {done.records} stored records: {done.cost_before_cents / 100:.2f} -> "
+                           f"{done.cost_after_cents / 100:.2f} USD")
+            periods = credit_prices.schedule(session=session, integration=row)
+    except DomainError as error:
+        fail(str(error))
+    for period in periods:
+        since = period.effective_from.isoformat() if period.effective_from else "the first day"
+        until = period.until.isoformat() if period.until else "on"
+        typer.echo(f"{since} .. {until}: {period.usd_per_credit} USD per credit")
+
+
 @app.command("import-identities")
 def import_identities(
     file: typer.FileText = typer.Argument(..., help="CSV with the header person_email,kind,value ('-': stdin)"),

@@ -144,3 +144,20 @@ class UsageSourceAlias(SQLModel, table=True):
     kind: str = Field(sa_column=Column(String(20), nullable=False))
     value: str = Field(sa_column=Column(String(320), nullable=False))
     last_seen: dt.date  # the latest usage day the vendor gave this name: the newest login is shown
+
+
+class CreditPrice(SQLModel, table=True):
+    """The price of one credit of a provider that bills in credits (Codex), from `effective_from` on, for one
+    connection; the connection's own price (its credentials) applies before the first row. Changing it
+    re-prices the stored days it covers from their stored credits (`ai_tooling.credit_prices`)."""
+
+    __tablename__ = "credit_prices"
+    __table_args__ = (UniqueConstraint("integration_id", "effective_from", name="uq_credit_prices_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    integration_id: int = Field(foreign_key="integrations.id")
+    effective_from: dt.date
+    usd_per_credit: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")

@@ -138,6 +138,10 @@ class ProviderInfo:
     rate_limit: RateLimit | None = None  # None: none documented (back off on 429 and honour retry-after)
     # The type of `DailyUsage.provider_metrics`: counters only this provider reports, stored as JSON.
     provider_metrics: type[msgspec.Struct] | None = None
+    # For a provider that bills in credits: the credential field with the connection's price per credit.
+    # Its records keep their exact credits in `provider_metrics["credits"]`, so a price that changes from a
+    # day on re-prices the stored days it covers (`ai_tooling.credit_prices`).
+    credit_price_field: str | None = None
 
     @property
     def available(self) -> bool:

@@ -58,4 +58,5 @@ INFO = ProviderInfo(
     # out of reach, so whole days go back 89.
     retention_days=89,
     provider_metrics=CodexCounters,
+    credit_price_field="usd_per_credit",
 )
