@@ -32,6 +32,7 @@ def _content() -> rx.Component:
             c.backfill_dialog(),
             c.targeting_dialog(),
             c.disconnect_dialog(),
+            c.credit_price_dialog(),
             c.run_dialog(),
             c.add_person_dialog(),
             c.link_person_dialog(),

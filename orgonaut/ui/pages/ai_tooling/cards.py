@@ -6,6 +6,7 @@ import reflex as rx
 
 from orgonaut.ui.components.panels import fact, facts
 from orgonaut.ui.pages.ai_tooling.backfill import BackfillState
+from orgonaut.ui.pages.ai_tooling.credit_price import CreditPriceState
 from orgonaut.ui.pages.ai_tooling.disconnect import DisconnectState
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState as S
 from orgonaut.ui.pages.ai_tooling.sync_logs import relative_time
@@ -37,6 +38,8 @@ def _manage_actions(p: rx.Var) -> rx.Component:
         rx.button("Test connection", variant="soft", loading=S.testing_stored,
                   on_click=S.test_stored_connection(p.integration_id)),
         rx.button("Replace key", variant="soft", on_click=W.open_replace_key(p.integration_id)),
+        rx.cond(p.credit_prices != "", rx.button("Change price", variant="soft",
+                                                 on_click=CreditPriceState.open_credit_price(p.integration_id))),
         rx.button("Disconnect", variant="soft", color_scheme="red",
                   on_click=DisconnectState.open_disconnect(p.integration_id)),
         wrap="wrap",
@@ -55,6 +58,7 @@ def _connection(p: rx.Var) -> rx.Component:
                                       rx.text("never", as_="span", color_scheme="gray"))),
             rx.cond(p.status != "disconnected",
                     fact("Data applies to", rx.text(p.targets.join(", "), as_="span"))),
+            rx.cond(p.credit_prices != "", fact("Price per credit", rx.text(p.credit_prices, as_="span"))),
         ),
         rx.cond(
             p.last_error != "",

@@ -8,6 +8,7 @@ e-mails with Add person and Use for an existing person (`unmatched`), and the he
 
 from orgonaut.ui.pages.ai_tooling.backfill import backfill_dialog
 from orgonaut.ui.pages.ai_tooling.cards import provider_cards
+from orgonaut.ui.pages.ai_tooling.credit_price import credit_price_dialog
 from orgonaut.ui.pages.ai_tooling.disconnect import disconnect_dialog
 from orgonaut.ui.pages.ai_tooling.help import help_section, upgrade_notice
 from orgonaut.ui.pages.ai_tooling.run_detail import run_dialog
@@ -17,7 +18,7 @@ from orgonaut.ui.pages.ai_tooling.unmatched import add_person_dialog, link_perso
 from orgonaut.ui.pages.ai_tooling.wizard_dialog import wizard_dialog
 
 __all__ = [
-    "add_person_dialog", "backfill_dialog", "disconnect_dialog", "help_section", "link_person_dialog",
-    "provider_cards", "run_dialog", "sync_logs", "targeting_dialog", "unmatched_emails", "upgrade_notice",
-    "wizard_dialog",
+    "add_person_dialog", "backfill_dialog", "credit_price_dialog", "disconnect_dialog", "help_section",
+    "link_person_dialog", "provider_cards", "run_dialog", "sync_logs", "targeting_dialog", "unmatched_emails",
+    "upgrade_notice", "wizard_dialog",
 ]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from orgonaut import clock
-from orgonaut.ai_tooling import ingest
+from orgonaut.ai_tooling import credit_prices, ingest
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
@@ -78,6 +78,8 @@ class ProviderCard:
     targets: list[str] = dataclasses.field(default_factory=list)
     last_error: str = ""
     last_error_label: str = ""
+    # A provider that bills in credits: which price per credit applies to which days ("" otherwise).
+    credit_prices: str = ""
 
 
 @dataclasses.dataclass
@@ -216,7 +218,23 @@ def provider_card(session: Session, info: ProviderInfo, integration: Integration
     card.targets = targets(session, integration) if status != IntegrationStatus.disconnected else []
     card.last_error = integration.last_error or ""
     card.last_error_label = error_kind_label(integration.last_error_kind) if integration.last_error else ""
+    if info.credit_price_field and status != IntegrationStatus.disconnected:
+        card.credit_prices = credit_prices_text(credit_prices.schedule(session=session, integration=integration))
     return card
+
+
+def credit_prices_text(periods: list[credit_prices.PricePeriod]) -> str:
+    """"$0.04 until 21 Nov 2026; $0.05 from 22 Nov 2026": which price applied to which days."""
+    parts = []
+    for period in periods:
+        price = f"${period.usd_per_credit}"
+        if period.effective_from is None:
+            parts.append(price if period.until is None else f"{price} until {period.until:%-d %b %Y}")
+        elif period.until is None:
+            parts.append(f"{price} from {period.effective_from:%-d %b %Y}")
+        else:
+            parts.append(f"{price} from {period.effective_from:%-d %b %Y} to {period.until:%-d %b %Y}")
+    return "; ".join(parts)
 
 
 def triggered_by_text(session: Session, log: IntegrationSyncLog) -> str:
