@@ -139,7 +139,18 @@ class DayResult:
     deleted: int = 0  # stored person-days the provider no longer reports, deleted
 
 
+# People one provider may report for one day. Far above any real organisation: an answer beyond it is a
+# broken or hostile endpoint, refused before its rows are built and stored (security review, finding 10).
+MAX_PEOPLE_PER_DAY = 200_000
+
+
 def _check_unique(usages: Sequence[DailyUsage]) -> None:
+    if len(usages) > MAX_PEOPLE_PER_DAY:
+        raise ProviderError(
+            ErrorKind.malformed,
+            f"The provider returned {len(usages):,} people for one day, more than the {MAX_PEOPLE_PER_DAY:,} "
+            "any organisation has: the day is refused as malformed.",
+        )
     seen: set[tuple[str, dt.date]] = set()
     for usage in usages:
         key = (usage.source_email, usage.usage_date)

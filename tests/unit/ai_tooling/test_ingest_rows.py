@@ -59,6 +59,18 @@ def test_two_records_for_one_person_day_are_refused_as_malformed():
     assert raised.value.kind == "malformed"
 
 
+def test_a_day_with_more_people_than_any_organisation_is_refused_as_malformed():
+    from orgonaut.ai_tooling import ingest
+
+    integration = Integration(id=1, tenant_id=1, category="ai_tooling", provider="claude_code")
+    many = [usage(f"p{n}@x.test") for n in range(ingest.MAX_PEOPLE_PER_DAY + 1)]
+    with pytest.raises(ProviderError, match="returned 200,001 people for one day") as raised:
+        build_rows(integration=integration, matchers=[ScopeMatcher(LIVE, {})], usages=many, day=DAY)
+    assert raised.value.kind == "malformed"
+    rows, _ = build_rows(integration=integration, matchers=[ScopeMatcher(LIVE, {})], usages=many[1:], day=DAY)
+    assert len(rows) == ingest.MAX_PEOPLE_PER_DAY
+
+
 def test_the_counts_add_up_per_fetched_record_whatever_the_scopes():
     integration = Integration(id=1, tenant_id=1, category="ai_tooling", provider="claude_code")
     usages = [usage("ada@x.test"), usage("ben@x.test")]
