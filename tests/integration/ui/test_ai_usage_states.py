@@ -467,17 +467,12 @@ def test_team_and_department_pages_read_rollups_only_and_range_switches_run_no_s
         assert not [s for s in statements if "ai_tool_usage_records" in s]
         assert len(statements) < 60, statements  # a bounded number of reads, not one per day or member
 
+        # A switch reads nothing (its speed is for `make bench`, never a timed assertion here).
         with recorded_sql() as statements:
-            timings = []
             for choice in [*Range, *Range]:
-                started = time.perf_counter()
                 usage.choose_range(choice.value)
-                delta = tab.root.get_delta()  # what Reflex sends the browser: every changed var recomputed
-                timings.append(time.perf_counter() - started)
-                assert delta
+                assert tab.root.get_delta()  # what Reflex sends the browser: every changed var recomputed
         assert statements == []
-        # Server side of a switch: a small fraction of the 200 ms budget.
-        assert max(timings) < 0.05, timings
         tab.root._clean()
 
 
