@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "task": "orgonaut.rollups.verify_recent",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Budget thresholds of every tenant with a budget (a refresh also checks its own tenant at once).
+    "spend-check-budgets": {
+        "task": "orgonaut.spend.check_all_budgets",
+        "schedule": crontab(minute=7),
+    },
     # Ended login sessions are deleted (the table would otherwise only grow).
     "tenancy-purge-login-sessions": {
         "task": "orgonaut.system.purge_login_sessions",

@@ -8,14 +8,18 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
+from orgonaut import jobs
 from orgonaut.ai_tooling.changes import REFRESH_TASK
 from orgonaut.db import session_scope
 from orgonaut.rollups import queue
+from orgonaut.spend import budget_alerts
 from workers.celery_app import app
 
 MAX_RETRIES = 5
+logger = logging.getLogger(__name__)
 
 
 @app.task(name=REFRESH_TASK, bind=True)
@@ -26,6 +30,11 @@ def refresh_rollups(self, tenant_id: int, scenario_id: int | None) -> dict[str, 
         if self.request.retries >= MAX_RETRIES:
             raise  # the intents stay: the reaper sends the job again
         raise self.retry(exc=error, countdown=2 ** self.request.retries, max_retries=MAX_RETRIES) from error
+    if scenario_id is None and result.intents:  # Live spend moved: budgets may have crossed a threshold
+        try:
+            jobs.send(budget_alerts.CHECK_TASK, args=[tenant_id])
+        except Exception:  # the hourly check of every tenant catches up
+            logger.exception("could not queue the budget check of tenant %s", tenant_id)
     return {"intents": result.intents, "unit_rows": result.unit_rows, "member_rows": result.member_rows}
 
 

@@ -231,6 +231,28 @@ def failed_run_id(*, session: Session, integration: Integration) -> int | None:
     ).first()
 
 
+def email_bodies(*, intro: str, facts: list[tuple[str, str]], action: str, url: str, footer: str) -> tuple[str, str]:
+    """An alert e-mail's text and HTML: the intro, a table of facts, one action link, the footer with the link
+    to the notification settings (every alert of every category has the same shape)."""
+    preferences_url = f"{get_settings().base_url.rstrip('/')}{NOTIFICATION_SETTINGS}"
+    text_lines = [intro, ""] + [f"{label}: {value}" for label, value in facts]
+    text_lines += ["", f"{action}: {url}", "", footer, preferences_url, ""]
+    rows = "".join(
+        f'<tr><th align="left" style="padding:2px 12px 2px 0">{html.escape(label)}</th>'
+        f"<td>{html.escape(value)}</td></tr>"
+        for label, value in facts
+    )
+    html_body = (
+        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        f"<p>{html.escape(intro)}</p><table>{rows}</table>"
+        f'<p><a href="{html.escape(url, quote=True)}">{html.escape(action)}</a></p>'
+        f'<p style="color:#666;font-size:12px">{html.escape(footer)} '
+        f'<a href="{html.escape(preferences_url, quote=True)}">Notification settings</a></p>'
+        "</body></html>"
+    )
+    return "\n".join(text_lines), html_body
+
+
 def compose(*, session: Session, integration: Integration, tenant: Tenant, kind: AlertKind) -> AlertMessage:
     settings = get_settings()
     provider = provider_display_name(integration.provider)
@@ -239,7 +261,7 @@ def compose(*, session: Session, integration: Integration, tenant: Tenant, kind:
     run_id = failed_run_id(session=session, integration=integration) if kind != AlertKind.recovered else None
     link = f"{page}?{urlencode({'run': run_id})}" if run_id is not None else page
     base = settings.base_url.rstrip("/")
-    url, preferences_url = f"{base}{link}", f"{base}{NOTIFICATION_SETTINGS}"
+    url = f"{base}{link}"
     now_local = local_time(utcnow(), tenant.timezone)
 
     if kind == AlertKind.recovered:
@@ -263,22 +285,8 @@ def compose(*, session: Session, integration: Integration, tenant: Tenant, kind:
     subject = f"[Orgonaut] {title}"
     footer = (f"You receive this because you manage integrations in {tenant.name}. "
               "Choose which alerts reach you by e-mail in your notification settings:")
-    text_lines = [intro, ""] + [f"{label}: {value}" for label, value in facts]
-    text_lines += ["", f"{action}: {url}", "", footer, preferences_url, ""]
-    rows = "".join(
-        f'<tr><th align="left" style="padding:2px 12px 2px 0">{html.escape(label)}</th>'
-        f"<td>{html.escape(value)}</td></tr>"
-        for label, value in facts
-    )
-    html_body = (
-        "<!doctype html><html><body style=\"font-family:sans-serif\">"
-        f"<p>{html.escape(intro)}</p><table>{rows}</table>"
-        f'<p><a href="{html.escape(url, quote=True)}">{html.escape(action)}</a></p>'
-        f'<p style="color:#666;font-size:12px">{html.escape(footer)} '
-        f'<a href="{html.escape(preferences_url, quote=True)}">Notification settings</a></p>'
-        "</body></html>"
-    )
+    text_body, html_body = email_bodies(intro=intro, facts=facts, action=action, url=url, footer=footer)
     return AlertMessage(
         title=scrub(title), body=scrub(body), link=link, subject=scrub(subject),
-        text_body=scrub("\n".join(text_lines)), html_body=scrub(html_body),
+        text_body=scrub(text_body), html_body=scrub(html_body),
     )

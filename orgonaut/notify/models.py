@@ -19,6 +19,7 @@ from orgonaut.tenancy.models import Role
 
 class Category(StrEnum):
     operational = "operational"
+    budgets = "budgets"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +49,12 @@ CATEGORIES: dict[Category, CategoryInfo] = {
         label="Operational alerts",
         description="Integration failures and recoveries, such as an AI Tooling connection that stops syncing.",
         defaults=_ADMINS_BOTH_OTHERS_IN_APP,
+    ),
+    Category.budgets: CategoryInfo(
+        key=Category.budgets,
+        label="Budget alerts",
+        description="A budget reaching 50 %, 80 % or 100 % of its month, or forecast to go over it.",
+        defaults={**_ADMINS_BOTH_OTHERS_IN_APP, Role.manager: (True, True)},
     ),
 }
 

@@ -277,7 +277,7 @@ def test_a_switch_saves_for_the_signed_in_user_only(session, demo):
 def test_an_unknown_category_is_refused_and_stores_nothing(session, demo):
     page = _open_settings(Tab(login_token(session, "admin@demo.test")))
     page.set_email("marketing", False)
-    assert page.error == "Unknown notification category 'marketing'. Valid categories: operational."
+    assert page.error == "Unknown notification category 'marketing'. Valid categories: operational, budgets."
     assert page.saved == ""
     assert session.exec(select(NotificationPreference)).all() == []
 

@@ -102,9 +102,10 @@ def test_bad_input_is_refused_with_a_message(session):
     assert service.list_notifications(session=session, user=user).count == 0
 
 
-def test_operational_alerts_is_the_one_category_with_its_label():
-    assert list(CATEGORIES) == [Category.operational]
+def test_the_categories_in_display_order_with_their_labels():
+    assert list(CATEGORIES) == [Category.operational, Category.budgets]
     assert CATEGORIES[Category.operational].label == "Operational alerts"
+    assert CATEGORIES[Category.budgets].label == "Budget alerts"
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,10 @@ def test_operational_alerts_is_the_one_category_with_its_label():
 )
 def test_default_preferences_by_role(session, role, in_app, email):
     user = make_user(session, make_tenant(session), role=role)
-    [preference] = service.list_preferences(session=session, user=user)
+    preference, budgets = service.list_preferences(session=session, user=user)
+    # Budget alerts reach managers by e-mail too: they are sent to the managers of the unit.
+    assert (budgets.category, budgets.in_app, budgets.email) == (
+        Category.budgets, True, email or role == Role.manager)
     assert (preference.category, preference.label) == (Category.operational, "Operational alerts")
     assert (preference.in_app, preference.email, preference.is_default) == (in_app, email, True)
 
