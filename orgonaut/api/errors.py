@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from orgonaut.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, ReadOnlyScope, ValidationFailed
 from orgonaut.tenancy.tokens import TokenRejected
@@ -82,8 +83,9 @@ def envelope(status: int, code: str, message: str, *, param: str | None = None,
 
 
 def _param_of(location: tuple[Any, ...]) -> str | None:
-    # ("query", "limit") -> "limit"; ("path", "id") -> "id"; ("header", "X-Tenant") -> "X-Tenant".
-    parts = [str(part) for part in location[1:]] if location and location[0] in {"query", "path", "header"} else []
+    # ("query", "limit") -> "limit"; ("path", "id") -> "id"; ("body", "amount_usd") -> "amount_usd".
+    named = location and location[0] in {"query", "path", "header", "body"}
+    parts = [str(part) for part in location[1:]] if named else []
     return ".".join(parts) or None
 
 
@@ -109,14 +111,27 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     return envelope(422, "invalid_parameter", message, param=param)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers: Starlette's own 405 names only the first route's (GET, where the same
+    path also has PUT and DELETE routes). Asked of the router per method, as a request would be routed."""
+    routes = request.app.router.routes
+    allowed = [method for method in _METHODS
+               if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)]
+    return ", ".join(allowed)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 404:
         return envelope(404, "not_found", f"There is no endpoint {request.url.path}. The API is described at "
                                           "/api/v1/docs.")
     if error.status_code == 405:
+        allowed = _allowed_methods(request)
         return envelope(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.",
-                        headers=error.headers)
+                        headers={"Allow": allowed} if allowed else error.headers)
     detail = error.detail if isinstance(error.detail, str) else "The request could not be handled."
     return envelope(error.status_code, "http_error", detail, headers=error.headers)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from orgonaut.api.params import ProviderName
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import Period, Range
 
@@ -270,3 +271,46 @@ class TopUnitsOut(BaseModel):
     previous: PeriodOut = Field(description="Last month's same days, the period the change compares with.")
     departments: list[UnitSpendOut] = Field(description="Highest month-to-date cost first.")
     teams: list[UnitSpendOut]
+
+
+class BudgetPointOut(BaseModel):
+    date: dt.date
+    cost_cents: int
+    cost_cents_exact: str
+
+
+class BudgetOut(BaseModel):
+    org_unit_id: int | None = Field(description="The Live org unit (its subtree's spend); null: the whole tenant.")
+    unit_name: str
+    provider: str | None = Field(description="One provider's spend; null: all providers.")
+    month: dt.date = Field(description="The budget's month (its first day).")
+    currency: str = USD
+    amount_cents: int
+    spent_cents: int
+    spent_cents_exact: str
+    used_pct: float
+    forecast_cents: int = Field(description="The month's expected cost: the complete days' cost, today at least at "
+                                "its rate, the days left at the mean of the month's weekdays and weekend days "
+                                "(the last 28 days' in the month's first week). docs/forecast.md.")
+    forecast_cents_exact: str
+    forecast_pct: float
+    forecast_basis: str
+    next_change_month: dt.date | None = Field(description="A later month from which another amount applies.")
+    next_change_amount_cents: int | None = Field(description="That amount; null with a month: the budget ends.")
+    actual: list[BudgetPointOut] = Field(description="Cumulative cost per day of the month so far.")
+    projected: list[BudgetPointOut] = Field(description="Cumulative forecast per day from today to month end.")
+
+
+class BudgetsOut(BaseModel):
+    today: dt.date
+    data: list[BudgetOut]
+
+
+class BudgetIn(BaseModel):
+    org_unit_id: int | None = Field(default=None, ge=1, le=2_147_483_647,
+                                    description="A Live org unit's id; null or absent: the whole tenant.")
+    provider: ProviderName | None = Field(default=None, description="A provider; null: all providers.")
+    amount_usd: str = Field(max_length=40, examples=["1500.00"],
+                            description="USD a month, more than 0 and at most 100,000,000, such as 1500 or 1500.50.")
+    effective_month: str = Field(max_length=10, description="YYYY-MM: this month or a later one.",
+                                 examples=["2027-01"])

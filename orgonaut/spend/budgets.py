@@ -149,7 +149,7 @@ def set_budget(
     amount_cents = parse_amount(amount)
     unit = _unit(session, tenant_id, org_unit_id)
     key = BudgetKey(org_unit_id=unit.id if unit else None, provider=_provider(provider))
-    month = _future_month(session, tenant_id, effective_month)
+    month = starting_month(session, tenant_id, effective_month)
     _store(session, tenant_id, key, month, amount_cents, user.id)
     today = tenant_today(session=session, tenant_id=tenant_id)
     status = status_of(session=session, tenant_id=tenant_id, key=key, today=today, month=month)
@@ -165,13 +165,14 @@ def remove_budget(
     tenant_id = user.tenant_id
     unit = _unit(session, tenant_id, org_unit_id)
     key = BudgetKey(org_unit_id=unit.id if unit else None, provider=_provider(provider))
-    month = _future_month(session, tenant_id, effective_month)
+    month = starting_month(session, tenant_id, effective_month)
     if amount_for(_rows(session, tenant_id, key), month) is None:
         raise NotFound("There is no budget to remove for that unit, provider and month.")
     _store(session, tenant_id, key, month, None, user.id)
 
 
-def _future_month(session: Session, tenant_id: int, value: dt.date | str) -> dt.date:
+def starting_month(session: Session, tenant_id: int, value: dt.date | str) -> dt.date:
+    """The month a budget change takes effect: this month or a later one, within five years."""
     month = parse_month(value)
     this_month = tenant_today(session=session, tenant_id=tenant_id).replace(day=1)
     if month < this_month:
