@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # Shared with the e-mails, so kept where no Reflex is needed to read them.
+from orgonaut.paths import AI_BUDGETS as AI_BUDGETS
 from orgonaut.paths import AI_TOOLING_SETTINGS as AI_TOOLING_SETTINGS
 from orgonaut.paths import AUTH_SESSION as AUTH_SESSION
 from orgonaut.paths import AUTH_SIGNED_OUT as AUTH_SIGNED_OUT

@@ -22,14 +22,20 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord
+from orgonaut.db import get_engine
 from orgonaut.integrations import secrets
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncKind, SyncStatus
 from orgonaut.org import service as org
+from orgonaut.spend.models import Budget
 from orgonaut.tenancy.models import Plan, Role
+from orgonaut.ui.auth import AuthState
+from tests.conftest import DATABASE_URL
 from tests.factories import make_tenant, make_user
 from tests.integration.ui.conftest import Tab, login_token
+from tests.support import databases
 
-MARK = "Zebrafish"  # in every name of tenant B: it must never appear in A's tab
+MARK = "Zebrafish"
+THIS_MONTH = dt.date.today().replace(day=1)  # in every name of tenant B: it must never appear in A's tab
 # Handlers not called here, and why.
 NOT_PROBED = {
     "setvar": "Reflex's own: it sets a public var of the tab to the value given, which reads no tenant data",
@@ -38,7 +44,8 @@ NOT_PROBED = {
                               "(`_own_integration`), called by test_ai_tooling_settings_state.py",
 }
 B_TABLES = ("actors", "actor_identities", "org_units", "placements", "scenarios", "integrations",
-            "integration_sync_logs", "ai_tool_usage_records", "ignored_usage_sources", "credit_prices")
+            "integration_sync_logs", "ai_tool_usage_records", "ignored_usage_sources", "credit_prices", "budgets",
+            "budget_alerts")
 
 
 @dataclasses.dataclass
@@ -77,6 +84,9 @@ def _victim(session: Session) -> Victim:
     session.add(AiToolUsageRecord(tenant_id=tenant.id, provider="claude_code", scope_key=0, source_email=source,
                                   usage_date=dt.date(2026, 1, 1), integration_id=integration.id,
                                   total_cost_cents=Decimal("123.45")))
+    for unit_key in (0, team.id):
+        session.add(Budget(tenant_id=tenant.id, org_unit_key=unit_key, provider="", effective_month=THIS_MONTH,
+                           amount_cents=100_000))
     session.commit()
     return Victim(tenant_id=tenant.id, source=source, ids={
         "integration_id": integration.id, "log_id": log.id, "actor_id": person.id, "person_id": person.id,
@@ -87,9 +97,8 @@ def _rows_of(session: Session, tenant_id: int) -> str:
     session.expire_all()
     dump = {}
     for table in B_TABLES:
-        rows = session.execute(sa.text(f"SELECT * FROM {table} WHERE tenant_id = :t ORDER BY id"),
-                               {"t": tenant_id}).all()
-        dump[table] = [tuple(str(v) for v in row) for row in rows]
+        rows = session.execute(sa.text(f"SELECT * FROM {table} WHERE tenant_id = :t"), {"t": tenant_id}).all()
+        dump[table] = sorted(tuple(str(v) for v in row) for row in rows)
     return json.dumps(dump, sort_keys=True)
 
 
@@ -98,13 +107,16 @@ def _argument(name: str, victim: Victim) -> Any:
         return victim.ids[name]
     if name == "source_email":
         return victim.source
+    if name == "key":  # a budget: the victim team's
+        return f"{victim.ids['team_id']}:all"
     if name in ("is_open", "checked"):
         return True
     if name in ("form_data", "_form_data"):
         ids = {key: str(value) for key, value in victim.ids.items()}
         return {"person": ids["actor_id"], "team": ids["team_id"], "email": victim.source, "name": f"{MARK} New",
                 "kind": "human", "fte": "1.00", "value": "zebrafish-login", "start": "2026-01-01",
-                "end": "2026-01-02", "effective_from": "2026-01-01", "usd_per_credit": "0.05", **ids}
+                "end": "2026-01-02", "effective_from": "2026-01-01", "usd_per_credit": "0.05",
+                "unit": ids["team_id"], "provider": "all", "amount": "100", "month": f"{THIS_MONTH:%Y-%m}", **ids}
     return str(victim.ids["scenario_id"])  # a choice: a scope, a provider, a range, a sort key
 
 
@@ -152,16 +164,33 @@ def test_the_probe_finds_the_handlers_that_take_ids():
             "open_credit_price", "sync_now", "ignore_email"} <= names
 
 
+@pytest.fixture(autouse=True)
+def _clean_tables():
+    """The tenants are built once for the module (`world`) and emptied at its end, not after each test."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def world():
+    with Session(get_engine(), expire_on_commit=False) as session:
+        attacker = make_tenant(session, plan=Plan.business)
+        admin = make_user(session, attacker, role=Role.owner)
+        session.commit()
+        victim = _victim(session)
+        token = login_token(session, admin.email)
+        before = _rows_of(session, victim.tenant_id)
+    yield victim, token, before
+    databases.truncate_all(DATABASE_URL)
+
+
 @pytest.mark.parametrize(("state_class", "name", "params"), HANDLERS,
                          ids=[f"{cls.__name__}.{name}" for cls, name, _ in HANDLERS])
-def test_no_handler_reaches_another_tenants_data(session, state_class, name, params):
-    attacker = make_tenant(session, plan=Plan.business)
-    admin = make_user(session, attacker, role=Role.owner)
-    session.commit()
-    victim = _victim(session)
-    before = _rows_of(session, victim.tenant_id)
-    tab = Tab(login_token(session, admin.email))
+def test_no_handler_reaches_another_tenants_data(session, world, state_class, name, params):
+    victim, token, before = world
+    tab = Tab(token)
     tab.route("/", "/")
+    # Still signed in (an earlier handler signing the shared session out would make this one prove nothing).
+    assert tab.state(AuthState)._current_user() is not None
     state = tab.state(state_class)
     try:
         _call(state, name, *(_argument(p, victim) for p in params))
@@ -169,6 +198,8 @@ def test_no_handler_reaches_another_tenants_data(session, state_class, name, par
         for follow in ("confirm_disconnect", "confirm_cancel", "confirm_remove_identity", "save_credit_price"):
             if hasattr(state, follow) and getattr(state, "open_dialog", ""):
                 _call(state, follow, *([_argument("form_data", victim)] if follow.startswith("save") else []))
+        if getattr(state, "remove_key", ""):  # the budgets page's "Remove?" confirmation
+            _call(state, "confirm_remove")
     except Exception as error:  # a refusal may raise; what matters is what it changed and showed
         assert MARK not in str(error)
     assert _rows_of(session, victim.tenant_id) == before
