@@ -113,11 +113,12 @@ class BacktestRow:
 
 
 def backtest(daily_cost_cents: Mapping[dt.date, Decimal], *, cut_days: Iterable[int] = (3, 7, 10, 15, 20, 25),
-             before: dt.date) -> list[BacktestRow]:
-    """Both methods forecast every complete month before `before` with cost, from each `cut_days` day on
-    (that day's own cost not yet known: the morning of the day), against the month's actual total."""
+             before: dt.date, since: dt.date | None = None) -> list[BacktestRow]:
+    """Both methods forecast every complete month with cost from `since` (default: the first) up to before
+    `before`, on the morning of each `cut_days` day (that day's own cost not yet known), against the
+    month's actual total."""
     months = sorted({day.replace(day=1) for day, cents in daily_cost_cents.items() if cents and day < before})
-    months = [m for m in months if month_end(m) < before]
+    months = [m for m in months if month_end(m) < before and (since is None or m >= since)]
     rows = []
     for cut in cut_days:
         weekday_errors: list[Decimal] = []
