@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
 from zoneinfo import ZoneInfo
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
@@ -38,9 +39,20 @@ MAX_LOGIN_EMAIL_LENGTH = 320
 MAX_PASSWORD_LENGTH = 1024
 LOGIN_FAILED_MESSAGE = "Wrong e-mail or password."
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("orgonaut-dummy-password")
+# Argon2id with the library's defaults (RFC 9106, low memory); the test environment hashes with the
+# library's cheapest parameters instead, since its thousands of users need no protection and each default
+# hash costs ~85 ms of CPU. A hash keeps its parameters, so either one verifies any stored hash.
+@functools.cache
+def _hasher() -> PasswordHasher:
+    if get_settings().environment == "test":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password."""
+    return _hasher().hash("orgonaut-dummy-password")
 
 
 def validate_email(email: str) -> str:
@@ -137,7 +149,7 @@ def set_plan(*, session: Session, tenant: Tenant, plan: Plan | str) -> Tenant:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def parse_role(role: str) -> Role:
@@ -202,7 +214,7 @@ def authenticate(*, session: Session, email: str, password: str, client: str = "
     ).first()
     with login_guard.hash_slot():
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+            _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")
             ok = user is not None
         except (VerificationError, InvalidHashError):
             ok = False

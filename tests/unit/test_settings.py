@@ -78,3 +78,24 @@ def test_secrets_and_urls_with_passwords_are_not_in_the_repr(bare_environment):
     for text in (repr(settings), str(settings)):
         for secret in (KEY, "db-pass", "redis-pass", "smtp-pass"):
             assert secret not in text
+
+
+def test_passwords_are_hashed_with_argon2_defaults_outside_the_test_environment(bare_environment, monkeypatch):
+    from orgonaut.tenancy import service
+
+    monkeypatch.setenv("ORGONAUT_SECRET_KEYS", KEY)
+    reset_settings_cache()
+    try:
+        # The parameters a production hash carries (RFC 9106 low memory: 64 MiB, 3 passes, 4 lanes).
+        assert service._hasher.__wrapped__().hash("a-long-password").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        reset_settings_cache()
+
+
+def test_the_test_environment_hashes_cheaply_and_verifies_a_production_hash():
+    from argon2 import PasswordHasher
+
+    from orgonaut.tenancy import service
+
+    assert service.hash_password("a-long-password").startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert service._hasher().verify(PasswordHasher().hash("a-long-password"), "a-long-password")
