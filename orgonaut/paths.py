@@ -14,3 +14,8 @@ AUTH_SIGNED_OUT = "/auth/signed-out"
 AI_TOOLING_SETTINGS = "/settings/integrations/ai-tooling"
 NOTIFICATION_SETTINGS = "/settings/notifications"
 AI_BUDGETS = "/ai-tooling/budgets"
+
+
+def person_path(person_id: int | str) -> str:
+    """A person's page (e-mails and notifications link to it)."""
+    return f"{PEOPLE}/{person_id}"

@@ -1,20 +1,25 @@
-"""Budget jobs: thin, the work is in `orgonaut.spend.budget_alerts`.
+"""Spend checks: thin, the work is in `orgonaut.spend`.
 
-- `check_budgets(tenant_id)`: after a Live rollup refresh (spend moved), the tenant's budget thresholds.
+- `check_spend(tenant_id)`: after a Live rollup refresh (spend moved), the tenant's budget thresholds
+  (`budget_alerts.check`) and the anomalies of its recent days (`anomalies.detect`), each in its own
+  transaction.
 - `check_all_budgets` (beat, hourly): every tenant with a budget (a new month, a refresh job lost).
 """
 
 from __future__ import annotations
 
 from orgonaut.db import session_scope
-from orgonaut.spend import budget_alerts
+from orgonaut.spend import anomalies, budget_alerts
 from workers.celery_app import app
 
 
 @app.task(name=budget_alerts.CHECK_TASK)
-def check_budgets(tenant_id: int) -> int:
+def check_spend(tenant_id: int) -> dict[str, int]:
     with session_scope() as session:
-        return len(budget_alerts.check(session=session, tenant_id=tenant_id))
+        alerts = len(budget_alerts.check(session=session, tenant_id=tenant_id))
+    with session_scope() as session:
+        found = len(anomalies.detect(session=session, tenant_id=tenant_id))
+    return {"budget_alerts": alerts, "new_anomalies": found}
 
 
 @app.task(name="orgonaut.spend.check_all_budgets")

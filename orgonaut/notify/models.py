@@ -20,6 +20,7 @@ from orgonaut.tenancy.models import Role
 class Category(StrEnum):
     operational = "operational"
     budgets = "budgets"
+    anomalies = "anomalies"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +55,12 @@ CATEGORIES: dict[Category, CategoryInfo] = {
         key=Category.budgets,
         label="Budget alerts",
         description="A budget reaching 50 %, 80 % or 100 % of its month, or forecast to go over it.",
+        defaults={**_ADMINS_BOTH_OTHERS_IN_APP, Role.manager: (True, True)},
+    ),
+    Category.anomalies: CategoryInfo(
+        key=Category.anomalies,
+        label="Spend anomalies",
+        description="A person's day that cost far more than their usual days and their team's that day.",
         defaults={**_ADMINS_BOTH_OTHERS_IN_APP, Role.manager: (True, True)},
     ),
 }

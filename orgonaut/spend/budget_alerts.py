@@ -35,7 +35,7 @@ from orgonaut.spend import budgets
 from orgonaut.spend.models import Budget, BudgetAlert
 from orgonaut.tenancy.models import ROLE_ABILITIES, Ability, Role, Tenant, User
 
-CHECK_TASK = "orgonaut.spend.check_budgets"  # workers.spend_tasks; queued after each Live rollup refresh
+CHECK_TASK = "orgonaut.spend.check_spend"  # workers.spend_tasks: budgets and anomalies, after each Live refresh
 THRESHOLDS = (50, 80, 100)
 FORECAST = "forecast"
 BUDGET_ROLES = frozenset(role for role, abilities in ROLE_ABILITIES.items() if Ability.ai_tooling_manage in abilities)

@@ -6,6 +6,9 @@ the next row of the same key; a row without an amount ends the budget from its m
 the primary key, as for the rollups, so "one row per key and month" needs no extra index and a set for the
 same month replaces.
 
+`spend_anomalies` holds the anomalous (person, day, provider) of the recent days (`spend.anomalies`), with
+the numbers that made them so and when they were notified.
+
 `budget_alerts` remembers each threshold crossed per budget key and month: its primary key makes an alert
 go out once, however many workers check at once (`spend.budget_alerts`).
 """
@@ -13,8 +16,9 @@ go out once, however many workers check at once (`spend.budget_alerts`).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Date, Integer, String
+from sqlalchemy import BigInteger, Column, Date, Integer, Numeric, String
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
@@ -50,3 +54,20 @@ class BudgetAlert(SQLModel, table=True):
     spent_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     budget_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     sent_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SpendAnomaly(SQLModel, table=True):
+    __tablename__ = "spend_anomalies"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    actor_id: int = Field(sa_column=_key(Integer))
+    usage_date: dt.date = Field(sa_column=_key(Date))
+    provider: str = Field(sa_column=_key(String(40)))
+    cost_cents: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False))
+    baseline_cents: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False))
+    spread_cents: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False))
+    team_median_cents: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 6), nullable=True))
+    ratio: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(12, 1), nullable=False))
+    model: str = Field(default="", sa_column=Column(String(120), nullable=False))
+    detected_at: dt.datetime = Field(default_factory=utcnow)
+    notified_at: dt.datetime | None = None

@@ -10,6 +10,7 @@ from orgonaut.paths import AUTH_SIGNED_OUT as AUTH_SIGNED_OUT
 from orgonaut.paths import LOGIN as LOGIN
 from orgonaut.paths import NOTIFICATION_SETTINGS as NOTIFICATION_SETTINGS
 from orgonaut.paths import PEOPLE as PEOPLE
+from orgonaut.paths import person_path
 
 HOME = "/"
 ACCESS_DENIED = "/access-denied"
@@ -25,7 +26,7 @@ AI_SPEND = "/ai-tooling"
 
 
 def person_url(person_id: int | str) -> str:
-    return f"/people/{person_id}"
+    return person_path(person_id)
 
 
 def team_url(team_id: int | str) -> str:

@@ -248,9 +248,11 @@ def test_settings_show_the_role_defaults(session, demo):
                                        ("member@demo.test", "member", False)):
         page = _open_settings(Tab(login_token(session, email)))
         assert page.page_allowed
-        [row] = page.preferences
+        row, *spend = page.preferences
         assert (row.category, row.label, row.in_app, row.email, row.is_default) == (
             "operational", "Operational alerts", True, email_default, True)
+        assert [(p.category, p.label, p.email) for p in spend] == [
+            ("budgets", "Budget alerts", email_default), ("anomalies", "Spend anomalies", email_default)]
         assert row.defaults_text == (
             f"Default for your role ({role}): in-app on, e-mail {'on' if email_default else 'off'}.")
 
@@ -260,7 +262,7 @@ def test_a_switch_saves_for_the_signed_in_user_only(session, demo):
     page = _open_settings(tab)
     page.set_email("operational", True)
     assert page.saved == "Saved: Operational alerts, in-app on, e-mail on."
-    [row] = page.preferences
+    row, *_ = page.preferences
     assert (row.in_app, row.email, row.is_default) == (True, True, False)
     page.set_in_app("operational", False)
     member = _user(session, "member@demo.test")
@@ -268,8 +270,9 @@ def test_a_switch_saves_for_the_signed_in_user_only(session, demo):
     assert (stored.in_app, stored.email) == (False, True)
 
     # A fresh load (a reload) shows what was stored; the admin's defaults are untouched.
-    [row] = _open_settings(tab).preferences
+    row, *others = _open_settings(tab).preferences
     assert (row.in_app, row.email, row.is_default) == (False, True, False)
+    assert all(other.is_default for other in others)
     admin = _user(session, "admin@demo.test")
     assert session.exec(select(NotificationPreference).where(NotificationPreference.user_id == admin.id)).all() == []
 
@@ -277,7 +280,7 @@ def test_a_switch_saves_for_the_signed_in_user_only(session, demo):
 def test_an_unknown_category_is_refused_and_stores_nothing(session, demo):
     page = _open_settings(Tab(login_token(session, "admin@demo.test")))
     page.set_email("marketing", False)
-    assert page.error == "Unknown notification category 'marketing'. Valid categories: operational, budgets."
+    assert page.error == "Unknown notification category 'marketing'. Valid categories: operational, budgets, anomalies."
     assert page.saved == ""
     assert session.exec(select(NotificationPreference)).all() == []
 

@@ -103,9 +103,8 @@ def test_bad_input_is_refused_with_a_message(session):
 
 
 def test_the_categories_in_display_order_with_their_labels():
-    assert list(CATEGORIES) == [Category.operational, Category.budgets]
-    assert CATEGORIES[Category.operational].label == "Operational alerts"
-    assert CATEGORIES[Category.budgets].label == "Budget alerts"
+    assert list(CATEGORIES) == [Category.operational, Category.budgets, Category.anomalies]
+    assert [CATEGORIES[c].label for c in CATEGORIES] == ["Operational alerts", "Budget alerts", "Spend anomalies"]
 
 
 @pytest.mark.parametrize(
@@ -115,10 +114,10 @@ def test_the_categories_in_display_order_with_their_labels():
 )
 def test_default_preferences_by_role(session, role, in_app, email):
     user = make_user(session, make_tenant(session), role=role)
-    preference, budgets = service.list_preferences(session=session, user=user)
-    # Budget alerts reach managers by e-mail too: they are sent to the managers of the unit.
-    assert (budgets.category, budgets.in_app, budgets.email) == (
-        Category.budgets, True, email or role == Role.manager)
+    preference, budgets, anomalies = service.list_preferences(session=session, user=user)
+    # Budget and anomaly alerts reach managers by e-mail too: they go to the managers of the unit or person.
+    for spend in (budgets, anomalies):
+        assert (spend.in_app, spend.email) == (True, email or role == Role.manager)
     assert (preference.category, preference.label) == (Category.operational, "Operational alerts")
     assert (preference.in_app, preference.email, preference.is_default) == (in_app, email, True)
 
