@@ -111,6 +111,9 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     return envelope(422, "invalid_parameter", message, param=param)
 
 
+BODY_NOT_JSON = "There was an error parsing the body"
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method the path answers: Starlette's own 405 names only the first route's (GET, where the same
     path also has PUT and DELETE routes). Asked of the router per method, as a request would be routed."""
@@ -128,6 +131,8 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if error.status_code == 404:
         return envelope(404, "not_found", f"There is no endpoint {request.url.path}. The API is described at "
                                           "/api/v1/docs.")
+    if error.status_code == 400 and error.detail == BODY_NOT_JSON:  # FastAPI's word for an unreadable body
+        return envelope(422, "invalid_parameter", "body: the request body is not valid JSON.", param="body")
     if error.status_code == 405:
         allowed = _allowed_methods(request)
         return envelope(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.",

@@ -314,3 +314,23 @@ class BudgetIn(BaseModel):
                             description="USD a month, more than 0 and at most 100,000,000, such as 1500 or 1500.50.")
     effective_month: str = Field(max_length=10, description="YYYY-MM: this month or a later one.",
                                  examples=["2027-01"])
+
+
+class AnomalyOut(BaseModel):
+    actor_id: int
+    name: str
+    date: dt.date
+    provider: str
+    cost_cents: int
+    cost_cents_exact: str
+    usual_day_cents: int = Field(description="The median of the person's 28 days before (days without usage: 0).")
+    usual_day_cents_exact: str
+    team_median_cents: int | None = Field(description="Their team's median that day; null: too few peers.")
+    ratio: float = Field(description="The day's cost over the usual day (over $2 when that is less).")
+    model: str = Field(description="The model with the largest cost that day (empty when not reported).")
+
+
+class AnomaliesOut(BaseModel):
+    today: dt.date
+    days: int
+    data: list[AnomalyOut]

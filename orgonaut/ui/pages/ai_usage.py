@@ -131,6 +131,8 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
             _section(
                 state,
                 rx.fragment(),
+                rx.foreach(state.anomaly_notes, lambda note: rx.callout(
+                    note, icon="triangle-alert", color_scheme="amber", size="1", role="status", width="100%")),
                 card_grid(state.cards, "AI Tooling usage summary"),
                 _trend(state, "person-cost-trend", "Cost", activity),
             ),

@@ -51,6 +51,7 @@ from orgonaut.rollups import queue as refresh
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import Range
 from orgonaut.rollups.queries import DayPoint, MemberRow
+from orgonaut.spend import anomalies
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui.components import charts
@@ -249,17 +250,28 @@ def _reader(state: ScopeState, page_ability: Ability) -> User | None:
 # --- person -------------------------------------------------------------------------------------
 
 
+def anomaly_note(a: anomalies.AnomalyView) -> str:
+    """One sentence: "Unusual spend on 3 Dec 2026: $412.00 on Claude Code, 8.2x the usual day ($50.00), mostly
+    claude-opus-4." """
+    model = f", mostly {a.model}" if a.model else ""
+    provider = anomalies.provider_name(a.provider)
+    return (f"Unusual spend on {a.day:%-d %b %Y}: {format_usd(a.cost_cents)} on {provider}, "
+            f"{a.ratio}x the usual day ({format_usd(a.baseline_cents)}){model}.")
+
+
 class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
     has_usage: bool = False
     # Why this person's usage is not shown to the signed-in user ("" when it is, or nothing is refused).
     hidden_note: str = ""
     # The person id the section was last loaded for: until it is this page's, the section is busy.
     loaded_for: str = ""
+    # The person's spend anomalies of the last 30 days (Live only), one sentence each.
+    anomaly_notes: list[str] = []
     _providers: Providers = Providers()
 
     @rx.event
     def load(self):
-        self.has_usage, self.hidden_note = False, ""
+        self.has_usage, self.hidden_note, self.anomaly_notes = False, "", []
         self._clear_range()
         self._clear_provider()
         self._pick_range()
@@ -292,6 +304,9 @@ class PersonUsageState(ProviderMixin, RangeMixin, ScopeState):
             if provider is not None:
                 series = queries.person_series(session=session, actor=actor, range=Range.all, provider=provider)
             today = periods.tenant_today(session=session, tenant_id=user.tenant_id)
+            if scenario_id is None:  # anomalies are found in Live usage
+                self.anomaly_notes = [anomaly_note(a) for a in anomalies.list_recent(
+                    session=session, tenant_id=user.tenant_id, viewer=viewer, actor_id=actor.id, today=today)]
         self._providers = Providers(behind=used if provider is None else (provider,), offered=options)
         self._series, self._today = series, today
         self.has_usage = True

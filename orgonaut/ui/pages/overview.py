@@ -30,6 +30,7 @@ from orgonaut.org.models import OrgUnitKind
 from orgonaut.rollups import overview, periods, queries
 from orgonaut.rollups.overview import Overview, SpendFigures, SpendSeries, UnitSpend
 from orgonaut.rollups.queries import DayPoint
+from orgonaut.spend import anomalies
 from orgonaut.tenancy.models import Ability, UsageReach
 from orgonaut.ui import layout, routes
 from orgonaut.ui.components import charts
@@ -77,6 +78,24 @@ class UnitRowView:
     last_same_days: str = ""
     change: str = ""
     last_month: str = ""
+
+
+@dataclasses.dataclass
+class AnomalyRowView:
+    name: str = ""
+    url: str = ""
+    day: str = ""
+    provider: str = ""
+    cost: str = ""
+    usual: str = ""
+    ratio: str = ""
+    model: str = ""
+
+
+def anomaly_row(a: anomalies.AnomalyView) -> AnomalyRowView:
+    return AnomalyRowView(name=a.name, url=routes.person_url(a.actor_id), day=f"{a.day:%-d %b %Y}",
+                          provider=anomalies.provider_name(a.provider), cost=format_usd(a.cost_cents),
+                          usual=format_usd(a.baseline_cents), ratio=f"{a.ratio}x", model=a.model or "—")
 
 
 @dataclasses.dataclass
@@ -169,6 +188,8 @@ class SpendOverviewState(ProviderMixin, ScopeState):
     unmatched_text: str = ""
     trend_figure: dict = {}
     units: list[UnitRowView] = []
+    # Spend anomalies of the last 30 days (Live only) of the people the viewer sees.
+    anomalies: list[AnomalyRowView] = []
     csv_filename: str = ""
     _units: list[UnitSpend] = []
     # The daily trend: "all" loaded once; the chosen range is cut from it.
@@ -180,7 +201,7 @@ class SpendOverviewState(ProviderMixin, ScopeState):
         """State is sent to the browser: nothing of an earlier load (or login) stays there."""
         self.loaded, self.note, self.has_usage, self.scope_text = False, "", False, ""
         self.cards, self.providers, self.unmatched_text, self.trend_figure = [], [], "", {}
-        self.units, self.csv_filename, self._units = [], "", []
+        self.units, self.csv_filename, self._units, self.anomalies = [], "", [], []
         self._series, self._today = None, None
         self._clear_provider()
 
@@ -246,6 +267,10 @@ class SpendOverviewState(ProviderMixin, ScopeState):
                 self._series = overview.series_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
                                                    scenario_id=scenario_id, range=periods.Range.all,
                                                    provider=provider)
+                if scenario_id is None:  # anomalies are found in Live usage
+                    found = anomalies.list_recent(session=session, tenant_id=user.tenant_id, viewer=viewer,
+                                                  today=result.today)
+                    self.anomalies = [anomaly_row(a) for a in found if provider is None or a.provider == provider]
         self.loaded = True
         if result is None:
             if viewer.reach == UsageReach.own and viewer.own_actor_ids:
@@ -301,6 +326,31 @@ def _unit_row(u: rx.Var) -> rx.Component:
         rx.table.row_header_cell(rx.link(u.name, href=u.url)),
         rx.table.cell(u.kind), rx.table.cell(u.mtd), rx.table.cell(u.last_same_days), rx.table.cell(u.change),
         rx.table.cell(u.last_month),
+    )
+
+
+def _anomaly_row(a: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(a.name, href=a.url)),
+        rx.table.cell(a.day), rx.table.cell(a.provider), rx.table.cell(a.cost), rx.table.cell(a.usual),
+        rx.table.cell(a.ratio), rx.table.cell(a.model),
+    )
+
+
+def _anomalies() -> rx.Component:
+    state = SpendOverviewState
+    return rx.vstack(
+        rx.heading("Unusual spend, last 30 days", size="3"),
+        rx.text("A person's day far above their own usual day (the median of the 28 days before) and their team's "
+                "that day.", size="1", color_scheme="gray"),
+        rx.cond(
+            state.anomalies.length() > 0,
+            data_table("Unusual spend", ["Person", "Day", "Provider", "Cost", "Usual day", "Ratio", "Model"],
+                       state.anomalies, _anomaly_row),
+            rx.text("No unusual days in the last 30 days.", size="2", color_scheme="gray"),
+        ),
+        width="100%",
+        spacing="2",
     )
 
 
@@ -384,6 +434,7 @@ def _overview() -> rx.Component:
             data_table("Top departments and teams", UNIT_COLUMNS, state.units, _unit_row),
             rx.text("No team or department had usage this month or last.", size="2", color_scheme="gray"),
         ),
+        rx.cond(state.scope_value == LIVE, _anomalies()),
         width="100%",
         spacing="3",
     )

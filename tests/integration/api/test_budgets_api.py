@@ -87,3 +87,12 @@ def test_another_tenants_unit_is_not_found_and_a_budget_ends_from_a_month(client
     again = client.delete(f"{URL}?effective_month=2026-12&org_unit_id={org.core}&provider=cursor", headers=headers)
     assert again.status_code == 404
     assert client.get(URL, headers=bearer(other.admin_secret)).json()["data"] == []  # nothing leaks across tenants
+
+
+def test_a_body_that_is_not_json_is_a_422_naming_the_body(client, world):
+    acme, _ = world
+    answer = client.put(URL, content=b"\x8f>not json", headers=bearer(acme.admin_secret) | {
+        "Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert answer.json()["error"] == {
+        "code": "invalid_parameter", "message": "body: the request body is not valid JSON.", "param": "body"}
