@@ -82,8 +82,10 @@ def _claim(session: Session, tenant_id: int, status: budgets.BudgetStatus, thres
     values = dict(tenant_id=tenant_id, org_unit_key=unit_key, provider=provider, month=status.month,
                   threshold=threshold, spent_cents=int(status.spent_cents), budget_cents=status.amount_cents)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.exec(dialect.insert(BudgetAlert).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING says whether this insert wrote the row (a skipped conflict returns nothing), on both dialects.
+    statement = dialect.insert(BudgetAlert).values(**values).on_conflict_do_nothing().returning(
+        BudgetAlert.threshold)
+    return session.execute(statement).first() is not None
 
 
 def recipients(*, session: Session, tenant_id: int, org_unit_id: int | None) -> list[User]:
