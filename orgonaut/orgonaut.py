@@ -15,6 +15,7 @@ from orgonaut.ui.pages.ai_tooling_settings import AiToolingSettingsState, ai_too
 from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState
 from orgonaut.ui.pages.api_tokens import ApiTokensState, api_tokens_page
 from orgonaut.ui.pages.budgets import BudgetsState, budgets_page
+from orgonaut.ui.pages.chargeback import ChargebackState, chargeback_page
 from orgonaut.ui.pages.department import DepartmentState, department_page
 from orgonaut.ui.pages.departments import DepartmentsState, departments_page
 from orgonaut.ui.pages.login import login_page
@@ -59,6 +60,8 @@ app.add_page(spend_overview_page, route=routes.AI_SPEND, title="AI spend · Orgo
              on_load=[AuthState.require_login, SpendOverviewState.load])
 app.add_page(budgets_page, route=routes.AI_BUDGETS, title="Budgets · Orgonaut",
              on_load=[AuthState.require_login, BudgetsState.load])
+app.add_page(chargeback_page, route=routes.AI_CHARGEBACK, title="Chargeback · Orgonaut",
+             on_load=[AuthState.require_login, ChargebackState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
              on_load=[AuthState.require_login, AiToolingSettingsState.load, UsageVisibilityState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Notifications · Orgonaut",

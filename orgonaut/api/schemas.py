@@ -334,3 +334,37 @@ class AnomaliesOut(BaseModel):
     today: dt.date
     days: int
     data: list[AnomalyOut]
+
+
+class ChargebackLineOut(BaseModel):
+    for_month: dt.date = Field(description="The month the cost was incurred: the report's, or an earlier closed "
+                               "month's for an adjustment.")
+    kind: Literal["usage", "adjustment"]
+    cost_centre: str
+    department: str
+    unit: str
+    unit_id: int | None
+    actor_id: int | None
+    person: str = Field(description="The person's name, or the unmatched usage's source.")
+    provider: str
+    amount_cents_exact: str = Field(description="Exact USD cents, to a millionth of a cent: the lines add up to "
+                                    "the total exactly.")
+
+
+class ChargebackTotalOut(BaseModel):
+    cost_centre: str
+    department: str | None = None
+    amount_cents_exact: str
+
+
+class ChargebackOut(BaseModel):
+    month: dt.date
+    currency: str = USD
+    closed_at: dt.datetime | None = Field(description="When the month was closed (its report frozen); null: open.")
+    total_cents: int
+    total_cents_exact: str
+    usage_cents_exact: str
+    adjustment_cents_exact: str
+    by_cost_centre: list[ChargebackTotalOut]
+    by_department: list[ChargebackTotalOut]
+    lines: list[ChargebackLineOut]

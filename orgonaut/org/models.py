@@ -93,6 +93,8 @@ class OrgUnit(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="org_units.id", index=True)
     team_type: str | None = Field(default=None, max_length=40)  # stream-aligned | platform | enabling
     purpose: str | None = Field(default=None, max_length=500)
+    # Finance's code for the unit's spend (chargeback); a unit without one takes its nearest ancestor's.
+    cost_centre: str | None = Field(default=None, max_length=40)
     source_id: int | None = Field(default=None, foreign_key="org_units.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
 

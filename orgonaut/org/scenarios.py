@@ -115,7 +115,7 @@ def _copy_scope(*, session: Session, tenant_id: int, source: int | None, target:
     unit_copies = {
         unit.id: OrgUnit(
             tenant_id=tenant_id, scenario_id=target, kind=unit.kind, name=unit.name, team_type=unit.team_type,
-            purpose=unit.purpose, source_id=unit.id,
+            purpose=unit.purpose, cost_centre=unit.cost_centre, source_id=unit.id,
         )
         for unit in units
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from sqlmodel import Session, col, select
@@ -118,6 +119,21 @@ def _clean_team_type(kind: OrgUnitKind, team_type: str | None) -> str | None:
     return value
 
 
+_COST_CENTRE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,39}$")
+
+
+def clean_cost_centre(code: str | None) -> str | None:
+    """A cost centre code as finance writes it ("CC-4410", "4410/ENG"): 1 to 40 letters, digits, spaces and
+    . _ / -, starting with a letter or digit; blank clears it."""
+    text = (code or "").strip()
+    if not text:
+        return None
+    if not _COST_CENTRE.match(text):
+        raise ValidationFailed(f"'{text[:40]}' is not a cost centre code: use up to 40 letters, digits, spaces "
+                               "and . _ / -, starting with a letter or digit.")
+    return text
+
+
 def _clean_purpose(purpose: str | None) -> str | None:
     value = (purpose or "").strip() or None
     if value is not None and len(value) > 500:
@@ -147,8 +163,9 @@ def create_org_unit(
 def update_org_unit(
     *, session: Session, tenant_id: int, org_unit_id: int, name: str | None = None,
     team_type: str | None | Unchanged = UNCHANGED, purpose: str | None | Unchanged = UNCHANGED,
+    cost_centre: str | None | Unchanged = UNCHANGED,
 ) -> OrgUnit:
-    """Renames a unit or changes its team type or purpose (None clears those two)."""
+    """Renames a unit or changes its team type, purpose or cost centre (None clears those three)."""
     unit = get_org_unit_or_raise(session=session, tenant_id=tenant_id, org_unit_id=org_unit_id)
     ensure_writable(session=session, tenant_id=tenant_id, scenario_id=unit.scenario_id)
     kind = OrgUnitKind(unit.kind)
@@ -156,6 +173,8 @@ def update_org_unit(
     new_type = unit.team_type if isinstance(team_type, Unchanged) else _clean_team_type(kind, team_type)
     new_purpose = unit.purpose if isinstance(purpose, Unchanged) else _clean_purpose(purpose)
     unit.name, unit.team_type, unit.purpose = new_name, new_type, new_purpose
+    if not isinstance(cost_centre, Unchanged):
+        unit.cost_centre = clean_cost_centre(cost_centre)
     session.add(unit)
     session.flush()
     return unit

@@ -9,6 +9,10 @@ same month replaces.
 `spend_anomalies` holds the anomalous (person, day, provider) of the recent days (`spend.anomalies`), with
 the numbers that made them so and when they were notified.
 
+`chargeback_closes` marks a month closed (its report frozen) and `chargeback_lines` holds the frozen report's
+lines: the month's own (`for_month` = `month`) and the adjustments it carried for earlier closed months
+(`spend.chargeback`).
+
 `budget_alerts` remembers each threshold crossed per budget key and month: its primary key makes an alert
 go out once, however many workers check at once (`spend.budget_alerts`).
 """
@@ -71,3 +75,30 @@ class SpendAnomaly(SQLModel, table=True):
     model: str = Field(default="", sa_column=Column(String(120), nullable=False))
     detected_at: dt.datetime = Field(default_factory=utcnow)
     notified_at: dt.datetime | None = None
+
+
+class ChargebackClose(SQLModel, table=True):
+    __tablename__ = "chargeback_closes"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    month: dt.date = Field(sa_column=_key(Date))  # the first of the month
+    total_cents: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False))
+    closed_by_user_id: int | None = None
+    closed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ChargebackLine(SQLModel, table=True):
+    __tablename__ = "chargeback_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(index=True)
+    month: dt.date  # the closed report it belongs to
+    for_month: dt.date  # the month the cost was incurred: `month`, or an earlier one for an adjustment
+    cost_centre: str = Field(max_length=60)
+    department: str = Field(max_length=200)
+    unit: str = Field(max_length=200)
+    unit_id: int | None = None
+    actor_id: int | None = None
+    person: str = Field(max_length=200)
+    provider: str = Field(max_length=40)
+    amount_cents: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(18, 6), nullable=False))

@@ -23,6 +23,7 @@ SETTINGS = "/settings"
 API_TOKENS_SETTINGS = "/settings/api-tokens"
 NOTIFICATIONS = "/notifications"
 AI_SPEND = "/ai-tooling"
+AI_CHARGEBACK = "/ai-tooling/chargeback"
 
 
 def person_url(person_id: int | str) -> str:

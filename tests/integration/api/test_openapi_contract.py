@@ -28,7 +28,7 @@ from tests.support import databases
 # today, a budget's month before this one or an amount that is not a positive USD figure, which the domain
 # words better than a pattern): a request valid by the schema alone may get 422 for them, and
 # `only_cross_parameter_422` checks it was for one.
-CROSS_PARAMETER_RULES = {"from", "to", "range", "cursor", "scenario", "effective_month", "amount_usd"}
+CROSS_PARAMETER_RULES = {"from", "to", "range", "cursor", "scenario", "effective_month", "amount_usd", "month"}
 CONFIG = SchemathesisConfig.from_dict(
     {"checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "422"]}}}
 )
@@ -67,7 +67,7 @@ def test_the_document_describes_every_route(client):
         "/ai-tooling/usage", "/ai-tooling/actors/{id}/summary", "/ai-tooling/actors/{id}/series",
         "/ai-tooling/teams/{id}/summary", "/ai-tooling/departments/{id}/summary", "/ai-tooling/overview",
         "/ai-tooling/overview/series", "/ai-tooling/overview/top-units", "/ai-tooling/budgets",
-        "/ai-tooling/anomalies",
+        "/ai-tooling/anomalies", "/ai-tooling/chargeback",
     }
     assert set(document["paths"]["/ai-tooling/budgets"]) == {"get", "put", "delete"}
     assert document["components"]["securitySchemes"]["ApiToken"] == {
