@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from orgonaut.ui import routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.usage_cards import attribution_note, card_grid, freshness
 from orgonaut.ui.pages.ai_usage_state import (
@@ -230,11 +231,27 @@ def _unit_section(
             state,
             freshness(state.refresh_pending, state.updated),
             card_grid(state.cards, "AI Tooling usage summary"),
+            rx.cond(state.budget_text != "", _budget(state, f"{chart_id}-budget")),
             _trend(state, chart_id, title),
             *extra,
             attribution_note(),
         ),
         rx.cond((state.hidden_note != "") & (state.hidden_unit_id == shown_unit_id), _hidden(state.hidden_note)),
+    )
+
+
+def _budget(state: type[UnitMixin], chart_id: str) -> rx.Component:
+    """This month's budget of the unit: the sentence and the burn-down (spent, forecast, budget line)."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Budget this month", size="3"), rx.spacer(),
+                      rx.link("All budgets", href=routes.AI_BUDGETS, size="2"), width="100%"),
+            rx.text(state.budget_text, size="2"),
+            charts.chart(state.budget_figure, state.budget_text != "", chart_id=chart_id, label="Budget burn-down",
+                         empty_title="", empty_body=""),
+            width="100%",
+        ),
+        width="100%",
     )
 
 

@@ -51,10 +51,11 @@ from orgonaut.rollups import queue as refresh
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import Range
 from orgonaut.rollups.queries import DayPoint, MemberRow
-from orgonaut.spend import anomalies
+from orgonaut.spend import anomalies, budgets
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui.components import charts
+from orgonaut.ui.components.burn_down import burn_down_figure
 from orgonaut.ui.components.usage_cards import (
     UsageCard,
     period_text,
@@ -250,6 +251,13 @@ def _reader(state: ScopeState, page_ability: Ability) -> User | None:
 # --- person -------------------------------------------------------------------------------------
 
 
+def budget_sentence(status: budgets.BudgetStatus) -> str:
+    """"Budget for December 2026: $5,000.00 · spent $3,120.50 (62.4 %) · forecast $5,480.00 (109.6 %)"."""
+    return (f"Budget for {status.month:%B %Y}: {format_usd(Decimal(status.amount_cents))} · spent "
+            f"{format_usd(status.spent_cents)} ({status.used_pct} %) · forecast "
+            f"{format_usd(status.forecast.forecast_cents)} ({status.forecast_pct} %)")
+
+
 def anomaly_note(a: anomalies.AnomalyView) -> str:
     """One sentence: "Unusual spend on 3 Dec 2026: $412.00 on Claude Code, 8.2x the usual day ($50.00), mostly
     claude-opus-4." """
@@ -359,6 +367,9 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     hidden_unit_id: int = 0
     refresh_pending: bool = False
     updated: str = ""
+    # This month's budget of the unit (Live, for the chosen provider or all), as a burn-down ("" / {}: none).
+    budget_text: str = ""
+    budget_figure: dict = {}
     _tenant_id: int | None = None
     _scenario_id: int | None = None
     _providers: Providers = Providers()
@@ -372,6 +383,7 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
         """State is sent to the browser: nothing of the unit shown before stays there."""
         self.found_unit, self.unit_id, self.refresh_pending, self.updated = False, 0, False, ""
         self.hidden_note, self.hidden_unit_id = "", 0
+        self.budget_text, self.budget_figure = "", {}
         self._clear_range()
         self._clear_provider()
         self._pick_range()
@@ -409,6 +421,16 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
         self.updated = updated_text(computed_at, clock.utcnow())
         self.refresh_pending = refresh.refresh_pending(tenant_id=unit.tenant_id, scenario_id=unit.scenario_id)
         self.found_unit = True
+
+    def _budget(self, session, unit: OrgUnit, viewer: visibility.UsageViewer, provider: str | None) -> None:
+        """The unit's budget this month, when it has one the viewer may see (budgets are Live only)."""
+        if unit.scenario_id is not None:
+            return
+        status = budgets.status_for_unit(session=session, tenant_id=unit.tenant_id, viewer=viewer,
+                                         org_unit_id=unit.id, provider=provider)
+        if status is not None:
+            self.budget_text = budget_sentence(status)
+            self.budget_figure = burn_down_figure(status)
 
     def _provider_for(self, session, unit: OrgUnit) -> tuple[str | None, Providers]:
         """The chosen provider (None: all tools), and whose numbers the page shows."""
@@ -516,6 +538,7 @@ class TeamUsageState(UnitMixin, ScopeState):
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             users = _users_by_range(session, unit, series, today, provider)
             computed_at = _computed_at(session, unit)
+            self._budget(session, unit, viewer, provider)
         self._members = members
         self._left_out = left_out
         self._loaded(unit, series, today, computed_at, providers, users)
@@ -582,7 +605,8 @@ class DepartmentUsageState(UnitMixin, ScopeState):
             return
         with session_scope() as session:
             unit = self._unit_in_scope(user, self._unit_raw_id, OrgUnitKind.department, session)
-            if unit is None or self._visible(user, unit, session) is None:
+            viewer = self._visible(user, unit, session) if unit is not None else None
+            if unit is None or viewer is None:
                 return
             provider, providers = self._provider_for(session, unit)
             direct = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.direct, range=Range.all,
@@ -592,6 +616,7 @@ class DepartmentUsageState(UnitMixin, ScopeState):
             today = periods.tenant_today(session=session, tenant_id=unit.tenant_id)
             users = _users_by_range(session, unit, series, today, provider)
             computed_at = _computed_at(session, unit)
+            self._budget(session, unit, viewer, provider)
         self._direct = direct
         self._loaded(unit, series, today, computed_at, providers, users)
 

@@ -30,15 +30,16 @@ from orgonaut.org.models import OrgUnitKind
 from orgonaut.rollups import overview, periods, queries
 from orgonaut.rollups.overview import Overview, SpendFigures, SpendSeries, UnitSpend
 from orgonaut.rollups.queries import DayPoint
-from orgonaut.spend import anomalies
+from orgonaut.spend import anomalies, budgets
 from orgonaut.tenancy.models import Ability, UsageReach
 from orgonaut.ui import layout, routes
 from orgonaut.ui.components import charts
+from orgonaut.ui.components.burn_down import burn_down_figure
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.ai_usage_state import ALL_PROVIDERS, ProviderMixin
+from orgonaut.ui.pages.ai_usage_state import ALL_PROVIDERS, ProviderMixin, budget_sentence
 from orgonaut.ui.scope import LIVE, ScopeState
 
 TITLE = "AI spend"
@@ -190,6 +191,9 @@ class SpendOverviewState(ProviderMixin, ScopeState):
     units: list[UnitRowView] = []
     # Spend anomalies of the last 30 days (Live only) of the people the viewer sees.
     anomalies: list[AnomalyRowView] = []
+    # The organisation's budget this month (Live, owners and admins), as a burn-down ("" / {}: none).
+    budget_text: str = ""
+    budget_figure: dict = {}
     csv_filename: str = ""
     _units: list[UnitSpend] = []
     # The daily trend: "all" loaded once; the chosen range is cut from it.
@@ -202,6 +206,7 @@ class SpendOverviewState(ProviderMixin, ScopeState):
         self.loaded, self.note, self.has_usage, self.scope_text = False, "", False, ""
         self.cards, self.providers, self.unmatched_text, self.trend_figure = [], [], "", {}
         self.units, self.csv_filename, self._units, self.anomalies = [], "", [], []
+        self.budget_text, self.budget_figure = "", {}
         self._series, self._today = None, None
         self._clear_provider()
 
@@ -271,6 +276,10 @@ class SpendOverviewState(ProviderMixin, ScopeState):
                     found = anomalies.list_recent(session=session, tenant_id=user.tenant_id, viewer=viewer,
                                                   today=result.today)
                     self.anomalies = [anomaly_row(a) for a in found if provider is None or a.provider == provider]
+                    status = budgets.status_for_unit(session=session, tenant_id=user.tenant_id, viewer=viewer,
+                                                     org_unit_id=None, provider=provider, today=result.today)
+                    if status is not None:
+                        self.budget_text, self.budget_figure = budget_sentence(status), burn_down_figure(status)
         self.loaded = True
         if result is None:
             if viewer.reach == UsageReach.own and viewer.own_actor_ids:
@@ -404,6 +413,13 @@ def _overview() -> rx.Component:
         rx.hstack(rx.text(state.scope_text, size="2", color_scheme="gray"), rx.spacer(), _provider_filter(),
                   width="100%", align="center", wrap="wrap"),
         card_grid(state.cards, "AI spend summary"),
+        rx.cond(state.budget_text != "", rx.card(rx.vstack(
+            rx.hstack(rx.heading("Budget this month", size="3"), rx.spacer(),
+                      rx.link("All budgets", href=routes.AI_BUDGETS, size="2"), width="100%"),
+            rx.text(state.budget_text, size="2"),
+            charts.chart(state.budget_figure, state.budget_text != "", chart_id="overview-budget",
+                         label="Budget burn-down", empty_title="", empty_body=""),
+            width="100%"), width="100%")),
         rx.cond(state.unmatched_text != "", rx.text(state.unmatched_text, size="1", color_scheme="gray")),
         rx.heading("By provider", size="3"),
         data_table("Spend by provider", ["Provider", "Month to date", "Last month", "Change vs the month before",

@@ -89,3 +89,32 @@ def test_a_manager_sees_the_budgets_of_their_units_without_controls_and_a_member
     member = _open(session, org["member"].email)
     assert member.note == "Budgets are shown to managers, admins and owners." and member.rows == []
     assert member._statuses == []
+
+
+def test_unit_pages_and_the_overview_show_their_budgets_burn_down(session, org):  # noqa: F811
+    from orgonaut.ui.pages.ai_usage_state import budget_sentence
+    from tests.integration.ui.test_ai_usage_states import _open_department, _open_team
+    from tests.integration.ui.test_spend_overview_state import _open as open_overview
+
+    admin, units, tenant_id = org["admin"], org["units"], org["tenant"].id
+    for unit, amount in ((None, "9000"), ("Engineering", "4000"), ("Web", "1500")):
+        budgets.set_budget(session=session, user=admin, org_unit_id=units[unit].id if unit else None, provider=None,
+                           amount=amount, effective_month="2026-12")
+    session.commit()
+
+    def sentence(unit: str | None) -> str:
+        key = budgets.BudgetKey(units[unit].id if unit else None, None)
+        return budget_sentence(budgets.status_of(session=session, tenant_id=tenant_id, key=key, today=NOW.date()))
+
+    tab = Tab(login_token(session, admin.email))
+    web = _open_team(tab, units["Web"].id)
+    assert web.budget_text == sentence("Web") and web.budget_text.startswith("Budget for December 2026: $1,500.00")
+    assert web.budget_figure["data"][2]["y"] == [1500.0, 1500.0]
+    assert _open_team(tab, units["API"].id).budget_text == ""  # no budget of its own
+    assert _open_department(tab, units["Engineering"].id).budget_text == sentence("Engineering")
+    overview, _ = open_overview(session, admin.email)
+    assert overview.budget_text == sentence(None)
+    # A manager sees the budgets of the units in their scope, not the organisation's.
+    mia = Tab(login_token(session, org["manager"].email))
+    assert _open_team(mia, units["Web"].id).budget_text == sentence("Web")
+    assert open_overview(session, org["manager"].email)[0].budget_text == ""
