@@ -18,6 +18,7 @@ from orgonaut.ui.pages.budgets import BudgetsState, budgets_page
 from orgonaut.ui.pages.chargeback import ChargebackState, chargeback_page
 from orgonaut.ui.pages.department import DepartmentState, department_page
 from orgonaut.ui.pages.departments import DepartmentsState, departments_page
+from orgonaut.ui.pages.idle_seats import IdleSeatsState, idle_seats_page
 from orgonaut.ui.pages.login import login_page
 from orgonaut.ui.pages.notification_settings import NotificationSettingsState, notification_settings_page
 from orgonaut.ui.pages.notifications import NotificationsState, notifications_page
@@ -62,6 +63,8 @@ app.add_page(budgets_page, route=routes.AI_BUDGETS, title="Budgets · Orgonaut",
              on_load=[AuthState.require_login, BudgetsState.load])
 app.add_page(chargeback_page, route=routes.AI_CHARGEBACK, title="Chargeback · Orgonaut",
              on_load=[AuthState.require_login, ChargebackState.load])
+app.add_page(idle_seats_page, route=routes.AI_SEATS, title="Idle seats · Orgonaut",
+             on_load=[AuthState.require_login, IdleSeatsState.load])
 app.add_page(ai_tooling_settings_page, route=routes.AI_TOOLING_SETTINGS, title="AI Tooling · Orgonaut",
              on_load=[AuthState.require_login, AiToolingSettingsState.load, UsageVisibilityState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title="Notifications · Orgonaut",

@@ -368,3 +368,21 @@ class ChargebackOut(BaseModel):
     by_cost_centre: list[ChargebackTotalOut]
     by_department: list[ChargebackTotalOut]
     lines: list[ChargebackLineOut]
+
+
+class IdleSeatOut(BaseModel):
+    actor_id: int
+    name: str
+    provider: str
+    plan: str
+    last_used: dt.date | None = Field(description="The last day with activity we hold; null: none.")
+    monthly_cost_cents: int = Field(description="The seat's cost over the last 30 days.")
+    monthly_cost_cents_exact: str
+
+
+class IdleSeatsOut(BaseModel):
+    today: dt.date
+    days: int
+    total_cents: int
+    total_cents_exact: str
+    data: list[IdleSeatOut]

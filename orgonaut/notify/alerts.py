@@ -40,9 +40,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select, update
 
-from orgonaut.ai_tooling.providers.registry import get_provider_info
+from orgonaut.ai_tooling.providers.registry import display_name
 from orgonaut.clock import utcnow
-from orgonaut.errors import ValidationFailed
 from orgonaut.integrations import events
 from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import (
@@ -204,13 +203,6 @@ class AlertMessage:
     html_body: str
 
 
-def provider_display_name(key: str) -> str:
-    try:
-        return get_provider_info(key).display_name
-    except ValidationFailed:  # a provider this build does not list: its key still says which one
-        return key
-
-
 def scrub(text: str) -> str:
     return _KEY_LIKE.sub("[redacted]", text)
 
@@ -255,7 +247,7 @@ def email_bodies(*, intro: str, facts: list[tuple[str, str]], action: str, url: 
 
 def compose(*, session: Session, integration: Integration, tenant: Tenant, kind: AlertKind) -> AlertMessage:
     settings = get_settings()
-    provider = provider_display_name(integration.provider)
+    provider = display_name(integration.provider)
     name = f"{provider} ({integration.organization_name})" if integration.organization_name else provider
     page = AI_TOOLING_SETTINGS  # the one integrations page there is
     run_id = failed_run_id(session=session, integration=integration) if kind != AlertKind.recovered else None

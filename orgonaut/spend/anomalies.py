@@ -216,7 +216,7 @@ def _notify(session: Session, tenant_id: int, row: SpendAnomaly) -> None:
         return  # the person's earlier anomaly was said within the cooldown: stored, listed, not sent again
     actor = session.get_one(Actor, row.actor_id)
     tenant = session.get_one(Tenant, tenant_id)
-    provider = provider_name(row.provider)
+    provider = registry.display_name(row.provider)
     title = f"Unusual AI spend: {actor.name} on {row.usage_date:%-d %b}"
     body = (f"{actor.name} spent {_usd(row.cost_cents)} on {provider} on {row.usage_date:%-d %b %Y}, "
             f"{row.ratio}x their usual {_usd(row.baseline_cents)} a day"
@@ -260,10 +260,6 @@ def recipients(*, session: Session, tenant_id: int, actor_id: int) -> list[User]
             if viewer.may_see_actor(actor_id) and actor_id not in viewer.own_actor_ids:
                 chosen.append(user)
     return chosen
-
-
-def provider_name(key: str) -> str:
-    return registry.PROVIDERS[key].display_name if key in registry.PROVIDERS else key
 
 
 def _usd(cents: Decimal) -> str:

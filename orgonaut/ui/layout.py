@@ -48,6 +48,7 @@ def sidebar() -> rx.Component:
                 _nav_link("Departments", routes.DEPARTMENTS, "building-2"),
                 rx.cond(AuthState.sees_spend_overview, _nav_link("AI spend", routes.AI_SPEND, "chart-column")),
                 rx.cond(AuthState.sees_spend_overview, _nav_link("Budgets", routes.AI_BUDGETS, "piggy-bank")),
+                rx.cond(AuthState.sees_spend_overview, _nav_link("Idle seats", routes.AI_SEATS, "armchair")),
                 rx.cond(AuthState.can_manage_ai_tooling, _nav_link("Chargeback", routes.AI_CHARGEBACK, "receipt")),
                 rx.text("Settings", size="1", weight="bold", color_scheme="gray", padding_top="12px"),
                 rx.cond(

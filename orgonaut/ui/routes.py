@@ -24,6 +24,7 @@ API_TOKENS_SETTINGS = "/settings/api-tokens"
 NOTIFICATIONS = "/notifications"
 AI_SPEND = "/ai-tooling"
 AI_CHARGEBACK = "/ai-tooling/chargeback"
+AI_SEATS = "/ai-tooling/seats"
 
 
 def person_url(person_id: int | str) -> str:

@@ -27,6 +27,12 @@ def list_providers() -> list[ProviderInfo]:
     return list(PROVIDERS.values())
 
 
+def display_name(key: str) -> str:
+    """The provider's name for people ("GitHub Copilot"); a key this build does not list stays as it is."""
+    info = PROVIDERS.get(key)
+    return info.display_name if info is not None else key
+
+
 def get_provider_info(key: str) -> ProviderInfo:
     try:
         return PROVIDERS[key]

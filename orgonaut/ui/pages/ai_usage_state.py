@@ -41,6 +41,7 @@ from orgonaut import clock
 from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.ai_tooling.providers.registry import display_name as provider_name
 from orgonaut.db import session_scope
 from orgonaut.errors import NotFound
 from orgonaut.org import service as org
@@ -71,7 +72,6 @@ from orgonaut.ui.pages.usage_views import (
     department_range_cards,
     member_view,
     person_range_cards,
-    provider_name,
     sort_members,
     team_range_cards,
     total_of,
@@ -262,7 +262,7 @@ def anomaly_note(a: anomalies.AnomalyView) -> str:
     """One sentence: "Unusual spend on 3 Dec 2026: $412.00 on Claude Code, 8.2x the usual day ($50.00), mostly
     claude-opus-4." """
     model = f", mostly {a.model}" if a.model else ""
-    provider = anomalies.provider_name(a.provider)
+    provider = provider_name(a.provider)
     return (f"Unusual spend on {a.day:%-d %b %Y}: {format_usd(a.cost_cents)} on {provider}, "
             f"{a.ratio}x the usual day ({format_usd(a.baseline_cents)}){model}.")
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import reflex as rx
 
-from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.ai_tooling.providers.registry import PROVIDERS, display_name
 from orgonaut.db import session_scope
 from orgonaut.org import visibility
 from orgonaut.org.models import OrgUnitKind
@@ -95,7 +95,7 @@ class AnomalyRowView:
 
 def anomaly_row(a: anomalies.AnomalyView) -> AnomalyRowView:
     return AnomalyRowView(name=a.name, url=routes.person_url(a.actor_id), day=f"{a.day:%-d %b %Y}",
-                          provider=anomalies.provider_name(a.provider), cost=format_usd(a.cost_cents),
+                          provider=display_name(a.provider), cost=format_usd(a.cost_cents),
                           usual=format_usd(a.baseline_cents), ratio=f"{a.ratio}x", model=a.model or "—")
 
 

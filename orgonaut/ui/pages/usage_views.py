@@ -14,16 +14,13 @@ from decimal import Decimal
 from orgonaut.ai_tooling.providers.declaration import Metric, ProviderInfo
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
+from orgonaut.ai_tooling.providers.registry import display_name as provider_name
 from orgonaut.rollups import periods, queries
 from orgonaut.rollups.periods import Period, Range
 from orgonaut.rollups.queries import DayPoint, MemberRow
 from orgonaut.ui import routes
 from orgonaut.ui.components.usage_cards import UsageCard, count, period_text
 from orgonaut.ui.format import format_usd
-
-
-def provider_name(key: str) -> str:
-    return PROVIDERS[key].display_name if key in PROVIDERS else key
 
 
 def _hint(reports: Callable[[ProviderInfo], bool], providers: Sequence[str], *,

@@ -67,7 +67,7 @@ def test_the_document_describes_every_route(client):
         "/ai-tooling/usage", "/ai-tooling/actors/{id}/summary", "/ai-tooling/actors/{id}/series",
         "/ai-tooling/teams/{id}/summary", "/ai-tooling/departments/{id}/summary", "/ai-tooling/overview",
         "/ai-tooling/overview/series", "/ai-tooling/overview/top-units", "/ai-tooling/budgets",
-        "/ai-tooling/anomalies", "/ai-tooling/chargeback",
+        "/ai-tooling/anomalies", "/ai-tooling/chargeback", "/ai-tooling/idle-seats",
     }
     assert set(document["paths"]["/ai-tooling/budgets"]) == {"get", "put", "delete"}
     assert document["components"]["securitySchemes"]["ApiToken"] == {

@@ -181,11 +181,6 @@ def plans_text() -> str:
     return plans_sentence(Feature.ai_tooling)
 
 
-def provider_name_of(key: str) -> str:
-    info = registry.PROVIDERS.get(key)
-    return info.display_name if info is not None else key
-
-
 # --- builders ---------------------------------------------------------------------------------
 
 
@@ -255,7 +250,7 @@ def log_row(session: Session, log: IntegrationSyncLog, provider: str, zone: str,
     progress, progress_text = progress_of(log)
     cancelling = active and log.cancel_requested_at is not None
     return LogRow(
-        id=log.id, provider_name=provider_name_of(provider), kind=str(log.kind),
+        id=log.id, provider_name=registry.display_name(provider), kind=str(log.kind),
         window=window(log.window_start, log.window_end), status=status.value, status_color=RUN_STATUS_COLOR[status],
         fetched=log.records_fetched, matched=log.records_matched, unmatched=log.records_unmatched,
         duration=duration(log.started_at, log.finished_at or (now if status == SyncStatus.running else None)),
@@ -270,7 +265,7 @@ def unmatched_row(entry: ai_tooling.UnmatchedEmail) -> UnmatchedRow:
     return UnmatchedRow(
         source_email=entry.source_email, label=entry.label or entry.source_email, not_a_person=entry.not_a_person,
         suggested_email=entry.suggested_email,
-        provider_name=provider_name_of(entry.provider), record_count=entry.record_count,
+        provider_name=registry.display_name(entry.provider), record_count=entry.record_count,
         last_seen=entry.last_seen.isoformat(), total_cost=format_usd(entry.total_cost_cents),
     )
 
