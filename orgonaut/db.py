@@ -8,7 +8,8 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, event
+from sqlalchemy import BigInteger, Table, event, func
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
@@ -185,3 +186,9 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if transaction.parent is None and not transaction.nested:
         for _transaction, _committed, rolled_back in session.info.pop(_HOOKS, ()):
             _run(rolled_back, "after-rollback")
+
+
+def micro_cents(column: Any) -> Any:
+    """SQL: an amount of cents as whole millionths of a cent (the money columns' scale), NULL as 0. Sums of
+    these are exact integers on both databases (SQLite keeps NUMERIC fractions as floats, whose sums drift)."""
+    return sql_cast(func.round(func.coalesce(column, 0) * 1_000_000), BigInteger)

@@ -22,7 +22,17 @@ from starlette.routing import Mount
 from orgonaut.api import errors, session_cookie
 from orgonaut.api.cache import SummaryCache
 from orgonaut.api.headers import OneOfEachCredential
-from orgonaut.api.routers import actors, anomalies, budgets, chargeback, idle_seats, overview, units, usage
+from orgonaut.api.routers import (
+    actors,
+    anomalies,
+    budgets,
+    chargeback,
+    idle_seats,
+    overview,
+    reconciliation,
+    units,
+    usage,
+)
 from orgonaut.runtime import freeze_startup_heap
 
 API_PREFIX = "/api/v1"
@@ -71,6 +81,7 @@ def create_api() -> FastAPI:
     api.include_router(anomalies.router)
     api.include_router(chargeback.router)
     api.include_router(idle_seats.router)
+    api.include_router(reconciliation.router)
     return api
 
 

@@ -162,6 +162,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The token lacks the ability, the tenant's plan lacks the feature, or X-Tenant names another tenant.",
         404: "No such id in this tenant and scope.",
         422: "A parameter is not valid; `error.param` names it.",
+        502: "The vendor's API did not answer as it should; `error.message` says how.",
     }
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:

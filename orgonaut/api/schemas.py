@@ -386,3 +386,27 @@ class IdleSeatsOut(BaseModel):
     total_cents: int
     total_cents_exact: str
     data: list[IdleSeatOut]
+
+
+class ReconciliationLineOut(BaseModel):
+    label: str
+    amount_cents_exact: str
+
+
+class ReconciliationOut(BaseModel):
+    integration_id: int
+    provider: str
+    organization_name: str
+    start: dt.date
+    end: dt.date
+    currency: str = USD
+    vendor_total_cents_exact: str = Field(description="What the vendor bills the organisation in these days.")
+    vendor_tool_cents_exact: str = Field(description="The bill's lines for this tool (what the per-person report "
+                                         "covers).")
+    ours_cents_exact: str = Field(description="Every stored record of the connection in these days.")
+    matched_cents_exact: str
+    unmatched_cents_exact: str
+    api_key_cents_exact: str
+    gap_cents_exact: str = Field(description="The tool's billed lines minus ours.")
+    vendor_lines: list[ReconciliationLineOut]
+    causes: list[ReconciliationLineOut]

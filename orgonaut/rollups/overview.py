@@ -49,12 +49,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import scope_key
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
-from orgonaut.db import table_of
+from orgonaut.db import micro_cents, table_of
 from orgonaut.org.models import Actor, ActorKind, ActorStatus, OrgUnit, OrgUnitKind
 from orgonaut.org.visibility import UsageViewer
 from orgonaut.rollups.models import (
@@ -357,7 +357,7 @@ def _day_costs(
     session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
     provider: str | None, today: dt.date, period: Period | None,
 ) -> list[Any]:
-    """(day, provider, `_micro` cost) with usage, in the period (None: up to today)."""
+    """(day, provider, `micro_cents` cost) with usage, in the period (None: up to today)."""
     start, end = (None, today) if period is None else (period.start, period.end)
     key = scope_key(scenario_id)
     if unit_ids is None:
@@ -368,7 +368,7 @@ def _day_costs(
         if provider is not None:
             conditions.append(t.provider == provider)
         return list(session.execute(
-            select(t.usage_date, t.provider, func.sum(_micro(t.cost_cents))).where(*conditions)
+            select(t.usage_date, t.provider, func.sum(micro_cents(t.cost_cents))).where(*conditions)
             .group_by(t.usage_date, t.provider).order_by(t.usage_date, t.provider)
         ).all())
     m = MEMBERS.c
@@ -381,7 +381,7 @@ def _day_costs(
     # Each (person, day, provider) once, however many of the units the person was placed in.
     usage = (
         select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
-               _micro(m.cost_cents).label("cost"))
+               micro_cents(m.cost_cents).label("cost"))
         .where(*conditions).distinct().subquery("usage")
     )
     u = usage.c
@@ -429,7 +429,7 @@ def unit_costs(
     ro = ROLLUPS.c
 
     def period_sum(period: Period) -> Any:
-        return func.sum(case((ro.usage_date.between(period.start, period.end), _micro(ro.cost_cents)), else_=0))
+        return func.sum(case((ro.usage_date.between(period.start, period.end), micro_cents(ro.cost_cents)), else_=0))
 
     conditions = [ro.tenant_id == tenant_id, ro.scope_key == key, ro.org_unit_id.in_(ids),
                   ro.breadth == Breadth.subtree.value, ro.usage_date.between(last.start, today)]
@@ -481,7 +481,7 @@ def _sources(
     session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
     provider: str | None, today: dt.date,
 ) -> Any:
-    """SQL: the costs the overview sums, up to today (usage_date, provider, matched, cost as `_micro`)."""
+    """SQL: the costs the overview sums, up to today (usage_date, provider, matched, cost as `micro_cents`)."""
     key = scope_key(scenario_id)
     if unit_ids is None:
         # The whole tenant: its own rollups, every record once (see the module docstring for why not
@@ -490,8 +490,8 @@ def _sources(
         days = [t.tenant_id == tenant_id, t.scope_key == key, t.usage_date <= today]
         if provider is not None:
             days.append(t.provider == provider)
-        return select(t.usage_date.label("usage_date"), t.provider.label("provider"),
-                      (t.matched == 1).label("matched"), _micro(t.cost_cents).label("cost")).where(*days).subquery()
+        return select(t.usage_date.label("usage_date"), t.provider.label("provider"), (t.matched == 1).label("matched"),
+                      micro_cents(t.cost_cents).label("cost")).where(*days).subquery()
     u = _member_usage(tenant_id, scenario_id, unit_ids, provider, today).c
     return select(u.usage_date, u.provider, u.actor_id.is_not(None).label("matched"), u.cost).subquery("costs")
 
@@ -508,7 +508,7 @@ def _member_usage(tenant_id: int, scenario_id: int | None, unit_ids: Collection[
     # cost: DISTINCT keeps one (the same rule as a subtree's total).
     return (
         select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
-               _micro(m.cost_cents).label("cost"))
+               micro_cents(m.cost_cents).label("cost"))
         .where(*conditions)
         .distinct()
         .subquery("usage")
@@ -544,7 +544,7 @@ def _user_counts(
 
 
 def _months(day_rows: Iterable[Any], first: dt.date, count: int, *, exact: bool = False) -> tuple[MonthCost, ...]:
-    """(day, provider, cost) summed per month; costs are `_micro` sums, or cents with `exact`."""
+    """(day, provider, cost) summed per month; costs are `micro_cents` sums, or cents with `exact`."""
     starts = [minus_months(first, -i) for i in range(count)]
     by_month: dict[dt.date, dict[str, list[Decimal]]] = {s: defaultdict(list) for s in starts}
     for day, key, cost in day_rows:
@@ -580,7 +580,7 @@ def _top_units(
     ro, un = ROLLUPS.c, UNITS.c
 
     def period_sum(period: Period) -> Any:
-        return func.sum(case((ro.usage_date.between(period.start, period.end), _micro(ro.cost_cents)), else_=0))
+        return func.sum(case((ro.usage_date.between(period.start, period.end), micro_cents(ro.cost_cents)), else_=0))
 
     # The units first: a literal id list lets the database seek the rollups' primary key per unit
     # (tenant, scope, unit, breadth, day) instead of scanning every unit's rows.
@@ -615,13 +615,6 @@ def _top_units(
     return departments, teams
 
 
-def _micro(column: Any) -> Any:
-    """SQL: an amount of cents as whole millionths of a cent (the columns' scale), NULL as 0. Sums of
-    these are exact integers on both databases (SQLite keeps NUMERIC fractions as floats, whose sums
-    drift)."""
-    return cast(func.round(func.coalesce(column, 0) * 1_000_000), BigInteger)
-
-
 def _cents(value: Any) -> Decimal:
-    """A sum of `_micro` amounts back to exact cents."""
+    """A sum of `micro_cents` amounts back to exact cents."""
     return (Decimal(int(value)) / 1_000_000).quantize(_SCALE) if value is not None else _ZERO

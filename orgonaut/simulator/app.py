@@ -3,6 +3,10 @@
 API (as documented, see ../shared/provider-apis.md):
   GET /v1/organizations/me
   GET /v1/organizations/usage_report/claude_code?starting_at=YYYY-MM-DD[&limit=1..1000][&page=cursor]
+  GET /v1/organizations/cost_report?starting_at=RFC3339[&ending_at=RFC3339][&bucket_width=1d][&limit=1..31]
+      [&page=cursor]: daily buckets of the organisation's cost, `amount` in cents as a decimal string; each
+      available day holds a "Claude Code" line (the day's report, every actor, summed exactly) and a
+      "Messages API" line (other API usage, from a hash of the seed and day: what no per-person report has)
 Errors use the documented envelope `{"type": "error", "error": {"type": ..., "message": ...}}`, and
 every API answer carries a `request-id` header.
 
@@ -34,6 +38,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
+from decimal import Decimal
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,6 +51,7 @@ from orgonaut.simulator.data import (
     DEFAULT_ROSTER,
     DEFAULT_UNKNOWN_EMAILS,
     UsageGenerator,
+    hash64,
 )
 from orgonaut.simulator.fault_effects import malformed_organization, malformed_page, malformed_records
 from orgonaut.simulator.faults import Fault
@@ -54,6 +60,8 @@ from orgonaut.simulator.revisions import Revision
 
 ORGANIZATION_PATH = "/v1/organizations/me"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/claude_code"
+COST_REPORT_PATH = "/v1/organizations/cost_report"
+COST_DEFAULT_LIMIT, COST_MAX_LIMIT = 7, 31
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 KEY_PATTERN = re.compile(r"sk-ant-admin01-[A-Za-z0-9_-]+")
@@ -119,6 +127,9 @@ class Simulator(SimulatorBase):
     async def usage_report(self, request: Request) -> Response:
         return await self._api(request, self._usage_report)
 
+    async def cost_report(self, request: Request) -> Response:
+        return await self._api(request, self._cost_report)
+
     def error_response(self, status: int, message: str, *, retry_after: float | None = None) -> Response:
         return error_response(status, message, retry_after=retry_after)
 
@@ -183,6 +194,45 @@ class Simulator(SimulatorBase):
                 f'"next_page":{json.dumps(next_page)}}}')
         return Response(body, media_type="application/json")
 
+    def _cost_report(self, request: Request, fault: Fault | None) -> Response:
+        if fault is not None and fault.mode == "malformed":
+            return malformed_page(fault.variant)
+        params = request.query_params
+        start = _moment(params.get("starting_at"))
+        if start is None:
+            return error_response(400, "starting_at: required, an RFC 3339 timestamp at midnight UTC")
+        end = _moment(params.get("ending_at")) if "ending_at" in params else start + dt.timedelta(days=COST_MAX_LIMIT)
+        if end is None or end <= start:
+            return error_response(400, "ending_at: must be an RFC 3339 timestamp after starting_at")
+        if params.get("bucket_width", "1d") != "1d":
+            return error_response(400, "bucket_width: only 1d is supported")
+        raw_limit = params.get("limit", str(COST_DEFAULT_LIMIT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= COST_MAX_LIMIT:
+            return error_response(400, f"limit: must be an integer between 1 and {COST_MAX_LIMIT}")
+        first: dt.date | None = start
+        if "page" in params:
+            first = _moment(params["page"].removeprefix("page_"))
+        if first is None or not start <= first < end:
+            return error_response(400, "page: invalid page cursor")
+        days = [first + dt.timedelta(days=n) for n in range(min(int(raw_limit), (end - first).days))]
+        following = first + dt.timedelta(days=len(days))
+        buckets = [{"starting_at": f"{day.isoformat()}T00:00:00Z",
+                    "ending_at": f"{(day + dt.timedelta(days=1)).isoformat()}T00:00:00Z",
+                    "results": self._cost_lines(day)} for day in days]
+        more = following < end
+        return JSONResponse({"data": buckets, "has_more": more,
+                             "next_page": f"page_{following.isoformat()}T00:00:00Z" if more else None})
+
+    def _cost_lines(self, day: dt.date) -> list[dict[str, object]]:
+        if not self.records.is_available(day):
+            return []
+        claude_code = Decimal(0)
+        for record in self.records.truth(day):
+            for model in json.loads(record, parse_float=Decimal)["model_breakdown"]:
+                claude_code += Decimal(str(model["estimated_cost"]["amount"]))
+        other = Decimal(hash64(f"{self.config.seed}|messages|{day}") % 500_000) / 100  # up to $50 a day
+        return [_cost_line(claude_code, "Claude Code"), _cost_line(other, "Messages API")]
+
     # -- controls (base.py) ----------------------------------------------------------------------
 
     def add_revision(self, revision: Revision) -> Revision:
@@ -205,8 +255,25 @@ class Simulator(SimulatorBase):
         self.records.clear()
 
 
+def _moment(value: str | None) -> dt.date | None:
+    """An RFC 3339 timestamp at midnight UTC ("2026-11-01T00:00:00Z") as its date."""
+    if value is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?Z", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _cost_line(cents: Decimal, description: str) -> dict[str, object]:
+    return {"amount": format(cents.normalize(), "f") if cents else "0", "currency": "USD", "cost_type": "tokens",
+            "description": description, "model": None, "service_tier": "standard", "token_type": None,
+            "context_window": None, "workspace_id": None, "inference_geo": None}
+
+
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """The simulator as an ASGI app; `app.state.simulator` is its `Simulator`."""
     simulator = Simulator(config or SimulatorConfig())
     return simulator.app([Route(ORGANIZATION_PATH, simulator.organization, methods=["GET"]),
-                          Route(USAGE_REPORT_PATH, simulator.usage_report, methods=["GET"])])
+                          Route(USAGE_REPORT_PATH, simulator.usage_report, methods=["GET"]),
+                          Route(COST_REPORT_PATH, simulator.cost_report, methods=["GET"])])

@@ -222,7 +222,7 @@ def live_overview(session, tenant_id):
     from sqlalchemy import case, distinct, func, select
 
     from orgonaut.ai_tooling.models import AiToolUsageRecord
-    from orgonaut.db import table_of
+    from orgonaut.db import micro_cents, table_of
     from orgonaut.org import visibility
     from orgonaut.rollups import overview as ov
     from orgonaut.rollups.periods import month_to_date
@@ -232,7 +232,7 @@ def live_overview(session, tenant_id):
 
     def raw_sources(session, tenant_id, scenario_id, unit_ids, provider, today):
         return select(r.usage_date.label("usage_date"), r.provider.label("provider"),
-                      r.actor_id.is_not(None).label("matched"), ov._micro(r.total_cost_cents).label("cost")).where(
+                      r.actor_id.is_not(None).label("matched"), micro_cents(r.total_cost_cents).label("cost")).where(
             r.tenant_id == tenant_id, r.scope_key == 0, r.usage_date <= today).subquery("costs")
 
     def raw_user_counts(session, tenant_id, scenario_id, unit_ids, provider, today):

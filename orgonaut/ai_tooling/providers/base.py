@@ -8,8 +8,9 @@ Ingestion, matching and the pages only ever see `DailyUsage` and `ProviderError`
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -147,6 +148,24 @@ class AiToolingProvider(Protocol):
         """Every day from `start` to `end` (inclusive; at most the declaration's `fetch_days_per_call`
         days), each with all people's usage (an empty DayUsages for a day without any); the sync engine
         calls this. Raises ProviderError."""
+
+
+@dataclass(frozen=True)
+class OrganisationCost:
+    """What the vendor bills the organisation over some days (its own cost report): in all, the part that is
+    this tool's (what the per-person report covers), and every line by the vendor's description."""
+
+    total_cents: Decimal
+    tool_cents: Decimal
+    lines: tuple[tuple[str, Decimal], ...]
+
+
+@runtime_checkable
+class ReportsOrganisationCost(Protocol):
+    """A provider whose vendor reports the organisation's billed cost: invoice reconciliation reads it."""
+
+    def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
+        """The organisation's cost from `start` to `end` (inclusive, UTC days); raises ProviderError."""
 
 
 class OneDayPerCall:

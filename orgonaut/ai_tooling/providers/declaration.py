@@ -142,6 +142,9 @@ class ProviderInfo:
     # Its records keep their exact credits in `provider_metrics["credits"]`, so a price that changes from a
     # day on re-prices the stored days it covers (`ai_tooling.credit_prices`).
     credit_price_field: str | None = None
+    # Whether the client reads the vendor's own bill for the organisation (`ReportsOrganisationCost`), so the
+    # per-person sum can be reconciled with it (`spend.reconciliation`).
+    reports_organisation_cost: bool = False
 
     @property
     def available(self) -> bool:

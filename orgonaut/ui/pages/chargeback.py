@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import reflex as rx
 
+from orgonaut.ai_tooling.providers.base import ProviderError
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
@@ -23,6 +24,7 @@ from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnitKind
 from orgonaut.rollups.periods import tenant_today
 from orgonaut.spend import chargeback as cb
+from orgonaut.spend import reconciliation
 from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout, routes
 from orgonaut.ui.auth import AuthState
@@ -98,6 +100,29 @@ def month_choices(today: dt.date) -> list[str]:
     return months
 
 
+@dataclasses.dataclass
+class Choice:
+    value: str = ""
+    label: str = ""
+
+
+@dataclasses.dataclass
+class AmountRow:
+    label: str = ""
+    amount: str = ""
+
+
+def reconciliation_rows(r: reconciliation.Reconciliation) -> list[AmountRow]:
+    vendor = [AmountRow(f"Billed: {name}", format_usd(amount)) for name, amount in r.vendor_lines]
+    return [
+        *vendor,
+        AmountRow("Billed in all", format_usd(r.vendor_total_cents)),
+        AmountRow("Our per-person report (every record of the connection)", format_usd(r.ours_cents)),
+        AmountRow("… of it on people's pages (matched)", format_usd(r.matched_cents)),
+        *[AmountRow(label, format_usd(amount)) for label, amount in r.causes()],
+    ]
+
+
 class ChargebackState(AuthState):
     loaded: bool = False
     month: str = ""
@@ -113,11 +138,18 @@ class ChargebackState(AuthState):
     lines: list[LineRow] = []
     units: list[UnitCode] = []
     csv_filename: str = ""
+    # Invoice reconciliation: the connections whose vendor reports its bill, and the last result.
+    reconcilable: list[Choice] = []
+    reconciliation_title: str = ""
+    reconciliation_rows: list[AmountRow] = []
+    reconciliation_error: str = ""
     _report: cb.Report | None = None
 
     def _clear(self) -> None:
         self.loaded, self.status_text, self.total, self.usage_total = False, "", "", ""
         self.adjustment_total, self.can_close, self.closing = "", False, False
+        self.reconcilable, self.reconciliation_title, self.reconciliation_rows = [], "", []
+        self.reconciliation_error = ""
         self.by_cost_centre, self.by_department, self.lines, self.units = [], [], [], []
         self.csv_filename, self._report = "", None
 
@@ -138,6 +170,8 @@ class ChargebackState(AuthState):
             closed = cb.closed_months(session=session, tenant_id=user.tenant_id)
             units = org.list_org_units(session=session, tenant_id=user.tenant_id, scenario_id=None)
             effective = cb.effective_cost_centres(session=session, tenant_id=user.tenant_id)
+            self.reconcilable = [Choice(str(r.integration_id), r.label)
+                                 for r in reconciliation.reconcilable(session=session, tenant_id=user.tenant_id)]
         self._report = report
         self._show(report, closed, today)
         self.units = [UnitCode(id=u.id, name=u.name, kind=str(OrgUnitKind(u.kind).value), code=u.cost_centre or "",
@@ -196,6 +230,26 @@ class ChargebackState(AuthState):
         return [ChargebackState.load, rx.toast.success(f"{self.month} is closed: its report is frozen.")]
 
     @rx.event
+    def reconcile(self, integration_id: str):
+        """Reads the vendor's bill for the month shown and sets it beside ours (a vendor call, on request)."""
+        self.reconciliation_title, self.reconciliation_rows, self.reconciliation_error = "", [], ""
+        user = self._require(Ability.ai_tooling_manage)
+        if user is None:
+            self.reconciliation_error = reconciliation.NO_ACCESS
+            return
+        try:
+            with session_scope() as session:
+                result = reconciliation.reconcile(session=session, user=user, month=self.month,
+                                                  integration_id=int(integration_id) if str(integration_id).isdigit()
+                                                  else -1)
+        except (DomainError, ProviderError) as error:
+            self.reconciliation_error = str(error)
+            return
+        self.reconciliation_title = (f"{result.organization_name}, {result.start:%-d %b} – {result.end:%-d %b %Y}: "
+                                     f"gap {format_usd(result.gap_cents)}")
+        self.reconciliation_rows = reconciliation_rows(result)
+
+    @rx.event
     def save_cost_centre(self, form_data: dict):
         user = self._require(Ability.ai_tooling_manage)
         if user is None:
@@ -248,6 +302,31 @@ def _unit_code_row(u: rx.Var) -> rx.Component:
     )
 
 
+def _amount_row(r: rx.Var) -> rx.Component:
+    return rx.table.row(rx.table.row_header_cell(r.label), rx.table.cell(r.amount))
+
+
+def _reconciliation() -> rx.Component:
+    state = ChargebackState
+    return rx.vstack(
+        rx.heading("Invoice reconciliation", size="3"),
+        rx.text("The vendor's own bill for the organisation in this month's days, beside our per-person report, "
+                "with what explains the difference.", size="1", color_scheme="gray"),
+        rx.hstack(rx.foreach(state.reconcilable, lambda c: rx.button(
+            "Reconcile ", c.label, size="1", variant="soft", on_click=state.reconcile(c.value))), wrap="wrap",
+            class_name="no-print"),
+        rx.cond(state.reconciliation_error != "",
+                rx.callout(state.reconciliation_error, icon="triangle-alert", color_scheme="red", role="alert",
+                           width="100%")),
+        rx.cond(state.reconciliation_rows.length() > 0, rx.vstack(
+            rx.text(state.reconciliation_title, weight="bold", size="2"),
+            data_table("Invoice reconciliation", ["Line", "Amount"], state.reconciliation_rows, _amount_row),
+            width="100%")),
+        width="100%",
+        spacing="2",
+    )
+
+
 def _report() -> rx.Component:
     state = ChargebackState
     return rx.vstack(
@@ -289,6 +368,7 @@ def _report() -> rx.Component:
             data_table("Cost centre codes", ["Unit", "Kind", "Code", "Bills to"], state.units, _unit_code_row),
             class_name="no-print", width="100%",
         ),
+        rx.cond(state.reconcilable.length() > 0, _reconciliation()),
         confirm_dialog(
             title="Close this month?", keep="Keep it open", confirm="Close month",
             description="Its report is frozen as it is now; a later vendor revision of it shows as an adjustment in "

@@ -68,6 +68,7 @@ def test_the_document_describes_every_route(client):
         "/ai-tooling/teams/{id}/summary", "/ai-tooling/departments/{id}/summary", "/ai-tooling/overview",
         "/ai-tooling/overview/series", "/ai-tooling/overview/top-units", "/ai-tooling/budgets",
         "/ai-tooling/anomalies", "/ai-tooling/chargeback", "/ai-tooling/idle-seats",
+        "/ai-tooling/reconciliation",
     }
     assert set(document["paths"]["/ai-tooling/budgets"]) == {"get", "put", "delete"}
     assert document["components"]["securitySchemes"]["ApiToken"] == {

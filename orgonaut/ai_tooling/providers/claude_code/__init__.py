@@ -23,6 +23,7 @@ def _create(credentials: Mapping[str, str], api_base: str | None) -> AiToolingPr
 INFO = ProviderInfo(
     key="claude_code",
     display_name="Claude Code",
+    reports_organisation_cost=True,
     state=ProviderState.available,
     description="Per-person daily Claude Code usage and cost via the Anthropic Admin API.",
     credentials=(

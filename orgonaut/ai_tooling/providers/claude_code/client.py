@@ -25,7 +25,9 @@ import httpx
 from orgonaut.ai_tooling.providers.base import (
     DayUsages,
     OneDayPerCall,
+    OrganisationCost,
 )
+from orgonaut.ai_tooling.providers.claude_code import cost_report
 from orgonaut.ai_tooling.providers.claude_code.records import (
     Repeat,
     UsageRecord,
@@ -51,6 +53,8 @@ DEFAULT_API_BASE = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
 ORGANIZATION_PATH = "/v1/organizations/me"
 USAGE_REPORT_PATH = "/v1/organizations/usage_report/claude_code"
+COST_REPORT_PATH = "/v1/organizations/cost_report"
+COST_DAYS_PER_PAGE = 31  # the cost report's maximum `limit` (daily buckets)
 PAGE_LIMIT = 1000  # the API's maximum; fewer requests per day
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # a full page of 1,000 records is about 1 MB
 MAX_PAGES_PER_DAY = 1000
@@ -162,6 +166,26 @@ class ClaudeCodeProvider(OneDayPerCall):
             logger.warning("%s", warning)
         return DayUsages(normalise(records, day=day), warnings)
 
+    def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
+        """The organisation's billed cost from `start` to `end` (UTC days, inclusive), from the cost report."""
+        pages: list[cost_report.CostPage] = []
+        paginator = NextPagePaginator()
+        params = {"starting_at": f"{start.isoformat()}T00:00:00Z",
+                  "ending_at": f"{(end + dt.timedelta(days=1)).isoformat()}T00:00:00Z",
+                  "bucket_width": "1d", "limit": str(COST_DAYS_PER_PAGE)}
+        with self._http.client() as client:
+            while True:
+                where = f"cost report from {start.isoformat()}, page {paginator.page_number}"
+                body, request_id = self._get(client, COST_REPORT_PATH, {**params, **paginator.params()}, where=where)
+                try:
+                    page = cost_report.parse_cost_page(body)
+                    pages.append(page)
+                    if not paginator.advance(has_more=page.has_more, next_page=page.next_page):
+                        break
+                except ValueError as problem:
+                    raise self._http.malformed(where, str(problem), request_id) from None
+        return cost_report.organisation_cost(pages)
+
     def _get(self, client: httpx.Client, path: str, params: dict[str, str], *,
              where: str | None = None) -> tuple[bytes, str | None]:
         return self._http.request(client, "GET", path, params=params, where=where)
@@ -180,6 +204,8 @@ def _describe_repeat(repeat: Repeat, pages: list[tuple[int, str | None]], day: d
 
 
 def _malformed(where: str | None, problem: str) -> str:
+    if where is not None and where.startswith("cost report"):
+        return f"The Anthropic API sent a malformed {where}: {problem}."
     subject = f"Claude Code report for {where}" if where else "organisation answer"
     return f"The Anthropic API sent a malformed {subject}: {problem}."
 
