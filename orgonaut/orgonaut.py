@@ -17,6 +17,7 @@ from orgonaut.ui.pages.api_tokens import ApiTokensState, api_tokens_page
 from orgonaut.ui.pages.budgets import BudgetsState, budgets_page
 from orgonaut.ui.pages.chargeback import ChargebackState, chargeback_page
 from orgonaut.ui.pages.department import DepartmentState, department_page
+from orgonaut.ui.pages.department_breakdown import DepartmentBreakdownState
 from orgonaut.ui.pages.departments import DepartmentsState, departments_page
 from orgonaut.ui.pages.idle_seats import IdleSeatsState, idle_seats_page
 from orgonaut.ui.pages.login import login_page
@@ -56,7 +57,8 @@ app.add_page(team_page, route=routes.TEAM, title="Team · Orgonaut",
 app.add_page(departments_page, route=routes.DEPARTMENTS, title="Departments · Orgonaut",
              on_load=[AuthState.require_login, DepartmentsState.load])
 app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgonaut",
-             on_load=[AuthState.require_login, DepartmentState.load, DepartmentUsageState.load])
+             on_load=[AuthState.require_login, DepartmentState.load, DepartmentUsageState.load,
+                      DepartmentBreakdownState.load])
 app.add_page(spend_overview_page, route=routes.AI_SPEND, title="AI spend · Orgonaut",
              on_load=[AuthState.require_login, SpendOverviewState.load])
 app.add_page(budgets_page, route=routes.AI_BUDGETS, title="Budgets · Orgonaut",

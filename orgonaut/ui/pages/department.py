@@ -11,6 +11,7 @@ from orgonaut.ui import layout, routes
 from orgonaut.ui.components.panels import not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
 from orgonaut.ui.pages.ai_usage import department_usage_section
+from orgonaut.ui.pages.department_breakdown import breakdown_section
 from orgonaut.ui.scope import ScopeState
 
 
@@ -25,7 +26,8 @@ class DepartmentState(UnitPageMixin, ScopeState):
 
 def ai_tooling_metrics() -> rx.Component:
     """The department's AI Tooling metrics from the stored rollups; loaded by `DepartmentUsageState.load`."""
-    return department_usage_section(DepartmentState.unit.id)
+    return rx.vstack(department_usage_section(DepartmentState.unit.id),
+                     breakdown_section(DepartmentState.unit.id), width="100%", spacing="4")
 
 
 def department_page() -> rx.Component:
