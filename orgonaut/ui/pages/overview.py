@@ -172,6 +172,20 @@ def units_csv(units: list[UnitSpend]) -> str:
     return out.getvalue()
 
 
+def trend_csv(series: SpendSeries) -> str:
+    """The cost trend's days as CSV: one column per provider with usage in the range, then the day's total
+    (exact to the cent as the page rounds it; a day's providers add up to its total before rounding)."""
+    providers = sorted({key for d in series.days for key, _ in d.cost_by_provider})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", *[f"{key}_usd" for key in providers], "total_usd"])
+    for day in series.days:
+        costs = dict(day.cost_by_provider)
+        writer.writerow([day.date.isoformat(), *[_plain(costs.get(key, Decimal(0))) for key in providers],
+                         _plain(day.cost_cents)])
+    return out.getvalue()
+
+
 def day_points(series: SpendSeries) -> list[DayPoint]:
     """The trend's days as the chart module plots them (cost only: the overview has no activity)."""
     return [DayPoint(date=d.date, cost_cents=d.cost_cents, sessions=None, commits=None, pull_requests=None,
@@ -312,6 +326,17 @@ class SpendOverviewState(ProviderMixin, ScopeState):
         self.csv_filename = f"ai-spend-top-units-{scope}{tool}-{result.mtd.start}-to-{result.today}.csv"
 
     @rx.event
+    def download_trend(self):
+        """The cost trend of the chosen range as CSV, a row per day (the loader already checked access)."""
+        series = self._ranged
+        if series is None:
+            return None
+        scope = "live" if self.scope_value == LIVE else f"scenario-{self.scope_value}"
+        tool = "" if self.chosen_provider == ALL_PROVIDERS else f"-{self.chosen_provider}"
+        name = f"ai-spend-by-day-{scope}{tool}-{series.period.start}-to-{series.period.end}.csv"
+        return rx.download(data=trend_csv(series), filename=name, mime_type="text/csv")
+
+    @rx.event
     def download_units(self):
         """The top-units table as CSV, from the rows the page shows (the loader already checked access)."""
         if not self._units:
@@ -393,6 +418,8 @@ def _trend() -> rx.Component:
                 rx.text(state.range_total, size="2", color_scheme="gray"),
                 rx.spacer(),
                 charts.range_selector(state.chosen_range, state.choose_range, "Cost trend range"),
+                rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1",
+                          on_click=state.download_trend, aria_label="Download the cost trend as CSV"),
                 width="100%", align="center", wrap="wrap",
             ),
             charts.chart(state.daily_figure, state.range_has_cost, chart_id="spend-by-day", label="Cost by day",

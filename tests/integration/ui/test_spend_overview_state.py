@@ -27,7 +27,7 @@ from orgonaut.tenancy.models import Role
 from orgonaut.ui import routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.overview import CSV_HEADER, NO_PERSON, NO_SCOPE, SpendOverviewState, units_csv
+from orgonaut.ui.pages.overview import CSV_HEADER, NO_PERSON, NO_SCOPE, SpendOverviewState, trend_csv, units_csv
 from orgonaut.ui.scope import ScopeState
 from tests.factories import make_user
 from tests.integration.ui.conftest import Tab, login_token
@@ -186,6 +186,19 @@ def test_the_cost_trend_switches_ranges_without_a_query_and_adds_up(session, peo
         assert len(months) == (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
     state.choose_range("mtd")
     assert state.range_total.startswith(_card(state, "Month to date"))
+
+    # The trend's CSV is the chosen range's days, a column per provider, each day's total.
+    state.choose_range("last_month")
+    assert state.download_trend() is not None
+    series = state._ranged
+    rows = list(csv.DictReader(io.StringIO(trend_csv(series))))
+    assert [row["date"] for row in rows] == [d.isoformat() for d in series.period.days]
+    for row, day in zip(rows, series.days, strict=True):
+        total = session.execute(select(func.sum(r.total_cost_cents)).where(
+            r.tenant_id == people.id, r.scope_key == 0, r.usage_date == day.date)).scalar_one()
+        assert row["total_usd"] == format_usd(Decimal(total or 0)).replace("$", "").replace(",", "")
+        parts = [Decimal(v) for k, v in row.items() if k not in ("date", "total_usd")]
+        assert abs(sum(parts, Decimal(0)) - Decimal(row["total_usd"])) <= Decimal("0.01") * len(parts)
 
 
 def test_the_provider_filter_reads_the_link_and_falls_back_to_all_tools(session, people):
