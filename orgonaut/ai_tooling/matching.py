@@ -21,19 +21,22 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select, update
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, UsageSourceAlias, scope_key
-from orgonaut.ai_tooling.providers.base import API_KEY_PREFIX, VENDOR_ID_SOURCES, vendor_id_of
+from orgonaut.ai_tooling.providers.base import MACHINE_SOURCES, VENDOR_ID_SOURCES, not_a_person, vendor_id_of
 from orgonaut.emails import normalise_email
 from orgonaut.integrations.models import Integration
 from orgonaut.org.models import Actor, ActorIdentity, ActorStatus, IdentityKind, identity_scope_key
 
-_PREFIX_OF_KIND = {kind: prefix for prefix, kind in VENDOR_ID_SOURCES.items()}
+# Sources named by an id or a name after a prefix, matched through an identity of the prefix's kind.
+_ID_SOURCES = {**VENDOR_ID_SOURCES, **MACHINE_SOURCES}
+_PREFIX_OF_KIND = {kind: prefix for prefix, kind in _ID_SOURCES.items()}
 _EMAIL, _EMAIL_ALIAS, _VENDOR_ID = range(3)  # how a value is held, best first
 
 
 def normalise_source(source: str | None) -> str:
-    """A source as records store it: e-mails lower case; a vendor id kept as the vendor wrote it."""
+    """A source as records store it: e-mails lower case; a vendor id, an API key or a service account kept
+    as the vendor wrote it."""
     raw = (source or "").strip()
-    return raw if vendor_id_of(raw) else normalise_email(raw)
+    return raw if vendor_id_of(raw) or not_a_person(raw) else normalise_email(raw)
 
 
 def sources_for_identity(*, session: Session, tenant_id: int, kind: str, value: str) -> list[str]:
@@ -71,7 +74,7 @@ def actor_email_map(
         primaries = primaries.where(col(Actor.email).in_(emails_wanted))
         pairs = [(IdentityKind.email.value, e) for e in emails_wanted]
         pairs += [(kind, source.removeprefix(prefix)) for source in wanted
-                  for prefix, kind in VENDOR_ID_SOURCES.items() if source.startswith(prefix)]
+                  for prefix, kind in _ID_SOURCES.items() if source.startswith(prefix)]
         pairs += [(k, v) for _, k, v in alias_rows if k != IdentityKind.email.value]
         if not pairs:
             identities = identities.where(False)
@@ -110,8 +113,7 @@ def actor_email_map(
 
 
 def owner_of(email: str, owners: dict[str, int]) -> int | None:
-    if email.startswith(API_KEY_PREFIX):
-        return None
+    """The actor owning this source (an API key or service account: only the robot or agent mapped to it)."""
     return owners.get(email)
 
 

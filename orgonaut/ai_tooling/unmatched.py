@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from orgonaut.ai_tooling import aliases
 from orgonaut.ai_tooling.matching import normalise_source
 from orgonaut.ai_tooling.models import AiToolUsageRecord, IgnoredUsageSource, scope_key
-from orgonaut.ai_tooling.providers.base import not_a_person, vendor_id_of
+from orgonaut.ai_tooling.providers.base import MACHINE_SOURCES, not_a_person, vendor_id_of
 from orgonaut.errors import Conflict, NotFound, ValidationFailed
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
@@ -81,10 +81,12 @@ def list_unmatched(
 
 
 def identity_of_source(source: str) -> tuple[IdentityKind, str]:
-    """The identity a person takes to own this source's usage: the e-mail, or the vendor's id for them."""
+    """The identity an actor takes to own this source's usage: the e-mail, the vendor's id for them, or an API
+    key's or service account's name (held by a robot or an agent only)."""
     source = normalise_source(source)
-    if not_a_person(source):
-        raise ValidationFailed("An API key or a service account is not a person: its usage can never match one.")
+    for prefix, kind in MACHINE_SOURCES.items():
+        if source.startswith(prefix):
+            return IdentityKind(kind), source.removeprefix(prefix)
     vendor_id = vendor_id_of(source)
     if vendor_id is not None:
         return IdentityKind(vendor_id[0]), vendor_id[1]

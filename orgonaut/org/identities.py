@@ -29,6 +29,7 @@ from orgonaut.org.actors import get_actor_by_email, get_actor_or_raise
 from orgonaut.org.models import (
     Actor,
     ActorIdentity,
+    ActorKind,
     IdentityKind,
     Scenario,
     ScenarioKind,
@@ -45,7 +46,11 @@ LABELS: dict[IdentityKind, str] = {
     IdentityKind.cursor_user_id: "Cursor user id",
     IdentityKind.codex_user_id: "Codex user id",
     IdentityKind.claude_user_id: "Claude user id",
+    IdentityKind.api_key: "API key",
+    IdentityKind.service_account: "service account",
 }
+# Names of machines, not people: only a robot or an agent holds them.
+MACHINE_KINDS = frozenset({IdentityKind.api_key, IdentityKind.service_account})
 MAX_VALUE = 320
 # GitHub logins: letters, digits and hyphens; managed users add `_<shortcode>`. Compared lower case.
 _GITHUB_LOGIN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -77,6 +82,10 @@ def normalise_value(kind: IdentityKind | str, value: str | None) -> str:
         if not raw.isascii() or not raw.isdigit():
             raise ValidationFailed(f"'{raw}' is not a GitHub user id (a number, e.g. 583231).")
         return str(int(raw))
+    if kind in MACHINE_KINDS:  # the name as the vendor writes it (case and inner spaces kept)
+        if any(c in raw for c in "\r\n\t"):
+            raise ValidationFailed(f"An {LABELS[kind]} name is one line.")
+        return raw
     if any(c.isspace() for c in raw):
         raise ValidationFailed(f"'{raw}' is not a {LABELS[kind]} (no spaces).")
     return raw
@@ -121,6 +130,9 @@ def _plan(
     ensure_writable(session=session, tenant_id=tenant_id, scenario_id=actor.scenario_id)
     kind = parse_enum(IdentityKind, kind, "identity kind")
     value = normalise_value(kind, value)
+    if kind in MACHINE_KINDS and ActorKind(actor.kind) == ActorKind.human:
+        raise ValidationFailed(f"An {LABELS[kind]}'s usage lands on a robot or an agent, and {actor.name} is a "
+                               "person: add a robot or agent actor for it.")
     if kind == IdentityKind.email:
         primary = get_actor_by_email(session=session, tenant_id=tenant_id, scenario_id=actor.scenario_id,
                                      email=value)

@@ -53,6 +53,9 @@ class IdentityKind(StrEnum):
     cursor_user_id = "cursor_user_id"
     codex_user_id = "codex_user_id"
     claude_user_id = "claude_user_id"
+    # Not people: an API key's or a service account's name, held by a robot or an agent actor.
+    api_key = "api_key"
+    service_account = "service_account"
 
 
 def identity_scope_key(scenario_id: int | None) -> int:

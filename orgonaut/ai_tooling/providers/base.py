@@ -77,6 +77,11 @@ SERVICE_ACCOUNT_PREFIX = "service-account:"
 NOT_A_PERSON = {API_KEY_PREFIX: "API key", SERVICE_ACCOUNT_PREFIX: "Service account"}
 
 
+# An API key or a service account maps to a robot or agent actor through an identity of this kind (the
+# name after the prefix, as the vendor writes it), so its cost lands on that actor.
+MACHINE_SOURCES: dict[str, str] = {API_KEY_PREFIX: "api_key", SERVICE_ACCOUNT_PREFIX: "service_account"}
+
+
 def not_a_person(source: str) -> tuple[str, str] | None:
     """(what it is, its name) for an API key's or a service account's usage; None for a person's e-mail."""
     for prefix, kind in NOT_A_PERSON.items():

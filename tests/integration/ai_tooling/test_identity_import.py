@@ -46,7 +46,7 @@ def test_preview_then_apply_adds_only_the_accepted_rows(session, tenant, clean_s
         (4, False, "", "email", "x@y.test", 0, "No person has the e-mail nobody@demo.test in this scope."),
         (5, False, "Ben", "slack", "ben", 0,
          "Unknown identity kind 'slack'. Valid: email, github_login, github_user_id, cursor_user_id, "
-         "codex_user_id, claude_user_id."),
+         "codex_user_id, claude_user_id, api_key, service_account."),
         (6, False, "Ben", "email", "not an address", 0, "'not an address' is not a valid e-mail address."),
         (7, False, "Ben", "email", ADA, 0, f"{ADA} is the primary e-mail of Ada; an address belongs to one person."),
         (8, False, "Ben", "email", CONTRACTOR, 0, f"Line 2 already gives the e-mail {CONTRACTOR} to Ada."),

@@ -122,7 +122,7 @@ def test_linking_an_unmatched_vendor_id_gives_the_person_the_id(session, tenant)
     session.commit()
     assert [(i.kind, i.value) for i in result.identities] == [("github_user_id", "583231")]
     assert _owners(session) == {(OCTO, DAY1): ada.id}
-    with pytest.raises(ValidationFailed, match="not a person"):
+    with pytest.raises(ValidationFailed, match="Ada is a person"):
         service.link_source(session=session, tenant_id=tenant.id, actor_id=ada.id, source="api-key:ci")
 
 

@@ -44,11 +44,13 @@ def test_rows_per_scope_with_that_scopes_actors():
     assert result.actor_ids == {None: {11}, 42: {21, 22}}
 
 
-def test_an_api_key_record_never_matches_even_an_actor_with_that_text_as_email():
+def test_an_api_key_record_matches_only_the_actor_its_identity_maps():
+    # The scope's owners hold an API key only through an `api_key` identity (a robot's or an agent's).
     integration = Integration(id=1, tenant_id=1, category="ai_tooling", provider="claude_code")
     rows, result = build_rows(integration=integration, matchers=[ScopeMatcher(LIVE, {"api-key:ci": 5})],
-                              usages=[usage("api-key:ci")], day=DAY)
-    assert dict(zip(COLUMNS, rows[0], strict=True))["actor_id"] is None and result.matched == 0
+                              usages=[usage("api-key:ci"), usage("api-key:other")], day=DAY)
+    assert [dict(zip(COLUMNS, row, strict=True))["actor_id"] for row in rows] == [5, None]
+    assert (result.matched, result.unmatched) == (1, 1)
 
 
 def test_two_records_for_one_person_day_are_refused_as_malformed():

@@ -9,6 +9,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from orgonaut.ai_tooling import service as ai_tooling
+from orgonaut.ai_tooling.providers.base import not_a_person
 from orgonaut.errors import DomainError, ValidationFailed
 from orgonaut.org import service as org
 from orgonaut.org.models import ActorKind
@@ -20,7 +21,7 @@ from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.pages.ai_tooling import views
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState, as_id
 
-NOT_A_PERSON_ACTOR = "An API key or a service account is not a person: its usage can never match one."
+NOT_A_PERSON_ACTOR = "An API key or a service account is not a person: map it to a robot or an agent instead."
 
 
 class UnmatchedState(AiToolingSettingsState):
@@ -39,22 +40,22 @@ class UnmatchedState(AiToolingSettingsState):
         self.add_source = self.add_source_label = self.link_label = ""
         self.link_people, self.add_teams = [], []
 
-    def _unmatched_email(self, source_email: str) -> views.UnmatchedRow:
+    def _unmatched_email(self, source_email: str, *, machines: bool = False) -> views.UnmatchedRow:
         row = next((row for row in self.unmatched if row.source_email == str(source_email)), None)
         if row is None:
             raise ValidationFailed("That e-mail is no longer in the unmatched list.")
-        if row.not_a_person:
+        if row.not_a_person and not machines:
             raise ValidationFailed(NOT_A_PERSON_ACTOR)
         return row
 
-    def _open_for(self, dialog: str, source_email: str, prepare=None):
+    def _open_for(self, dialog: str, source_email: str, prepare=None, *, machines: bool = False):
         """`prepare(session, user)`, then reloads the list (for a current answer) and opens `dialog` for an
         e-mail still in it: its row, else the refusal toast."""
         refusal = self._act(prepare or (lambda _session, _user: None), check=self._check_people)
         if refusal is not None:
             return rx.toast.error(refusal)
         try:
-            email = self._unmatched_email(source_email)
+            email = self._unmatched_email(source_email, machines=machines)
         except DomainError as error:
             return rx.toast.error(str(error))
         self._close_dialog()
@@ -95,9 +96,13 @@ class UnmatchedState(AiToolingSettingsState):
 
     @rx.event
     def open_link_person(self, source_email: str):
+        """"Use for an existing person"; for an API key or a service account, "Map to a robot or agent": the
+        list then offers the scope's robots and agents only (the org refuses a person anyway)."""
         people: list[views.Option] = []
+        machine = not_a_person(str(source_email)) is not None
         row = self._open_for("link", source_email, lambda session, user: people.extend(
-            views.people_options(session, user.tenant_id, self._scope_for(user))))
+            views.people_options(session, user.tenant_id, self._scope_for(user), machines_only=machine)),
+            machines=True)
         if not isinstance(row, views.UnmatchedRow):
             return row
         self.link_people, self.link_email, self.link_label = people, row.source_email, row.label
@@ -159,7 +164,11 @@ def _linked(result: tuple[str, int, list[str]]) -> str:
 def _actions(u: rx.Var) -> rx.Component:
     person_actions = rx.cond(
         u.not_a_person != "",
-        rx.text(NOT_A_PERSON_ACTOR, size="1", color_scheme="gray"),
+        rx.cond(AiToolingSettingsState.can_edit_scope,
+                rx.button("Map to a robot or agent", size="1", variant="soft",
+                          on_click=UnmatchedState.open_link_person(u.source_email),
+                          aria_label="Map " + u.source_email + " to a robot or agent"),
+                rx.text("Read-only here.", size="1", color_scheme="gray")),
         rx.cond(
             AiToolingSettingsState.can_edit_scope,
             rx.hstack(

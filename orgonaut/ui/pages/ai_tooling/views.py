@@ -316,10 +316,12 @@ def team_options(session: Session, tenant_id: int, scenario_id: int | None) -> l
             org.list_org_units(session=session, tenant_id=tenant_id, scenario_id=scenario_id, kind=OrgUnitKind.team)]
 
 
-def people_options(session: Session, tenant_id: int, scenario_id: int | None) -> list[Option]:
-    """The people of a scope for "Use for an existing person": name and current e-mail."""
+def people_options(session: Session, tenant_id: int, scenario_id: int | None, *,
+                   machines_only: bool = False) -> list[Option]:
+    """The actors of a scope for "Use for an existing person": name and current e-mail; with
+    `machines_only`, its robots and agents (what an API key or a service account maps to)."""
     rows = org_queries.list_people(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
     return [
-        Option(value=str(row.actor.id), label=f"{row.actor.name} · {row.actor.email or 'no e-mail'}")
-        for row in rows
+        Option(value=str(row.actor.id), label=f"{row.actor.name} · {row.actor.email or str(row.actor.kind)}")
+        for row in rows if not machines_only or str(row.actor.kind) != "human"
     ]
