@@ -11,6 +11,7 @@ import reflex as rx
 from orgonaut.ui import layout
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.pages.ai_tooling import components as c
+from orgonaut.ui.pages.ai_tooling.identity_upload import identity_upload_card
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 from orgonaut.ui.pages.ai_tooling.usage_visibility import usage_visibility_card, usage_visibility_dialog
 
@@ -26,6 +27,7 @@ def _content() -> rx.Component:
             c.provider_cards(),
             c.sync_logs(),
             c.unmatched_emails(),
+            identity_upload_card(),
             usage_visibility_card(),
             c.help_section(),
             c.wizard_dialog(),
