@@ -38,19 +38,16 @@ from orgonaut.ai_tooling.models import AiToolUsageRecord
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.clock import utcnow
 from orgonaut.db import table_of
-from orgonaut.notify import email as outbox
-from orgonaut.notify import service as notify
-from orgonaut.notify.alerts import email_bodies
 from orgonaut.notify.models import Category
-from orgonaut.org import visibility
 from orgonaut.org.models import Actor, Placement
 from orgonaut.org.visibility import UsageViewer
 from orgonaut.paths import person_path
 from orgonaut.rollups.models import AiUsageMemberRollup
 from orgonaut.rollups.periods import tenant_today
-from orgonaut.settings import get_settings
+from orgonaut.spend import alerting
+from orgonaut.spend.alerting import usd
 from orgonaut.spend.models import SpendAnomaly
-from orgonaut.tenancy.models import ROLE_ABILITIES, Ability, Role, Tenant, User
+from orgonaut.tenancy.models import Tenant, User
 
 BASELINE_DAYS = 28
 MIN_COST_CENTS = Decimal(2000)  # $20
@@ -64,7 +61,6 @@ MAD_TO_SD = Decimal("1.4826")
 _SCALE = Decimal("0.000001")
 RECORDS = table_of(AiToolUsageRecord)
 MEMBERS = table_of(AiUsageMemberRollup)
-ANOMALY_ROLES = frozenset(role for role, abilities in ROLE_ABILITIES.items() if Ability.ai_tooling_manage in abilities)
 
 
 @dataclass(frozen=True)
@@ -218,29 +214,23 @@ def _notify(session: Session, tenant_id: int, row: SpendAnomaly) -> None:
     tenant = session.get_one(Tenant, tenant_id)
     provider = registry.display_name(row.provider)
     title = f"Unusual AI spend: {actor.name} on {row.usage_date:%-d %b}"
-    body = (f"{actor.name} spent {_usd(row.cost_cents)} on {provider} on {row.usage_date:%-d %b %Y}, "
-            f"{row.ratio}x their usual {_usd(row.baseline_cents)} a day"
+    body = (f"{actor.name} spent {usd(row.cost_cents)} on {provider} on {row.usage_date:%-d %b %Y}, "
+            f"{row.ratio}x their usual {usd(row.baseline_cents)} a day"
             + (f", mostly {row.model}." if row.model else "."))
     link = person_path(row.actor_id)
     facts = [("Person", actor.name), ("Day", f"{row.usage_date:%-d %b %Y}"), ("Provider", provider),
-             ("Cost", _usd(row.cost_cents)), ("Usual day (median of 28)", _usd(row.baseline_cents)),
+             ("Cost", usd(row.cost_cents)), ("Usual day (median of 28)", usd(row.baseline_cents)),
              ("Ratio", f"{row.ratio}x")]
     if row.team_median_cents is not None:
-        facts.append(("Team median that day", _usd(row.team_median_cents)))
+        facts.append(("Team median that day", usd(row.team_median_cents)))
     if row.model:
         facts.append(("Model with the most cost", row.model))
     footer = (f"You receive this because you see this person's AI usage in {tenant.name}. "
               "Choose which alerts reach you by e-mail in your notification settings:")
-    text_body, html_body = email_bodies(intro=body, facts=facts, action="Open their page",
-                                        url=f"{get_settings().base_url.rstrip('/')}{link}", footer=footer)
-    for user in recipients(session=session, tenant_id=tenant_id, actor_id=row.actor_id):
-        preference = notify.get_preference(session=session, user=user, category=Category.anomalies)
-        if preference.in_app:
-            notify.create_notification(session=session, user=user, category=Category.anomalies, title=title,
-                                       body=body, link=link)
-        if preference.email:
-            outbox.queue_email(session=session, user=user, subject=f"[Orgonaut] {title}", text_body=text_body,
-                               html_body=html_body)
+    alert = alerting.Alert(category=Category.anomalies, title=title, body=body, link=link, facts=facts,
+                           action="Open their page", footer=footer)
+    alerting.deliver(session=session, users=recipients(session=session, tenant_id=tenant_id, actor_id=row.actor_id),
+                     alert=alert)
     row.notified_at = utcnow()
     session.add(row)
     session.flush()
@@ -248,22 +238,9 @@ def _notify(session: Session, tenant_id: int, row: SpendAnomaly) -> None:
 
 def recipients(*, session: Session, tenant_id: int, actor_id: int) -> list[User]:
     """Owners and admins, and the managers who see this person's usage (their scope, and the tenant's
-    setting that managers see people)."""
-    users = session.exec(select(User).where(User.tenant_id == tenant_id, User.is_active == True)  # noqa: E712
-                         .order_by(col(User.id))).all()
-    chosen = []
-    for user in users:
-        if Role(user.role) in ANOMALY_ROLES:
-            chosen.append(user)
-        elif Role(user.role) == Role.manager:
-            viewer = visibility.viewer_for(session=session, user=user, scenario_id=None)
-            if viewer.may_see_actor(actor_id) and actor_id not in viewer.own_actor_ids:
-                chosen.append(user)
-    return chosen
-
-
-def _usd(cents: Decimal) -> str:
-    return f"${Decimal(cents) / 100:,.2f}"
+    setting that managers see people), the person themselves aside."""
+    return alerting.recipients(session=session, tenant_id=tenant_id, manager_hears=lambda viewer: (
+        viewer.may_see_actor(actor_id) and actor_id not in viewer.own_actor_ids))
 
 
 # --- reads ----------------------------------------------------------------------------------------

@@ -18,27 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from orgonaut.notify import email as outbox
-from orgonaut.notify import service as notify
-from orgonaut.notify.alerts import email_bodies
 from orgonaut.notify.models import Category
-from orgonaut.org import visibility
 from orgonaut.paths import AI_BUDGETS
 from orgonaut.rollups.periods import tenant_today
-from orgonaut.settings import get_settings
-from orgonaut.spend import budgets
+from orgonaut.spend import alerting, budgets
+from orgonaut.spend.alerting import usd
 from orgonaut.spend.models import Budget, BudgetAlert
-from orgonaut.tenancy.models import ROLE_ABILITIES, Ability, Role, Tenant, User
+from orgonaut.tenancy.models import Tenant, User
 
 CHECK_TASK = "orgonaut.spend.check_spend"  # workers.spend_tasks: budgets and anomalies, after each Live refresh
 THRESHOLDS = (50, 80, 100)
 FORECAST = "forecast"
-BUDGET_ROLES = frozenset(role for role, abilities in ROLE_ABILITIES.items() if Ability.ai_tooling_manage in abilities)
 
 
 @dataclass(frozen=True)
@@ -90,28 +84,16 @@ def _claim(session: Session, tenant_id: int, status: budgets.BudgetStatus, thres
 
 def recipients(*, session: Session, tenant_id: int, org_unit_id: int | None) -> list[User]:
     """Owners and admins; for a unit's budget also the managers whose scope holds the unit."""
-    users = session.exec(select(User).where(User.tenant_id == tenant_id, User.is_active == True)  # noqa: E712
-                         .order_by(col(User.id))).all()
-    chosen = []
-    for user in users:
-        if Role(user.role) in BUDGET_ROLES:
-            chosen.append(user)
-        elif org_unit_id is not None and Role(user.role) == Role.manager:
-            viewer = visibility.viewer_for(session=session, user=user, scenario_id=None)
-            if viewer.may_see_unit(org_unit_id):
-                chosen.append(user)
-    return chosen
-
-
-def _usd(cents: Decimal | int) -> str:
-    return f"${Decimal(cents) / 100:,.2f}"
+    return alerting.recipients(session=session, tenant_id=tenant_id, manager_hears=lambda viewer: (
+        org_unit_id is not None and viewer.may_see_unit(org_unit_id)))
 
 
 def _alert(session: Session, tenant_id: int, status: budgets.BudgetStatus, threshold: str) -> SentAlert:
     tenant = session.get_one(Tenant, tenant_id)
     what = f"{status.unit_name}, {status.provider_name if status.key.provider else 'all providers'}"
     month = f"{status.month:%B %Y}"
-    spent, amount, forecast = _usd(status.spent_cents), _usd(status.amount_cents), _usd(status.forecast.forecast_cents)
+    spent, amount = usd(status.spent_cents), usd(status.amount_cents)
+    forecast = usd(status.forecast.forecast_cents)
     if threshold == FORECAST:
         title = f"{what} is forecast to go over its budget"
         body = (f"{spent} spent of {amount} in {month} ({status.used_pct} %); at this pace the month ends at "
@@ -122,23 +104,12 @@ def _alert(session: Session, tenant_id: int, status: budgets.BudgetStatus, thres
     else:
         title = f"{what} has used {threshold} % of its budget"
         body = f"{spent} spent of {amount} in {month} ({status.used_pct} %). Forecast to month end: {forecast}."
-    link = AI_BUDGETS
-    url = f"{get_settings().base_url.rstrip('/')}{link}"
     facts = [("Budget", what), ("Month", month), ("Spent", f"{spent} ({status.used_pct} %)"), ("Budget amount", amount),
              ("Forecast to month end", f"{forecast} ({status.forecast_pct} %)")]
     footer = (f"You receive this because you manage AI tooling or this unit in {tenant.name}. "
               "Choose which alerts reach you by e-mail in your notification settings:")
-    text_body, html_body = email_bodies(intro=f"{title}. {body}", facts=facts, action="Open the budgets", url=url,
-                                        footer=footer)
-    user_ids = []
-    for user in recipients(session=session, tenant_id=tenant_id, org_unit_id=status.key.org_unit_id):
-        preference = notify.get_preference(session=session, user=user, category=Category.budgets)
-        if preference.in_app:
-            notify.create_notification(session=session, user=user, category=Category.budgets, title=title, body=body,
-                                       link=link)
-        if preference.email:
-            outbox.queue_email(session=session, user=user, subject=f"[Orgonaut] {title}", text_body=text_body,
-                               html_body=html_body)
-        if preference.in_app or preference.email:
-            user_ids.append(user.id)
+    alert = alerting.Alert(category=Category.budgets, title=title, body=body, link=AI_BUDGETS, facts=facts,
+                           action="Open the budgets", footer=footer)
+    users = recipients(session=session, tenant_id=tenant_id, org_unit_id=status.key.org_unit_id)
+    user_ids = alerting.deliver(session=session, users=users, alert=alert)
     return SentAlert(key=status.key, month=status.month, threshold=threshold, user_ids=tuple(user_ids))

@@ -70,6 +70,26 @@ def seeded_demo(demo_simulator):
         return tenant.slug
 
 
+@pytest.fixture
+def demo_refreshed(seeded_demo, celery_worker_process):
+    """The seed's backfill queued a rollup refresh per stored day: a real worker works them off (the pages
+    that read rollups wait for it; once done, later waits return at once)."""
+    import time
+
+    from sqlmodel import select
+
+    from orgonaut.db import session_scope
+    from orgonaut.rollups import queue as refresh
+    from orgonaut.tenancy.models import Tenant
+
+    with session_scope() as session:
+        tenant_id = session.exec(select(Tenant.id).where(Tenant.slug == seeded_demo)).one()
+    deadline = time.monotonic() + 600
+    while refresh.refresh_pending(tenant_id=tenant_id, scenario_id=None):
+        assert time.monotonic() < deadline, "the seed's rollup refreshes did not finish"
+        time.sleep(1)
+
+
 @pytest.fixture(scope="session")
 def web_app(seeded_demo, demo_cursor_simulator, run_dir):
     app = WebApp(E2E_PORT, run_dir / "web.log").start()

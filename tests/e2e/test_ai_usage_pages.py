@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from decimal import Decimal
 
 import pytest
@@ -125,15 +124,9 @@ def _switch_every_range(page: Page, chart_id: str, series_for) -> list[float]:
     return timings
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _refreshes_done(seeded_demo, celery_worker_process):
-    """The seed's backfill queued a rollup refresh per stored day: a real worker works them off."""
-    from orgonaut.rollups import queue as refresh
-
-    deadline = time.monotonic() + 600
-    while refresh.refresh_pending(tenant_id=_tenant_id(), scenario_id=None):
-        assert time.monotonic() < deadline, "the seed's rollup refreshes did not finish"
-        time.sleep(1)
+@pytest.fixture(autouse=True)
+def _refreshes_done(demo_refreshed):
+    """The seed's rollup refreshes are worked off before each test (conftest: `demo_refreshed`)."""
 
 
 @pytest.fixture

@@ -6,25 +6,18 @@ to the table, and the budget removed after a confirmation."""
 from __future__ import annotations
 
 import csv
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from orgonaut.ui.format import format_usd
 from tests.e2e.pages import log_in
-from tests.e2e.test_spend_overview import _month_to_date_cents, _tenant
+from tests.e2e.test_spend_overview import _month_to_date_cents
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _refreshes_done(seeded_demo, celery_worker_process):
-    """The seed's backfill queued rollup refreshes (a budget's spend reads them): a real worker works them off."""
-    from orgonaut.rollups import queue as refresh
-
-    deadline = time.monotonic() + 600
-    while refresh.refresh_pending(tenant_id=_tenant().id, scenario_id=None):
-        assert time.monotonic() < deadline, "the seed's rollup refreshes did not finish"
-        time.sleep(1)
+@pytest.fixture(autouse=True)
+def _refreshes_done(demo_refreshed):
+    """The seed's rollup refreshes are worked off before each test (conftest: `demo_refreshed`)."""
 
 
 def test_admin_sets_a_budget_sees_its_spend_and_burn_down_and_removes_it(page: Page, base_url: str, tmp_path):

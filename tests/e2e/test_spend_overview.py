@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from decimal import Decimal
 
 import pytest
@@ -27,15 +26,9 @@ def _tenant() -> Tenant:
         return session.exec(select(Tenant).where(Tenant.slug == "demo")).one()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _refreshes_done(seeded_demo, celery_worker_process):
-    """The seed's backfill queued rollup refreshes (the top units read them): a real worker works them off."""
-    from orgonaut.rollups import queue as refresh
-
-    deadline = time.monotonic() + 600
-    while refresh.refresh_pending(tenant_id=_tenant().id, scenario_id=None):
-        assert time.monotonic() < deadline, "the seed's rollup refreshes did not finish"
-        time.sleep(1)
+@pytest.fixture(autouse=True)
+def _refreshes_done(demo_refreshed):
+    """The seed's rollup refreshes are worked off before each test (conftest: `demo_refreshed`)."""
 
 
 def _month_to_date_cents() -> Decimal:

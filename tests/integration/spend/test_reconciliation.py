@@ -131,3 +131,17 @@ def test_the_api_answers_the_same_reconciliation(session, clean_simulator):  # n
     assert [line["label"] for line in body["vendor_lines"]] == ["Claude Code", "Messages API"]
     missing = client.get("/api/v1/ai-tooling/reconciliation?integration_id=99999&month=2025-02", headers=bearer(secret))
     assert missing.status_code == 404
+    # Another tenant's connection reads exactly like no connection (and its owner gets the answer).
+    other = make_tenant(session)
+    other_admin = make_user(session, other, role=Role.admin)
+    session.commit()
+    theirs = connect(session, other, clean_simulator.base_url)
+    foreign = client.get(f"/api/v1/ai-tooling/reconciliation?integration_id={theirs.id}&month=2025-02",
+                         headers=bearer(secret))
+    assert (foreign.status_code, foreign.json()["error"]["message"]) == (404, missing.json()["error"]["message"]
+                                                                         .replace("99999", str(theirs.id)))
+    their_secret = new_token(session, other_admin)
+    session.commit()
+    own = client.get(f"/api/v1/ai-tooling/reconciliation?integration_id={theirs.id}&month=2025-02",
+                     headers=bearer(their_secret))
+    assert own.status_code == 200
