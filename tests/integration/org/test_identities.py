@@ -58,7 +58,9 @@ def test_the_default_kind_is_email(session, org):
     ("github_user_id", "12ab", ValidationFailed, "'12ab' is not a GitHub user id (a number, e.g. 583231)."),
     ("cursor_user_id", "a b", ValidationFailed, "'a b' is not a Cursor user id (no spaces)."),
     ("slack", "x", ValidationFailed, "Unknown identity kind 'slack'. Valid: email, github_login, github_user_id, "
-                                     "cursor_user_id, codex_user_id, claude_user_id."),
+                                     "cursor_user_id, codex_user_id, claude_user_id, api_key, service_account."),
+    ("api_key", "ci-bot", ValidationFailed, "An API key's usage lands on a robot or an agent, and Ada is a person: "
+                                            "add a robot or agent actor for it."),
 ])
 def test_bad_input_is_refused_and_changes_nothing(session, org, kind, value, error, message):
     before = org_state(session), identity_rows(session)
@@ -192,4 +194,5 @@ def test_link_everywhere_adds_the_value_to_the_same_person_in_every_writable_sco
 
 def test_labels_cover_every_kind():
     assert [identities.label(kind) for kind in IdentityKind] == [
-        "e-mail", "GitHub login", "GitHub user id", "Cursor user id", "Codex user id", "Claude user id"]
+        "e-mail", "GitHub login", "GitHub user id", "Cursor user id", "Codex user id", "Claude user id", "API key",
+        "service account"]
