@@ -42,7 +42,10 @@ OUTAGE_SECONDS = 45
 # Which backend the test terminates at each point: the worker's, in the state the point leaves it.
 BACKEND_AT = {
     "in_copy": "state = 'active' AND query LIKE 'COPY ai_tool_usage_records %'",
-    "after_copy_before_commit": "state = 'idle in transaction'",
+    # The runner's transaction, held after its copy: its last statement is the fenced lease write. Other
+    # work of the worker (a budget or anomaly check after a refresh) may be idle in a transaction too.
+    "after_copy_before_commit": ("state = 'idle in transaction' "
+                                 "AND query LIKE 'UPDATE integration_sync_logs SET lease%'"),
 }
 
 
