@@ -10,14 +10,8 @@ import reflex as rx
 from orgonaut.ui import routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.usage_cards import attribution_note, card_grid, freshness
-from orgonaut.ui.pages.ai_usage_state import (
-    DepartmentUsageState,
-    PersonUsageState,
-    ProviderMixin,
-    RangeMixin,
-    TeamUsageState,
-    UnitMixin,
-)
+from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState, UnitMixin
+from orgonaut.ui.pages.usage_filters import ProviderMixin, RangeMixin
 from orgonaut.ui.pages.usage_views import MEMBER_COLUMNS
 
 SECTION = "AI Tooling Usage"

@@ -27,8 +27,8 @@ from orgonaut.ui import routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.ai_usage_state import ProviderMixin
 from orgonaut.ui.pages.overview import pct_text, signed_usd
+from orgonaut.ui.pages.usage_filters import ProviderMixin
 from orgonaut.ui.scope import ScopeState
 
 COLUMNS = ["Unit", "Kind", "Month to date", "Last month", "Change vs same days", "Active users this month"]

@@ -39,7 +39,8 @@ from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.ai_usage_state import ALL_PROVIDERS, ProviderMixin, budget_sentence
+from orgonaut.ui.pages.spend_views import budget_sentence
+from orgonaut.ui.pages.usage_filters import ALL_PROVIDERS, ProviderMixin
 from orgonaut.ui.scope import LIVE, ScopeState
 
 TITLE = "AI spend"

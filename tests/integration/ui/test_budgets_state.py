@@ -92,7 +92,7 @@ def test_a_manager_sees_the_budgets_of_their_units_without_controls_and_a_member
 
 
 def test_unit_pages_and_the_overview_show_their_budgets_burn_down(session, org):  # noqa: F811
-    from orgonaut.ui.pages.ai_usage_state import budget_sentence
+    from orgonaut.ui.pages.spend_views import budget_sentence
     from tests.integration.ui.test_ai_usage_states import _open_department, _open_team
     from tests.integration.ui.test_spend_overview_state import _open as open_overview
 
