@@ -138,7 +138,8 @@ def identity_upload_card() -> rx.Component:
         rx.text("One row per identity: the person's e-mail, the kind (email, github_login, github_user_id, "
                 "cursor_user_id, codex_user_id, claude_user_id, api_key, service_account) and the value. "
                 "You see what each row would do before anything changes.", size="2", color_scheme="gray"),
-        rx.code_block(EXAMPLE, language="csv", width="100%"),
+        rx.el.pre(EXAMPLE, font_size="12px", padding="8px", background=rx.color("gray", 3), width="100%",
+                  overflow_x="auto"),
         rx.upload(
             rx.vstack(rx.icon("upload", size=18), rx.text("Drop a CSV here or click to choose one", size="2"),
                       align="center"),
