@@ -20,7 +20,7 @@ def test_each_demo_user_logs_in_and_out(page: Page, base_url: str):
         expect(page).to_have_url(re.compile(r"/login/?$"))
         # After logout a protected page sends us back to the login page.
         page.goto(f"{base_url}/people")
-        expect(page).to_have_url(re.compile(r"/login/?$"))
+        expect(page).to_have_url(re.compile(r"/login/?$"), timeout=20_000)
 
 
 def test_the_session_cookie_is_http_only_and_out_of_the_pages_reach(page: Page, base_url: str):

@@ -186,7 +186,8 @@ def race_scenario() -> Iterator[Scenario]:
         scenario = org.create_scenario(session=session, tenant_id=tenant_id, name="E2E archived while editing")
     yield scenario
     with session_scope() as session:
-        for table in ("placements", "actors", "org_units"):
+        # Identities before their actors: the scenario copied any the demo's Live people have by then.
+        for table in ("actor_identities", "placements", "actors", "org_units"):
             session.execute(sa.text(f"DELETE FROM {table} WHERE scenario_id = :s"), {"s": scenario.id})
         session.execute(sa.text("DELETE FROM scenarios WHERE id = :s"), {"s": scenario.id})
 

@@ -99,7 +99,7 @@ class DepartmentBreakdownState(ProviderMixin, ScopeState):
     def load(self):
         self.rows, self.figure, self.direct_text, self.csv_filename, self._result = [], {}, "", "", None
         self._clear_provider()
-        raw = str(self.router.page.params.get("department_id", ""))
+        raw = str(self.department_id)  # the page's route argument
         self.loaded_for = raw
         user = self._require(Ability.costs_read)
         if user is None or not tenancy.can(user, Ability.org_units_read) or not raw.isdigit():
