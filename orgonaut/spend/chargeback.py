@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -254,6 +254,19 @@ def report(*, session: Session, tenant_id: int, month: dt.date | str) -> Report:
     return Report(month=month, closed_at=None, lines=tuple(lines))
 
 
+def refusal_to_close(month: dt.date, *, this_month: dt.date, closed: Collection[dt.date]) -> str:
+    """Why `month` cannot be closed now ("" when it can): it has not ended, it is closed, or an earlier month
+    must close first (months close in order after the last closed one)."""
+    if month >= this_month:
+        return f"{month:%B %Y} is not over yet: a month is closed once it has ended."
+    if month in closed:
+        return f"{month:%B %Y} is closed already."
+    if closed and month != next_month(max(closed)):
+        return (f"Months close in order: close {next_month(max(closed)):%B %Y} first (the last closed month is "
+                f"{max(closed):%B %Y}).")
+    return ""
+
+
 def close_month(*, session: Session, user: User, month: dt.date | str) -> Report:
     """Freezes a complete month's report (owners and admins): the next one after the last closed month, or any
     complete month when none is closed yet. Flushed; the caller commits."""
@@ -262,15 +275,10 @@ def close_month(*, session: Session, user: User, month: dt.date | str) -> Report
     month = parse_month(month)
     tenant_id = user.tenant_id
     this_month = tenant_today(session=session, tenant_id=tenant_id).replace(day=1)
-    if month >= this_month:
-        raise ValidationFailed(f"{month:%B %Y} is not over yet: a month is closed once it has ended.")
     closed = closed_months(session=session, tenant_id=tenant_id)
-    if month in closed:
-        raise Conflict(f"{month:%B %Y} is closed already.")
-    if closed and month != next_month(max(closed)):
-        expected = next_month(max(closed))
-        raise ValidationFailed(f"Months close in order: close {expected:%B %Y} first (the last closed month is "
-                               f"{max(closed):%B %Y}).")
+    refusal = refusal_to_close(month, this_month=this_month, closed=closed)
+    if refusal:
+        raise (Conflict if month in closed else ValidationFailed)(refusal)
     result = report(session=session, tenant_id=tenant_id, month=month)
     for line in result.lines:
         session.add(ChargebackLine(

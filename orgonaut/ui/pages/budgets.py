@@ -36,6 +36,7 @@ from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.spend_text import plain_usd
 
 TITLE = "Budgets"
 WHOLE = "tenant"
@@ -87,10 +88,6 @@ def status_label(status: BudgetStatus) -> tuple[str, str]:
     return "On track", "green"
 
 
-def _plain(cents: Decimal | int) -> str:
-    return format_usd(Decimal(cents)).replace("$", "").replace(",", "")
-
-
 def row_view(status: BudgetStatus) -> BudgetRowView:
     label, color = status_label(status)
     change = ""
@@ -110,9 +107,9 @@ def budgets_csv(statuses: list[BudgetStatus]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for s in statuses:
-        writer.writerow([s.unit_name, s.provider_name, f"{s.month:%Y-%m}", _plain(s.amount_cents),
-                         _plain(s.spent_cents), str(s.used_pct), _plain(s.forecast.forecast_cents), str(s.forecast_pct),
-                         status_label(s)[0]])
+        writer.writerow([s.unit_name, s.provider_name, f"{s.month:%Y-%m}", plain_usd(Decimal(s.amount_cents)),
+                         plain_usd(s.spent_cents), str(s.used_pct), plain_usd(s.forecast.forecast_cents),
+                         str(s.forecast_pct), status_label(s)[0]])
     return out.getvalue()
 
 
@@ -131,14 +128,14 @@ class BudgetsState(AuthState):
     provider_choices: list[Choice] = []
     form_open: bool = False
     form_error: str = ""
-    remove_key: str = ""
+    removing: str = ""
     csv_filename: str = ""
     _statuses: list[BudgetStatus] = []
 
     def _clear(self) -> None:
         self.loaded, self.note, self.can_edit, self.month_text, self.rows = False, "", False, "", []
         self.chosen, self.burn_figure, self.burn_title, self.burn_note = "", {}, "", ""
-        self.unit_choices, self.provider_choices, self.form_error, self.remove_key = [], [], "", ""
+        self.unit_choices, self.provider_choices, self.form_error, self.removing = [], [], "", ""
         self.csv_filename, self._statuses = "", []
 
     @rx.event
@@ -223,17 +220,17 @@ class BudgetsState(AuthState):
 
     @rx.event
     def ask_remove(self, key: str):
-        self.remove_key = key if parse_key(key) is not None else ""
+        self.removing = key if parse_key(key) is not None else ""
 
     @rx.event
     def set_remove_open(self, is_open: bool):
         if not is_open:
-            self.remove_key = ""
+            self.removing = ""
 
     @rx.event
     def confirm_remove(self):
-        key = parse_key(self.remove_key)
-        self.remove_key = ""
+        key = parse_key(self.removing)
+        self.removing = ""
         user = self._require(Ability.ai_tooling_manage)
         if key is None or user is None:
             return rx.toast.error(budgets.NO_ACCESS if user is None else "That budget no longer exists.")
@@ -346,7 +343,7 @@ def _budgets() -> rx.Component:
             title="Remove this budget?", keep="Keep it", confirm="Remove",
             description="It no longer applies from this month on; earlier months keep theirs, and no more alerts "
                         "go out for it.",
-            on_confirm=state.confirm_remove, open=state.remove_key != "", on_open_change=state.set_remove_open,
+            on_confirm=state.confirm_remove, open=state.removing != "", on_open_change=state.set_remove_open,
         ),
         width="100%",
         spacing="3",

@@ -188,7 +188,7 @@ class ChargebackState(AuthState):
             self.status_text = "This month is still running: the numbers grow until it ends."
         else:
             self.status_text = "Open: a vendor revision still changes these numbers until the month is closed."
-            self.can_close = not closed or month == cb.next_month(max(closed))
+            self.can_close = not cb.refusal_to_close(month, this_month=today.replace(day=1), closed=closed)
         self.by_cost_centre = [TotalRow(name=name, amount=format_usd(amount))
                                for name, amount in report.by_cost_centre()]
         self.by_department = [TotalRow(name=cc, department=dep, amount=format_usd(amount))

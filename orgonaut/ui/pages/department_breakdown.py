@@ -27,7 +27,7 @@ from orgonaut.ui import routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.overview import pct_text, signed_usd
+from orgonaut.ui.pages.spend_text import pct_text, plain_usd, signed_usd
 from orgonaut.ui.pages.usage_filters import ProviderMixin
 from orgonaut.ui.scope import ScopeState
 
@@ -62,13 +62,9 @@ def breakdown_csv(result: bd.Breakdown) -> str:
     writer.writerow(CSV_HEADER)
     for child in result.children:
         c = child.costs
-        writer.writerow([child.name, child.kind.value, _plain(c.mtd_cost_cents), _plain(c.last_month_cost_cents),
-                         _plain(c.change_cents), c.mtd_active_users])
+        writer.writerow([child.name, child.kind.value, plain_usd(c.mtd_cost_cents), plain_usd(c.last_month_cost_cents),
+                         plain_usd(c.change_cents), c.mtd_active_users])
     return out.getvalue()
-
-
-def _plain(cents) -> str:
-    return format_usd(cents).replace("$", "").replace(",", "")
 
 
 def months_figure(result: bd.Breakdown) -> dict[str, Any]:

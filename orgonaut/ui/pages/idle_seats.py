@@ -24,6 +24,7 @@ from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.spend_text import plain_usd
 
 TITLE = "Idle seats"
 NOT_FOR_YOU = "Idle seats are shown to managers, admins and owners."
@@ -53,7 +54,7 @@ def seats_csv(seats: list[idle_seats.IdleSeat]) -> str:
     writer.writerow(CSV_HEADER)
     for s in seats:
         writer.writerow([s.name, s.email, s.provider, s.plan, s.last_used.isoformat() if s.last_used else "",
-                         format_usd(s.monthly_cost_cents).replace("$", "").replace(",", "")])
+                         plain_usd(s.monthly_cost_cents)])
     return out.getvalue()
 
 

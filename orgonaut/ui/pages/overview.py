@@ -15,10 +15,8 @@ The top-units table downloads as CSV, built on the server from the rows the tabl
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 from decimal import Decimal
 
 import reflex as rx
@@ -39,6 +37,7 @@ from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.spend_text import pct_text, signed_usd, trend_csv, units_csv
 from orgonaut.ui.pages.spend_views import budget_sentence
 from orgonaut.ui.pages.usage_filters import ALL_PROVIDERS, ProviderMixin
 from orgonaut.ui.scope import LIVE, ScopeState
@@ -49,26 +48,7 @@ NO_PERSON = ("AI spend across the organisation is shown to managers, admins and 
 NO_SCOPE = ("You are not placed in any team or department today, so there is no spend of your units to show. "
             "Your own usage is on your person page.")
 UNIT_COLUMNS = ["Unit", "Kind", "Month to date", "Last month, same days", "Change", "Last month"]
-CSV_HEADER = ["kind", "unit", "month_to_date_usd", "last_month_same_days_usd", "change_usd", "change_pct",
-              "last_month_usd"]
 
-
-def signed_usd(cents: Decimal) -> str:
-    """"+$1.00", "-$1.00", "$0.00"."""
-    return f"+{format_usd(cents)}" if cents > 0 else format_usd(cents)
-
-
-def pct_text(pct: Decimal | None) -> str:
-    """"+12.3%", "-4.0%", or "—" where the base was zero."""
-    if pct is None:
-        return "—"
-    rounded = pct.quantize(Decimal("0.1"))
-    return f"+{rounded}%" if rounded > 0 else f"{rounded}%"
-
-
-def _plain(cents: Decimal) -> str:
-    """Dollars with two decimals and no symbol or separators: the CSV's form of `format_usd`."""
-    return format_usd(cents).replace("$", "").replace(",", "")
 
 
 @dataclasses.dataclass
@@ -157,34 +137,6 @@ def provider_rows(result: Overview) -> list[ProviderRowView]:
         )
         for key, f in result.by_provider
     ]
-
-
-def units_csv(units: list[UnitSpend]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for s in units:
-        pct = s.change_pct
-        writer.writerow([
-            "department" if s.kind == OrgUnitKind.department else "team", s.name, _plain(s.mtd_cost_cents),
-            _plain(s.last_month_same_days_cost_cents), _plain(s.change_cents),
-            "" if pct is None else str(pct.quantize(Decimal("0.1"))), _plain(s.last_month_cost_cents),
-        ])
-    return out.getvalue()
-
-
-def trend_csv(series: SpendSeries) -> str:
-    """The cost trend's days as CSV: one column per provider with usage in the range, then the day's total
-    (exact to the cent as the page rounds it; a day's providers add up to its total before rounding)."""
-    providers = sorted({key for d in series.days for key, _ in d.cost_by_provider})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["date", *[f"{key}_usd" for key in providers], "total_usd"])
-    for day in series.days:
-        costs = dict(day.cost_by_provider)
-        writer.writerow([day.date.isoformat(), *[_plain(costs.get(key, Decimal(0))) for key in providers],
-                         _plain(day.cost_cents)])
-    return out.getvalue()
 
 
 def day_points(series: SpendSeries) -> list[DayPoint]:

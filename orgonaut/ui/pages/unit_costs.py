@@ -22,7 +22,7 @@ from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui.components import rows
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.overview import pct_text, signed_usd
+from orgonaut.ui.pages.spend_text import pct_text, signed_usd
 
 HIDDEN = "—"
 # Sortable columns: key -> label.

@@ -67,10 +67,10 @@ def test_an_admin_sets_a_budget_sees_its_numbers_and_burn_down_and_removes_it(se
         "Engineering", "2000.00", page.rows[0].spent.replace("$", "").replace(",", ""), page.rows[0].status)
 
     page.ask_remove(page.rows[0].key)
-    assert page.remove_key == page.rows[0].key
+    assert page.removing == page.rows[0].key
     page.confirm_remove()
     page.load()
-    assert page.rows == [] and page.remove_key == ""
+    assert page.rows == [] and page.removing == ""
 
 
 def test_a_manager_sees_the_budgets_of_their_units_without_controls_and_a_member_nothing(session, org):  # noqa: F811

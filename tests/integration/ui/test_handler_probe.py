@@ -198,7 +198,7 @@ def test_no_handler_reaches_another_tenants_data(session, world, state_class, na
         for follow in ("confirm_disconnect", "confirm_cancel", "confirm_remove_identity", "save_credit_price"):
             if hasattr(state, follow) and getattr(state, "open_dialog", ""):
                 _call(state, follow, *([_argument("form_data", victim)] if follow.startswith("save") else []))
-        if getattr(state, "remove_key", ""):  # the budgets page's "Remove?" confirmation
+        if getattr(state, "removing", ""):  # the budgets page's "Remove?" confirmation
             _call(state, "confirm_remove")
     except Exception as error:  # a refusal may raise; what matters is what it changed and showed
         assert MARK not in str(error)

@@ -27,7 +27,8 @@ from orgonaut.tenancy.models import Role
 from orgonaut.ui import routes
 from orgonaut.ui.auth import AuthState
 from orgonaut.ui.format import format_usd
-from orgonaut.ui.pages.overview import CSV_HEADER, NO_PERSON, NO_SCOPE, SpendOverviewState, trend_csv, units_csv
+from orgonaut.ui.pages.overview import NO_PERSON, NO_SCOPE, SpendOverviewState
+from orgonaut.ui.pages.spend_text import CSV_HEADER, trend_csv, units_csv
 from orgonaut.ui.scope import ScopeState
 from tests.factories import make_user
 from tests.integration.ui.conftest import Tab, login_token
