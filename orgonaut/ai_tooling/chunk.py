@@ -140,6 +140,9 @@ def _run_chunk(log_id: int, token: str, attempt: int, max_days: int, max_seconds
                 return ChunkOutcome.finished
             return ChunkOutcome.busy
         lease = run_log.take_lease(session, log)
+        if log.status in FINISHED:  # the runner it displaced ended the run meanwhile
+            lock.release(token)
+            return ChunkOutcome.finished
         deliveries = _Deliveries(log_id, log.checkpoint_date)
         if deliveries.started() >= MAX_DELIVERIES_WITHOUT_PROGRESS:
             days = remaining_days(log)

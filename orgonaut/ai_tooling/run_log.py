@@ -46,11 +46,13 @@ def new_lease() -> str:
 
 
 def take_lease(session: Session, log: IntegrationSyncLog) -> str:
-    """Makes this runner the run's only committer (committed at once)."""
+    """Makes this runner the run's only committer (committed at once), and reloads `log`: the
+    runner it displaced may have committed a day between this runner's first read and the takeover
+    (the UPDATE waits for that commit), and this runner must go on after that day, not repeat it."""
     lease = new_lease()
     session.execute(update(_LOGS).where(_LOGS.c.id == log.id).values(lease=lease))
     session.commit()
-    log.lease = lease
+    session.refresh(log)
     return lease
 
 
