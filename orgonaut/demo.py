@@ -19,11 +19,11 @@ DEMO_CURSOR_KEY = "key_demo_cursor_simulator"
 # The providers the demo connects to their simulators, and the credentials each is given.
 DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
     "claude_code": {"api_key": DEMO_ADMIN_KEY},
-    "cursor": {"api_key": DEMO_CURSOR_KEY},
+    "cursor": {"api_key": DEMO_CURSOR_KEY, "seat_usd": "40"},
     "copilot": {"kind": "organization", "owner": "orgonaut-sim", "token": "ghp_demo_simulator",
                 "business_seat_usd": "19", "enterprise_seat_usd": "39"},
     "codex": {"workspace_id": "ws_demo", "api_key": "sk-demo-codex-simulator", "usd_per_credit": "0.04"},
-    "claude_enterprise": {"api_key": "sk-ant-api01-demo-enterprise-simulator"},
+    "claude_enterprise": {"api_key": "sk-ant-api01-demo-enterprise-simulator", "seat_usd": "60"},
 }
 DEMO_BACKFILL_DAYS = 180
 # The newer providers' history: within the vendors' retention (Codex and Claude Enterprise keep 90 days),
@@ -61,8 +61,8 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
     Runs the backfills in this process (no worker needed), then rebuilds the rollups, so every page
     has data when the app comes up. Returns the last backfill's sync log id, or None when already done.
     """
+    from orgonaut.ai_tooling import seats, sync
     from orgonaut.ai_tooling import service as ai_tooling
-    from orgonaut.ai_tooling import sync
     from orgonaut.ai_tooling.providers import registry
     from orgonaut.org import service as org
     from orgonaut.rollups import service as rollups
@@ -87,6 +87,7 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
         sync.run_foreground(log_id=log.id)
     rollups.rebuild(session=session, tenant_id=tenant.id)
     session.commit()
+    seats.refresh_all(tenant_id=tenant.id)  # who holds a seat now, for the idle-seats page
     return log.id
 
 

@@ -3,6 +3,8 @@
 - `nightly_sync` (beat, 03:00 in ORGONAUT_TIMEZONE): one reconcile run per connected integration.
 - `sync_range(log_id)`: one chunk of a run (a few days), then what `sync.decide` says: retry with a
   countdown, the next chunk as a new task, wait behind another run, or fail the run.
+- `refresh_seats(tenant_id=None)` (beat, 04:15, and on an admin's request): the vendors' seat lists
+  (`ai_tooling.seats`), one tenant's or all.
 - `resume_interrupted` (beat, every two minutes, and when a worker starts): runs whose worker died
   go on from their checkpoint.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 from celery.signals import worker_ready
 
 from orgonaut import faultpoints
-from orgonaut.ai_tooling import sync
+from orgonaut.ai_tooling import seats, sync
 from orgonaut.db import session_scope
 from workers.celery_app import app
 
@@ -45,6 +47,11 @@ def sync_range(self, log_id: int) -> str:
     elif decision.step == sync.Step.wait:
         sync.wait_behind(log_id=log_id, delay=decision.delay)
     return (outcome or sync.ChunkOutcome.finished).value
+
+
+@app.task(name=seats.REFRESH_TASK)
+def refresh_seats(tenant_id: int | None = None) -> dict[str, int | str]:
+    return {str(integration_id): done for integration_id, done in seats.refresh_all(tenant_id=tenant_id).items()}
 
 
 @app.task(name="orgonaut.ai_tooling.resume_interrupted")

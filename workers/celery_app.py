@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "task": "orgonaut.rollups.verify_recent",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Who holds a paid seat, as each vendor lists it (for idle seats), after the night's syncs.
+    "ai-tooling-refresh-seats": {
+        "task": "orgonaut.ai_tooling.refresh_seats",
+        "schedule": crontab(hour=4, minute=15),
+    },
     # Budget thresholds of every tenant with a budget (a refresh also checks its own tenant at once).
     "spend-check-budgets": {
         "task": "orgonaut.spend.check_all_budgets",

@@ -161,3 +161,26 @@ class CreditPrice(SQLModel, table=True):
     usd_per_credit: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class AiToolSeat(SQLModel, table=True):
+    """A paid seat a connection's vendor lists today (`providers.base.Seat`): the whole list is replaced each
+    time it is read (`ai_tooling.seats`), so it is the vendor's list as of `read_at`. Its holder is named as
+    the records name people (`source`), and matched to a person when read, like usage."""
+
+    __tablename__ = "ai_tool_seats"
+    __table_args__ = (UniqueConstraint("integration_id", "source", name="uq_ai_tool_seats_source"),
+                      Index("ix_ai_tool_seats_tenant", "tenant_id", "provider"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    integration_id: int = Field(foreign_key="integrations.id")
+    provider: str = Field(max_length=40)
+    source: str = Field(sa_column=Column(String(320), nullable=False))
+    label: str = Field(max_length=320)
+    plan: str = Field(max_length=80)
+    monthly_price_cents: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 6), nullable=True))
+    held_since: dt.date | None = None
+    last_activity_at: dt.datetime | None = None
+    pending_cancellation: dt.date | None = None
+    read_at: dt.datetime = Field(default_factory=utcnow)

@@ -376,8 +376,9 @@ class IdleSeatOut(BaseModel):
     provider: str
     plan: str
     last_used: dt.date | None = Field(description="The last day with activity we hold; null: none.")
-    monthly_cost_cents: int = Field(description="The seat's cost over the last 30 days.")
-    monthly_cost_cents_exact: str
+    monthly_cost_cents: int | None = Field(description="The seat's cost over the last 30 days; null when the "
+                                                       "connection has no seat price (Cursor, Claude Enterprise).")
+    monthly_cost_cents_exact: str | None
 
 
 class IdleSeatsOut(BaseModel):

@@ -192,3 +192,25 @@ class RangePerCall:
 
     def fetch_day(self, day: dt.date) -> DayUsages:
         return self.fetch_days(day, day)[day]
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One paid seat as the vendor lists it today. `source` names its holder as the records do (an e-mail,
+    `github:<id>`), so matching finds the person; `monthly_price_cents` is None when nobody told us the price."""
+
+    source: str
+    label: str  # how the vendor names the holder (an e-mail, "@login")
+    plan: str
+    monthly_price_cents: Decimal | None = None
+    held_since: dt.date | None = None
+    last_activity_at: dt.datetime | None = None  # the vendor's own (Copilot's depends on IDE telemetry)
+    pending_cancellation: dt.date | None = None
+
+
+@runtime_checkable
+class ListsSeats(Protocol):
+    """A provider whose vendor lists who holds a paid seat now: idle seats read the stored list."""
+
+    def seats(self) -> list[Seat]:
+        """Every seat held today; raises ProviderError."""

@@ -74,6 +74,7 @@ class CredentialField:
     hint: str = ""  # said under the field, and when a value does not look right
     prefix: str | None = None  # what every valid value starts with
     pattern: str | None = None  # a full-match regular expression for text fields
+    required: bool = True  # an optional field may be left empty (stored as "")
 
     @property
     def secret(self) -> bool:
@@ -82,6 +83,8 @@ class CredentialField:
     def clean(self, raw: object) -> str:
         """The value trimmed, or ValidationFailed saying what is wrong (never echoing a secret)."""
         value = raw.strip() if isinstance(raw, str) else ""
+        if not value and not self.required:
+            return ""
         if not value:
             raise ValidationFailed(f"Enter the {self.label}.")
         if len(value) > MAX_CREDENTIAL_LENGTH:
@@ -145,6 +148,8 @@ class ProviderInfo:
     # Whether the client reads the vendor's own bill for the organisation (`ReportsOrganisationCost`), so the
     # per-person sum can be reconciled with it (`spend.reconciliation`).
     reports_organisation_cost: bool = False
+    # Whether the client lists who holds a paid seat now (`ListsSeats`), for the idle-seats view (`ai_tooling.seats`).
+    lists_seats: bool = False
 
     @property
     def available(self) -> bool:

@@ -30,6 +30,9 @@ def list_idle_seats(session: SessionDep, tenant: CurrentTenant, token: CurrentTo
     total = idle_seats.total_cents(seats)
     return IdleSeatsOut(today=today, days=days, total_cents=whole_cents(total), total_cents_exact=exact_cents(total),
                         data=[IdleSeatOut(actor_id=s.actor_id, name=s.name, provider=s.provider, plan=s.plan,
-                                          last_used=s.last_used, monthly_cost_cents=whole_cents(s.monthly_cost_cents),
-                                          monthly_cost_cents_exact=exact_cents(s.monthly_cost_cents))
+                                          last_used=s.last_used,
+                                          monthly_cost_cents=None if s.monthly_cost_cents is None
+                                          else whole_cents(s.monthly_cost_cents),
+                                          monthly_cost_cents_exact=None if s.monthly_cost_cents is None
+                                          else exact_cents(s.monthly_cost_cents))
                               for s in seats])

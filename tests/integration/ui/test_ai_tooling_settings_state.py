@@ -359,8 +359,10 @@ def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, rel
         assert page.backfill_error == message and page.open_dialog == "backfill"
     assert session.exec(select(IntegrationSyncLog)).all() == []
 
-    start = today - dt.timedelta(days=30)
-    events = page.run_backfill({"start": start.isoformat(), "end": (today - dt.timedelta(days=1)).isoformat()})
+    # The last day vendors finished (yesterday, or the day before in the first hour after UTC midnight).
+    end = min(today - dt.timedelta(days=1), sync.last_complete_day())
+    start = end - dt.timedelta(days=29)
+    events = page.run_backfill({"start": start.isoformat(), "end": end.isoformat()})
     assert page.backfill_error == "" and page.open_dialog != "backfill"
     assert "Backfill queued: 30 days." in repr(events)
     [log] = page.logs

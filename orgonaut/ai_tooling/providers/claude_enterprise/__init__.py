@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
 from orgonaut.ai_tooling.providers.claude_enterprise.records import ClaudeEnterpriseCounters
 from orgonaut.ai_tooling.providers.declaration import (
     CredentialField,
+    FieldKind,
     IdentityKind,
     Metric,
     ProviderInfo,
@@ -26,7 +28,9 @@ def _create(credentials: Mapping[str, str], api_base: str | None) -> AiToolingPr
     from orgonaut.settings import get_settings
 
     # The demo and tests point CLAUDE_ENTERPRISE_API_BASE at the simulator; production at the real API.
-    return ClaudeEnterpriseProvider(credentials["api_key"], api_base or get_settings().claude_enterprise_api_base)
+    seat_usd = credentials.get("seat_usd") or ""
+    return ClaudeEnterpriseProvider(credentials["api_key"], api_base or get_settings().claude_enterprise_api_base,
+                                    seat_price_cents=Decimal(seat_usd) * 100 if seat_usd else None)
 
 
 INFO = ProviderInfo(
@@ -39,6 +43,9 @@ INFO = ProviderInfo(
         CredentialField(name="api_key", label="Analytics API key", placeholder="sk-ant-…", prefix="sk-ant-",
                         hint="An Analytics API key starts with sk-ant-…: the primary owner creates it at "
                              "claude.ai/analytics/api-keys (scope read:analytics)."),
+        # The API tells no seat price; without one, idle seats are listed without what they cost.
+        CredentialField(name="seat_usd", label="monthly price of a Claude Enterprise seat (USD)",
+                        kind=FieldKind.decimal, required=False, hint="Enter your contract's price per seat."),
     ),
     api_name="the Claude Enterprise Analytics API",
     connection_test="GET /v1/organizations/analytics/summaries",
@@ -53,4 +60,5 @@ INFO = ProviderInfo(
     earliest_date=dt.date(2026, 1, 1),  # "not before 1 January 2026"
     retention_days=90,  # engagement data: "at most the past 90 days"
     provider_metrics=ClaudeEnterpriseCounters,
+    lists_seats=True,
 )

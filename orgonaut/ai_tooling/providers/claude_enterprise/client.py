@@ -23,6 +23,7 @@ import random
 import re
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import anthropic
@@ -36,6 +37,7 @@ from orgonaut.ai_tooling.providers.base import (
     ProviderError,
     ProviderRetriableError,
     RangePerCall,
+    Seat,
 )
 from orgonaut.ai_tooling.providers.claude_enterprise import records
 from orgonaut.ai_tooling.providers.http import RETRIABLE_STATUSES, RetryPolicy, parse_retry_after, user_agent
@@ -89,7 +91,7 @@ class ClaudeEnterpriseProvider(RangePerCall):
         self, api_key: str, api_base: str | None = None, *, timeout: float = 30.0, connect_timeout: float = 10.0,
         max_retries: int = 4, backoff_base: float = 0.5, backoff_cap: float = 8.0, max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep, jitter: Callable[[], float] = random.random,
-        today: Callable[[], dt.date] = _utc_today,
+        today: Callable[[], dt.date] = _utc_today, seat_price_cents: Decimal | None = None,
     ):
         if not isinstance(api_key, str) or not vendor_http.HEADER_SAFE.fullmatch(api_key):
             raise ValueError("The API key is empty or holds characters an API key cannot contain.")
@@ -101,6 +103,7 @@ class ClaudeEnterpriseProvider(RangePerCall):
         self._sleep = sleep
         self._jitter = jitter
         self._today = today
+        self.seat_price_cents = seat_price_cents  # the admin's monthly price of a seat (the API tells none)
 
     def __repr__(self) -> str:
         return f"ClaudeEnterpriseProvider(api_base={self.api_base!r})"
@@ -127,6 +130,14 @@ class ClaudeEnterpriseProvider(RangePerCall):
                 isinstance(getattr(entry, "daily_active_user_count", None), int) for entry in page.data):
             raise self.malformed("summaries", "the day series does not have the documented shape")
         return ORGANISATION_LABEL
+
+    def seats(self) -> list[Seat]:
+        """The organisation's seats: the users of the latest day the API serves (`ListsSeats`)."""
+        latest = self.latest_day()
+        with self._client() as client:
+            rows = self._all_pages(functools.partial(client.beta.organization.analytics.users.list, date=latest,
+                                                     limit=PAGE_LIMIT), records.activity_row, f"users of {latest}")
+        return records.seats(rows, self.seat_price_cents)
 
     def fetch_days(self, start: dt.date, end: dt.date) -> dict[dt.date, DayUsages]:
         """Every person's Claude Enterprise usage and cost on each day from `start` to `end` (UTC, inclusive)."""

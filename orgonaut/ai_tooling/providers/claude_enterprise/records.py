@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
-from orgonaut.ai_tooling.providers.base import DailyUsage, DayUsages, SourceHint, vendor_id_source
+from orgonaut.ai_tooling.providers.base import DailyUsage, DayUsages, Seat, SourceHint, vendor_id_source
 from orgonaut.ai_tooling.providers.money import cents_to_json, exact_cents, sum_cost_cents
 from orgonaut.emails import normalise_email
 
@@ -227,6 +227,13 @@ def per_day(activity: Mapping[dt.date, Iterable[UserActivity]], costs: Iterable[
         if source in hints:
             by_day[day].hints[source] = hints[source]
     return by_day
+
+
+def seats(rows: Iterable[UserActivity], monthly_price_cents: Decimal | None) -> list[Seat]:
+    """A seat per user the day's `/users` rows list: every member with an account is listed, idle ones all zero."""
+    return [Seat(source=_who(row.user.email_address, row.user.id), label=row.user.email_address or row.user.id,
+                 plan="Enterprise", monthly_price_cents=monthly_price_cents)
+            for row in rows if row.user is not None]
 
 
 def _who(email: str | None, user_id: str) -> str:

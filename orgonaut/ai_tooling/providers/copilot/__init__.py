@@ -75,4 +75,5 @@ INFO = ProviderInfo(
     retention_days=365,
     rate_limit=RateLimit(5000, 3600),  # GitHub REST's standard limit for a token
     provider_metrics=CopilotCounters,
+    lists_seats=True,
 )

@@ -42,6 +42,7 @@ from orgonaut.ai_tooling.providers.base import (
     OneDayPerCall,
     ProviderError,
     ProviderRetriableError,
+    Seat,
 )
 from orgonaut.ai_tooling.providers.copilot import records
 from orgonaut.ai_tooling.providers.http import RetryPolicy, parse_retry_after
@@ -215,24 +216,34 @@ class CopilotProvider(OneDayPerCall):
 
     # -- seats, identities, credits ------------------------------------------------------------------
 
+    def seats(self) -> list[Seat]:
+        """The seats held today, one per user, priced by plan (`ListsSeats`)."""
+        with self._http.client() as client:
+            listed = self._list_seats(client)
+        return records.seats_held(listed, self.prices, self._now().date())
+
+    def _list_seats(self, client: httpx.Client) -> list[records.Seat]:
+        seats: list[records.Seat] = []
+        for page in range(1, MAX_PAGES + 1):
+            where = f"Copilot seats, page {page}"
+            body, request_id = self._http.request(
+                client, "GET", self._path("seats"), params={"page": str(page), "per_page": str(SEATS_PER_PAGE)},
+                where=where)
+            try:
+                answer = records.parse_seats(body)
+            except ValueError as problem:
+                raise self._http.malformed(where, str(problem), request_id) from None
+            seats.extend(answer.seats)
+            # Not `total_seats`: an enterprise counts a user once but lists a seat per organisation.
+            if len(answer.seats) < SEATS_PER_PAGE:
+                break
+        return seats
+
     def _read_seats(self, client: httpx.Client) -> list[records.Seat]:
         if self._seats is not None:
             return self._seats
-        seats: list[records.Seat] = []
         try:
-            for page in range(1, MAX_PAGES + 1):
-                where = f"Copilot seats, page {page}"
-                body, request_id = self._http.request(
-                    client, "GET", self._path("seats"), params={"page": str(page), "per_page": str(SEATS_PER_PAGE)},
-                    where=where)
-                try:
-                    answer = records.parse_seats(body)
-                except ValueError as problem:
-                    raise self._http.malformed(where, str(problem), request_id) from None
-                seats.extend(answer.seats)
-                # Not `total_seats`: an enterprise counts a user once but lists a seat per organisation.
-                if len(answer.seats) < SEATS_PER_PAGE:
-                    break
+            seats = self._list_seats(client)
         except ProviderError as error:
             if not _refused(error):
                 raise

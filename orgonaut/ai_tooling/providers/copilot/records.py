@@ -26,6 +26,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
+from orgonaut.ai_tooling.providers import base
 from orgonaut.ai_tooling.providers.base import DailyUsage, DayUsages, SourceHint, vendor_id_source
 from orgonaut.ai_tooling.providers.money import exact_cents, sum_cost_cents
 from orgonaut.emails import normalise_email
@@ -236,17 +237,46 @@ class Prices(msgspec.Struct, frozen=True):
         return self.enterprise if (plan or "").lower() == "enterprise" else self.business
 
 
+def held_by_user(seats: list[Seat], day: dt.date) -> dict[int, Seat]:
+    """User id -> the seat they hold on `day`: an enterprise lists a seat per granting organisation, one
+    counts, Enterprise first."""
+    held: dict[int, Seat] = {}
+    for seat in seats:
+        if seat.assignee is not None and seat.held_on(day):
+            other = held.get(seat.assignee.id)
+            if other is None or (seat.plan_type == "enterprise" and other.plan_type != "enterprise"):
+                held[seat.assignee.id] = seat
+    return held
+
+
+def seats_held(seats: list[Seat], prices: Prices, day: dt.date) -> list[base.Seat]:
+    """The seats held on `day`, one per user, with the plan's monthly price."""
+    return [base.Seat(source=vendor_id_source(GITHUB_PREFIX, user_id), label=f"@{seat.assignee.login}",
+                      plan=(seat.plan_type or "business").capitalize(),
+                      monthly_price_cents=prices.for_plan(seat.plan_type) * 100,
+                      held_since=_date(seat.created_at, "created_at"),
+                      last_activity_at=_moment(seat.last_activity_at),
+                      pending_cancellation=_date(seat.pending_cancellation_date, "pending_cancellation_date")
+                      if seat.pending_cancellation_date else None)
+            for user_id, seat in sorted(held_by_user(seats, day).items()) if seat.assignee is not None]
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    """GitHub's ISO 8601 time (`2021-10-14T00:53:32-06:00`) in UTC; None when absent or unreadable (it is
+    only shown)."""
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment and moment.tzinfo else None
+
+
 def day_usages(day: dt.date, rows: list[UserRow], seats: list[Seat], credits: dict[int, Decimal] | None,
                prices: Prices, emails: dict[int, str], warnings: list[str]) -> DayUsages:
     """One DailyUsage per user with a row or a seat held that day (a seat without activity carries
     its cost only). `credits` (user id -> cents) is None when the billing usage was not readable."""
     by_user = {row.user_id: row for row in latest_rows(rows, day, warnings)}
-    held: dict[int, Seat] = {}
-    for seat in seats:  # an enterprise lists a seat per granting organisation: one counts, Enterprise first
-        if seat.assignee is not None and seat.held_on(day):
-            other = held.get(seat.assignee.id)
-            if other is None or (seat.plan_type == "enterprise" and other.plan_type != "enterprise"):
-                held[seat.assignee.id] = seat
+    held = held_by_user(seats, day)
     logins = {seat.assignee.id: seat.assignee.login for seat in held.values() if seat.assignee is not None}
     logins.update({user_id: row.user_login for user_id, row in by_user.items()})
     usages, hints = [], {}

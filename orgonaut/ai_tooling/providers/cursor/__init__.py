@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
 from orgonaut.ai_tooling.providers.cursor.records import CursorCounters
 from orgonaut.ai_tooling.providers.declaration import (
     CredentialField,
+    FieldKind,
     Metric,
     ProviderInfo,
     ProviderState,
@@ -33,9 +35,11 @@ def _create(credentials: Mapping[str, str], api_base: str | None) -> AiToolingPr
         return ratelimit.TokenBucket(ratelimit.account_key("cursor", key, endpoint),
                                      capacity=max(1, per_minute - 2), per_seconds=60)
 
+    seat_usd = credentials.get("seat_usd") or ""
     return CursorProvider(key, api_base or settings.cursor_api_base,
                           usage_pacer=pacer("daily", settings.cursor_requests_per_minute),
-                          events_pacer=pacer("events", settings.cursor_events_requests_per_minute))
+                          events_pacer=pacer("events", settings.cursor_events_requests_per_minute),
+                          seat_price_cents=Decimal(seat_usd) * 100 if seat_usd else None)
 
 
 INFO = ProviderInfo(
@@ -48,6 +52,9 @@ INFO = ProviderInfo(
         CredentialField(name="api_key", label="Admin API key",
                         hint="Create an Admin API key in the Cursor dashboard under Settings → API Keys "
                              "(Enterprise teams)."),
+        # The API tells no seat price; without one, idle seats are listed without what they cost.
+        CredentialField(name="seat_usd", label="monthly price of a Cursor seat (USD)", kind=FieldKind.decimal,
+                        required=False, hint="Cursor's Teams list price is 40; enter your contract's."),
     ),
     api_name="the Cursor Admin API",
     connection_test="GET /teams/members",
@@ -58,4 +65,5 @@ INFO = ProviderInfo(
     revisable_days=2,  # aggregated hourly; usage events can land after the day ends
     rate_limit=DAILY_USAGE_LIMIT,
     provider_metrics=CursorCounters,
+    lists_seats=True,
 )

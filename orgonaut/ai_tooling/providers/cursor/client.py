@@ -18,13 +18,14 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import httpx
 import msgspec
 
 from orgonaut.ai_tooling.providers import vendor_http
-from orgonaut.ai_tooling.providers.base import DayUsages, RangePerCall
+from orgonaut.ai_tooling.providers.base import DayUsages, RangePerCall, Seat
 from orgonaut.ai_tooling.providers.cursor import records
 from orgonaut.ai_tooling.providers.http import RetryPolicy
 from orgonaut.ai_tooling.providers.vendor_http import VendorHttp, VendorWording
@@ -66,7 +67,7 @@ class CursorProvider(RangePerCall):
         events_pacer: Pacer | None = None, timeout: float | httpx.Timeout = vendor_http.DEFAULT_TIMEOUT,
         max_retries: int = 5, backoff_base: float = 1.0, backoff_cap: float = 16.0, max_retry_after: float = 60.0,
         request_deadline: float = vendor_http.REQUEST_DEADLINE_SECONDS, sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] = random.random, seat_price_cents: Decimal | None = None,
     ):
         if not isinstance(api_key, str) or not vendor_http.HEADER_SAFE.fullmatch(api_key):
             raise ValueError("The API key is empty or holds characters an API key cannot contain.")
@@ -79,6 +80,7 @@ class CursorProvider(RangePerCall):
             request_deadline=request_deadline, max_response_bytes=MAX_RESPONSE_BYTES, sleep=sleep, jitter=jitter,
         )
         self.api_base = self._http.api_base
+        self.seat_price_cents = seat_price_cents  # the admin's monthly price of a seat (the API tells none)
         self._usage_pacer = usage_pacer
         self._events_pacer = events_pacer
 
@@ -92,6 +94,16 @@ class CursorProvider(RangePerCall):
             body, request_id = self._http.request(client, "GET", MEMBERS_PATH)
         try:
             return records.organisation_name(records.parse_members(body))
+        except ValueError as problem:
+            raise self._http.malformed(None, str(problem), request_id) from None
+
+    def seats(self) -> list[Seat]:
+        """The team's paid seats now, from `GET /teams/members` (not paged)."""
+        with self._http.client() as client:
+            self._pace(self._usage_pacer)
+            body, request_id = self._http.request(client, "GET", MEMBERS_PATH)
+        try:
+            return records.seats(records.parse_members(body), self.seat_price_cents)
         except ValueError as problem:
             raise self._http.malformed(None, str(problem), request_id) from None
 

@@ -20,7 +20,7 @@ from typing import Annotated, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
-from orgonaut.ai_tooling.providers.base import SERVICE_ACCOUNT_PREFIX, DailyUsage, DayUsages
+from orgonaut.ai_tooling.providers.base import SERVICE_ACCOUNT_PREFIX, DailyUsage, DayUsages, Seat
 from orgonaut.ai_tooling.providers.money import cents_to_json, exact_cents, sum_cost_cents
 from orgonaut.emails import normalise_email
 
@@ -35,6 +35,7 @@ _T = TypeVar("_T")
 class Member(Struct, frozen=True, gc=False):
     email: Text | None = None
     name: Text | None = None
+    role: Text | None = None  # owner | member | free-owner (an owner without a paid seat)
     isRemoved: bool = False  # noqa: N815 - the vendor's field names
 
 
@@ -170,6 +171,16 @@ def parse_usage_page(body: bytes) -> UsagePage:
 
 def parse_events_page(body: bytes) -> EventsPage:
     return _decode(body, EventsPage)
+
+
+UNPAID_ROLES = frozenset({"free-owner"})
+
+
+def seats(members: Members, monthly_price_cents: Decimal | None) -> list[Seat]:
+    """A paid seat per current member: removed members (kept in the list for history) and free owners hold none."""
+    return [Seat(source=normalise_email(m.email), label=m.email, plan="Cursor", monthly_price_cents=monthly_price_cents)
+            for m in members.teamMembers
+            if m.email and "@" in m.email and not m.isRemoved and (m.role or "").lower() not in UNPAID_ROLES]
 
 
 def organisation_name(members: Members) -> str:

@@ -67,7 +67,8 @@ class CredentialInput:
 
     @classmethod
     def of(cls, info: ProviderInfo) -> list[CredentialInput]:
-        return [cls(name=f.name, label=f.label[:1].upper() + f.label[1:], placeholder=f.placeholder, hint=f.hint,
+        return [cls(name=f.name, label=f.label[:1].upper() + f.label[1:] + ("" if f.required else " (optional)"),
+                    placeholder=f.placeholder, hint=f.hint,
                     input_type="password" if f.secret else "text") for f in info.credentials]
 
 
