@@ -29,7 +29,8 @@ the configured organisation 404 "Not Found". Errors are GitHub's `{"message", "d
 `rate_limit` requests an hour a token gets the primary-limit 403 (remaining 0, reset). A `status`
 fault of 403 or 429 answers the secondary-limit message (with `Retry-After` when given).
 
-Rows: copilot_data.py (a day changes for three days after it ends). A day's rows are split over
+Rows: copilot_data.py (a day changes for three days after it ends; one user renamed some days ago:
+their rows carry the old login before that day, the seats and identities today's). A day's rows are split over
 `files_per_day` files. Revisions name a user `<login>@users.noreply.github.com` (drop, change: every
 count × factor, move: to another login and its id).
 
@@ -196,7 +197,7 @@ class GithubSimulator(SimulatorBase):
             if not (user.plan and user.seat_created and user.seat_created.date() <= today
                     and (user.pending_cancellation is None or today < user.pending_cancellation)):
                 continue
-            seat = seat_json(user)
+            seat = seat_json(user, today)
             if not enterprise:
                 seats.append(seat)
                 continue
@@ -489,7 +490,9 @@ class GithubSimulator(SimulatorBase):
         return JSONResponse({"data": {"organization": {"samlIdentityProvider": {"externalIdentities": identities}}}})
 
     def _login(self, user_id: int) -> str:
-        return next(user.login for user in self.users if user.id == user_id)
+        """The user's login today: a renamed user's SAML identity names the new one."""
+        today = self.config.now().date()
+        return next(user.login_on(today) for user in self.users if user.id == user_id)
 
 
 def _is_enterprise(request: Request) -> bool:

@@ -7,13 +7,17 @@ sums for users of the CLI, `used_*` flags and the internal partition fields, wit
 where it cannot attribute something (an IDE, a language, a model, some suggested-deletion counts).
 A day keeps changing for three days after it ends (GitHub: "Data typically finalizes within three
 full UTC days"): its counts are 40%, 70% and 90% of the final ones on the three days after it.
+
+One user (a roster one without SAML) is renamed, as GitHub renames: from a day on their rows carry the
+new `user_login` while `user_id` stays; the seats and SAML identities (today's lists) name the login of
+the day they are read.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +35,7 @@ CREDIT_PRICE = Decimal("0.01")  # dollars per AI credit
 PREMIUM_REQUEST_PRICE = Decimal("0.04")  # dollars per premium request, before AI credits
 AI_CREDITS_FROM = dt.date(2026, 6, 1)  # GitHub bills AI credits from then, premium requests before
 ORGANIZATION_ID = 90_001
+RENAMED_DAYS_AGO = 14  # the default rename: this many days before the users were made
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,6 +47,19 @@ class GithubUser:
     seat_created: dt.datetime | None = None
     pending_cancellation: dt.date | None = None
     activity: float = 0.7  # the share of weekdays with activity
+    former_login: str | None = None  # the login before `renamed_on` (`login` is the login from then on)
+    renamed_on: dt.date | None = None
+
+    def login_on(self, day: dt.date) -> str:
+        """The login GitHub showed for this user on `day`."""
+        if self.former_login and self.renamed_on and day < self.renamed_on:
+            return self.former_login
+        return self.login
+
+    @property
+    def draw_key(self) -> str:
+        """What the user's draws hash: their first login, so a rename changes no activity."""
+        return self.former_login or self.login
 
 
 def login_of(email: str) -> str:
@@ -55,10 +73,11 @@ def user_id_of(login: str, seed: int = 0) -> int:
 
 
 def make_users(roster: Sequence[str], *, seed: int, unknown_logins: Sequence[str] = (), now: dt.date,
-               saml_share: float = 0.6) -> list[GithubUser]:
+               saml_share: float = 0.6, renamed_days_ago: int | None = RENAMED_DAYS_AGO) -> list[GithubUser]:
     """A user per roster e-mail (about `saml_share` of them with a SAML identity holding it), then the
     logins nobody in the org has (no SAML). Everyone holds a Business seat, every fifth an Enterprise
-    one; the third user's seat is cancelled at the next month's start and the fifth never works."""
+    one; the third user's seat is cancelled at the next month's start and the fifth never works. The
+    first other roster user without SAML is renamed `renamed_days_ago` days before `now` (None: nobody)."""
     users = []
     for index, email in enumerate([*roster, *(f"{login}@unknown" for login in unknown_logins)]):
         known = index < len(roster)
@@ -73,7 +92,22 @@ def make_users(roster: Sequence[str], *, seed: int, unknown_logins: Sequence[str
             pending_cancellation=_next_month(now) if index == 2 else None,
             activity=0.0 if index == 4 else 0.55 + 0.4 * u(),
         ))
+    if renamed_days_ago is not None:
+        # Not the cancelled seat (third) nor the idle user (fifth): the rename shows on both sides.
+        candidates = [i for i, user in enumerate(users[:len(roster)]) if user.saml_email is None and i not in (2, 4)]
+        if candidates:
+            users[candidates[0]] = renamed(users[candidates[0]], now - dt.timedelta(days=renamed_days_ago),
+                                           taken={user.login for user in users})
     return users
+
+
+def renamed(user: GithubUser, day: dt.date, *, taken: Collection[str] = ()) -> GithubUser:
+    """The user renamed on `day`: `ada-lovelace` becomes `alovelace` (`ada-lovelace-gh` if that is taken)."""
+    parts = user.login.split("-")
+    login = f"{parts[0][0]}{parts[-1]}" if len(parts) > 1 else f"{user.login}-gh"
+    if login in taken:
+        login = f"{user.login}-gh"
+    return dataclasses.replace(user, login=login, former_login=user.login, renamed_on=day)
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -87,7 +121,7 @@ def settled_share(day: dt.date, today: dt.date) -> Decimal:
 
 def user_row(user: GithubUser, day: dt.date, *, seed: int, share: Decimal = Decimal(1)) -> dict[str, Any] | None:
     """The user's row of the day, or None when they did not use Copilot that day."""
-    u = uniforms(f"github-day|{seed}|{user.login}|{day.isoformat()}").__next__
+    u = uniforms(f"github-day|{seed}|{user.draw_key}|{day.isoformat()}").__next__
     rate = user.activity * (0.15 if day.weekday() >= 5 else 1.0)
     if u() >= rate:
         return None
@@ -105,7 +139,7 @@ def user_row(user: GithubUser, day: dt.date, *, seed: int, share: Decimal = Deci
     used_cli = u() < 0.35
     row: dict[str, Any] = {
         "day": day.isoformat(), "enterprise_id": None, "organization_id": ORGANIZATION_ID,
-        "user_id": user.id, "user_login": user.login, **totals,
+        "user_id": user.id, "user_login": user.login_on(day), **totals,
         "totals_by_ide": [{"ide": ide, **part, **_versions(ide, day, u)} for ide, part in _split(totals, IDES, u)],
         "totals_by_feature": [{"feature": f, **part} for f, part in _split(totals, FEATURES, u)],
         "totals_by_language_feature": [{"language": lang, "feature": pick(u, FEATURES), **part}
@@ -177,7 +211,8 @@ def credit_items(login: str, day: dt.date, *, seed: int) -> list[dict[str, Any]]
     return items
 
 
-def seat_json(user: GithubUser) -> dict[str, Any]:
+def seat_json(user: GithubUser, today: dt.date) -> dict[str, Any]:
+    """The user's seat as the seats list gives it `today` (its assignee's login that day)."""
     created = user.seat_created or dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
     return {
         "created_at": created.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
@@ -187,7 +222,7 @@ def seat_json(user: GithubUser) -> dict[str, Any]:
         "last_activity_editor": None if user.activity == 0 else "vscode/1.104.0/copilot-chat/0.31.1",
         "last_authenticated_at": created.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         "plan_type": user.plan,
-        "assignee": {"login": user.login, "id": user.id, "node_id": f"U_sim{user.id}",
+        "assignee": {"login": user.login_on(today), "id": user.id, "node_id": f"U_sim{user.id}",
                      "avatar_url": f"https://avatars.githubusercontent.com/u/{user.id}?v=4",
                      "type": "User", "site_admin": False},
         "assigning_team": None,

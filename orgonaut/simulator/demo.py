@@ -43,8 +43,8 @@ DEMO_UNKNOWN_GITHUB_LOGINS = ("octo-contractor", "pair-programmer-99", "vendor-b
 
 def demo_github_users(today: dt.date) -> list[Any]:
     """The demo's Copilot users: two of every three current humans (logins from their e-mails, about
-    60% with a SAML identity whose nameId is their demo e-mail, the others to be linked by hand), and
-    a few logins nobody in the org has: `GithubConfig.users`."""
+    60% with a SAML identity whose nameId is their demo e-mail, the others to be linked by hand, one of
+    those renamed two weeks ago), and a few logins nobody in the org has: `GithubConfig.users`."""
     from orgonaut.org.demo_data import DEMO_PEOPLE
     from orgonaut.org.models import ActorKind
     from orgonaut.simulator.copilot_data import make_users

@@ -16,6 +16,7 @@ from orgonaut.ai_tooling.providers.base import ProviderError
 from orgonaut.ai_tooling.providers.copilot.client import POLICY_OFF_MESSAGE
 from orgonaut.org.demo_data import DEMO_PEOPLE
 from orgonaut.simulator.copilot import GithubConfig
+from orgonaut.simulator.copilot_data import make_users, renamed
 from orgonaut.simulator.demo import DEMO_UNKNOWN_GITHUB_LOGINS
 from tests.support.github_simulator import VALID_GITHUB_TOKEN, GithubSimulatorServer, copilot_truth
 
@@ -137,6 +138,31 @@ def test_only_some_users_have_saml_identities_and_credits_are_for_the_active(cle
                      ).json()["usageItems"] == []
     idle = httpx.get(f"{billing}/premium_request/usage", headers=AUTH, params={**day, "user": "nobody-here"}).json()
     assert idle["usageItems"] == []
+
+
+def test_a_renamed_login_shows_in_the_rows_from_its_day_and_in_todays_seats_and_saml_identities():
+    # A SAML user renamed on DAY + 1 (the default renamed user has no SAML identity).
+    [user] = make_users(["mona.lisa@demo.test"], seed=0, now=DAY, saml_share=1.0, renamed_days_ago=None)
+    user = renamed(user, DAY + dt.timedelta(days=1))
+    clock = Clock(dt.datetime.combine(DAY, dt.time(12), tzinfo=dt.UTC))
+    query = {"query": "query", "variables": {"login": "orgonaut-sim", "after": None}}
+
+    def seen() -> tuple[str, str]:
+        seats = httpx.get(f"{server.base_url}/orgs/orgonaut-sim/copilot/billing/seats", headers=AUTH).json()["seats"]
+        edges = httpx.post(f"{server.base_url}/graphql", json=query, headers=AUTH).json()["data"]["organization"][
+            "samlIdentityProvider"]["externalIdentities"]["edges"]
+        return seats[0]["assignee"]["login"], edges[0]["node"]["user"]["login"]
+
+    with GithubSimulatorServer(GithubConfig(users=[user], now=clock, files_per_day=1)) as server:
+        assert seen() == ("mona-lisa", "mona-lisa")
+        clock.moment += dt.timedelta(days=1)
+        assert seen() == ("mlisa", "mlisa")
+        clock.moment += dt.timedelta(days=30)
+        rows = {day: row for day in (DAY + dt.timedelta(days=n) for n in range(-7, 8))
+                for row in (r for file in server.truth(day)["files"] for r in file)}
+    assert {row["user_id"] for row in rows.values()} == {user.id}
+    assert {row["user_login"] for day, row in rows.items() if day <= DAY} == {"mona-lisa"}
+    assert {row["user_login"] for day, row in rows.items() if day > DAY} == {"mlisa"}
 
 
 def test_without_billing_or_saml_the_provider_reports_seat_costs_and_says_so(clean_github):
