@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from orgonaut import clock, faultpoints, kv
-from orgonaut.ai_tooling import credit_prices, diagnostics, ingest, ledger, matching, run_log
+from orgonaut.ai_tooling import credit_prices, diagnostics, ingest, ledger, matching, run_log, seat_prices
 from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.prefetch import Fetched, prefetch
 from orgonaut.ai_tooling.providers import registry
@@ -318,6 +318,7 @@ def _store_days(
             ingest.remember_source_names(session=session, tenant_id=integration.tenant_id, scopes=scopes,
                                          usages=fetched.usages, day=fetched.day)
             credit_prices.price_stored_day(session=session, integration=integration, day=fetched.day)
+            seat_prices.price_stored_day(session=session, integration=integration, day=fetched.day)
         except Exception as error:  # the day's records could not be stored: they are the affected ones
             raise _DayFailed(fetched.day, error, {u.source_email for u in fetched.usages}) from error
         log.days_done += 1

@@ -341,7 +341,7 @@ def credit_price(
     for period in periods:
         since = period.effective_from.isoformat() if period.effective_from else "the first day"
         until = period.until.isoformat() if period.until else "on"
-        typer.echo(f"{since} .. {until}: {period.usd_per_credit} USD per credit")
+        typer.echo(f"{since} .. {until}: {period.price} USD per credit")
 
 
 @app.command("import-identities")

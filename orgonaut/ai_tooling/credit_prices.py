@@ -11,40 +11,25 @@ of the days and people whose cost changed; a day synced later takes its day's pr
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from orgonaut.ai_tooling.changes import owe_refresh
+from orgonaut.ai_tooling import price_schedule
 from orgonaut.ai_tooling.models import AiToolUsageRecord, CreditPrice
+from orgonaut.ai_tooling.price_schedule import PricePeriod, Repriced, price_on
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.declaration import CredentialField, FieldKind
-from orgonaut.ai_tooling.providers.money import credits_to_cents, sum_cost_cents
+from orgonaut.ai_tooling.providers.money import credits_to_cents
 from orgonaut.errors import ValidationFailed
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration
 
-EARLIEST = dt.date(2000, 1, 1)
+__all__ = ["PricePeriod", "Repriced", "price_stored_day", "schedule", "set_price"]
+
 _PRICE = CredentialField(name="usd_per_credit", label="price per credit (USD)", kind=FieldKind.decimal,
                          hint="The price of one credit in USD, such as 0.04.")
-
-
-@dataclasses.dataclass(frozen=True)
-class PricePeriod:
-    """A price and the days it applies to (`until`: the day before the next price, None: open)."""
-
-    usd_per_credit: Decimal
-    effective_from: dt.date | None  # None: the connection's own price, from the first day
-    until: dt.date | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Repriced:
-    records: int  # stored person-days (per scope) whose cost was recomputed
-    cost_before_cents: Decimal
-    cost_after_cents: Decimal
 
 
 def _price_field(integration: Integration) -> str:
@@ -56,25 +41,10 @@ def _price_field(integration: Integration) -> str:
 
 
 def schedule(*, session: Session, integration: Integration) -> list[PricePeriod]:
-    """The connection's prices, oldest first: its own, then each one set from a day on."""
+    """The connection's prices per credit, oldest first: its own, then each one set from a day on."""
     own = Decimal(str(integrations.read_config(integration)[_price_field(integration)]))
-    rows = list(session.exec(select(CreditPrice).where(CreditPrice.integration_id == integration.id)
-                             .order_by(col(CreditPrice.effective_from))))
-    periods = [PricePeriod(usd_per_credit=own, effective_from=None, until=None)]
-    for row in rows:
-        periods[-1] = dataclasses.replace(periods[-1], until=row.effective_from - dt.timedelta(days=1))
-        periods.append(PricePeriod(usd_per_credit=_plain(Decimal(row.usd_per_credit)),
-                                   effective_from=row.effective_from, until=None))
-    return periods
-
-
-def _plain(amount: Decimal) -> Decimal:
-    """0.050000 (as Numeric(18, 6) gives it back) as 0.05, and 100 as 100 (not 1E+2)."""
-    return Decimal(format(amount.normalize(), "f"))
-
-
-def price_on(periods: list[PricePeriod], day: dt.date) -> PricePeriod:
-    return next(p for p in reversed(periods) if p.effective_from is None or p.effective_from <= day)
+    rows = session.exec(select(CreditPrice).where(CreditPrice.integration_id == integration.id))
+    return price_schedule.schedule(own, [(row.effective_from, Decimal(row.usd_per_credit)) for row in rows])
 
 
 def set_price(
@@ -85,7 +55,7 @@ def set_price(
     it covers, up to the next price's first day (flushed; the caller commits). Bad input changes nothing."""
     integration = integrations.get_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)
     _price_field(integration)
-    day = _day(effective_from)
+    day = price_schedule.parse_day(effective_from)
     price = Decimal(_PRICE.clean(usd_per_credit))
     row = session.exec(select(CreditPrice).where(CreditPrice.integration_id == integration.id,
                                                  CreditPrice.effective_from == day)).first()
@@ -110,45 +80,16 @@ def price_stored_day(*, session: Session, integration: Integration, day: dt.date
     _reprice(session, integration, period, start=day, end=day, owe=False)
 
 
-def _day(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.date):
-        day = value
-    else:
-        try:
-            day = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationFailed(f"'{str(value)[:40]}' is not a date (YYYY-MM-DD).") from None
-    if day < EARLIEST:
-        raise ValidationFailed(f"A price takes effect on {EARLIEST.isoformat()} or later.")
-    return day
-
-
 def _reprice(session: Session, integration: Integration, period: PricePeriod, *, start: dt.date,
              end: dt.date | None, owe: bool = True) -> Repriced:
     record = AiToolUsageRecord
     statement = select(record).where(record.integration_id == integration.id, record.usage_date >= start)
     if end is not None:
         statement = statement.where(record.usage_date <= end)
-    before: list[Decimal] = []
-    after: list[Decimal] = []
-    touched: dict[int | None, tuple[set[int], dt.date, dt.date]] = {}
-    for row in session.exec(statement):
+
+    def cost(row: AiToolUsageRecord) -> tuple[Decimal, None]:
         credits = Decimal(str((row.provider_metrics or {}).get("credits", "0")))
-        cost = credits_to_cents(credits, period.usd_per_credit)
-        before.append(row.total_cost_cents or Decimal(0))
-        after.append(cost)
-        if row.total_cost_cents == cost:
-            continue
-        row.total_cost_cents = cost
-        session.add(row)
-        actors, first, last = touched.get(row.scenario_id, (set(), row.usage_date, row.usage_date))
-        if row.actor_id is not None:
-            actors.add(row.actor_id)
-        touched[row.scenario_id] = (actors, min(first, row.usage_date), max(last, row.usage_date))
-    session.flush()
-    if owe:
-        for scenario_id, (actors, first, last) in touched.items():
-            owe_refresh(session, tenant_id=integration.tenant_id, scenario_id=scenario_id, start=first, end=last,
-                        actor_ids=actors, records=True)
-    return Repriced(records=len(after), cost_before_cents=sum_cost_cents(before),
-                    cost_after_cents=sum_cost_cents(after))
+        return credits_to_cents(credits, period.price), None
+
+    return price_schedule.reprice(session, integration, session.exec(statement.order_by(col(record.id))), cost,
+                                  owe=owe)

@@ -184,3 +184,21 @@ class AiToolSeat(SQLModel, table=True):
     last_activity_at: dt.datetime | None = None
     pending_cancellation: dt.date | None = None
     read_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SeatPrice(SQLModel, table=True):
+    """A seat plan's monthly price from `effective_from` on, for one connection whose records carry each day's
+    share of a seat price (Copilot); the connection's own price (its credentials) applies before the plan's first
+    row. Setting one re-prices the stored days it covers (`ai_tooling.seat_prices`)."""
+
+    __tablename__ = "seat_prices"
+    __table_args__ = (UniqueConstraint("integration_id", "plan", "effective_from", name="uq_seat_prices_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    integration_id: int = Field(foreign_key="integrations.id")
+    plan: str = Field(max_length=40)
+    effective_from: dt.date
+    usd_per_month: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")

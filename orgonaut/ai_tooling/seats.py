@@ -19,8 +19,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from orgonaut import jobs
+from orgonaut.ai_tooling import seat_prices
 from orgonaut.ai_tooling.matching import actor_email_map, normalise_source
 from orgonaut.ai_tooling.models import AiToolSeat
+from orgonaut.ai_tooling.price_schedule import price_on
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import ListsSeats, ProviderError, Seat
 from orgonaut.clock import utcnow
@@ -43,7 +45,7 @@ def refresh(*, session: Session, integration: Integration) -> int:
                                       api_base=integration.api_base)
     if not isinstance(client, ListsSeats):
         raise ValueError(f"{integration.provider} lists no seats")
-    listed = _one_per_holder(client.seats())
+    listed = _priced_today(session, integration, _one_per_holder(client.seats()))
     now = utcnow()
     session.execute(delete(AiToolSeat).where(col(AiToolSeat.integration_id) == integration.id))
     session.add_all(AiToolSeat(
@@ -68,6 +70,18 @@ def _one_per_holder(listed: list[Seat]) -> list[Seat]:
 def queue_refresh(*, tenant_id: int | None = None) -> None:
     """Reads the seat lists in a worker (one tenant's, or every tenant's)."""
     jobs.send(REFRESH_TASK, kwargs={"tenant_id": tenant_id})
+
+
+def _priced_today(session: Session, integration: Integration, listed: list[Seat]) -> list[Seat]:
+    """Seats of a plan whose price an admin set from a day on cost that price today, not the connection's own."""
+    plans = seat_prices.plans(integration)
+    if not plans:
+        return listed
+    today = utcnow().date()
+    cents = {plan: price_on(seat_prices.schedule(session=session, integration=integration, plan=plan), today).price
+             * 100 for plan in plans}
+    return [dataclasses.replace(s, monthly_price_cents=cents.get(s.plan.lower(), s.monthly_price_cents))
+            for s in listed]
 
 
 def refresh_all(*, tenant_id: int | None = None) -> dict[int, int | str]:

@@ -148,6 +148,13 @@ class ProviderInfo:
     # Whether the client reads the vendor's own bill for the organisation (`ReportsOrganisationCost`), so the
     # per-person sum can be reconciled with it (`spend.reconciliation`).
     reports_organisation_cost: bool = False
+    # For a provider whose records carry each day's share of a seat price: plan -> the credential field with the
+    # connection's own monthly price, and how a stored day is re-priced when an admin sets a price from a day on
+    # (`ai_tooling.seat_prices`): (stored provider_metrics, monthly USD, day) -> (total cost cents, new metrics),
+    # or None when the record holds no seat of that plan.
+    seat_price_fields: tuple[tuple[str, str], ...] = ()
+    reprice_seat_day: Callable[[dict[str, Any], Decimal, dt.date, str], tuple[Decimal, dict[str, Any]] | None] \
+        | None = None
     # Whether the client lists who holds a paid seat now (`ListsSeats`), for the idle-seats view (`ai_tooling.seats`).
     lists_seats: bool = False
 

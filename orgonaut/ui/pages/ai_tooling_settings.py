@@ -35,6 +35,7 @@ def _content() -> rx.Component:
             c.targeting_dialog(),
             c.disconnect_dialog(),
             c.credit_price_dialog(),
+            c.seat_price_dialog(),
             c.run_dialog(),
             c.add_person_dialog(),
             c.link_person_dialog(),

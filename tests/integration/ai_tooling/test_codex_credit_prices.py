@@ -83,7 +83,7 @@ def test_a_price_change_re_prices_exactly_the_days_it_covers(session, tenant, co
     prices = [*start, (D5, "0.045"), (D8, "0.06")]
     assert _stored(session, codex) == _expected(session, codex, prices)
     assert _tenant_rollup_cost(session, tenant.id) == sum(_expected(session, codex, prices).values())
-    assert [(p.effective_from, p.until, p.usd_per_credit) for p in credit_prices.schedule(
+    assert [(p.effective_from, p.until, p.price) for p in credit_prices.schedule(
         session=session, integration=codex)] == [
         (None, D5 - dt.timedelta(days=1), Decimal("0.04")), (D5, D8 - dt.timedelta(days=1), Decimal("0.045")),
         (D8, None, Decimal("0.06"))]

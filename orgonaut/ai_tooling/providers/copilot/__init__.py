@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
-from orgonaut.ai_tooling.providers.copilot.records import CopilotCounters, Prices
+from orgonaut.ai_tooling.providers.copilot.records import CopilotCounters, Prices, reprice_seat_day
 from orgonaut.ai_tooling.providers.declaration import (
     CredentialField,
     FieldKind,
@@ -76,4 +76,6 @@ INFO = ProviderInfo(
     rate_limit=RateLimit(5000, 3600),  # GitHub REST's standard limit for a token
     provider_metrics=CopilotCounters,
     lists_seats=True,
+    seat_price_fields=(("business", "business_seat_usd"), ("enterprise", "enterprise_seat_usd")),
+    reprice_seat_day=reprice_seat_day,
 )

@@ -237,6 +237,18 @@ class Prices(msgspec.Struct, frozen=True):
         return self.enterprise if (plan or "").lower() == "enterprise" else self.business
 
 
+def reprice_seat_day(metrics: dict[str, Any], monthly_usd: Decimal, day: dt.date,
+                     plan: str) -> tuple[Decimal, dict[str, Any]] | None:
+    """A stored day of a person holding a `plan` seat, at another monthly price: (its total cost, its
+    metrics with the new seat share); None when the day holds no seat of that plan. The usage-based part
+    stays as GitHub billed it."""
+    if (metrics.get("plan_type") or "").lower() != plan:
+        return None
+    seat = seat_day_cents(monthly_usd, day)
+    usage = Decimal(str(metrics.get("usage_based_cost_cents") or "0"))
+    return sum_cost_cents([seat, usage]), {**metrics, "seat_cost_cents": format(seat, "f")}
+
+
 def held_by_user(seats: list[Seat], day: dt.date) -> dict[int, Seat]:
     """User id -> the seat they hold on `day`: an enterprise lists a seat per granting organisation, one
     counts, Enterprise first."""

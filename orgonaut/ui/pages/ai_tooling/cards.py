@@ -8,6 +8,7 @@ from orgonaut.ui.components.panels import fact, facts
 from orgonaut.ui.pages.ai_tooling.backfill import BackfillState
 from orgonaut.ui.pages.ai_tooling.credit_price import CreditPriceState
 from orgonaut.ui.pages.ai_tooling.disconnect import DisconnectState
+from orgonaut.ui.pages.ai_tooling.seat_price import SeatPriceState
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState as S
 from orgonaut.ui.pages.ai_tooling.sync_logs import relative_time
 from orgonaut.ui.pages.ai_tooling.targets import TargetingState
@@ -40,6 +41,8 @@ def _manage_actions(p: rx.Var) -> rx.Component:
         rx.button("Replace key", variant="soft", on_click=W.open_replace_key(p.integration_id)),
         rx.cond(p.credit_prices != "", rx.button("Change price", variant="soft",
                                                  on_click=CreditPriceState.open_credit_price(p.integration_id))),
+        rx.cond(p.seat_prices != "", rx.button("Change seat price", variant="soft",
+                                               on_click=SeatPriceState.open_seat_price(p.integration_id))),
         rx.button("Disconnect", variant="soft", color_scheme="red",
                   on_click=DisconnectState.open_disconnect(p.integration_id)),
         wrap="wrap",
@@ -59,6 +62,7 @@ def _connection(p: rx.Var) -> rx.Component:
             rx.cond(p.status != "disconnected",
                     fact("Data applies to", rx.text(p.targets.join(", "), as_="span"))),
             rx.cond(p.credit_prices != "", fact("Price per credit", rx.text(p.credit_prices, as_="span"))),
+            rx.cond(p.seat_prices != "", fact("Seat prices a month", rx.text(p.seat_prices, as_="span"))),
         ),
         rx.cond(
             p.last_error != "",

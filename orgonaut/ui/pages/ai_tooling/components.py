@@ -12,6 +12,7 @@ from orgonaut.ui.pages.ai_tooling.credit_price import credit_price_dialog
 from orgonaut.ui.pages.ai_tooling.disconnect import disconnect_dialog
 from orgonaut.ui.pages.ai_tooling.help import help_section, upgrade_notice
 from orgonaut.ui.pages.ai_tooling.run_detail import run_dialog
+from orgonaut.ui.pages.ai_tooling.seat_price import seat_price_dialog
 from orgonaut.ui.pages.ai_tooling.sync_logs import sync_logs
 from orgonaut.ui.pages.ai_tooling.targets import targeting_dialog
 from orgonaut.ui.pages.ai_tooling.unmatched import add_person_dialog, link_person_dialog, unmatched_emails
@@ -19,6 +20,6 @@ from orgonaut.ui.pages.ai_tooling.wizard_dialog import wizard_dialog
 
 __all__ = [
     "add_person_dialog", "backfill_dialog", "credit_price_dialog", "disconnect_dialog", "help_section",
-    "link_person_dialog", "provider_cards", "run_dialog", "sync_logs", "targeting_dialog", "unmatched_emails",
-    "upgrade_notice", "wizard_dialog",
+    "link_person_dialog", "provider_cards", "run_dialog", "seat_price_dialog", "sync_logs", "targeting_dialog",
+    "unmatched_emails", "upgrade_notice", "wizard_dialog",
 ]

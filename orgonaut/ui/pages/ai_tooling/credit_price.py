@@ -7,6 +7,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from orgonaut.ai_tooling import credit_prices
+from orgonaut.ai_tooling.price_schedule import Repriced
 from orgonaut.tenancy.models import User
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.format import format_usd
@@ -37,16 +38,16 @@ class CreditPriceState(AiToolingSettingsState):
     def save_credit_price(self, form_data: dict):
         integration_id = self._dialog_integration_id if self.open_dialog == "credit_price" else 0
 
-        def save(session: Session, user: User) -> credit_prices.Repriced:
+        def save(session: Session, user: User) -> Repriced:
             return credit_prices.set_price(
                 session=session, tenant_id=user.tenant_id, integration_id=integration_id,
                 effective_from=str(form_data.get("effective_from", "")),
                 usd_per_credit=str(form_data.get("usd_per_credit", "")), user_id=user.id)
 
-        return self._act(save, done=_repriced, error_var="price_error", close=True)
+        return self._act(save, done=repriced_text, error_var="price_error", close=True)
 
 
-def _repriced(result: credit_prices.Repriced) -> str:
+def repriced_text(result: Repriced) -> str:
     if not result.records:
         return "Price saved: no stored day is covered yet; days synced from then on take it."
     return (f"Price saved: {result.records} stored records re-priced, "

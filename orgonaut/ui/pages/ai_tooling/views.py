@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from orgonaut import clock
-from orgonaut.ai_tooling import credit_prices, ingest
+from orgonaut.ai_tooling import credit_prices, ingest, seat_prices
 from orgonaut.ai_tooling import service as ai_tooling
+from orgonaut.ai_tooling.price_schedule import PricePeriod
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.ai_tooling.sync import TriggeredBy
@@ -80,6 +81,7 @@ class ProviderCard:
     last_error_label: str = ""
     # A provider that bills in credits: which price per credit applies to which days ("" otherwise).
     credit_prices: str = ""
+    seat_prices: str = ""  # "Business: $19; Enterprise: $39 until 28 Feb 2026; $45 from 1 Mar 2026"
 
 
 @dataclasses.dataclass
@@ -214,15 +216,20 @@ def provider_card(session: Session, info: ProviderInfo, integration: Integration
     card.last_error = integration.last_error or ""
     card.last_error_label = error_kind_label(integration.last_error_kind) if integration.last_error else ""
     if info.credit_price_field and status != IntegrationStatus.disconnected:
-        card.credit_prices = credit_prices_text(credit_prices.schedule(session=session, integration=integration))
+        card.credit_prices = prices_text(credit_prices.schedule(session=session, integration=integration))
+    if info.seat_price_fields and status != IntegrationStatus.disconnected:
+        card.seat_prices = "; ".join(
+            f"{plan.capitalize()}: "
+            f"{prices_text(seat_prices.schedule(session=session, integration=integration, plan=plan))}"
+            for plan in seat_prices.plans(integration))
     return card
 
 
-def credit_prices_text(periods: list[credit_prices.PricePeriod]) -> str:
+def prices_text(periods: list[PricePeriod]) -> str:
     """"$0.04 until 21 Nov 2026; $0.05 from 22 Nov 2026": which price applied to which days."""
     parts = []
     for period in periods:
-        price = f"${period.usd_per_credit}"
+        price = f"${period.price}"
         if period.effective_from is None:
             parts.append(price if period.until is None else f"{price} until {period.until:%-d %b %Y}")
         elif period.until is None:
