@@ -52,6 +52,12 @@ def account_key(vendor: str, secret: str, endpoint: str) -> str:
     return f"orgonaut:ratelimit:{vendor}:{digest}:{endpoint}"
 
 
+def account_bucket(vendor: str, secret: str, endpoint: str, requests: int, per_seconds: float) -> TokenBucket:
+    """The shared bucket of one vendor account's limit of `requests` per `per_seconds`, just below it, so
+    several workers together never reach it."""
+    return TokenBucket(account_key(vendor, secret, endpoint), capacity=max(1, requests - 2), per_seconds=per_seconds)
+
+
 class TokenBucket:
     def __init__(self, key: str, *, capacity: int, per_seconds: float,
                  client: Callable[[], redis.Redis] = kv.locks, sleep: Callable[[float], None] = time.sleep):

@@ -16,7 +16,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -66,6 +66,12 @@ class VendorWording:
     refusal: Callable[[int, bytes, httpx.Headers], ProviderError | None] | None = None
 
 
+class Pacer(Protocol):
+    """A rate limit shared by every worker calling one vendor account (`ratelimit.TokenBucket`)."""
+
+    def take(self, max_wait: float = ...) -> float: ...
+
+
 class VendorHttp:
     """A vendor's base URL, credentials and wording, and its request loop (see the module docstring)."""
 
@@ -74,7 +80,7 @@ class VendorHttp:
         auth: httpx.Auth | None = None, timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None, request_deadline: float = REQUEST_DEADLINE_SECONDS,
         max_response_bytes: int = 16 * 1024 * 1024, sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] = random.random, pacer: Pacer | None = None,
     ):
         self.api_base = normalise_api_base(api_base)
         self.wording = wording
@@ -87,6 +93,7 @@ class VendorHttp:
         self._max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._jitter = jitter
+        self._pacer = pacer  # taken before every attempt, retries included: each is a request the vendor counts
 
     def client(self) -> httpx.Client:
         return httpx.Client(
@@ -100,6 +107,8 @@ class VendorHttp:
         """The body of a 2xx answer and its request id, after bounded retries of transient failures."""
         retry = 0
         while True:
+            if self._pacer is not None:
+                self._pacer.take()
             try:
                 return self._attempt(client, method, path, params, json, where)
             except Transient as failure:

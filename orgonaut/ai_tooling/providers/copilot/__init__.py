@@ -23,15 +23,21 @@ from orgonaut.ai_tooling.providers.declaration import (
     RateLimit,
 )
 
+REST_LIMIT = RateLimit(5000, 3600)  # GitHub REST's standard limit for a token
+
 
 def _create(credentials: Mapping[str, str], api_base: str | None) -> AiToolingProvider:
+    from orgonaut import ratelimit
     from orgonaut.ai_tooling.providers.copilot.client import CopilotProvider
     from orgonaut.settings import get_settings
 
     prices = Prices(business=_price(credentials["business_seat_usd"], "Business"),
                     enterprise=_price(credentials["enterprise_seat_usd"], "Enterprise"))
-    return CopilotProvider(credentials["owner"], credentials["token"], api_base or get_settings().github_api_base,
-                           prices=prices, kind=credentials["kind"])
+    token = credentials["token"]
+    # The token's limit is shared by every worker that calls GitHub with it.
+    pacer = ratelimit.account_bucket("copilot", token, "rest", REST_LIMIT.requests, REST_LIMIT.per_seconds)
+    return CopilotProvider(credentials["owner"], token, api_base or get_settings().github_api_base,
+                           prices=prices, kind=credentials["kind"], pacer=pacer)
 
 
 def _price(value: str, plan: str) -> Decimal:
@@ -73,7 +79,7 @@ INFO = ProviderInfo(
     revisable_days=3,  # "Data typically finalizes within three full UTC days"
     earliest_date=dt.date(2025, 10, 10),
     retention_days=365,
-    rate_limit=RateLimit(5000, 3600),  # GitHub REST's standard limit for a token
+    rate_limit=REST_LIMIT,
     provider_metrics=CopilotCounters,
     lists_seats=True,
     seat_price_fields=(("business", "business_seat_usd"), ("enterprise", "enterprise_seat_usd")),

@@ -111,6 +111,7 @@ class CopilotProvider(OneDayPerCall):
         backoff_base: float = 0.5, backoff_cap: float = 8.0, max_retry_after: float = 60.0,
         request_deadline: float = vendor_http.REQUEST_DEADLINE_SECONDS, sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random, now: Callable[[], dt.datetime] | None = None,
+        pacer: vendor_http.Pacer | None = None,
     ):
         if not isinstance(token, str) or not vendor_http.HEADER_SAFE.fullmatch(token):
             raise ValueError("The token is empty or holds characters a GitHub token cannot contain.")
@@ -125,7 +126,7 @@ class CopilotProvider(OneDayPerCall):
         self._http = VendorHttp(
             api_base=api_base or DEFAULT_API_BASE, wording=self._wording(), secret=token,
             headers={**GITHUB_HEADERS, "authorization": f"Bearer {token}"}, max_response_bytes=MAX_RESPONSE_BYTES,
-            **common,
+            pacer=pacer, **common,
         )
         # The report files: signed links to another host, which gets no token.
         self._downloads = VendorHttp(

@@ -31,9 +31,7 @@ def _create(credentials: Mapping[str, str], api_base: str | None) -> AiToolingPr
     key, settings = credentials["api_key"], get_settings()
 
     def pacer(endpoint: str, per_minute: int) -> ratelimit.TokenBucket:
-        # Just below the team's limit, so several workers together never reach it.
-        return ratelimit.TokenBucket(ratelimit.account_key("cursor", key, endpoint),
-                                     capacity=max(1, per_minute - 2), per_seconds=60)
+        return ratelimit.account_bucket("cursor", key, endpoint, per_minute, 60)
 
     seat_usd = credentials.get("seat_usd") or ""
     return CursorProvider(key, api_base or settings.cursor_api_base,

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
@@ -28,7 +28,7 @@ from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import DayUsages, RangePerCall, Seat
 from orgonaut.ai_tooling.providers.cursor import records
 from orgonaut.ai_tooling.providers.http import RetryPolicy
-from orgonaut.ai_tooling.providers.vendor_http import VendorHttp, VendorWording
+from orgonaut.ai_tooling.providers.vendor_http import Pacer, VendorHttp, VendorWording
 
 DEFAULT_API_BASE = "https://api.cursor.com"
 MEMBERS_PATH = "/teams/members"
@@ -50,10 +50,6 @@ MISSING_PERMISSION_MESSAGE = (
 
 Page = TypeVar("Page")
 Item = TypeVar("Item")
-
-
-class Pacer(Protocol):
-    def take(self, max_wait: float = ...) -> float: ...
 
 
 class CursorProvider(RangePerCall):
