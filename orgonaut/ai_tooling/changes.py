@@ -79,7 +79,7 @@ def send_job(tenant_id: int, scenario_id: int | None, *, force: bool = False) ->
     try:
         if not force and not kv.locks().set(sent_key(tenant_id, scenario_id), "1", nx=True, ex=SENT_KEY_SECONDS):
             return False
-        jobs.send(REFRESH_TASK, args=[tenant_id, scenario_id])
+        jobs.send(REFRESH_TASK, args=[tenant_id, scenario_id], queue=jobs.ROLLUP_QUEUE)
     except Exception:  # Redis or the broker is away: the intent stays and the reaper sends again
         logger.warning("could not send the rollup refresh of tenant %s scope %s; the reaper will retry",
                        tenant_id, scenario_id, exc_info=True)

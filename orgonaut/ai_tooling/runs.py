@@ -51,8 +51,13 @@ class TriggeredBy(StrEnum):
     cli = "cli"
 
 
-def send_chunk(log_id: int, task_id: str, countdown: float | None = None) -> None:
-    jobs.send(TASK_NAME, args=[log_id], task_id=task_id, countdown=countdown)
+def queue_of(kind: str) -> str:
+    """Backfills wait on their own queue; reconcile runs (nightly, "Sync now") on theirs (`jobs`)."""
+    return jobs.BACKFILL_QUEUE if kind == SyncKind.backfill else jobs.NIGHTLY_QUEUE
+
+
+def send_chunk(log_id: int, kind: str, task_id: str, countdown: float | None = None) -> None:
+    jobs.send(TASK_NAME, args=[log_id], task_id=task_id, countdown=countdown, queue=queue_of(kind))
 
 
 def plan_reason(tenant: Tenant) -> str | None:
@@ -111,7 +116,7 @@ def open_run(
         raise Conflict(ALREADY_RUNNING)
     after_commit(
         session,
-        functools.partial(send_chunk, log.id, task_id) if enqueue else None,
+        functools.partial(send_chunk, log.id, log.kind, task_id) if enqueue else None,
         functools.partial(lock.release, token),
     )
     return log
@@ -159,7 +164,7 @@ def queue_nightly(*, session: Session, now: dt.datetime | None = None) -> list[i
         took = lock.acquire(token, QUEUED_LOCK_SECONDS)
         after_commit(
             session,
-            functools.partial(send_chunk, log.id, task_id),
+            functools.partial(send_chunk, log.id, log.kind, task_id),
             functools.partial(lock.release, token) if took else None,
         )
         log_ids.append(log.id)
@@ -181,7 +186,7 @@ def resume_interrupted(*, session: Session) -> list[int]:
         token = task_token(log.id, task_id)
         if lock.acquire(token, QUEUED_LOCK_SECONDS):
             logger.info("resuming interrupted sync log %s from %s", log.id, log.checkpoint_date)
-            after_commit(session, functools.partial(send_chunk, log.id, task_id),
+            after_commit(session, functools.partial(send_chunk, log.id, log.kind, task_id),
                          functools.partial(lock.release, token))
             resumed.append(log.id)
     return resumed

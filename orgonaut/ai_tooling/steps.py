@@ -94,33 +94,33 @@ def attempt_chunk(*, log_id: int, token: str, attempt: int,
         return None, failure
 
 
-def _integration_of(log_id: int) -> int:
+def _integration_and_kind(log_id: int) -> tuple[int, str]:
     with Session(get_engine()) as session:
         log = session.get(IntegrationSyncLog, log_id)
         assert log is not None
-        return log.integration_id
+        return log.integration_id, log.kind
 
 
 def hold_for_retry(*, log_id: int, token: str, delay: float) -> None:
     """Keeps the lock through a retry's countdown, so nothing slips in between."""
-    IntegrationLock(_integration_of(log_id)).extend(token, delay + lock_ttl())
+    IntegrationLock(_integration_and_kind(log_id)[0]).extend(token, delay + lock_ttl())
 
 
 def queue_next_chunk(*, log_id: int, token: str, countdown: float | None = None) -> str:
     """Hands the lock to a new task id and queues that task (after a chunk that left days to do).
     Should the send fail after the hand-over, the lock expires and `resume_interrupted` goes on."""
     task_id = str(uuid.uuid4())
-    IntegrationLock(_integration_of(log_id)).hand_over(token, task_token(log_id, task_id),
-                                                       (countdown or 0) + lock_ttl() * 2)
+    integration_id, kind = _integration_and_kind(log_id)
+    IntegrationLock(integration_id).hand_over(token, task_token(log_id, task_id), (countdown or 0) + lock_ttl() * 2)
     faultpoints.reach("between_hand_over_and_send")
-    send_chunk(log_id, task_id, countdown)
+    send_chunk(log_id, kind, task_id, countdown)
     return task_id
 
 
 def wait_behind(*, log_id: int, delay: float = WAIT_BEHIND_SECONDS) -> str:
     """Queues the run again after a pause, behind the run that holds the integration."""
     task_id = str(uuid.uuid4())
-    send_chunk(log_id, task_id, delay)
+    send_chunk(log_id, _integration_and_kind(log_id)[1], task_id, delay)
     return task_id
 
 
@@ -136,7 +136,7 @@ def run_foreground(
     sleep: Callable[[float], None] = time.sleep,
 ) -> IntegrationSyncLog:
     """Runs a run opened with `enqueue=False` to its end in this process (the CLI), same rules."""
-    lock = IntegrationLock(_integration_of(log_id))
+    lock = IntegrationLock(_integration_and_kind(log_id)[0])
     holder = lock.holder()
     token = holder if holder and log_of(holder) == log_id else task_token(log_id, f"foreground-{uuid.uuid4().hex}")
     attempt = 0

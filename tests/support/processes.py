@@ -43,10 +43,12 @@ def die_with_parent() -> None:
 class Worker:
     """`celery -A workers.celery_app worker` in a subprocess with the test environment."""
 
-    def __init__(self, log_path: Path, concurrency: int = 2, extra_env: dict[str, str] | None = None):
+    def __init__(self, log_path: Path, concurrency: int = 2, extra_env: dict[str, str] | None = None,
+                 include: str | None = None):
         self.log_path = log_path
         self.concurrency = concurrency
         self.extra_env = extra_env or {}
+        self.include = include  # a module of test tasks to load too
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> Worker:
@@ -55,7 +57,7 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
              f"--concurrency={self.concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
-             "-n", f"test-{os.getpid()}@%h"],
+             "-n", f"test-{os.getpid()}@%h", *(["--include", self.include] if self.include else [])],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=die_with_parent,
         )
