@@ -68,6 +68,21 @@ def ensure_connectable(*, session: Session, tenant_id: int, provider: str) -> Pr
     return info
 
 
+def previous_targeting(*, session: Session, tenant_id: int, provider: str) -> tuple[bool, list[int], bool] | None:
+    """(baseline, active scenario ids, all future) of the provider's disconnected connection, which connecting
+    again reuses: the wizard starts from it. None when the provider was never connected."""
+    integration = session.exec(
+        select(Integration)
+        .where(Integration.tenant_id == tenant_id, Integration.category == CATEGORY, Integration.provider == provider,
+               Integration.status == IntegrationStatus.disconnected)
+        .order_by(col(Integration.id).desc())
+    ).first()
+    if integration is None:
+        return None
+    return (integration.target_baseline, active_target_scenario_ids(session=session, integration=integration),
+            integration.target_all_future)
+
+
 def ensure_key_replaceable(*, session: Session, tenant_id: int, integration_id: int) -> Integration:
     """The integration, if its key may be replaced: a disconnected one is connected again instead."""
     integration = get_integration_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)

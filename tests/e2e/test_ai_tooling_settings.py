@@ -224,6 +224,11 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     expect(dialog).to_contain_text("Anthropic Console under Settings → Admin API keys")
     key_field.fill("sk-ant-api03-this-is-not-an-admin-key")
     dialog.get_by_role("button", name="Next").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("That is an Anthropic API key (sk-ant-api…)")
+    expect(dialog.get_by_role("alert")).to_contain_text("needs an Admin API key (sk-ant-admin…)")
+    expect(key_field).to_have_value("sk-ant-api03-this-is-not-an-admin-key")  # kept, to be corrected
+    key_field.fill("sk-wrong")
+    dialog.get_by_role("button", name="Next").click()
     expect(dialog.get_by_role("alert")).to_contain_text("An Anthropic Admin API key starts with sk-ant-admin")
     assert len(stack.requests(path=None)) == requests_before
     key_field.fill(key)

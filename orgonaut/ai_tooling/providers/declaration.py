@@ -75,6 +75,8 @@ class CredentialField:
     prefix: str | None = None  # what every valid value starts with
     pattern: str | None = None  # a full-match regular expression for text fields
     required: bool = True  # an optional field may be left empty (stored as "")
+    # Keys people mistake for this one: (how such a key starts, what to tell them), checked before `prefix`.
+    mistaken: tuple[tuple[str, str], ...] = ()
 
     @property
     def secret(self) -> bool:
@@ -94,6 +96,9 @@ class CredentialField:
         if not _TOKEN_CHARACTERS.fullmatch(value) or (self.pattern and not re.fullmatch(self.pattern, value)):
             shown = "" if self.secret else f" '{value[:40]}'"
             raise ValidationFailed(f"That does not look like a valid {self.label}{shown}. {self.hint}".strip())
+        for start, message in self.mistaken:
+            if value.startswith(start):
+                raise ValidationFailed(message)
         if self.prefix and not value.startswith(self.prefix):
             raise ValidationFailed(self.hint or f"A {self.label} starts with {self.prefix}.")
         return value

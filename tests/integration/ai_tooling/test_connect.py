@@ -48,6 +48,8 @@ def test_connect_tests_the_key_then_stores_it_sealed(session, tenant, clean_simu
     ("key", "message"),
     [
         ("sk-live-123", "An Anthropic Admin API key starts with sk-ant-admin"),
+        ("sk-ant-api03-abc", "That is an Anthropic API key (sk-ant-api…), which calls models; the usage report needs "
+                             "an Admin API key"),
         ("", "Enter the Admin API key."),
         (REVOKED_KEY, f"Test connection failed: {INVALID_KEY_MESSAGE}"),
         (NO_PERMISSION_KEY, f"Test connection failed: {MISSING_PERMISSION_MESSAGE}"),

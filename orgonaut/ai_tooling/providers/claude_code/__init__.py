@@ -33,6 +33,9 @@ INFO = ProviderInfo(
                 "An Anthropic Admin API key starts with sk-ant-admin…: create one in the Anthropic Console "
                 "under Settings → Admin API keys."
             ),
+            mistaken=(("sk-ant-api", "That is an Anthropic API key (sk-ant-api…), which calls models; the usage "
+                                     "report needs an Admin API key (sk-ant-admin…). An organisation admin creates "
+                                     "one in the Anthropic Console under Settings → Admin API keys."),),
         ),
     ),
     api_name="the Anthropic API",

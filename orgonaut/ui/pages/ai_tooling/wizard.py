@@ -155,16 +155,21 @@ class ConnectWizardState(TargetsMixin, AiToolingSettingsState):
 
     @rx.event
     def open_connect(self, provider: str):
-        info = None
+        info, previous = None, None
 
         def connectable(session, user: User) -> None:
-            nonlocal info
+            nonlocal info, previous
             info = ai_tooling.ensure_connectable(session=session, tenant_id=user.tenant_id, provider=str(provider))
+            previous = ai_tooling.previous_targeting(session=session, tenant_id=user.tenant_id, provider=info.key)
 
         refusal = self._act(connectable, reload=False)
         if info is None:
             return rx.toast.error(refusal)
         self._start(info, "connect")
+        if previous is not None:  # connecting again: where its data applied before
+            baseline, scenario_ids, all_future = previous
+            self.target_baseline, self.target_scenarios = baseline, [str(i) for i in scenario_ids]
+            self.target_all_future = all_future
         return None
 
     @rx.event

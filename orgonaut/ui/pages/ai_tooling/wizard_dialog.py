@@ -17,7 +17,7 @@ def _credential_input(spec: CredentialInput) -> rx.Component:
     return rx.vstack(
         field(
             spec.label, field_id,
-            # Uncontrolled: bound to no state var; read from the submit data, reset by the form.
+            # Uncontrolled: bound to no state var (a secret never reaches the state); read from the submit data.
             rx.input(id=field_id, name=spec.name, type=spec.input_type, auto_complete="off", spell_check=False,
                      placeholder=spec.placeholder, width="100%"),
         ),
@@ -37,7 +37,8 @@ def _key_step() -> rx.Component:
             width="100%",
         ),
         on_submit=S.submit_credentials,
-        reset_on_submit=True,
+        # A refused key stays in its field to be corrected; an accepted one leaves with this step.
+        reset_on_submit=False,
     )
 
 

@@ -93,7 +93,10 @@ def test_a_provider_declared_before_it_is_built_cannot_be_connected():
 @pytest.mark.parametrize(
     ("api_key", "message"),
     [
-        ("sk-ant-api03-NOT-AN-ADMIN-KEY", KEY_HINT),
+        ("sk-ant-api03-NOT-AN-ADMIN-KEY", "That is an Anthropic API key (sk-ant-api…), which calls models; the usage "
+                                          "report needs an Admin API key (sk-ant-admin…). An organisation admin "
+                                          "creates one in the Anthropic Console under Settings → Admin API keys."),
+        ("sk-ant-wrong-KEY", KEY_HINT),
         ("ak-ant-admin01-LOOKALIKE", KEY_HINT),
         ("   ", "Enter the Admin API key."),
         ("sk-ant-admin01 has spaces", f"That does not look like a valid Admin API key. {KEY_HINT}"),
