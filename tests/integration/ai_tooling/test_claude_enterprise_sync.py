@@ -23,7 +23,9 @@ from tests.integration.ai_tooling.test_key_leak import _table_texts
 from tests.support.claude_enterprise_simulator import VALID_ENTERPRISE_KEY, enterprise_totals
 
 TODAY = dt.datetime.now(dt.UTC).date()
-END = TODAY - dt.timedelta(days=1)  # the last complete day: Claude Enterprise serves it two days later
+# The last complete day (yesterday, or the day before in the hour after UTC midnight): Claude Enterprise
+# serves it days later.
+END = sync.last_complete_day()
 START = END - dt.timedelta(days=34)
 SERVED = TODAY - dt.timedelta(days=3)
 

@@ -195,9 +195,11 @@ def test_connect_wizard_checks_the_format_targets_tests_and_saves_without_exposi
     assert page.open_dialog == "wizard" and page.wizard_step == "key"
     assert page.wizard_step_text == "Step 1 of 3: Admin API key"
     # A malformed key is refused before anything is sent.
-    page.submit_credentials({"api_key": "sk-ant-api03-not-an-admin-key"})
+    page.submit_credentials({"api_key": "sk-ant-wrong-key"})
     assert page.key_error == registry.PROVIDERS["claude_code"].key_hint
     assert "Anthropic Console under Settings → Admin API keys" in page.key_error
+    page.submit_credentials({"api_key": "sk-ant-api03-not-an-admin-key"})  # an API key, mistaken for the other
+    assert page.key_error.startswith("That is an Anthropic API key (sk-ant-api…), which calls models")
     assert page.wizard_step == "key" and page._pending_credentials == ""
     assert anthropic.requests(path=None) == []
 
@@ -377,6 +379,10 @@ def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, rel
 def test_pause_resume_disconnect_and_connect_again(session, anthropic):
     tenant, emails = _tenant(session)
     integration = _connected(session, tenant, anthropic.base_url)
+    reorg = org.create_scenario(session=session, tenant_id=tenant.id, name="Reorg")
+    ai_tooling.update_targeting(session=session, tenant_id=tenant.id, integration_id=integration.id, baseline=False,
+                                scenario_ids=[reorg.id], all_future=True)
+    session.commit()
     tab, page = _open(session, emails[Role.admin])
     page.pause(integration.id)
     assert (page.providers[0].status, page.providers[0].status_color) == ("paused", "amber")
@@ -394,9 +400,10 @@ def test_pause_resume_disconnect_and_connect_again(session, anthropic):
     session.expire_all()
     stored = session.get(Integration, integration.id)
     assert stored.config_encrypted is None and stored.status == IntegrationStatus.disconnected
-    # Connect again later: the same record comes back.
+    # Connect again later: the wizard starts from where its data applied, and the same record comes back.
     page = tab.state(ConnectWizardState)
     page.open_connect("claude_code")
+    assert (page.target_baseline, page.target_scenarios, page.target_all_future) == (False, [str(reorg.id)], True)
     page.submit_credentials({"api_key": VALID_KEY})
     page.submit_targets()
     _test_key(page)
@@ -440,7 +447,7 @@ def test_other_tenants_ids_are_not_found(session, anthropic):
 
 def _failed_run(session: Session, tenant: Tenant, api_base: str, simulator_server) -> IntegrationSyncLog:
     integration = _connected(session, tenant, api_base)
-    end = run_control._today() - dt.timedelta(days=1)
+    end = sync.last_complete_day()  # yesterday, or the day before in the hour after UTC midnight
     log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
                                     start=end - dt.timedelta(days=3), end=end, enqueue=False)
     session.commit()
@@ -495,7 +502,7 @@ def rematching(_no_subscribers):
 def _synced_tenant(session: Session, api_base: str) -> tuple[Tenant, dict[Role, str]]:
     tenant, emails = _tenant(session)
     integration = _connected(session, tenant, api_base)
-    end = run_control._today() - dt.timedelta(days=1)
+    end = sync.last_complete_day()  # yesterday, or the day before in the hour after UTC midnight
     log = ai_tooling.start_backfill(session=session, tenant_id=tenant.id, integration_id=integration.id,
                                     start=end - dt.timedelta(days=6), end=end, enqueue=False)
     session.commit()
