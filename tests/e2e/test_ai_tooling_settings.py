@@ -601,8 +601,10 @@ def test_an_admin_connects_cursor_and_a_person_using_both_tools_sees_both(
     _card(page, "Cursor").get_by_role("button", name="Connect", exact=True).click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading", name="Connect Cursor")).to_be_visible()
-    expect(dialog).to_contain_text("Step 1 of 3: Admin API key")
+    expect(dialog).to_contain_text("Step 1 of 3: Credentials")
     expect(dialog).to_contain_text("Cursor dashboard under Settings → API Keys")
+    # The seat price (for idle seats) may be left empty.
+    expect(dialog.get_by_label("Monthly price of a Cursor seat (USD) (optional)")).to_have_value("")
     dialog.get_by_label("Admin API key").fill("key_e2e_cursor_0000000000000000")
     dialog.get_by_role("button", name="Next").click()
     # Wait for step 2: a second click while step 1 is still shown would press step 1's Next again.
