@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, overload
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from orgonaut.errors import Conflict, NotFound, ReadOnlyScope
 from orgonaut.org import events
@@ -180,3 +180,39 @@ def archive_scenario(*, session: Session, tenant_id: int, scenario_id: int) -> S
     session.add(scenario)
     session.flush()
     return scenario
+
+
+# --- the same unit or person in another scope ---------------------------------------------------------
+
+
+def _lineage_root(parents: dict[int, int | None], row_id: int) -> int:
+    """The row a chain of copies started from (a Live row, or one created inside a scenario)."""
+    seen = {row_id}
+    while (parent := parents.get(row_id)) is not None and parent not in seen:
+        seen.add(parent)
+        row_id = parent
+    return row_id
+
+
+def counterpart_unit(*, session: Session, tenant_id: int, org_unit_id: int, scenario_id: int | None) -> int | None:
+    """The id of the same org unit in scope `scenario_id` (None = Live): the one copied, directly or through
+    other scenarios, from the same original; None when it does not exist there (or `org_unit_id` is not the
+    tenant's)."""
+    rows = session.exec(select(OrgUnit.id, OrgUnit.source_id, OrgUnit.scenario_id).where(
+        OrgUnit.tenant_id == tenant_id)).all()
+    parents = {row_id: source_id for row_id, source_id, _ in rows}
+    if org_unit_id not in parents:
+        return None
+    root = _lineage_root(parents, org_unit_id)
+    return next((row_id for row_id, _, scope in sorted(rows) if scope == scenario_id
+                 and _lineage_root(parents, row_id) == root), None)
+
+
+def counterpart_actor(*, session: Session, tenant_id: int, actor_id: int, scenario_id: int | None) -> int | None:
+    """The id of the same person in scope `scenario_id` (None = Live), by their durable `external_uid`."""
+    actor = session.get(Actor, actor_id)
+    if actor is None or actor.tenant_id != tenant_id:
+        return None
+    return session.exec(select(Actor.id).where(
+        Actor.tenant_id == tenant_id, Actor.scenario_id == scenario_id,
+        Actor.external_uid == actor.external_uid).order_by(col(Actor.id))).first()

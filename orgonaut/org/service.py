@@ -53,6 +53,8 @@ from orgonaut.org.placements import (
 )
 from orgonaut.org.scenarios import (
     archive_scenario,
+    counterpart_actor,
+    counterpart_unit,
     create_scenario,
     create_snapshot,
     ensure_writable,
@@ -112,6 +114,8 @@ __all__ = [
     "get_placement",
     "get_placement_or_raise",
     "get_scenario",
+    "counterpart_actor",
+    "counterpart_unit",
     "get_scenario_or_raise",
     "get_scope_or_raise",
     "list_org_units",

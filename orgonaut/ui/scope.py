@@ -29,7 +29,8 @@ from orgonaut.ui.auth import AuthState
 SCOPE_COOKIE = "orgonaut_scope"
 LIVE = "live"
 LIVE_NAME = "Live"
-# A detail page's ids belong to one scope; after a switch its list page is the honest place to land.
+# A detail page's ids belong to one scope: after a switch it shows the same unit or person in the new scope
+# (`org.counterpart_unit`, `org.counterpart_actor`), or its list page when they do not exist there.
 _LIST_OF_DETAIL = {"/people/": routes.PEOPLE, "/teams/": routes.TEAMS, "/departments/": routes.DEPARTMENTS}
 
 
@@ -108,11 +109,29 @@ class ScopeState(AuthState):
                 scenario = org.get_scenario(session=session, tenant_id=user.tenant_id, scenario_id=int(value))
         # An unknown or foreign id is not remembered: the user lands on Live.
         self.scope_cookie = f"{self._fingerprint()}:{scenario.id if scenario is not None else LIVE}"
-        self._scope_for(user)
+        scope = self._scope_for(user)
         path = self.router.url.path or routes.PEOPLE
-        target = next((lst for prefix, lst in _LIST_OF_DETAIL.items() if path.startswith(prefix)), path)
         # Navigating (even to the same path) runs the page's on_load again, which loads the new scope.
-        return rx.redirect(target)
+        return rx.redirect(_same_page_in(user.tenant_id, path, scope))
+
+
+def _same_page_in(tenant_id: int, path: str, scenario_id: int | None) -> str:
+    """`path` in scope `scenario_id`: a detail page of the same unit or person there, else its list page."""
+    for prefix, list_page in _LIST_OF_DETAIL.items():
+        if not path.startswith(prefix):
+            continue
+        raw = path[len(prefix):].strip("/").split("/")[0]
+        if not raw.isdigit():
+            return list_page
+        with session_scope() as session:
+            if prefix == "/people/":
+                same = org.counterpart_actor(session=session, tenant_id=tenant_id, actor_id=int(raw),
+                                             scenario_id=scenario_id)
+            else:
+                same = org.counterpart_unit(session=session, tenant_id=tenant_id, org_unit_id=int(raw),
+                                            scenario_id=scenario_id)
+        return f"{prefix}{same}" if same is not None else list_page
+    return path
 
 
 def scope_badge() -> rx.Component:

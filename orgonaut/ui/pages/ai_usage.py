@@ -224,6 +224,8 @@ def _unit_section(
         _section(
             state,
             freshness(state.refresh_pending, state.updated),
+            rx.cond(state.scope_note != "", rx.callout(state.scope_note, icon="git-branch", color_scheme="indigo",
+                                                       role="note", width="100%")),
             card_grid(state.cards, "AI Tooling usage summary"),
             rx.cond(state.budget_text != "", _budget(state, f"{chart_id}-budget")),
             _trend(state, chart_id, title),

@@ -55,6 +55,7 @@ from orgonaut.ui.components.usage_cards import (
     UsageCard,
 )
 from orgonaut.ui.format import updated_text
+from orgonaut.ui.pages.scope_notes import scope_note
 from orgonaut.ui.pages.spend_views import anomaly_note, budget_sentence
 from orgonaut.ui.pages.usage_filters import (
     ProviderMixin,
@@ -190,6 +191,9 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     hidden_unit_id: int = 0
     refresh_pending: bool = False
     updated: str = ""
+    # What the scope means for these numbers: a snapshot holds no usage; a unit only a scenario has shows its
+    # people's usage as if the structure had applied ("": a Live unit, or one Live has too).
+    scope_note: str = ""
     # This month's budget of the unit (Live, for the chosen provider or all), as a burn-down ("" / {}: none).
     budget_text: str = ""
     budget_figure: dict = {}
@@ -205,7 +209,7 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
     def _clear_unit(self) -> None:
         """State is sent to the browser: nothing of the unit shown before stays there."""
         self.found_unit, self.unit_id, self.refresh_pending, self.updated = False, 0, False, ""
-        self.hidden_note, self.hidden_unit_id = "", 0
+        self.hidden_note, self.hidden_unit_id, self.scope_note = "", 0, ""
         self.budget_text, self.budget_figure = "", {}
         self._clear_range()
         self._clear_provider()
@@ -222,10 +226,12 @@ class UnitMixin(ProviderMixin, RangeMixin, mixin=True):
         if not raw_id.isdigit():
             return None
         try:
-            return org.get_org_unit_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
+            unit = org.get_org_unit_in_scope_or_raise(session=session, tenant_id=user.tenant_id,
                                                       scenario_id=scenario_id, org_unit_id=int(raw_id), kind=kind)
         except NotFound:
             return None
+        self.scope_note = scope_note(session, unit)
+        return unit
 
     def _visible(self, user: User, unit: OrgUnit, session) -> visibility.UsageViewer | None:
         """Who sees what for this load; None (and the reason on the page) when the unit's usage is refused."""

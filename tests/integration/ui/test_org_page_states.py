@@ -19,6 +19,7 @@ from orgonaut.org.models import Actor, ActorKind, OrgUnit, OrgUnitKind, Scenario
 from orgonaut.tenancy.models import Role
 from orgonaut.ui import routes
 from orgonaut.ui.components.actor_edit import NOT_ALLOWED
+from orgonaut.ui.pages.ai_usage_state import TeamUsageState
 from orgonaut.ui.pages.department import DepartmentState
 from orgonaut.ui.pages.departments import DepartmentsState
 from orgonaut.ui.pages.people import PeopleState
@@ -294,16 +295,55 @@ def test_a_foreign_or_unknown_scope_falls_back_to_live(session, demo):
         assert {p.name for p in people.people} == {p.name for p in DEMO_PEOPLE}
 
 
-def test_switching_scope_on_a_detail_page_lands_on_its_list(session, demo):
+def test_switching_scope_on_a_detail_page_shows_the_same_unit_or_person_there(session, demo):
     tab = Tab(login_token(session, "member@demo.test"))
     reorg = _scenario(session, demo.id, REORG_SCENARIO)
     ana = _actor(session, demo.id, "Ana Souza")
+    ana_in_reorg = _actor(session, demo.id, "Ana Souza", reorg.id)
     _open_person(tab, ana.id)
     redirect = tab.scope.choose_scope(str(reorg.id))
-    assert f'"{routes.PEOPLE}"' in str(redirect.args)
+    assert f'"{routes.person_url(ana_in_reorg.id)}"' in str(redirect.args)
+    _open_person(tab, ana_in_reorg.id)
+    assert f'"{routes.person_url(ana.id)}"' in str(tab.scope.choose_scope(LIVE).args)
+
+    # A team, through a chain of copies: Live -> the reorg -> a scenario copied from the reorg.
+    dx = _unit(session, demo.id, "Developer Experience")
+    dx_in_reorg = _unit(session, demo.id, "Developer Experience", reorg.id)
+    snap = org.create_scenario(session=session, tenant_id=demo.id, name="Reorg v2", source_scenario_id=reorg.id)
+    session.commit()
+    dx_in_snap = _unit(session, demo.id, "Developer Experience", snap.id)
+    assert len({dx.id, dx_in_reorg.id, dx_in_snap.id}) == 3
+    tab.open(TeamState, routes.TEAM, routes.team_url(dx_in_snap.id), team_id=str(dx_in_snap.id))
+    assert f'"{routes.team_url(dx.id)}"' in str(tab.scope.choose_scope(LIVE).args)
+    assert f'"{routes.team_url(dx_in_reorg.id)}"' in str(tab.scope.choose_scope(str(reorg.id)).args)
+
+    # A team that exists only in the scenario: back in Live, its list.
+    enablement = _unit(session, demo.id, "AI Enablement", reorg.id)
+    tab.open(TeamState, routes.TEAM, routes.team_url(enablement.id), team_id=str(enablement.id))
+    assert f'"{routes.TEAMS}"' in str(tab.scope.choose_scope(LIVE).args)
     tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
-    redirect = tab.scope.choose_scope(LIVE)
-    assert f'"{routes.PEOPLE}"' in str(redirect.args)
+    assert f'"{routes.PEOPLE}"' in str(tab.scope.choose_scope(str(reorg.id)).args)
+
+
+def test_a_unit_page_says_what_its_scope_means_for_its_numbers(session, demo):
+    tab = Tab(login_token(session, "admin@demo.test"))
+    reorg = _scenario(session, demo.id, REORG_SCENARIO)
+    snapshot = org.create_snapshot(session=session, tenant_id=demo.id, name="Frozen")
+    session.commit()
+    cases = [(_unit(session, demo.id, "Developer Experience"), ""),
+             (_unit(session, demo.id, "Developer Experience", reorg.id), ""),
+             (_unit(session, demo.id, "AI Enablement", reorg.id),
+              f"AI Enablement exists only in {REORG_SCENARIO}: its numbers are its people's usage as if this "
+              "structure had applied."),
+             (_unit(session, demo.id, "Developer Experience", snapshot.id),
+              "Frozen is a snapshot of the org: usage is synced into Live and active scenarios only, so a snapshot "
+              "holds none.")]
+    for unit, note in cases:
+        tab.scope.choose_scope(str(unit.scenario_id) if unit.scenario_id else LIVE)
+        tab.open(TeamState, routes.TEAM, routes.team_url(unit.id), team_id=str(unit.id))
+        usage = tab.state(TeamUsageState)
+        usage.load()
+        assert usage.scope_note == note, unit.name
 
 
 # --- people list ------------------------------------------------------------------------------
