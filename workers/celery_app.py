@@ -13,6 +13,7 @@ from celery.schedules import crontab
 
 import workers.kombu_patch  # noqa: F401  (before any broker connection: see its docstring, review R3)
 from orgonaut import jobs, wiring
+from orgonaut.ai_tooling.windows import NIGHTLY_AT
 from orgonaut.runtime import freeze_startup_heap
 
 TASK_MODULES = sorted(
@@ -36,7 +37,7 @@ app.conf.update(
 app.conf.beat_schedule = {
     "ai-tooling-nightly-sync": {
         "task": "orgonaut.ai_tooling.nightly_sync",
-        "schedule": crontab(hour=3, minute=0),
+        "schedule": crontab(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute),
     },
     # Puts e-mails whose worker died before handing them over back in the queue.
     "notify-outbox-reaper": {

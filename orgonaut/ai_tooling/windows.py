@@ -13,11 +13,21 @@ integration leaves no gap (up to `MAX_CATCH_UP_DAYS`; older gaps need a backfill
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from orgonaut import clock
 
 VENDOR_DELAY = dt.timedelta(hours=1)
 MAX_CATCH_UP_DAYS = 31
+NIGHTLY_AT = dt.time(3, 0)  # when beat starts the nightly sync, in ORGONAUT_TIMEZONE (workers/celery_app.py)
+
+
+def next_nightly(now: dt.datetime, zone: str) -> dt.datetime:
+    """The next nightly sync after `now` (aware), in `zone`, the zone beat runs in."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    at = dt.datetime.combine(local.date(), NIGHTLY_AT, tzinfo=tz)
+    return at if at > local else dt.datetime.combine(local.date() + dt.timedelta(days=1), NIGHTLY_AT, tzinfo=tz)
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -369,7 +369,7 @@ def test_backfill_refusals_are_inline_and_change_nothing(session, anthropic, rel
     assert "Backfill queued: 30 days." in repr(events)
     [log] = page.logs
     # A worker started by an earlier test may already have picked the run up.
-    assert (log.kind, log.active, log.days_total) == ("backfill", True, 30)
+    assert (log.kind, log.active, log.days_total) == ("Backfill", True, 30)
     assert log.status in ("queued", "running")
     assert re.fullmatch(r"\d+ of 30 days", log.progress_text)
     # A second run while this one holds the integration is refused.
@@ -462,7 +462,12 @@ def test_run_query_parameter_opens_the_run_details(session, anthropic):
     assert log.status == SyncStatus.failed
     _, page = _open(session, emails[Role.admin], f"{routes.AI_TOOLING_SETTINGS}?run={log.id}", RunDetailState)
     assert page.open_dialog == "run" and page.run.id == log.id
-    assert (page.run.kind, page.run.status, page.run.status_color) == ("backfill", "failed", "red")
+    assert (page.run.kind, page.run.status, page.run.status_color) == ("Backfill", "failed", "red")
+    # The card tells the failed attempt from the last success (none yet), and when the next sync runs (an
+    # invalid key leaves it in error, still scheduled).
+    [card] = [p for p in page.providers if p.name == "Claude Code"]
+    assert card.last_sync_ago != "" and card.last_success_ago == ""
+    assert re.fullmatch(r"(today|tomorrow) at 03:00 UTC", card.next_sync), card.next_sync
     assert "Invalid or revoked Admin API key" in page.run.error_message
     [error] = page.run_errors
     assert error.kind == "Invalid or revoked API key" and error.http_status == "401"

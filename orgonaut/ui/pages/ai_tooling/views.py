@@ -21,12 +21,14 @@ from orgonaut.ai_tooling.price_schedule import PricePeriod
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.declaration import ProviderInfo
 from orgonaut.ai_tooling.sync import TriggeredBy
+from orgonaut.ai_tooling.windows import next_nightly
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import Integration, IntegrationStatus, IntegrationSyncLog, SyncKind, SyncStatus
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnitKind, ScenarioKind, ScenarioStatus
+from orgonaut.settings import get_settings
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Feature, Tenant
 from orgonaut.tenancy.service import plans_sentence
@@ -73,9 +75,13 @@ class ProviderCard:
     status_color: str = "gray"
     status_meaning: str = ""
     organization_name: str = ""
-    last_sync_ago: str = ""
+    last_sync_ago: str = ""  # the last attempt, however it ended
     last_sync_exact: str = ""
     last_sync_iso: str = ""
+    last_success_ago: str = ""
+    last_success_exact: str = ""
+    last_success_iso: str = ""
+    next_sync: str = ""  # "today at 03:00 UTC"; "" when it will not run (paused, disconnected)
     targets: list[str] = dataclasses.field(default_factory=list)
     last_error: str = ""
     last_error_label: str = ""
@@ -212,6 +218,11 @@ def provider_card(session: Session, info: ProviderInfo, integration: Integration
     card.last_sync_ago = ago(integration.last_sync_at, now)
     card.last_sync_exact = exact(integration.last_sync_at, zone)
     card.last_sync_iso = iso(integration.last_sync_at)
+    card.last_success_ago = ago(integration.last_success_at, now)
+    card.last_success_exact = exact(integration.last_success_at, zone)
+    card.last_success_iso = iso(integration.last_success_at)
+    if status in (IntegrationStatus.active, IntegrationStatus.error):
+        card.next_sync = next_sync_text(now, get_settings().timezone)
     card.targets = targets(session, integration) if status != IntegrationStatus.disconnected else []
     card.last_error = integration.last_error or ""
     card.last_error_label = error_kind_label(integration.last_error_kind) if integration.last_error else ""
@@ -223,6 +234,20 @@ def provider_card(session: Session, info: ProviderInfo, integration: Integration
             f"{prices_text(seat_prices.schedule(session=session, integration=integration, plan=plan))}"
             for plan in seat_prices.plans(integration))
     return card
+
+
+def next_sync_text(now: dt.datetime, zone: str) -> str:
+    """When beat starts the next nightly sync: "today at 03:00 UTC", "tomorrow at 03:00 CET"."""
+    at = next_nightly(_aware(now), zone)
+    day = "today" if at.date() == _aware(now).astimezone(ZoneInfo(zone)).date() else "tomorrow"
+    return f"{day} at {at:%H:%M} {at.tzname() or zone}"
+
+
+def kind_label(log: IntegrationSyncLog) -> str:
+    """What people call a run: the nightly sync, a "Sync now", a backfill."""
+    if log.kind == SyncKind.backfill:
+        return "Backfill"
+    return "Nightly sync" if log.triggered_by == TriggeredBy.schedule else "Sync now"
 
 
 def prices_text(periods: list[PricePeriod]) -> str:
@@ -257,7 +282,7 @@ def log_row(session: Session, log: IntegrationSyncLog, provider: str, zone: str,
     progress, progress_text = progress_of(log)
     cancelling = active and log.cancel_requested_at is not None
     return LogRow(
-        id=log.id, provider_name=registry.display_name(provider), kind=str(log.kind),
+        id=log.id, provider_name=registry.display_name(provider), kind=kind_label(log),
         window=window(log.window_start, log.window_end), status=status.value, status_color=RUN_STATUS_COLOR[status],
         fetched=log.records_fetched, matched=log.records_matched, unmatched=log.records_unmatched,
         duration=duration(log.started_at, log.finished_at or (now if status == SyncStatus.running else None)),
