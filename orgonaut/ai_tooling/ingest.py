@@ -20,11 +20,13 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import func, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from orgonaut import db, faultpoints
@@ -340,6 +342,19 @@ def stored_days(
         AiToolUsageRecord.provider == provider,
     )
     return set(session.exec(statement))
+
+
+def stored_day_totals(
+    *, session: Session, integration_id: int, scenario_id: int | None, start: dt.date, end: dt.date
+) -> dict[dt.date, tuple[int, Decimal]]:
+    """day -> (records, their cost in cents) a connection holds now in one scope, for the days it has any."""
+    r = db.table_of(AiToolUsageRecord).c
+    statement = (sa_select(r.usage_date, func.count(), func.sum(db.micro_cents(r.total_cost_cents)))
+                 .where(r.integration_id == integration_id, r.scope_key == scope_key(scenario_id),
+                        r.usage_date >= start, r.usage_date <= end)
+                 .group_by(r.usage_date))
+    return {day: (int(count), Decimal(int(micro or 0)) / 1_000_000)
+            for day, count, micro in session.execute(statement)}
 
 
 def store_rows(*, session: Session, rows: list[tuple[Any, ...]], fresh: bool) -> int:

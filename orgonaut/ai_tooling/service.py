@@ -10,6 +10,7 @@ A facade, kept on purpose: the Settings page's modules, the CLI, the demo and th
 - `run_control`: Sync now, Backfill and its input rules (earliest day, no partial day, a confirmation
   for long ranges), cancelling a run
 - `unmatched`: the unmatched e-mails of a scope, and the ones ignored as not an employee (with the undo)
+- `ingest`: what a connection holds per day (`stored_day_totals`, for a run's day-by-day table)
 
 Pause, resume and disconnect are the same for every integration and live in
 `orgonaut.integrations.service`.
@@ -41,6 +42,7 @@ from orgonaut.ai_tooling.connections import (
     update_targeting,
     validate_targets,
 )
+from orgonaut.ai_tooling.ingest import stored_day_totals
 from orgonaut.ai_tooling.run_control import (
     ACTIVE_RUN,
     CONFIRM_OVER_DAYS,
@@ -97,6 +99,7 @@ __all__ = [
     "replace_credentials",
     "start_backfill",
     "start_sync_now",
+    "stored_day_totals",
     "test_connection",
     "test_credentials",
     "unignore",

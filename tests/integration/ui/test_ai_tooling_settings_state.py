@@ -33,6 +33,7 @@ from orgonaut.rollups import queue as rollup_queue
 from orgonaut.settings import reset_settings_cache
 from orgonaut.tenancy.models import Plan, Role, Tenant
 from orgonaut.ui import routes
+from orgonaut.ui.format import format_usd
 from orgonaut.ui.pages.ai_tooling import state as page_state
 from orgonaut.ui.pages.ai_tooling import unmatched as unmatched_dialogs
 from orgonaut.ui.pages.ai_tooling import wizard as wizard_dialog
@@ -478,6 +479,13 @@ def test_run_query_parameter_opens_the_run_details(session, anthropic):
         ((start + dt.timedelta(days=2)).isoformat(), "failed"), ((start + dt.timedelta(days=3)).isoformat(),
                                                                  "not synced")]
     assert page.run_affected_dates == [(start + dt.timedelta(days=n)).isoformat() for n in (2, 3)]
+    # Each synced day shows the records and cost the connection holds for it, read here from the records.
+    stored = session.exec(select(AiToolUsageRecord).where(AiToolUsageRecord.integration_id == log.integration_id)).all()
+    for day in page.run_days:
+        held = [r for r in stored if r.usage_date.isoformat() == day.date]
+        assert (day.records, day.cost) == ((f"{len(held):,}", format_usd(sum((r.total_cost_cents for r in held),
+                                                                            Decimal(0)))) if held else ("", ""))
+    assert sum(1 for day in page.run_days if day.records) == 2
     [row] = page.logs
     assert (row.id, row.status, row.active, row.fetched) == (log.id, "failed", False, log.records_fetched)
     assert page.providers[0].status == "error" and "Invalid or revoked" in page.providers[0].last_error

@@ -73,6 +73,8 @@ def _day_row(d: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(d.date),
         rx.table.cell(rx.badge(d.result, color_scheme=d.color, variant="soft")),
+        rx.table.cell(d.records),
+        rx.table.cell(d.cost),
         rx.table.cell(d.errors),
         rx.table.cell(d.note),
     )
@@ -154,7 +156,8 @@ def run_dialog() -> rx.Component:
                     rx.cond(run.data_note != "", rx.text(run.data_note, size="2", color_scheme="gray")),
                     _problems(run),
                     rx.heading("Day by day", size="3"),
-                    data_table("Day by day", ["Day", "Result", "Errors", "Last error"], S.run_days, _day_row),
+                    data_table("Day by day", ["Day", "Result", "Records", "Cost", "Errors", "Last error"], S.run_days,
+                               _day_row),
                     rx.cond(run.days_not_listed > 0,
                             rx.text(run.days_not_listed, " more days are not listed.", size="1",
                                     color_scheme="gray")),

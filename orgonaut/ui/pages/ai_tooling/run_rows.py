@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -19,6 +20,7 @@ from orgonaut.ai_tooling.sync import days_between
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.error_kinds import error_kind_label
 from orgonaut.integrations.models import IntegrationSyncLog, SyncStatus
+from orgonaut.ui.format import format_usd
 from orgonaut.ui.pages.ai_tooling.views import ACTIVE_RUN, LogRow, exact, log_row, tenant_of
 
 # A run's day-by-day table stops here; a longer backfill says how many days are not listed.
@@ -60,6 +62,8 @@ class DayRow:
     color: str = "gray"
     errors: int = 0
     note: str = ""
+    records: str = ""  # what the connection holds for the day now (in the run's first scope); "" when nothing
+    cost: str = ""
 
 
 @dataclasses.dataclass
@@ -75,8 +79,10 @@ class RunDetail:
 # --- one run ----------------------------------------------------------------------------------
 
 
-def _day_rows(log: IntegrationSyncLog, errors: list[ErrorNote]) -> tuple[list[DayRow], int]:
-    """Each day of the window: synced (up to the checkpoint), failed, not synced, or waiting."""
+def _day_rows(log: IntegrationSyncLog, errors: list[ErrorNote],
+              stored: dict[dt.date, tuple[int, Decimal]]) -> tuple[list[DayRow], int]:
+    """Each day of the window: synced (up to the checkpoint), failed, not synced, or waiting; with the
+    records and cost stored for it."""
     by_day: dict[str, list[ErrorNote]] = {}
     for error in errors:
         by_day.setdefault(error.date or "", []).append(error)
@@ -96,7 +102,9 @@ def _day_rows(log: IntegrationSyncLog, errors: list[ErrorNote]) -> tuple[list[Da
         else:
             result, color = "not synced", "amber"
         note = last.message if last is not None else ""
-        rows.append(DayRow(date=day.isoformat(), result=result, color=color, errors=len(day_errors), note=note))
+        count, cost = stored.get(day, (0, Decimal(0)))
+        rows.append(DayRow(date=day.isoformat(), result=result, color=color, errors=len(day_errors), note=note,
+                           records=f"{count:,}" if count else "", cost=format_usd(cost) if count else ""))
     return rows, max(0, len(days) - MAX_DAY_ROWS)
 
 
@@ -133,7 +141,11 @@ def run_detail(session: Session, tenant_id: int, log_id: int) -> RunDetail:
     now = clock.utcnow()
     diagnostics = run_diagnostics.read(log)
     errors, affected, rematched = diagnostics.errors, diagnostics.affected_records, diagnostics.rematched
-    days, not_listed = _day_rows(log, errors)
+    listed = days_between(log.window_start, log.window_end)[:MAX_DAY_ROWS]
+    stored = ai_tooling.stored_day_totals(session=session, integration_id=integration.id,
+                                          scenario_id=diagnostics.scopes[0].scenario_id if diagnostics.scopes else None,
+                                          start=listed[0], end=listed[-1]) if listed else {}
+    days, not_listed = _day_rows(log, errors, stored)
     row = log_row(session, log, integration.provider, zone, now)
     view = RunView(
         **dataclasses.asdict(row), created=exact(log.created_at, zone), started=exact(log.started_at, zone),
