@@ -38,6 +38,8 @@ app = rx.App(
     # The REST API: its routes (/api/v1/...) are matched before Reflex's own; then security headers on
     # every answer, pages and API alike.
     api_transformer=[api_app, with_security_headers, with_session_reference],
+    # Bottom left, over the navigation: bottom right covered the tables' last column (View run, row actions).
+    toaster=rx.toast.provider(position="bottom-left"),
 )
 
 app.add_page(login_page, route=routes.LOGIN, title="Log in · Orgonaut", on_load=AuthState.redirect_if_signed_in)

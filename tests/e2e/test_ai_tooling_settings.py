@@ -44,6 +44,7 @@ from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Plan, Role
 from orgonaut.ui import routes
 from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.ai_tooling.views import kind_label
 from tests.e2e.pages import log_in
 from tests.support.simulator import SimulatorServer
 
@@ -289,7 +290,7 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     expect(page.get_by_text("Backfill queued: 30 days.")).to_be_visible()
     log_id = _new_log_id(tenant.id, 0)
     row = _row(page, log_id)
-    expect(row).to_contain_text("backfill")
+    expect(row).to_contain_text("Backfill")
     seen: list[int] = []
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -310,14 +311,18 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     assert log.status == SyncStatus.succeeded and log.days_done == 30 and log.records_fetched > 0
     expect(row).to_contain_text(str(log.records_fetched))
     expect(row).to_contain_text("E2E Admin")
-    last_sync = _card(page).locator("time")
-    expect(last_sync).to_have_text(re.compile(r"just now|\d+ minutes? ago"))
-    expect(last_sync).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"))
+    # The last attempt and the last success (the same run), each relative with its exact time on hover.
+    times = _card(page).locator("time")
+    expect(times).to_have_count(2)
+    for last_sync in (times.first, times.last):
+        expect(last_sync).to_have_text(re.compile(r"just now|\d+ minutes? ago"))
+        expect(last_sync).to_have_attribute("title", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"))
+    expect(_card(page)).to_contain_text(re.compile(r"Next sync(today|tomorrow) at 03:00 UTC"))
 
     # View run: the days, one by one.
     row.get_by_role("button", name=f"View run {log_id}").click()
     run = page.get_by_role("dialog")
-    expect(run).to_contain_text(f"Run {log_id}: backfill {start} → {end}")
+    expect(run).to_contain_text(f"Run {log_id}: Backfill {start} → {end}")
     days = run.get_by_role("region", name="Day by day").get_by_role("row")
     expect(days).to_have_count(31)  # the header and 30 days
     expect(run.get_by_role("region", name="Day by day").get_by_text("synced", exact=True)).to_have_count(30)
@@ -366,7 +371,15 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     # A failing Sync now: the status turns to error, and View run says why.
     stack.set_fault(status=401, path=USAGE_REPORT_PATH, count=1)
     _card(page).get_by_role("button", name="Sync now").click()
-    expect(page.get_by_text(f"Sync queued for {yesterday}.")).to_be_visible()
+    toast = page.get_by_text(f"Sync queued for {yesterday}.")
+    expect(toast).to_be_visible()
+    # The toast leaves the table's last column (View run) free to click.
+    note = toast.bounding_box()
+    button = _row(page, log_id).get_by_role("button", name=f"View run {log_id}").bounding_box()
+    assert note and button
+    apart_x = note["x"] + note["width"] <= button["x"] or button["x"] + button["width"] <= note["x"]
+    apart_y = note["y"] + note["height"] <= button["y"] or button["y"] + button["height"] <= note["y"]
+    assert apart_x or apart_y, (note, button)
     failed_id = _new_log_id(tenant.id, log_id)
     expect(_row(page, failed_id)).to_contain_text("failed", timeout=60_000)
     _expect_status(page, "error")
@@ -490,7 +503,7 @@ def test_admin_sees_the_demo_connection_and_its_run_from_a_link(page: Page, base
     expect(_card(page)).to_contain_text(ORGANISATION)
     page.goto(f"{base_url}{URL}?run={log.id}")
     run = page.get_by_role("dialog")
-    expect(run).to_contain_text(f"Run {log.id}: {log.kind}")
+    expect(run).to_contain_text(f"Run {log.id}: {kind_label(log)}")
     expect(run.get_by_role("region", name="Day by day").get_by_role("row")).to_have_count(
         min(log.days_total, 400) + 1)
 
