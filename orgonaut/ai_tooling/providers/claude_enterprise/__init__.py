@@ -53,4 +53,5 @@ INFO = ProviderInfo(
     earliest_date=dt.date(2026, 1, 1),  # "not before 1 January 2026"
     retention_days=90,  # engagement data: "at most the past 90 days"
     provider_metrics=ClaudeEnterpriseCounters,
+    reports_organisation_cost=True,  # cost_report by product, beside user_cost_report
 )
