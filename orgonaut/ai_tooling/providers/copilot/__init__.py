@@ -58,7 +58,7 @@ INFO = ProviderInfo(
                         hint="A token of an organisation owner that may read Copilot metrics and seats "
                              "(classic: read:org and manage_billing:copilot, or read:enterprise for an enterprise; "
                              "fine-grained: \"View Organization Copilot Metrics\" and Administration read for "
-                             "AI-credit usage)."),
+                             "AI-credit usage and the billing usage report)."),
         CredentialField(name="business_seat_usd", label="monthly price of a Copilot Business seat (USD)",
                         kind=FieldKind.decimal, hint="GitHub's list price is 19; enter your contract's."),
         CredentialField(name="enterprise_seat_usd", label="monthly price of a Copilot Enterprise seat (USD)",
@@ -75,4 +75,5 @@ INFO = ProviderInfo(
     retention_days=365,
     rate_limit=RateLimit(5000, 3600),  # GitHub REST's standard limit for a token
     provider_metrics=CopilotCounters,
+    reports_organisation_cost=True,  # the billing usage report: Copilot's seats and AI credits, other products
 )
