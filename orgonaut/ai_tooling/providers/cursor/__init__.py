@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
 from orgonaut.ai_tooling.providers.cursor.records import CursorCounters
 from orgonaut.ai_tooling.providers.declaration import (
+    BillPeriod,
     CredentialField,
     Metric,
     ProviderInfo,
@@ -58,4 +59,7 @@ INFO = ProviderInfo(
     revisable_days=2,  # aggregated hourly; usage events can land after the day ends
     rate_limit=DAILY_USAGE_LIMIT,
     provider_metrics=CursorCounters,
+    # POST /teams/spend: the current billing cycle's spend to date, the only team-wide figure.
+    reports_organisation_cost=True,
+    bill_period=BillPeriod.current_cycle,
 )
