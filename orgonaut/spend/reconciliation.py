@@ -1,9 +1,10 @@
 """Invoice reconciliation: for one connection and month, our per-person sum next to what the vendor bills the
 organisation (its own cost report, `ReportsOrganisationCost`), with the gap and its known causes.
 
-- The days: the month's, up to yesterday (a vendor reports a day once it has ended). A vendor that reports
-  only its current billing cycle to date (`BillPeriod.current_cycle`: Cursor) reconciles the current month
-  only, and the days are the cycle's, from its first day to today, as the vendor's answer says.
+- The days: the month's, up to yesterday (a vendor reports a day once it has ended), or up to the last day
+  the vendor's answer covers (Claude Enterprise serves a day's usage three days after it). A vendor that
+  reports only its current billing cycle to date (`BillPeriod.current_cycle`: Cursor) reconciles the current
+  month only, and the days are the cycle's, from its first day to today, as the vendor's answer says.
 - Ours: every stored record of the connection in those days (Live's copy; a connection that targets only
   scenarios, its first scenario's), apart: matched to a person, matched to nobody, and API keys (in the
   per-person report, billed to no person). Sources the vendor's figure does not count (Cursor's service
@@ -153,6 +154,9 @@ def reconcile(*, session: Session, user: User, integration_id: int, month: dt.da
         raise ValidationFailed(f"{info.display_name} does not report the organisation's billed cost yet, so it "
                                "cannot be reconciled here.")
     vendor = client.organisation_cost(start, end)  # a ProviderError says why the vendor did not answer
+    if vendor.end < vendor.start:  # a vendor whose days come later than a day after (Claude Enterprise)
+        raise ValidationFailed(f"{info.display_name} has not served any day of {month:%B %Y} yet, so there is "
+                               "nothing to reconcile.")
     ours = _ours(session, integration.id, vendor)
     return Reconciliation(
         integration_id=integration.id, provider=integration.provider,

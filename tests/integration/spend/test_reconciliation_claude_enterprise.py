@@ -2,7 +2,8 @@
 today fixed at 20 July 2026, so June 2026 is served whole and still revisable): after a backfill of June,
 ours is our stored records summed, the bill is the simulator's own `/cost_report` summed and its users' part
 its `/user_cost_report`, read here over plain HTTP; the part no user account carries (Claude in Slack
-channels) is named apart; a revision after the sync is exactly the unexplained gap; the API answers the same."""
+channels) is named apart; a revision after the sync is exactly the unexplained gap; the API answers the same.
+The current month reconciles up to the last day Claude Enterprise serves, and a month without one is refused."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from orgonaut import clock
 from orgonaut.ai_tooling import service
 from orgonaut.ai_tooling.providers.claude_enterprise.organisation_cost import NO_USER_ACCOUNT
+from orgonaut.errors import ValidationFailed
 from orgonaut.simulator.claude_enterprise import COST_PATH, USER_COST_PATH, ClaudeEnterpriseConfig
 from orgonaut.simulator.claude_enterprise_data import UNATTRIBUTED_PRODUCT
 from orgonaut.simulator.data import DEFAULT_ROSTER
@@ -115,3 +117,25 @@ def test_june_reconciles_to_the_bill_and_what_no_user_carries_is_named(session, 
     assert {line["label"] for line in body["vendor_lines"]} == set(by_product)
     assert body["causes"][2] == {"label": NO_USER_ACCOUNT,
                                  "amount_cents_exact": f"{by_product[UNATTRIBUTED_PRODUCT]:.6f}"}
+
+
+def test_the_current_month_reconciles_to_the_last_day_served_and_a_month_without_one_is_refused(session, sim):
+    tenant = make_tenant(session)
+    admin = make_user(session, tenant, role=Role.admin)
+    session.commit()
+    integration = service.connect(session=session, tenant_id=tenant.id, provider="claude_enterprise",
+                                  credentials={"api_key": VALID_ENTERPRISE_KEY}, api_base=sim.base_url)
+    session.commit()
+    served = NOW.date() - dt.timedelta(days=3)  # a day is served three days after it ends: 17 July
+    assert backfill(session, integration, dt.date(2026, 7, 1), served).status == "succeeded"
+    result = reconciliation.reconcile(session=session, user=admin, integration_id=integration.id, month="2026-07")
+    assert (result.start, result.end) == (dt.date(2026, 7, 1), served)  # not to yesterday: ours ends there too
+    assert result.gap_cents == 0 and result.ours_cents == stored_cents(
+        stored(session, integration, dt.date(2026, 7, 1), served)) > 0
+    requests = [r["query"] for r in sim.requests(COST_PATH)]
+    assert requests[-1]["ending_at"].startswith((served + dt.timedelta(days=1)).isoformat())
+
+    # On 2 August, 1 August has ended but 30 July is the last day served.
+    with (clock.frozen_at(dt.datetime(2026, 8, 2, 12, tzinfo=dt.UTC)),
+          pytest.raises(ValidationFailed, match="Claude Enterprise has not served any day of August 2026 yet")):
+        reconciliation.reconcile(session=session, user=admin, integration_id=integration.id, month="2026-08")

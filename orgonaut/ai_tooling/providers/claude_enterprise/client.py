@@ -25,6 +25,7 @@ import random
 import re
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import anthropic
@@ -174,9 +175,15 @@ class ClaudeEnterpriseProvider(RangePerCall):
 
     def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
         """The organisation's billed cost from `start` to `end` (UTC days, inclusive) by product, with the part
-        its users carry (what our per-person records hold)."""
+        its users carry (what our per-person records hold). Only to the latest day whose activity is served:
+        the per-person records of later days are not stored yet (`fetch_days` reads a day's cost with its
+        activity), so the answer says it covers up to that day, and none when `start` is later."""
         if isinstance(start, dt.datetime) or isinstance(end, dt.datetime) or end < start:
             raise TypeError("organisation_cost takes two dates, the second not before the first")
+        end = min(end, self.latest_day())
+        if end < start:
+            return OrganisationCost(total_cents=Decimal(0), tool_cents=Decimal(0), lines=(), start=start, end=end,
+                                    outside=organisation_cost.NO_USER_ACCOUNT)
         buckets: list[organisation_cost.CostBucket] = []
         user_costs: list[records.CostRow] = []
         with self._client() as client:
