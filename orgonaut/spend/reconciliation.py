@@ -124,7 +124,7 @@ def reconcilable(*, session: Session, tenant_id: int) -> list[Reconcilable]:
     return found
 
 
-def current_cycle_only(name: str, this_month: dt.date) -> str:
+def only_current_cycle_message(name: str, this_month: dt.date) -> str:
     return (f"{name} reports only the spend of its current billing cycle, so only the current month "
             f"({this_month:%B %Y}) can be reconciled: it covers the cycle from its first day to today.")
 
@@ -141,7 +141,7 @@ def reconcile(*, session: Session, user: User, integration_id: int, month: dt.da
     if current_cycle:
         # A snapshot of the cycle so far: no other month can be read, and its days are the vendor's to say.
         if month != today.replace(day=1):
-            raise ValidationFailed(current_cycle_only(info.display_name, today.replace(day=1)))
+            raise ValidationFailed(only_current_cycle_message(info.display_name, today.replace(day=1)))
         start, end = month, today
     else:
         start, end = month, min(month.replace(day=calendar.monthrange(month.year, month.month)[1]),
@@ -158,15 +158,15 @@ def reconcile(*, session: Session, user: User, integration_id: int, month: dt.da
         raise ValidationFailed(f"{info.display_name} has not served any day of {month:%B %Y} yet, so there is "
                                "nothing to reconcile.")
     ours = _ours(session, integration.id, vendor)
+    set_apart = tuple((f"{NOT_A_PERSON.get(prefix, prefix)}s (in our report; the vendor's figure leaves them out)",
+                       ours[prefix]) for prefix in vendor.leaves_out)
     return Reconciliation(
         integration_id=integration.id, provider=integration.provider,
         organization_name=integration.organization_name or info.display_name,
         start=vendor.start, end=vendor.end, vendor_total_cents=vendor.total_cents,
-        vendor_tool_cents=vendor.tool_cents, vendor_lines=vendor.lines, matched_cents=ours.pop("matched"),
-        unmatched_cents=ours.pop("unmatched"), api_key_cents=ours.pop("api_key"), current_cycle=current_cycle,
-        outside_label=vendor.outside,
-        set_apart=tuple((f"{NOT_A_PERSON.get(prefix, prefix)}s (in our report; the vendor's figure leaves them "
-                         "out)", amount) for prefix, amount in ours.items()))
+        vendor_tool_cents=vendor.tool_cents, vendor_lines=vendor.lines, matched_cents=ours["matched"],
+        unmatched_cents=ours["unmatched"], api_key_cents=ours["api_key"], current_cycle=current_cycle,
+        outside_label=vendor.outside, set_apart=set_apart)
 
 
 def _ours(session: Session, integration_id: int, vendor: OrganisationCost) -> dict[str, Decimal]:
@@ -174,9 +174,9 @@ def _ours(session: Session, integration_id: int, vendor: OrganisationCost) -> di
     the vendor's figure leaves out (whoever the records are matched to)."""
     r = RECORDS.c
     scope = session.execute(sa_select(func.min(r.scope_key)).where(r.integration_id == integration_id)).scalar()
-    left_out = [(r.source_email.startswith(prefix), prefix) for prefix in vendor.leaves_out]
-    kind = case(*left_out, (r.actor_id.is_not(None), "matched"), (r.source_email.startswith(API_KEY_PREFIX), "api_key"),
-                else_="unmatched")
+    left_out = [(r.source_email.startswith(prefix), prefix) for prefix in vendor.leaves_out]  # checked first
+    kind = case(*left_out, (r.actor_id.is_not(None), "matched"),
+                (r.source_email.startswith(API_KEY_PREFIX), "api_key"), else_="unmatched")
     micro = func.sum(micro_cents(r.total_cost_cents))
     sums = dict(session.execute(
         sa_select(kind, micro).where(r.integration_id == integration_id, r.scope_key == (scope or 0),
