@@ -404,10 +404,16 @@ class ReconciliationOut(BaseModel):
     vendor_total_cents_exact: str = Field(description="What the vendor bills the organisation in these days.")
     vendor_tool_cents_exact: str = Field(description="The bill's lines for this tool (what the per-person report "
                                          "covers).")
-    ours_cents_exact: str = Field(description="Every stored record of the connection in these days.")
+    current_billing_cycle: bool = Field(
+        default=False, description="True when the vendor reports only its current billing cycle to date (Cursor): "
+        "start and end are the cycle's days, and only the current month can be asked for.")
+    ours_cents_exact: str = Field(description="Every stored record of the connection in these days that the "
+                                  "vendor's figure counts (those in `set_apart` are not).")
     matched_cents_exact: str
     unmatched_cents_exact: str
     api_key_cents_exact: str
     gap_cents_exact: str = Field(description="The tool's billed lines minus ours.")
     vendor_lines: list[ReconciliationLineOut]
     causes: list[ReconciliationLineOut]
+    set_apart: list[ReconciliationLineOut] = Field(
+        default=[], description="Our usage the vendor's figure does not count (Cursor's service accounts).")

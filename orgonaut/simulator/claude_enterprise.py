@@ -13,6 +13,11 @@ API (../shared/provider-apis.md §4.2, and the `anthropic` SDK's `beta.organizat
       [&order=asc|desc][&page=]   {"data": [{actor{type:"user_actor", user_id, email_address, name, deleted},
       amount, list_amount (decimal strings of cents), currency, product, requests, starting_at, ending_at,
       ...}], "has_more", "next_page", "data_refreshed_at", "organization_id"}, ranked by amount
+  GET /cost_report?starting_at=[&ending_at=][&bucket_width=1d][&group_by[]=product][&limit=1-31 (7)][&page=]
+      the organisation's cost in daily buckets: {"data": [{starting_at, ending_at, results: [{amount,
+      list_amount, currency, product, requests, ...}]}], "has_more", "next_page", "data_refreshed_at"}; a
+      bucket holds one row (no group_by) or a row per product, [] without cost: the users' cost rows
+      summed, plus Claude in Slack channels (`claude-tag`), which no user account carries
 Auth: `x-api-key` or `Authorization: Bearer` (the SDK's way); any `sk-ant-…` key is valid unless the
 simulator was given accepted keys; one containing `revoked` answers 401, one containing `noperm` 403
 (a key without `read:analytics`). Errors are Anthropic's `{"type": "error", "error": {"type",
@@ -20,15 +25,16 @@ simulator was given accepted keys; one containing `revoked` answers 401, one con
 
 Documented limits, enforced with a 400: activity days not before 2026-01-01, at most 90 days back,
 and available three days after the day ends (the message names the latest available day); cost
-ranges at most 31 days, from 2026-01-01 and within 365 days; a page cursor is bound to its query
-(the same parameters but `page`, else 400). Cost stays revisable for 30 days: `/_sim/revise` refuses
+ranges at most 31 days, from 2026-01-01 and within 365 days (both cost reports); a page cursor is bound
+to its query (the same parameters but `page`, else 400). Cost stays revisable for 30 days: `/_sim/revise` refuses
 older days.
 
 Controls: those of every simulator (base.py): faults apply to the API paths (`dup` and `endless` to
 `/users` and `/user_cost_report` pages, `grow` to cost pages: a row one micro-cent above the previous
 page's last, for its person and a product new to them, so the page starts with that row again);
 `malformed` variants: json and shape break the body, record drops the first row's `claude_code_metrics`
-(activity) or `amount` (cost), currency makes the first cost row EUR. Revisions (`drop`, `change`,
+(activity) or `amount` (cost; the first bucket's first result's), currency makes the first cost row
+EUR. Revisions (`drop`, `change`,
 `move` by e-mail) change a day's activity and cost. `GET /_sim/truth?date=` is the day now:
 {"date", "users": [rows], "costs": [rows, as a one-day cost query serves them], "grown": n}.
 The generated data is claude_enterprise_data.py; query checks, cursors and row revisions are
@@ -58,11 +64,16 @@ from orgonaut.simulator.claude_enterprise_data import (
     cost_row,
     day_bounds,
     make_members,
+    organisation_results,
+    unattributed_cost,
 )
 from orgonaut.simulator.claude_enterprise_pages import (
+    EARLIEST,
+    MAX_RANGE_DAYS,
     BadRequest,
     api_key_of,
     check_parameters,
+    cost_range,
     decode_cursor,
     email_of,
     encode_cursor,
@@ -70,7 +81,6 @@ from orgonaut.simulator.claude_enterprise_pages import (
     merged_rows,
     parse_date,
     parse_limit,
-    parse_moment,
     query_fingerprint,
     revised_row,
 )
@@ -83,12 +93,11 @@ PREFIX = "/v1/organizations/analytics"
 USERS_PATH = f"{PREFIX}/users"
 SUMMARIES_PATH = f"{PREFIX}/summaries"
 USER_COST_PATH = f"{PREFIX}/user_cost_report"
+COST_PATH = f"{PREFIX}/cost_report"
+COST_BUCKETS_DEFAULT, COST_BUCKETS_MAX = 7, 31  # daily buckets a `/cost_report` page
 KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_-]+")
-EARLIEST = dt.date(2026, 1, 1)
 ACTIVITY_LAG_DAYS = 3  # "available for querying three days after aggregation"
 ACTIVITY_RETENTION_DAYS = 90
-COST_RETENTION_DAYS = 365
-MAX_RANGE_DAYS = 31
 COST_REVISABLE_DAYS = 30
 ORGANIZATION_ID = "org_sim_enterprise"
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -116,6 +125,7 @@ class ClaudeEnterpriseConfig:
     revisions: Sequence[Revision] = ()
     page_size: int | None = None  # at most this many rows a page, whatever `limit` asks
     pending_invites: int = 2
+    unattributed: bool = True  # Claude in Slack channels on the organisation's bill, on no user's
     activity_lag_days: int = ACTIVITY_LAG_DAYS  # days after its end that a day's activity is served
     today: Callable[[], dt.date] = _today
     request_log_size: int = 10_000
@@ -170,6 +180,9 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
 
     async def user_cost_route(self, request: Request) -> Response:
         return await self._api(request, self._user_cost)
+
+    async def cost_route(self, request: Request) -> Response:
+        return await self._api(request, self._cost)
 
     async def _api(self, request: Request, handler: Callable[[Request, Fault | None], Response]) -> Response:
         auth = key_verdict(api_key_of(request), KEY_PATTERN, self.config.accepted_keys, revoked="revoked",
@@ -248,29 +261,11 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         query = request.query_params
         check_parameters(query, {"starting_at", "ending_at", "bucket_width", "group_by[]", "limit", "order", "order_by",
                       "page", "exclude_deleted_users"})
-        start = parse_moment(query.get("starting_at"), "starting_at")
-        end = parse_moment(query["ending_at"], "ending_at") if "ending_at" in query else min(
-            start + dt.timedelta(days=MAX_RANGE_DAYS), dt.datetime.combine(self.config.today(), dt.time(), dt.UTC))
-        bucket = query.get("bucket_width")
-        group_by = query.getlist("group_by[]")
-        if bucket and "ending_at" not in query:
+        if query.get("bucket_width") and "ending_at" not in query:
             raise BadRequest("ending_at is required when bucket_width is set.")
+        start, end, bucket, group_by = cost_range(query, self.config.today(), default_bucket=None)
         if query.get("exclude_deleted_users", "false") not in ("true", "false"):
             raise BadRequest("exclude_deleted_users must be true or false.")
-        if bucket not in (None, "1d"):
-            raise BadRequest("This simulator serves bucket_width 1d only.")
-        if any(field != "product" for field in group_by):
-            raise BadRequest("This simulator groups by product only.")
-        if start < dt.datetime.combine(EARLIEST, dt.time(), dt.UTC):
-            raise BadRequest(f"starting_at must be no earlier than {EARLIEST.isoformat()}T00:00:00Z.")
-        if start.date() < self.config.today() - dt.timedelta(days=COST_RETENTION_DAYS):
-            raise BadRequest(f"starting_at must be within the last {COST_RETENTION_DAYS} days.")
-        if end <= start:
-            raise BadRequest("ending_at must be after starting_at.")
-        if end - start > dt.timedelta(days=MAX_RANGE_DAYS):
-            raise BadRequest(f"The range may span at most {MAX_RANGE_DAYS} days.")
-        if bucket and (start.time() != dt.time() or end.time() != dt.time()):
-            raise BadRequest("With bucket_width 1d, starting_at and ending_at must be UTC midnights.")
         if query.get("order", "desc") not in ("asc", "desc") or query.get("order_by", "amount") not in (
                 "amount", "list_amount"):
             raise BadRequest("order must be asc or desc, order_by amount or list_amount.")
@@ -287,6 +282,30 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
         body = {"data": chunk, "has_more": next_page is not None, "next_page": next_page,
                 "data_refreshed_at": f"{self.config.today().isoformat()}T04:00:00Z", "organization_id": ORGANIZATION_ID}
         return self._answer(body, fault, "actor")
+
+    def _cost(self, request: Request, fault: Fault | None) -> Response:
+        """The organisation's cost in daily buckets (`limit` buckets a page)."""
+        query = request.query_params
+        check_parameters(query, {"starting_at", "ending_at", "bucket_width", "group_by[]", "limit", "page"})
+        start, end, _, group_by = cost_range(query, self.config.today(), default_bucket="1d")
+        limit = parse_limit(query.get("limit"), COST_BUCKETS_DEFAULT)
+        if limit > COST_BUCKETS_MAX:
+            raise BadRequest(f"limit must be between 1 and {COST_BUCKETS_MAX} for bucket_width 1d.")
+        days = [start.date() + dt.timedelta(days=n) for n in range((end - start).days)]
+
+        def buckets() -> list[dict[str, Any]]:
+            return [{"starting_at": day_bounds(day)[0], "ending_at": day_bounds(day)[1],
+                     "results": self.organisation_results(day, by_product=bool(group_by))} for day in days]
+
+        chunk, next_page = self._page(COST_PATH, request, buckets, limit, fault)
+        body = {"data": chunk, "has_more": next_page is not None, "next_page": next_page,
+                "data_refreshed_at": f"{self.config.today().isoformat()}T04:00:00Z"}
+        return self._answer(body, fault, "bucket")
+
+    def organisation_results(self, day: dt.date, *, by_product: bool = True) -> list[dict[str, Any]]:
+        """A day's `/cost_report` results: its users' cost rows now (revised, grown) and the unattributed cost."""
+        unattributed = unattributed_cost(self.config.seed, day) if self.config.unattributed else Decimal(0)
+        return organisation_results(self.day(day)[1], unattributed, by_product=by_product)
 
     def cost_rows(self, first: dt.date, end: dt.date, *, bucketed: bool = True, by_product: bool = True,
                   order_by: str = "amount", order: str = "desc") -> list[dict[str, Any]]:
@@ -341,7 +360,13 @@ class ClaudeEnterpriseSimulator(SimulatorBase):
                 return malformed_body(fault.variant)
             if body["data"]:
                 first = dict(body["data"][0])
-                if fault.variant == "currency" and who == "actor":
+                if who == "bucket":  # the first bucket's first result
+                    results = [dict(result) for result in first["results"]][:1] or [{"currency": "USD"}]
+                    results[0].pop("amount", None)
+                    if fault.variant == "currency":
+                        results[0]["currency"] = "EUR"
+                    first["results"] = results
+                elif fault.variant == "currency" and who == "actor":
                     first["currency"] = "EUR"
                 else:
                     first.pop("claude_code_metrics" if who == "user" else "amount", None)
@@ -407,4 +432,5 @@ def create_claude_enterprise_app(config: ClaudeEnterpriseConfig | None = None) -
         Route(USERS_PATH, simulator.users_route, methods=["GET"]),
         Route(SUMMARIES_PATH, simulator.summaries_route, methods=["GET"]),
         Route(USER_COST_PATH, simulator.user_cost_route, methods=["GET"]),
+        Route(COST_PATH, simulator.cost_route, methods=["GET"]),
     ])

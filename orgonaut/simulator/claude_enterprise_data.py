@@ -6,6 +6,10 @@ gets the same answer. Members are active most weekdays and a little at weekends;
 only, some Claude Code only; cost is split by product (chat, claude_code, cowork), amounts are decimal
 strings of cents with six decimals (some with fractions of a cent). A deleted account has cost rows
 (its actor's e-mail null, `deleted` true, name "Deleted User") and no activity rows.
+
+The organisation's cost (`/cost_report`) is its users' cost rows summed per product, plus, on most
+weekdays, Claude in Slack channels (`claude-tag`), which the API attributes to no user account (so
+`/user_cost_report` leaves it out, as documented).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from orgonaut.simulator.data import between, hash64, uniforms
 
 PRODUCTS = ("chat", "claude_code", "cowork")
+UNATTRIBUTED_PRODUCT = "claude-tag"  # Claude in Slack channels: cost with no user account
 # Products a grown cost row may take (ones the generator never makes, so a grown row is always new).
 GROWN_PRODUCTS = ("claude_design", "claude_in_chrome", "office_agent")
 TOOLS = ("edit_tool", "multi_edit_tool", "notebook_edit_tool", "write_tool")
@@ -153,3 +158,33 @@ def cost_row(member: Member, product: str, amount: Decimal, *, requests: int, st
         "speed": None, "rbac_group_id": None, "slack_channel_id": None, "claude_tag_category": None,
         "claude_tag_user_id": None,
     }
+
+
+def unattributed_cost(seed: int, day: dt.date) -> Decimal:
+    """The day's cost that no user account carries (Claude in Slack channels), in cents: most weekdays."""
+    u = uniforms(f"{seed}|claude-enterprise-unattributed|{day.isoformat()}").__next__
+    if u() >= (0.1 if day.weekday() >= 5 else 0.7):
+        return Decimal(0)
+    return Decimal(between(u, 50, 3_000)) + Decimal(between(u, 0, 999)) / 1000
+
+
+def organisation_results(user_rows: list[dict[str, Any]], unattributed: Decimal, *,
+                         by_product: bool) -> list[dict[str, Any]]:
+    """A `/cost_report` bucket's results: the users' rows summed per product (or in one row), with the
+    unattributed cost as its own product; empty when the day has no cost."""
+    totals: dict[str | None, list[Decimal]] = {}
+    for row in user_rows:
+        total = totals.setdefault(row["product"] if by_product else None, [Decimal(0), Decimal(0), Decimal(0)])
+        total[0] += Decimal(row["amount"])
+        total[1] += Decimal(row["list_amount"])
+        total[2] += row["requests"]
+    if unattributed:
+        total = totals.setdefault(UNATTRIBUTED_PRODUCT if by_product else None, [Decimal(0), Decimal(0), Decimal(0)])
+        total[0] += unattributed
+        total[1] += unattributed * Decimal("1.25")
+        total[2] += 1
+    return [{"amount": cents(amount), "list_amount": cents(listed), "currency": "USD", "product": product,
+             "requests": int(requests), "cost_type": None, "token_type": None, "model": None, "context_window": None,
+             "inference_geo": None, "speed": None, "rbac_group_id": None, "slack_channel_id": None,
+             "claude_tag_category": None, "claude_tag_user_id": None}
+            for product, (amount, listed, requests) in sorted(totals.items(), key=lambda item: item[0] or "")]

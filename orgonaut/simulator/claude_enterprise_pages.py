@@ -20,6 +20,9 @@ from orgonaut.simulator.claude_enterprise_data import cents
 from orgonaut.simulator.revisions import Revision
 
 CURSOR_PREFIX = "ceap1_"
+EARLIEST = dt.date(2026, 1, 1)
+MAX_RANGE_DAYS = 31
+COST_RETENTION_DAYS = 365
 
 
 class BadRequest(Exception):
@@ -61,6 +64,33 @@ def parse_moment(value: str | None, name: str) -> dt.datetime:
     if moment.tzinfo is None:
         raise BadRequest(f"{name} must be an RFC 3339 timestamp with a time zone.")
     return moment.astimezone(dt.UTC)
+
+
+def cost_range(query: Any, today: dt.date, *, default_bucket: str | None,
+               ) -> tuple[dt.datetime, dt.datetime, str | None, list[str]]:
+    """(start, exclusive end, bucket width, group_by) of a cost query (`/user_cost_report`, `/cost_report`),
+    each documented limit a 400: from 2026-01-01, within 365 days, at most 31 days; an absent `ending_at` is
+    the earlier of today and 31 days on."""
+    start = parse_moment(query.get("starting_at"), "starting_at")
+    end = parse_moment(query["ending_at"], "ending_at") if "ending_at" in query else min(
+        start + dt.timedelta(days=MAX_RANGE_DAYS), dt.datetime.combine(today, dt.time(), dt.UTC))
+    bucket = query.get("bucket_width", default_bucket)
+    group_by = query.getlist("group_by[]")
+    if bucket not in (None, "1d"):
+        raise BadRequest("This simulator serves bucket_width 1d only.")
+    if any(field != "product" for field in group_by):
+        raise BadRequest("This simulator groups by product only.")
+    if start < dt.datetime.combine(EARLIEST, dt.time(), dt.UTC):
+        raise BadRequest(f"starting_at must be no earlier than {EARLIEST.isoformat()}T00:00:00Z.")
+    if start.date() < today - dt.timedelta(days=COST_RETENTION_DAYS):
+        raise BadRequest(f"starting_at must be within the last {COST_RETENTION_DAYS} days.")
+    if end <= start:
+        raise BadRequest("ending_at must be after starting_at.")
+    if end - start > dt.timedelta(days=MAX_RANGE_DAYS):
+        raise BadRequest(f"The range may span at most {MAX_RANGE_DAYS} days.")
+    if bucket and (start.time() != dt.time() or end.time() != dt.time()):
+        raise BadRequest("With bucket_width 1d, starting_at and ending_at must be UTC midnights.")
+    return start, end, bucket, group_by
 
 
 def parse_limit(value: str | None, default: int) -> int:

@@ -14,11 +14,15 @@ API (as documented, see ../shared/provider-apis.md §2), at the base URL's root:
                                                                    1 June 2026 (empty before)
   GET  /organizations/{org}/settings/billing/premium_request/usage?...
                                                                    the same before 1 June 2026 (empty from)
+  GET  /organizations/{org}/settings/billing/usage?year=&month=    the billing usage report, a line per day
+                                                                   and SKU: Copilot's seats and usage (the
+                                                                   users' data summed), Actions minutes
+                                                                   (copilot_billing.py)
   POST /graphql                                                    the SAML external identities query
 and the enterprise's: `/enterprises/{enterprise}/copilot/metrics/reports/{users,enterprise}-1-day`,
 `.../copilot/billing/seats` (a seat per granting organisation: a few users have two; `total_seats`
-counts users once) and `/enterprises/{enterprise}/settings/billing/{ai_credit,premium_request}/usage`, with
-the same users.
+counts users once) and `/enterprises/{enterprise}/settings/billing/{ai_credit,premium_request,}/usage`,
+with the same users.
 Auth is `Authorization: Bearer <token>` (or `token <token>`) with any `ghp_…`, `gho_…`, `ghs_…`, `ghu_…`
 or `github_pat_…` token unless the simulator was given a list: one containing `revoked` answers 401
 "Bad credentials", `noperm` 403 "Resource not accessible by personal access token", `nobilling` 403
@@ -53,7 +57,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Collection, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -61,20 +65,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orgonaut.simulator.base import NOT_JSON, SimulatorBase, json_body, key_verdict
+from orgonaut.simulator.base import SimulatorBase, json_body, key_verdict
+from orgonaut.simulator.copilot_billing import credits_answer, is_enterprise, seats_answer, usage_answer
 from orgonaut.simulator.copilot_data import (
-    AI_CREDITS_FROM,
-    COUNTERS,
     NOREPLY,
     GithubUser,
     credit_items,
+    grown_row,
     login_of,
     make_users,
+    scaled_row,
     seat_json,
     settled_share,
     user_id_of,
     user_row,
 )
+from orgonaut.simulator.copilot_graphql import graphql_answer
 from orgonaut.simulator.data import DEFAULT_ROSTER
 from orgonaut.simulator.faults import Fault
 from orgonaut.simulator.records import FRESHNESS
@@ -94,7 +100,6 @@ MESSAGES = {401: "Bad credentials", 403: NO_PERMISSION, 404: "Not Found", 422: "
 DEFAULT_UNKNOWN_LOGINS = ("octo-contractor", "freelance-dev-42")
 HOUR = 3600
 ROW_CACHE_SIZE = 64
-_CLI_COUNTS = ("prompt_count", "request_count", "session_count", "prompt_tokens_sum", "output_tokens_sum")
 
 
 def _wall_clock() -> dt.datetime:
@@ -184,7 +189,7 @@ class GithubSimulator(SimulatorBase):
         for row in rows:
             if row["user_id"] in grown:
                 file, growths = grown[row["user_id"]]
-                files[file].insert(0, _grow(row, growths))
+                files[file].insert(0, grown_row(row, growths))
         return files
 
     def seats(self, *, enterprise: bool = False) -> list[dict[str, Any]]:
@@ -226,7 +231,7 @@ class GithubSimulator(SimulatorBase):
         if revision.action == "move":
             login = login_of(revision.to_email or "")
             return {**row, "user_login": login, "user_id": user_id_of(login, self.config.seed)}
-        return _scaled(row, revision.factor or Decimal(1))
+        return scaled_row(row, revision.factor or Decimal(1))
 
     def add_revision(self, revision: Revision) -> Revision:
         touched = sum(1 for row in self.rows(revision.date) if self._touches(revision, row))
@@ -307,7 +312,7 @@ class GithubSimulator(SimulatorBase):
 
     def _owner(self, request: Request, slug: str, *, report: bool = False) -> Response | None:
         """None for the configured organisation or enterprise; the policy-off 403 or GitHub's 404 else."""
-        if _is_enterprise(request):
+        if is_enterprise(request):
             return None if slug == self.config.enterprise else self.error_response(404, MESSAGES[404])
         org = slug
         if report and org in self.config.policy_off_orgs:
@@ -404,99 +409,24 @@ class GithubSimulator(SimulatorBase):
                 return self.error_response(403, NO_PERMISSION)
             return self._owner(request, org)
 
-        return await self._api(request, lambda token, fault: self._seats(request, fault), check=check)
+        return await self._api(request, lambda token, fault: seats_answer(self, request, fault), check=check)
 
-    def _seats(self, request: Request, fault: Fault | None) -> Response:
-        try:
-            page = int(request.query_params.get("page", "1"))
-            per_page = int(request.query_params.get("per_page", "50"))
-        except ValueError:
-            return self.error_response(422, "Invalid request.")
-        per_page = max(1, min(per_page, 100))
-        seats = self.seats(enterprise=_is_enterprise(request))
-        chunk = seats[(page - 1) * per_page: page * per_page]
-        # An enterprise counts a user with seats from several organisations once.
-        total = len({seat["assignee"]["id"] for seat in seats})
-        answer: dict[str, Any] = {"total_seats": total, "seats": chunk}
-        if fault is not None and fault.mode == "malformed":
-            answer = {"total_seats": total, "seats": "none"}
-        headers = {}
-        if page * per_page < len(seats):
-            headers["link"] = f'<{request.url.include_query_params(page=page + 1)}>; rel="next"'
-        return JSONResponse(answer, headers=headers)
-
-    async def credits_route(self, request: Request) -> Response:
+    async def billing_route(self, request: Request) -> Response:
+        """A user's or everyone's usage-based billing (`.../ai_credit/usage`, `.../premium_request/usage`) or
+        the billing usage report (`.../settings/billing/usage`): copilot_billing.py."""
         org = request.path_params["org"]
+        answer = usage_answer if request.url.path.endswith("/settings/billing/usage") else credits_answer
 
         def check(token: str) -> Response | None:
             if "nobilling" in token:
                 return self.error_response(403, NO_PERMISSION)
             return self._owner(request, org)
 
-        return await self._api(request, lambda token, fault: self._credits(request, org, fault), check=check)
-
-    def _credits(self, request: Request, org: str, fault: Fault | None) -> Response:
-        query = request.query_params
-        try:
-            day = dt.date(int(query["year"]), int(query["month"]), int(query["day"]))
-        except (KeyError, ValueError):
-            return self.error_response(400, "year, month and day must name a date")
-        user = query.get("user")
-        # Each endpoint serves only its own era.
-        era = (day >= AI_CREDITS_FROM) == ("/ai_credit/" in request.url.path)
-        credits = self.credits(day) if era else {}
-        items = credits.get(user, []) if user else [item for found in credits.values() for item in found]
-        answer: dict[str, Any] = {"timePeriod": {"year": day.year, "month": day.month, "day": day.day},
-                                  ("enterprise" if _is_enterprise(request) else "organization"): org,
-                                  "usageItems": items}
-        if user:
-            answer["user"] = user
-        if fault is not None and fault.mode == "malformed":
-            answer["usageItems"] = [{"netAmount": "a lot"}]
-        return JSONResponse(answer)
+        return await self._api(request, lambda token, fault: answer(self, request, org, fault), check=check)
 
     async def graphql_route(self, request: Request) -> Response:
         body = await json_body(request)
-        return await self._api(request, lambda token, fault: self._graphql(body, token, fault))
-
-    def _graphql(self, body: Any, token: str, fault: Fault | None) -> Response:
-        if body is NOT_JSON or not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            return self.error_response(400, "Problems parsing JSON")
-        variables = body.get("variables") or {}
-        if not isinstance(variables, dict) or variables.get("login") != self.config.organization:
-            return JSONResponse({"data": {"organization": None}, "errors": [
-                {"type": "NOT_FOUND", "path": ["organization"],
-                 "message": f"Could not resolve to an Organization with the login of '{variables.get('login')}'."}]})
-        if "nosaml" in token:
-            return JSONResponse({"data": {"organization": {"samlIdentityProvider": None}}, "errors": [
-                {"type": "FORBIDDEN", "path": ["organization", "samlIdentityProvider"],
-                 "message": "Resource not accessible by personal access token"}]})
-        if not self.config.saml:
-            return JSONResponse({"data": {"organization": {"samlIdentityProvider": None}}})
-        after = variables.get("after")
-        offset = int(after.removeprefix("cursor:")) if isinstance(after, str) and after.startswith("cursor:") \
-            and after.removeprefix("cursor:").isdigit() else 0
-        people = sorted(self.identities().items())
-        size = self.config.identities_page_size
-        chunk = people[offset:offset + size]
-        edges = [{"node": {"samlIdentity": {"nameId": email},
-                           "user": {"login": self._login(user_id), "databaseId": user_id}}}
-                 for user_id, email in chunk]
-        more = offset + size < len(people)
-        identities: Any = {"pageInfo": {"hasNextPage": more, "endCursor": f"cursor:{offset + len(chunk)}"},
-                           "edges": edges}
-        if fault is not None and fault.mode == "malformed":
-            identities = {"edges": "none"}
-        return JSONResponse({"data": {"organization": {"samlIdentityProvider": {"externalIdentities": identities}}}})
-
-    def _login(self, user_id: int) -> str:
-        """The user's login today: a renamed user's SAML identity names the new one."""
-        today = self.config.now().date()
-        return next(user.login_on(today) for user in self.users if user.id == user_id)
-
-
-def _is_enterprise(request: Request) -> bool:
-    return request.url.path.startswith("/enterprises/")
+        return await self._api(request, lambda token, fault: graphql_answer(self, body, token, fault))
 
 
 def _bearer(value: str | None) -> str | None:
@@ -511,36 +441,6 @@ def _blob_error(status: int, code: str, message: str) -> Response:
     return Response(body, status_code=status, media_type="application/xml")
 
 
-def _scaled(row: dict[str, Any], factor: Decimal) -> dict[str, Any]:
-    """Every count of the row (totals, breakdowns, CLI) × factor, rounded half-even."""
-    def scale(value: Any, name: str) -> Any:
-        if isinstance(value, dict):
-            return {key: scale(item, key) for key, item in value.items()}
-        if isinstance(value, list):
-            return [scale(item, name) for item in value]
-        if isinstance(value, int) and not isinstance(value, bool) and name in (*COUNTERS, *_CLI_COUNTS):
-            return int((value * factor).to_integral_value(ROUND_HALF_EVEN))
-        return value
-
-    return {key: scale(value, key) for key, value in row.items()}
-
-
-def _grow(row: dict[str, Any], growths: int) -> dict[str, Any]:
-    """The row after `growths` late additions: more interactions and lines (its breakdowns' first entries too)."""
-    grown = dict(row)
-    extra = {"user_initiated_interaction_count": 2 * growths, "loc_added_sum": 7 * growths,
-             "loc_deleted_sum": 3 * growths}
-    for name, more in extra.items():
-        grown[name] = row[name] + more
-    for breakdown in ("totals_by_ide", "totals_by_feature", "totals_by_language_feature",
-                      "totals_by_language_model", "totals_by_model_feature"):
-        entries = [dict(entry) for entry in row[breakdown]]
-        for name, more in extra.items():
-            entries[0][name] += more
-        grown[breakdown] = entries
-    return grown
-
-
 def create_github_app(config: GithubConfig | None = None) -> Starlette:
     """The GitHub simulator as an ASGI app; `app.state.simulator` is its `GithubSimulator`."""
     simulator = GithubSimulator(config or GithubConfig())
@@ -549,14 +449,16 @@ def create_github_app(config: GithubConfig | None = None) -> Starlette:
         Route("/orgs/{org}/copilot/metrics/reports/organization-1-day", simulator.report_route, methods=["GET"]),
         Route(DOWNLOAD_PREFIX + "/{org}/{day}/{name}", simulator.download_route, methods=["GET"]),
         Route("/orgs/{org}/copilot/billing/seats", simulator.seats_route, methods=["GET"]),
-        Route("/organizations/{org}/settings/billing/ai_credit/usage", simulator.credits_route, methods=["GET"]),
-        Route("/organizations/{org}/settings/billing/premium_request/usage", simulator.credits_route,
+        Route("/organizations/{org}/settings/billing/ai_credit/usage", simulator.billing_route, methods=["GET"]),
+        Route("/organizations/{org}/settings/billing/premium_request/usage", simulator.billing_route,
               methods=["GET"]),
+        Route("/organizations/{org}/settings/billing/usage", simulator.billing_route, methods=["GET"]),
         Route("/enterprises/{org}/copilot/metrics/reports/users-1-day", simulator.report_route, methods=["GET"]),
         Route("/enterprises/{org}/copilot/metrics/reports/enterprise-1-day", simulator.report_route, methods=["GET"]),
         Route("/enterprises/{org}/copilot/billing/seats", simulator.seats_route, methods=["GET"]),
-        Route("/enterprises/{org}/settings/billing/ai_credit/usage", simulator.credits_route, methods=["GET"]),
-        Route("/enterprises/{org}/settings/billing/premium_request/usage", simulator.credits_route,
+        Route("/enterprises/{org}/settings/billing/ai_credit/usage", simulator.billing_route, methods=["GET"]),
+        Route("/enterprises/{org}/settings/billing/premium_request/usage", simulator.billing_route,
               methods=["GET"]),
+        Route("/enterprises/{org}/settings/billing/usage", simulator.billing_route, methods=["GET"]),
         Route("/graphql", simulator.graphql_route, methods=["POST"]),
     ])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from orgonaut.simulator.data import between, hash64, pick, uniforms
@@ -30,6 +30,7 @@ LANGUAGES = ("python", "typescript", "go", "java", "rust", "Unknown")
 MODELS = ("gpt-4.1", "claude-sonnet-4.5", "gpt-5-mini", "Unknown")
 COUNTERS = ("user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
             "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
+CLI_COUNTS = ("prompt_count", "request_count", "session_count", "prompt_tokens_sum", "output_tokens_sum")
 SETTLING = (Decimal("0.4"), Decimal("0.7"), Decimal("0.9"))  # a day's share 0, 1 and 2 days after it ended
 CREDIT_PRICE = Decimal("0.01")  # dollars per AI credit
 PREMIUM_REQUEST_PRICE = Decimal("0.04")  # dollars per premium request, before AI credits
@@ -227,3 +228,33 @@ def seat_json(user: GithubUser, today: dt.date) -> dict[str, Any]:
                      "type": "User", "site_admin": False},
         "assigning_team": None,
     }
+
+
+def scaled_row(row: dict[str, Any], factor: Decimal) -> dict[str, Any]:
+    """Every count of the row (totals, breakdowns, CLI) × factor, rounded half-even."""
+    def scale(value: Any, name: str) -> Any:
+        if isinstance(value, dict):
+            return {key: scale(item, key) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scale(item, name) for item in value]
+        if isinstance(value, int) and not isinstance(value, bool) and name in (*COUNTERS, *CLI_COUNTS):
+            return int((value * factor).to_integral_value(ROUND_HALF_EVEN))
+        return value
+
+    return {key: scale(value, key) for key, value in row.items()}
+
+
+def grown_row(row: dict[str, Any], growths: int) -> dict[str, Any]:
+    """The row after `growths` late additions: more interactions and lines (its breakdowns' first entries too)."""
+    grown = dict(row)
+    extra = {"user_initiated_interaction_count": 2 * growths, "loc_added_sum": 7 * growths,
+             "loc_deleted_sum": 3 * growths}
+    for name, more in extra.items():
+        grown[name] = row[name] + more
+    for breakdown in ("totals_by_ide", "totals_by_feature", "totals_by_language_feature",
+                      "totals_by_language_model", "totals_by_model_feature"):
+        entries = [dict(entry) for entry in row[breakdown]]
+        for name, more in extra.items():
+            entries[0][name] += more
+        grown[breakdown] = entries
+    return grown

@@ -10,6 +10,10 @@ API (as documented, see ../shared/provider-apis.md §1), at the base URL's root:
                                       "page", "pageSize" (default 100, at most 1,000)]} ->
                                       {"totalUsageEventsCount", "pagination", "usageEvents", "period"},
                                       events newest first
+  POST /teams/spend                   {["searchTerm", "sortBy", "sortDirection", "page", "pageSize"]} ->
+                                      {"teamMemberSpend", "subscriptionCycleStart", "totalMembers",
+                                      "totalPages"}: each member's spend in the billing cycle so far, the
+                                      usage events' cost summed (cursor_spend.py; `billing_cycle_day`)
 Auth is HTTP Basic with the Admin API key as user name and an empty password. Any `key_…` or `crsr_…`
 key is valid unless the simulator was given a list of accepted keys; a key containing `revoked`
 answers 401 `{"error": "Unauthorized", "message": "Invalid API key"}` and one containing `noperm`
@@ -17,7 +21,7 @@ answers 401 `{"error": "Unauthorized", "message": "Invalid API key"}` and one co
 Errors are `{"error": "<HTTP reason>", "message": …}`. Days become available an hour after they end.
 
 Rate limits are per team (a key's team: `key_teams`, else `team_id`) and per minute, token buckets:
-`rate_limit` for /teams/members and daily usage ("most endpoints", 20 on the real API), and
+`rate_limit` for /teams/members, daily usage and spend ("most endpoints", 20 on the real API), and
 `events_rate_limit` for usage events (60); None is no limit (the tests' default; the CLI's are the
 real ones). A refused request gets 429 "Rate limit exceeded. Please try again later." and no
 `Retry-After` (none is documented).
@@ -76,6 +80,7 @@ from orgonaut.simulator.cursor_pages import (
     parse_query,
     reason,
 )
+from orgonaut.simulator.cursor_spend import SPEND_STYLES, spend_answer
 from orgonaut.simulator.cursor_truth import day_truth
 from orgonaut.simulator.data import DEFAULT_ROSTER, DEFAULT_UNKNOWN_EMAILS, ROSTER_DOMAIN
 from orgonaut.simulator.faults import Fault
@@ -86,6 +91,7 @@ from orgonaut.simulator.revisions import Revision
 MEMBERS_PATH = "/teams/members"
 DAILY_USAGE_PATH = "/teams/daily-usage-data"
 EVENTS_PATH = "/teams/filtered-usage-events"
+SPEND_PATH = "/teams/spend"
 KEY_PATTERN = re.compile(r"(key_|crsr_)[A-Za-z0-9_-]+")
 REAL_RATE_LIMIT = 20
 REAL_EVENTS_RATE_LIMIT = 60
@@ -120,6 +126,8 @@ class CursorConfig:
     page_size: int | None = None  # at most this many users / events a page, whatever pageSize asks
     row_style: str = "newest"  # daily-usage rows: newest, or older (no `userId`, no `day`)
     member_style: str = "newest"  # /teams/members: newest, number (numeric `id`) or oldest (no id, no isRemoved)
+    billing_cycle_day: int = 17  # the day of the month the team's billing cycle starts (/teams/spend)
+    spend_style: str = "newest"  # /teams/spend: newest, or older (calendar month, `spendCents` only)
     now: Callable[[], dt.datetime] = _wall_clock
     clock: Callable[[], float] | None = None  # the rate limits' seconds (default: time.monotonic)
     request_log_size: int = 10_000
@@ -136,6 +144,8 @@ class CursorSimulator(SimulatorBase):
             raise ValueError("row_style must be newest or older")
         if config.member_style not in MEMBER_STYLES:
             raise ValueError(f"member_style must be one of {', '.join(MEMBER_STYLES)}")
+        if config.spend_style not in SPEND_STYLES or not 1 <= config.billing_cycle_day <= 31:
+            raise ValueError("spend_style must be newest or older, billing_cycle_day from 1 to 31")
         super().__init__(faults=config.faults, request_log_size=config.request_log_size)
         self.config = config
         self.members = make_members([*config.roster, *config.unknown_emails], seed=config.seed,
@@ -176,12 +186,15 @@ class CursorSimulator(SimulatorBase):
     async def events_route(self, request: Request) -> Response:
         return await self._api(request, "events_rate_limit", True, self._usage_events)
 
+    async def spend_route(self, request: Request) -> Response:
+        return await self._api(request, "rate_limit", None, self._spend)
+
     async def _api(self, request: Request, group: str, events: bool | None,
                    handler: Callable[[Any, Fault | None], Response]) -> Response:
         key = basic_user(request.headers.get("authorization"))
         auth = key_verdict(key, KEY_PATTERN, self.config.accepted_keys, revoked="revoked", no_permission="noperm")
         team = self.config.key_teams.get(key or "", self.config.team_id)
-        body = await json_body(request) if request.method == "POST" else None
+        body = (await json_body(request) if await request.body() else None) if request.method == "POST" else None
         entry = self.log_request(request, auth=auth, team=team, body=body if isinstance(body, dict) else None)
         page = body.get("page", 1) if isinstance(body, dict) else 1
         paged = events is True or (events is False and isinstance(body, dict)
@@ -281,6 +294,16 @@ class CursorSimulator(SimulatorBase):
                                                and "serviceAccountId" not in event))
                 and (query.service_account_id is None or event.get("serviceAccountId") == query.service_account_id)]
 
+    def _spend(self, body: Any, fault: Fault | None) -> Response:
+        if fault is not None and fault.mode == "malformed":
+            broken = malformed_body("spend", fault.variant)
+            if broken is not None:
+                return Response(broken, media_type="application/json")
+        answer = spend_answer(self, body)
+        if fault is not None and fault.mode == "malformed":
+            answer["teamMemberSpend"] = malformed_records(answer["teamMemberSpend"], fault.variant)
+        return Response(encode(answer), media_type="application/json")
+
     def _check_filters(self, query: Query) -> None:
         emails = {m.email.lower() for m in self.members} | {s.email.lower() for s in self.service_accounts}
         if query.email is not None and query.email.lower() not in emails:
@@ -335,6 +358,7 @@ def create_cursor_app(config: CursorConfig | None = None) -> Starlette:
         Route(MEMBERS_PATH, simulator.members_route, methods=["GET"]),
         Route(DAILY_USAGE_PATH, simulator.daily_usage_route, methods=["POST"]),
         Route(EVENTS_PATH, simulator.events_route, methods=["POST"]),
+        Route(SPEND_PATH, simulator.spend_route, methods=["POST"]),
         Route("/_sim/team", simulator.team, methods=["GET"]),
         *simulator.limits.control_routes(),
     ])

@@ -146,10 +146,12 @@ def member_json(member: Member, today: dt.date, style: str = "newest") -> dict[s
 # -- malformed answers (a `malformed` fault) ---------------------------------------------------------
 
 TRUNCATED = {"members": '{"teamMembers":[{"id":"user_', "rows": '{"data":[{"userId":',
-             "events": '{"totalUsageEventsCount":3,"usageEvents":[{"timestamp":"17'}
+             "events": '{"totalUsageEventsCount":3,"usageEvents":[{"timestamp":"17',
+             "spend": '{"teamMemberSpend":[{"userId":"user_'}
 WRONG_SHAPE = {"members": '{"teamMembers":{"unexpected":true}}',
                "rows": '{"data":{"unexpected":true},"period":"maybe"}',
-               "events": '{"usageEvents":{"unexpected":true},"pagination":"maybe"}'}
+               "events": '{"usageEvents":{"unexpected":true},"pagination":"maybe"}',
+               "spend": '{"teamMemberSpend":{"unexpected":true},"subscriptionCycleStart":"soon"}'}
 
 
 def malformed_body(what: str, variant: str) -> str | None:
@@ -163,12 +165,14 @@ def malformed_body(what: str, variant: str) -> str | None:
 
 def malformed_records(records: list[dict[str, Any]], variant: str) -> list[dict[str, Any]]:
     """The page with its first record broken: `record` takes its e-mail away; `currency` makes its
-    money (or, in an activity row, its first count) text."""
+    money (an event's, a member's spend; in an activity row, its first count) text."""
     if not records:
         return records
     first = dict(records[0])
     if variant == "record":
         first.pop("email" if "email" in first else "userEmail", None)
+    elif "spendCents" in first:
+        first["spendCents"] = f"{first['spendCents']} USD"
     elif "chargedCents" in first:
         first["chargedCents"] = f"{first['chargedCents']} USD"
     elif "tokenUsage" in first:

@@ -124,6 +124,10 @@ class ContractHarness(Protocol):
         """Long-over days with usage; the first spans at least three pages, and across them some
         person-day is summed from several vendor records and some cost has fractions of a cent."""
 
+    @property
+    def bill_rounding(self) -> Decimal:
+        """Cents a person's records may differ from the vendor's bill over the days by (0: exact)."""
+
     def reset(self) -> None:
         """No faults, revisions or growth; the request log emptied."""
 
@@ -174,6 +178,7 @@ class ClaudeCodeHarness:
     invalid_key_message: str = INVALID_KEY_MESSAGE
     missing_permission_message: str = MISSING_PERMISSION_MESSAGE
     days: Sequence[dt.date] = CLAUDE_CODE_DAYS
+    bill_rounding: Decimal = Decimal(0)
 
     @property
     def base_url(self) -> str:
@@ -258,6 +263,7 @@ class CursorHarness:
     invalid_key_message: str = CURSOR_INVALID_KEY_MESSAGE
     missing_permission_message: str = CURSOR_MISSING_PERMISSION_MESSAGE
     days: Sequence[dt.date] = CURSOR_DAYS
+    bill_rounding: Decimal = Decimal(0)
 
     @property
     def base_url(self) -> str:
@@ -352,6 +358,7 @@ class CodexHarness:
     invalid_key_message: str = CODEX_INVALID_KEY_MESSAGE
     missing_permission_message: str = CODEX_MISSING_PERMISSION_MESSAGE
     days: Sequence[dt.date] = CODEX_DAYS
+    bill_rounding: Decimal = Decimal(0)
     organisation_name: str = f"Codex workspace {WORKSPACE_ID}"
 
     @property
@@ -430,6 +437,9 @@ class CopilotHarness:
     invalid_key_message: str = COPILOT_INVALID_KEY_MESSAGE
     missing_permission_message: str = COPILOT_MISSING_PERMISSION_MESSAGE
     days: Sequence[dt.date] = COPILOT_DAYS
+    # A seat's monthly price is spread over the month's days in whole hundredths of a cent
+    # (`records.seat_day_cents`); GitHub bills each day's exact fraction.
+    bill_rounding: Decimal = Decimal("0.01")
 
     @property
     def base_url(self) -> str:
@@ -507,6 +517,7 @@ class ClaudeEnterpriseHarness:
     invalid_key_message: str = claude_enterprise_client.INVALID_KEY_MESSAGE
     missing_permission_message: str = claude_enterprise_client.MISSING_PERMISSION_MESSAGE
     organisation_name: str = claude_enterprise_client.ORGANISATION_LABEL
+    bill_rounding: Decimal = Decimal(0)
     # Weekdays (Monday on): days with more than a page of cost. The API serves only the last 90 days,
     # each three days after it ends, and cost stays revisable for 30: days relative to today.
     days: Sequence[dt.date] = dataclasses.field(default_factory=lambda: _enterprise_days())

@@ -8,6 +8,7 @@ day's truth) comes from the provider's harness (harnesses.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -22,8 +23,9 @@ from orgonaut.ai_tooling.providers.base import (
     ErrorKind,
     ProviderError,
     ProviderRetriableError,
+    ReportsOrganisationCost,
 )
-from orgonaut.ai_tooling.providers.declaration import Metric, ProviderInfo
+from orgonaut.ai_tooling.providers.declaration import BillPeriod, Metric, ProviderInfo
 from tests.contract.harnesses import AVAILABLE, HARNESSES, ContractHarness, CredentialsKind
 
 
@@ -232,3 +234,27 @@ def test_a_revised_day_fetched_again_equals_the_revised_truth(info, harness):
     assert all(second.get(who) != first.get(who) for who in changed)  # each revision shows
     untouched = set(first) - changed
     assert untouched and {who: second[who] for who in untouched} == {who: first[who] for who in untouched}
+
+
+# -- the organisation's bill ----------------------------------------------------------------------
+
+def test_the_bills_part_for_the_tool_is_the_per_person_records_of_the_days_it_covers(info, harness):
+    """What invoice reconciliation stands on: over the days the vendor's bill covers (the days asked, or
+    its current billing cycle), its tool part is what the provider reports per person, but for the sources
+    the bill says it leaves out."""
+    if not info.reports_organisation_cost:
+        pytest.skip(f"{info.display_name} reads no bill")
+    provider = connect(info, harness)
+    assert isinstance(provider, ReportsOrganisationCost)
+    bill = provider.organisation_cost(harness.days[0], harness.days[-1])
+    if info.bill_period is BillPeriod.any_days:
+        assert (bill.start, bill.end) == (harness.days[0], harness.days[-1])
+    days = [bill.start + dt.timedelta(days=n) for n in range((bill.end - bill.start).days + 1)]
+    usages = [usage for first in range(0, len(days), info.fetch_days_per_call)
+              for chunk in [days[first:first + info.fetch_days_per_call]]
+              for found in provider.fetch_days(chunk[0], chunk[-1]).values() for usage in found]
+    counted = [usage for usage in usages if not usage.source_email.startswith(bill.leaves_out)]
+    ours = sum((usage.total_cost_cents for usage in counted), Decimal(0))
+    assert ours > 0
+    assert abs(bill.tool_cents - ours) <= harness.bill_rounding * len({usage.source_email for usage in counted})
+    assert bill.total_cents == sum((amount for _, amount in bill.lines), Decimal(0)) >= bill.tool_cents

@@ -17,9 +17,10 @@ import msgspec
 from orgonaut.integrations.error_kinds import ErrorKind
 
 __all__ = [
-    "API_KEY_PREFIX", "NOT_A_PERSON", "SERVICE_ACCOUNT_PREFIX", "VENDOR_ID_SOURCES", "AiToolingProvider",
-    "DailyUsage", "DayUsages", "ErrorKind", "OneDayPerCall", "ProviderError", "ProviderRetriableError",
-    "RangePerCall", "SourceHint", "not_a_person", "vendor_id_of", "vendor_id_source",
+    "API_KEY_PREFIX", "NOT_A_PERSON", "OTHER_PRODUCTS", "SERVICE_ACCOUNT_PREFIX", "VENDOR_ID_SOURCES",
+    "AiToolingProvider", "DailyUsage", "DayUsages", "ErrorKind", "OneDayPerCall", "OrganisationCost",
+    "ProviderError", "ProviderRetriableError", "RangePerCall", "ReportsOrganisationCost", "SourceHint",
+    "not_a_person", "vendor_id_of", "vendor_id_source",
 ]
 
 
@@ -155,14 +156,27 @@ class AiToolingProvider(Protocol):
         calls this. Raises ProviderError."""
 
 
+OTHER_PRODUCTS = "Other products on the same bill (outside the per-person report)"
+
+
 @dataclass(frozen=True)
 class OrganisationCost:
     """What the vendor bills the organisation over some days (its own cost report): in all, the part that is
-    this tool's (what the per-person report covers), and every line by the vendor's description."""
+    this tool's (what the per-person report covers), and every line by the vendor's description.
+
+    `start` and `end` are the UTC days the vendor's figure covers: the days asked, unless the vendor can only
+    report another period (Cursor's spend is its current billing cycle to date), so that ours is summed over
+    the same days. `outside` names what the bill holds beyond the tool's part; `leaves_out` lists the
+    prefixes of our sources (`SERVICE_ACCOUNT_PREFIX`, ...) whose usage the vendor's tool figure does not
+    count, so they are set apart rather than left in the gap."""
 
     total_cents: Decimal
     tool_cents: Decimal
     lines: tuple[tuple[str, Decimal], ...]
+    start: dt.date
+    end: dt.date
+    outside: str = OTHER_PRODUCTS
+    leaves_out: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -170,7 +184,9 @@ class ReportsOrganisationCost(Protocol):
     """A provider whose vendor reports the organisation's billed cost: invoice reconciliation reads it."""
 
     def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
-        """The organisation's cost from `start` to `end` (inclusive, UTC days); raises ProviderError."""
+        """The organisation's cost from `start` to `end` (inclusive, UTC days), or over the period the vendor
+        can report (the answer's `start` and `end`, with the declaration's `bill_period` saying which);
+        raises ProviderError."""
 
 
 class OneDayPerCall:

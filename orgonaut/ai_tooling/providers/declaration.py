@@ -31,6 +31,13 @@ class ProviderState(StrEnum):
     coming_soon = "coming_soon"
 
 
+class BillPeriod(StrEnum):
+    """Which days a vendor's bill for the organisation (`ReportsOrganisationCost`) can cover."""
+
+    any_days = "any_days"  # a cost report by day: any month can be reconciled
+    current_cycle = "current_cycle"  # a snapshot of the current billing cycle to date: that cycle only
+
+
 class FieldKind(StrEnum):
     secret = "secret"  # a key or token: a password field, sealed at rest, never shown again
     text = "text"  # an identifier such as a workspace id or an organisation slug
@@ -162,6 +169,7 @@ class ProviderInfo:
         | None = None
     # Whether the client lists who holds a paid seat now (`ListsSeats`), for the idle-seats view (`ai_tooling.seats`).
     lists_seats: bool = False
+    bill_period: BillPeriod = BillPeriod.any_days
 
     @property
     def available(self) -> bool:

@@ -1,6 +1,7 @@
 """GET /api/v1/ai-tooling/reconciliation?integration_id=&month=YYYY-MM: a connection's month reconciled with
 the vendor's own bill (`orgonaut.spend.reconciliation`, the chargeback page's), read from the vendor now.
-Owners and admins; a connection of another tenant is 404; a vendor that does not answer is 502."""
+Owners and admins; a connection of another tenant is 404; a vendor that does not answer is 502. Cursor
+reports only its current billing cycle: another month is 422, and start/end are the cycle's days."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def reconcile(session: SessionDep, token: CurrentToken, integration_id: Integrat
         raise ApiError(502, "vendor_error", str(error)) from None
     return ReconciliationOut(
         integration_id=r.integration_id, provider=r.provider, organization_name=r.organization_name, start=r.start,
-        end=r.end, vendor_total_cents_exact=exact_cents(r.vendor_total_cents),
+        end=r.end, current_billing_cycle=r.current_cycle, vendor_total_cents_exact=exact_cents(r.vendor_total_cents),
         vendor_tool_cents_exact=exact_cents(r.vendor_tool_cents), ours_cents_exact=exact_cents(r.ours_cents),
         matched_cents_exact=exact_cents(r.matched_cents), unmatched_cents_exact=exact_cents(r.unmatched_cents),
         api_key_cents_exact=exact_cents(r.api_key_cents), gap_cents_exact=exact_cents(r.gap_cents),
-        vendor_lines=_lines(r.vendor_lines), causes=_lines(r.causes()))
+        vendor_lines=_lines(r.vendor_lines), causes=_lines(r.causes()), set_apart=_lines(r.set_apart))

@@ -117,7 +117,9 @@ def reconciliation_rows(r: reconciliation.Reconciliation) -> list[AmountRow]:
     return [
         *vendor,
         AmountRow("Billed in all", format_usd(r.vendor_total_cents)),
-        AmountRow("Our per-person report (every record of the connection)", format_usd(r.ours_cents)),
+        AmountRow("Our per-person report (every record of the connection)",
+                  format_usd(r.ours_cents + r.set_apart_cents)),
+        *[AmountRow(f"… set apart: {label}", format_usd(amount)) for label, amount in r.set_apart],
         AmountRow("… of it on people's pages (matched)", format_usd(r.matched_cents)),
         *[AmountRow(label, format_usd(amount)) for label, amount in r.causes()],
     ]
@@ -245,7 +247,7 @@ class ChargebackState(AuthState):
         except (DomainError, ProviderError) as error:
             self.reconciliation_error = str(error)
             return
-        self.reconciliation_title = (f"{result.organization_name}, {result.start:%-d %b} – {result.end:%-d %b %Y}: "
+        self.reconciliation_title = (f"{result.organization_name}, {result.period_label}: "
                                      f"gap {format_usd(result.gap_cents)}")
         self.reconciliation_rows = reconciliation_rows(result)
 
@@ -311,7 +313,8 @@ def _reconciliation() -> rx.Component:
     return rx.vstack(
         rx.heading("Invoice reconciliation", size="3"),
         rx.text("The vendor's own bill for the organisation in this month's days, beside our per-person report, "
-                "with what explains the difference.", size="1", color_scheme="gray"),
+                "with what explains the difference. Cursor reports only its current billing cycle to date: it "
+                "reconciles in the current month, over the cycle's days.", size="1", color_scheme="gray"),
         rx.hstack(rx.foreach(state.reconcilable, lambda c: rx.button(
             "Reconcile ", c.label, size="1", variant="soft", on_click=state.reconcile(c.value))), wrap="wrap",
             class_name="no-print"),

@@ -20,7 +20,7 @@ from tests.factories import make_tenant, make_user
 from tests.integration.ai_tooling.conftest import connect
 from tests.integration.ai_tooling.test_sync_runs import backfill
 from tests.integration.rollups import builders as b
-from tests.support.cursor_simulator import VALID_CURSOR_KEY, clean_cursor_simulator, cursor_simulator  # noqa: F401
+from tests.support.codex_simulator import clean_codex_simulator, codex_credentials, codex_simulator  # noqa: F401
 from tests.support.simulator import clean_simulator, person_totals, simulator  # noqa: F401 - the fixtures
 
 FEBRUARY = [dt.date(2025, 2, 1) + dt.timedelta(days=n) for n in range(28)]
@@ -66,14 +66,15 @@ def test_a_synced_month_reconciles_to_the_vendors_bill(session, clean_simulator)
         reconciliation.reconcile(session=session, user=admin, integration_id=integration.id, month="Feb")
 
 
-def test_a_provider_without_a_cost_report_is_refused(session, clean_cursor_simulator):  # noqa: F811
+def test_a_provider_without_a_cost_report_is_refused(session, clean_codex_simulator):  # noqa: F811
     tenant = make_tenant(session)
     admin = make_user(session, tenant, role=Role.admin)
-    integration = service.connect(session=session, tenant_id=tenant.id, provider="cursor",
-                                  credentials={"api_key": VALID_CURSOR_KEY},
-                                  api_base=clean_cursor_simulator.base_url, baseline=True)
+    integration = service.connect(session=session, tenant_id=tenant.id, provider="codex",
+                                  credentials=codex_credentials(), api_base=clean_codex_simulator.base_url,
+                                  baseline=True)
     session.commit()
-    with pytest.raises(ValidationFailed, match="Cursor does not report the organisation's billed cost"):
+    assert [r.integration_id for r in reconciliation.reconcilable(session=session, tenant_id=tenant.id)] == []
+    with pytest.raises(ValidationFailed, match="Codex does not report the organisation's billed cost"):
         reconciliation.reconcile(session=session, user=admin, integration_id=integration.id, month="2025-02")
 
 

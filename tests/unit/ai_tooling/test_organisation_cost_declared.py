@@ -1,5 +1,6 @@
 """A provider declares `reports_organisation_cost` exactly when its client reads the vendor's bill
-(`ReportsOrganisationCost`): the reconciliation page offers those connections and no other."""
+(`ReportsOrganisationCost`): the reconciliation page offers those connections and no other; Cursor's bill
+is its current billing cycle only (`BillPeriod.current_cycle`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.base import ReportsOrganisationCost
+from orgonaut.ai_tooling.providers.declaration import BillPeriod
 
 CREDENTIALS = {
     "claude_code": {"api_key": "sk-ant-admin01-x"},
@@ -22,4 +24,10 @@ CREDENTIALS = {
 def test_the_declaration_says_what_the_client_does(key):
     client = registry.create_provider(key, credentials=CREDENTIALS[key], api_base="http://127.0.0.1:9")
     assert isinstance(client, ReportsOrganisationCost) == registry.PROVIDERS[key].reports_organisation_cost
-    assert registry.PROVIDERS["claude_code"].reports_organisation_cost
+
+
+def test_every_provider_but_codex_reads_its_bill_and_only_cursor_just_its_current_cycle():
+    assert {key for key, info in registry.PROVIDERS.items() if info.reports_organisation_cost} == {
+        "claude_code", "claude_enterprise", "copilot", "cursor"}
+    assert {key for key, info in registry.PROVIDERS.items() if info.bill_period is BillPeriod.current_cycle} == {
+        "cursor"}

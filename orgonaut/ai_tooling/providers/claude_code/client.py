@@ -184,7 +184,7 @@ class ClaudeCodeProvider(OneDayPerCall):
                         break
                 except ValueError as problem:
                     raise self._http.malformed(where, str(problem), request_id) from None
-        return cost_report.organisation_cost(pages)
+        return cost_report.organisation_cost(pages, start, end)
 
     def _get(self, client: httpx.Client, path: str, params: dict[str, str], *,
              where: str | None = None) -> tuple[bytes, str | None]:

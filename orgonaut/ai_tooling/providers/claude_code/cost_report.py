@@ -5,6 +5,7 @@ what the organisation is billed (`spend.reconciliation`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -59,8 +60,9 @@ def parse_cost_page(body: bytes) -> CostPage:
     return page
 
 
-def organisation_cost(pages: list[CostPage]) -> OrganisationCost:
-    """The pages' lines summed per description, exactly; Claude Code's lines are the tool's."""
+def organisation_cost(pages: list[CostPage], start: dt.date, end: dt.date) -> OrganisationCost:
+    """The pages' lines (the days from `start` to `end`) summed per description, exactly; Claude Code's lines
+    are the tool's."""
     lines: dict[str, list[Decimal]] = {}
     for page in pages:
         for bucket in page.data:
@@ -73,4 +75,4 @@ def organisation_cost(pages: list[CostPage]) -> OrganisationCost:
     summed = {name: sum_cost_cents(amounts) for name, amounts in lines.items()}
     tool = sum_cost_cents(amount for name, amount in summed.items() if name.lower() == CLAUDE_CODE)
     return OrganisationCost(total_cents=sum_cost_cents(summed.values()), tool_cents=tool,
-                            lines=tuple(sorted(summed.items())))
+                            lines=tuple(sorted(summed.items())), start=start, end=end)

@@ -61,4 +61,5 @@ INFO = ProviderInfo(
     retention_days=90,  # engagement data: "at most the past 90 days"
     provider_metrics=ClaudeEnterpriseCounters,
     lists_seats=True,
+    reports_organisation_cost=True,  # cost_report by product, beside user_cost_report
 )

@@ -5,7 +5,9 @@
 every page of `user_cost_report.list(...)` for the range (`bucket_width="1d"`, grouped by product),
 and sums them per person and UTC day (`records.per_day`). Engagement data for a day is served three
 days after it ends: a day not yet served is an empty day with a warning (the nightly look-back, 30
-days for cost revisions, reads it later), never an error.
+days for cost revisions, reads it later), never an error. `organisation_cost(start, end)` reads the
+organisation's bill for reconciliation (`organisation_cost.py`): `cost_report` by product and
+`user_cost_report`, per window of at most 31 days.
 
 The SDK does the HTTP: its own retries are off (`max_retries=0`) so that our shared policy
 (`RetryPolicy`: bounded back-off, `retry-after` honoured up to a cap, a longer one handed on) is the
@@ -30,16 +32,18 @@ import anthropic
 import httpx2
 import msgspec
 
+from orgonaut import clock
 from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import (
     DayUsages,
     ErrorKind,
+    OrganisationCost,
     ProviderError,
     ProviderRetriableError,
     RangePerCall,
     Seat,
 )
-from orgonaut.ai_tooling.providers.claude_enterprise import records
+from orgonaut.ai_tooling.providers.claude_enterprise import organisation_cost, records
 from orgonaut.ai_tooling.providers.http import RETRIABLE_STATUSES, RetryPolicy, parse_retry_after, user_agent
 
 DEFAULT_API_BASE = "https://api.anthropic.com"
@@ -78,7 +82,7 @@ class Transient(ProviderRetriableError):
 
 
 def _utc_today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return clock.utcnow().date()  # the one clock: tests that move it move the served days too
 
 
 class ClaudeEnterpriseProvider(RangePerCall):
@@ -178,6 +182,40 @@ class ClaudeEnterpriseProvider(RangePerCall):
                 f"{day}: Claude Enterprise serves a day's activity about three days after it ends and has not "
                 f"served this one yet; a later sync reads it."])
         return by_day
+
+    def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
+        """The organisation's billed cost from `start` to `end` (UTC days, inclusive) by product, with the part
+        its users carry (what our per-person records hold). Only to the latest day whose activity is served:
+        the per-person records of later days are not stored yet (`fetch_days` reads a day's cost with its
+        activity), so the answer says it covers up to that day, and none when `start` is later."""
+        if isinstance(start, dt.datetime) or isinstance(end, dt.datetime) or end < start:
+            raise TypeError("organisation_cost takes two dates, the second not before the first")
+        end = min(end, self.latest_day())
+        if end < start:
+            return OrganisationCost(total_cents=Decimal(0), tool_cents=Decimal(0), lines=(), start=start, end=end,
+                                    outside=organisation_cost.NO_USER_ACCOUNT)
+        buckets: list[organisation_cost.CostBucket] = []
+        user_costs: list[records.CostRow] = []
+        with self._client() as client:
+            analytics = client.beta.organization.analytics
+            first = start
+            while first <= end:  # the reports take at most 31 days a query
+                last = min(end, first + dt.timedelta(days=MAX_DAYS_PER_CALL - 1))
+                since, until = _midnight(first), _midnight(last + dt.timedelta(days=1))
+                span = f"{first} to {last}" if last > first else str(first)
+                buckets += self._all_pages(
+                    functools.partial(analytics.cost_report.list, starting_at=since, ending_at=until,
+                                      bucket_width="1d", group_by=["product"], limit=MAX_DAYS_PER_CALL),
+                    organisation_cost.bucket, f"organisation cost of {span}")
+                user_costs += self._all_pages(
+                    functools.partial(analytics.user_cost_report.list, starting_at=since, ending_at=until,
+                                      bucket_width="1d", group_by=["product"], limit=PAGE_LIMIT),
+                    records.cost_row, f"cost of {span}")
+                first = last + dt.timedelta(days=1)
+        try:
+            return organisation_cost.organisation_cost(buckets, user_costs, start, end)
+        except ValueError as problem:
+            raise self.malformed(f"organisation cost of {start} to {end}", str(problem)) from None
 
     def _all_pages(self, first: Callable[[], _Page], row: Callable[[Any], _T], what: str) -> list[_T]:
         found: list[_T] = []

@@ -64,7 +64,7 @@ INFO = ProviderInfo(
                         hint="A token of an organisation owner that may read Copilot metrics and seats "
                              "(classic: read:org and manage_billing:copilot, or read:enterprise for an enterprise; "
                              "fine-grained: \"View Organization Copilot Metrics\" and Administration read for "
-                             "AI-credit usage)."),
+                             "AI-credit usage and the billing usage report)."),
         CredentialField(name="business_seat_usd", label="monthly price of a Copilot Business seat (USD)",
                         kind=FieldKind.decimal, hint="GitHub's list price is 19; enter your contract's."),
         CredentialField(name="enterprise_seat_usd", label="monthly price of a Copilot Enterprise seat (USD)",
@@ -84,4 +84,5 @@ INFO = ProviderInfo(
     lists_seats=True,
     seat_price_fields=(("business", "business_seat_usd"), ("enterprise", "enterprise_seat_usd")),
     reprice_seat_day=reprice_seat_day,
+    reports_organisation_cost=True,  # the billing usage report: Copilot's seats and AI credits, other products
 )

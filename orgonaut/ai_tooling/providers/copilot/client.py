@@ -12,6 +12,9 @@ enterprise (`/orgs/{org}/...` or `/enterprises/{enterprise}/...`; below for an o
      (`GET /organizations/{org}/settings/billing/ai_credit/usage?year=&month=&day=&user=`) from 1 June
      2026, premium requests (`.../premium_request/usage`, the same shape) before: each endpoint serves
      only its own era.
+`organisation_cost(start, end)` reads the bill for reconciliation: the billing usage report
+(`GET /organizations/{org}/settings/billing/usage?year=&month=`, a month a call; `billing_usage.py`), which
+is not optional: GitHub's refusal is the reconciliation's error.
 Seats, identities and credits are optional: when GitHub refuses them (403/404, no SAML) the day is
 read without and one warning says what is missing. The report itself is not: its 403 says whether
 the "Copilot usage metrics" policy is off or the token lacks the permission (from GitHub's
@@ -40,11 +43,12 @@ from orgonaut.ai_tooling.providers.base import (
     DayUsages,
     ErrorKind,
     OneDayPerCall,
+    OrganisationCost,
     ProviderError,
     ProviderRetriableError,
     Seat,
 )
-from orgonaut.ai_tooling.providers.copilot import records
+from orgonaut.ai_tooling.providers.copilot import billing_usage, identities, records
 from orgonaut.ai_tooling.providers.http import RetryPolicy, parse_retry_after
 from orgonaut.ai_tooling.providers.vendor_http import Transient, VendorHttp, VendorWording
 
@@ -59,11 +63,13 @@ PATHS = {
                      "users": "/orgs/{slug}/copilot/metrics/reports/users-1-day",
                      "seats": "/orgs/{slug}/copilot/billing/seats",
                      "credits": "/organizations/{slug}/settings/billing/ai_credit/usage",
+                     "bill": "/organizations/{slug}/settings/billing/usage",
                      "premium": "/organizations/{slug}/settings/billing/premium_request/usage"},
     "enterprise": {"connection": "/enterprises/{slug}/copilot/metrics/reports/enterprise-1-day",
                    "users": "/enterprises/{slug}/copilot/metrics/reports/users-1-day",
                    "seats": "/enterprises/{slug}/copilot/billing/seats",
                    "credits": "/enterprises/{slug}/settings/billing/ai_credit/usage",
+                   "bill": "/enterprises/{slug}/settings/billing/usage",
                    "premium": "/enterprises/{slug}/settings/billing/premium_request/usage"},
 }
 GRAPHQL_PATH = "/graphql"
@@ -86,18 +92,6 @@ POLICY_OFF_MESSAGE = (
     "GitHub refused the Copilot report: the \"Copilot usage metrics\" policy is off for the organisation. "
     "An owner enables it under the organisation's Settings → Copilot → Policies."
 )
-SAML_QUERY = """query($login: String!, $after: String) {
-  organization(login: $login) {
-    samlIdentityProvider {
-      externalIdentities(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        edges { node { samlIdentity { nameId } user { login databaseId } } }
-      }
-    }
-  }
-}"""
-
-
 class CopilotProvider(OneDayPerCall):
     """The GitHub Copilot provider (see the module's docstring)."""
 
@@ -171,6 +165,26 @@ class CopilotProvider(OneDayPerCall):
             return records.day_usages(day, rows, seats, credits, self.prices, emails, warnings)
         except ValueError as problem:
             raise self._http.malformed(f"usage of {day}", str(problem), None) from None
+
+    def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
+        """What GitHub bills the organisation (or enterprise) from `start` to `end` (UTC days, inclusive):
+        every product's lines, Copilot's seats and usage the tool's part."""
+        if isinstance(start, dt.datetime) or isinstance(end, dt.datetime) or end < start:
+            raise TypeError("organisation_cost takes two dates, the second not before the first")
+        items: list[billing_usage.BillingItem] = []
+        with self._http.client() as client:
+            for year, month in billing_usage.months(start, end):
+                where = f"billing usage of {year}-{month:02d}"
+                body, request_id = self._http.request(client, "GET", self._path("bill"),
+                                                      params={"year": str(year), "month": str(month)}, where=where)
+                try:
+                    items.extend(billing_usage.parse_billing_usage(body).usageItems)
+                except ValueError as problem:
+                    raise self._http.malformed(where, str(problem), request_id) from None
+        try:
+            return billing_usage.organisation_cost(items, start, end)
+        except ValueError as problem:
+            raise self._http.malformed(f"billing usage of {start} to {end}", str(problem), None) from None
 
     # -- the report ----------------------------------------------------------------------------------
 
@@ -268,11 +282,11 @@ class CopilotProvider(OneDayPerCall):
             for page in range(1, MAX_PAGES + 1):
                 where = f"SAML identities, page {page}"
                 body, request_id = self._http.request(
-                    client, "POST", GRAPHQL_PATH, json={"query": SAML_QUERY,
+                    client, "POST", GRAPHQL_PATH, json={"query": identities.SAML_QUERY,
                                                         "variables": {"login": self.owner, "after": after}},
                     where=where)
                 try:
-                    found, after, problem = _identities(body)
+                    found, after, problem = identities.parse_identities(body)
                 except ValueError as error:
                     raise self._http.malformed(where, str(error), request_id) from None
                 if problem is not None:
@@ -391,79 +405,6 @@ def _download_refusal(status: int, body: bytes, headers: httpx.Headers) -> Provi
 
 def _malformed(where: str | None, problem: str) -> str:
     return f"GitHub sent a malformed {where or 'answer'}: {problem}."
-
-
-def _identities(body: bytes) -> tuple[dict[int, str], str | None, str | None]:
-    """(user id -> nameId, the next page's cursor, why there are none) of a GraphQL answer."""
-    try:
-        answer = msgspec.json.decode(body, type=_GraphQl)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except (msgspec.DecodeError, RecursionError):
-        raise ValueError("the body is not JSON") from None
-    if answer.errors:
-        return {}, None, vendor_http.CONTROL.sub(" ", answer.errors[0].message or "an error").strip()[:200]
-    organization = answer.data.organization if answer.data else None
-    provider = organization.samlIdentityProvider if organization else None
-    if provider is None:
-        return {}, None, "the organisation has no SAML single sign-on"
-    found = {}
-    for edge in provider.externalIdentities.edges:
-        node = edge.node
-        if node.user is not None and node.user.databaseId and node.samlIdentity and node.samlIdentity.nameId:
-            found[node.user.databaseId] = node.samlIdentity.nameId.strip().lower()
-    info = provider.externalIdentities.pageInfo
-    return found, (info.endCursor if info.hasNextPage and info.endCursor else None), None
-
-
-class _SamlIdentity(msgspec.Struct):
-    nameId: str | None = None  # noqa: N815
-
-
-class _User(msgspec.Struct):
-    login: str | None = None
-    databaseId: int | None = None  # noqa: N815
-
-
-class _Node(msgspec.Struct):
-    samlIdentity: _SamlIdentity | None = None  # noqa: N815
-    user: _User | None = None
-
-
-class _Edge(msgspec.Struct):
-    node: _Node
-
-
-class _PageInfo(msgspec.Struct):
-    hasNextPage: bool = False  # noqa: N815
-    endCursor: str | None = None  # noqa: N815
-
-
-class _Identities(msgspec.Struct):
-    edges: list[_Edge]
-    pageInfo: _PageInfo = msgspec.field(default_factory=_PageInfo)  # noqa: N815
-
-
-class _Provider(msgspec.Struct):
-    externalIdentities: _Identities  # noqa: N815
-
-
-class _Organization(msgspec.Struct):
-    samlIdentityProvider: _Provider | None = None  # noqa: N815
-
-
-class _Data(msgspec.Struct):
-    organization: _Organization | None = None
-
-
-class _GraphQlError(msgspec.Struct):
-    message: str | None = None
-    type: str | None = None
-
-
-class _GraphQl(msgspec.Struct):
-    data: _Data | None = None
-    errors: list[_GraphQlError] | None = None
 
 
 class _HideLinkSignatures(logging.Filter):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from orgonaut.ai_tooling.providers.base import AiToolingProvider
 from orgonaut.ai_tooling.providers.cursor.records import CursorCounters
 from orgonaut.ai_tooling.providers.declaration import (
+    BillPeriod,
     CredentialField,
     FieldKind,
     Metric,
@@ -64,4 +65,7 @@ INFO = ProviderInfo(
     rate_limit=DAILY_USAGE_LIMIT,
     provider_metrics=CursorCounters,
     lists_seats=True,
+    # POST /teams/spend: the current billing cycle's spend to date, the only team-wide figure.
+    reports_organisation_cost=True,
+    bill_period=BillPeriod.current_cycle,
 )

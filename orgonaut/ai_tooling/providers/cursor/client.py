@@ -4,6 +4,8 @@
 range limit) reads every page of `POST /teams/daily-usage-data` (with `page`/`pageSize`, so inactive
 members come back too) and of `POST /teams/filtered-usage-events`, and sums them per person and UTC
 day (`records.per_day`). Both dates are inclusive: a range ends at its last day's last millisecond.
+`organisation_cost(...)` reads every page of `POST /teams/spend`: the current billing cycle's spend to date,
+whatever days are asked (`team_spend.py`), for reconciliation.
 
 Requests are paced below the team's limits (20 a minute for daily usage and most endpoints, 60 for
 usage events) by token buckets in Redis that every worker shares; a 429 still backs off (no
@@ -24,9 +26,10 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
+from orgonaut import clock
 from orgonaut.ai_tooling.providers import vendor_http
-from orgonaut.ai_tooling.providers.base import DayUsages, RangePerCall, Seat
-from orgonaut.ai_tooling.providers.cursor import records
+from orgonaut.ai_tooling.providers.base import DayUsages, OrganisationCost, RangePerCall, Seat
+from orgonaut.ai_tooling.providers.cursor import records, team_spend
 from orgonaut.ai_tooling.providers.http import RetryPolicy
 from orgonaut.ai_tooling.providers.vendor_http import Pacer, VendorHttp, VendorWording
 
@@ -34,6 +37,8 @@ DEFAULT_API_BASE = "https://api.cursor.com"
 MEMBERS_PATH = "/teams/members"
 DAILY_USAGE_PATH = "/teams/daily-usage-data"
 EVENTS_PATH = "/teams/filtered-usage-events"
+SPEND_PATH = "/teams/spend"
+SPEND_PAGE_SIZE = 100
 MAX_DAYS_PER_CALL = 30
 USAGE_PAGE_SIZE = 1000
 EVENTS_PAGE_SIZE = 1000  # the API's maximum
@@ -63,7 +68,8 @@ class CursorProvider(RangePerCall):
         events_pacer: Pacer | None = None, timeout: float | httpx.Timeout = vendor_http.DEFAULT_TIMEOUT,
         max_retries: int = 5, backoff_base: float = 1.0, backoff_cap: float = 16.0, max_retry_after: float = 60.0,
         request_deadline: float = vendor_http.REQUEST_DEADLINE_SECONDS, sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random, seat_price_cents: Decimal | None = None,
+        jitter: Callable[[], float] = random.random, today: Callable[[], dt.date] | None = None,
+        seat_price_cents: Decimal | None = None,
     ):
         if not isinstance(api_key, str) or not vendor_http.HEADER_SAFE.fullmatch(api_key):
             raise ValueError("The API key is empty or holds characters an API key cannot contain.")
@@ -79,6 +85,7 @@ class CursorProvider(RangePerCall):
         self.seat_price_cents = seat_price_cents  # the admin's monthly price of a seat (the API tells none)
         self._usage_pacer = usage_pacer
         self._events_pacer = events_pacer
+        self._today = today or (lambda: clock.utcnow().date())  # the one clock: tests move it
 
     def __repr__(self) -> str:
         return f"CursorProvider(api_base={self.api_base!r})"
@@ -125,6 +132,32 @@ class CursorProvider(RangePerCall):
                 return records.per_day(rows, events, days)
             except ValueError as problem:
                 raise self._http.malformed(f"usage of {span}", str(problem), None) from None
+
+    def organisation_cost(self, start: dt.date, end: dt.date) -> OrganisationCost:
+        """The team's spend in its current billing cycle, from the cycle's first day to today (UTC): the only
+        period `/teams/spend` reports, whatever `start` and `end` ask (the answer says which days it covers)."""
+        pages: list[team_spend.SpendPage] = []
+        with self._http.client() as client:
+            for number in range(1, MAX_PAGES + 1):
+                where = f"team spend, page {number}"
+                self._pace(self._usage_pacer)
+                body, request_id = self._http.request(
+                    client, "POST", SPEND_PATH, json={"page": number, "pageSize": SPEND_PAGE_SIZE}, where=where)
+                try:
+                    page = team_spend.parse_spend_page(body)
+                except ValueError as problem:
+                    raise self._http.malformed(where, str(problem), request_id) from None
+                pages.append(page)
+                last = page.totalPages if page.totalPages is not None else (
+                    number + 1 if len(page.teamMemberSpend) >= SPEND_PAGE_SIZE else number)
+                if number >= last:
+                    break
+            else:
+                raise self._http.malformed("team spend", f"it runs past {MAX_PAGES} pages", None)
+        try:
+            return team_spend.organisation_cost(pages, self._today())
+        except ValueError as problem:
+            raise self._http.malformed("team spend", str(problem), None) from None
 
     def _all_pages(
         self, client: httpx.Client, path: str, window: dict[str, int], page_size: int, pacer: Pacer | None,
