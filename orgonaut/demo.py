@@ -71,6 +71,8 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
         return None
     reorg = [s.id for s in org.list_scenarios(session=session, tenant_id=tenant.id) if s.name == REORG_SCENARIO]
     end = sync.last_complete_day()
+    if "copilot" in providers:
+        _github_logins_by_hand(session=session, tenant_id=tenant.id, today=end)
     for provider in providers:
         integration = ai_tooling.connect(
             session=session, tenant_id=tenant.id, provider=provider, credentials=DEMO_CREDENTIALS[provider],
@@ -89,6 +91,30 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
     session.commit()
     seats.refresh_all(tenant_id=tenant.id)  # who holds a seat now, for the idle-seats page
     return log.id
+
+
+HAND_LINKED_GITHUB_LOGINS = 2
+
+
+def _github_logins_by_hand(*, session: Session, tenant_id: int, today: dt.date) -> None:
+    """Gives a few demo people without a SAML identity their GitHub login by hand, as an admin would on
+    their page, so the demo's Copilot logins map partly through SAML, partly by hand, and the rest wait on
+    the Unmatched list."""
+    from sqlmodel import col, select
+
+    from orgonaut.org import service as org
+    from orgonaut.org.models import Actor
+    from orgonaut.simulator.demo import demo_github_people
+
+    people = {a.email: a for a in session.exec(select(Actor).where(Actor.tenant_id == tenant_id,
+                                                                    col(Actor.scenario_id).is_(None)))}
+    # Not the renamed user: the Unmatched list shows how a renamed login keeps its one source.
+    by_hand = [(user, email) for user, email in demo_github_people(today)
+               if user.saml_email is None and user.former_login is None and email.lower() in people]
+    for user, email in by_hand[:HAND_LINKED_GITHUB_LOGINS]:
+        org.add_identity(session=session, tenant_id=tenant_id, actor_id=people[email.lower()].id,
+                         kind="github_login", value=user.login)
+    session.commit()
 
 
 def seed_demo(*, session: Session, timezone: str = "UTC", with_usage: bool = False,

@@ -45,13 +45,22 @@ def demo_github_users(today: dt.date) -> list[Any]:
     """The demo's Copilot users: two of every three current humans (logins from their e-mails, about
     60% with a SAML identity whose nameId is their demo e-mail, the others to be linked by hand, one of
     those renamed two weeks ago), and a few logins nobody in the org has: `GithubConfig.users`."""
-    from orgonaut.org.demo_data import DEMO_PEOPLE
-    from orgonaut.org.models import ActorKind
     from orgonaut.simulator.copilot_data import make_users
 
+    return make_users(_demo_github_roster(), seed=0, unknown_logins=DEMO_UNKNOWN_GITHUB_LOGINS, now=today)
+
+
+def demo_github_people(today: dt.date) -> list[tuple[Any, str]]:
+    """(Copilot user, the demo e-mail of its person) for the demo's roster users (unknown logins have none)."""
+    return list(zip(demo_github_users(today), _demo_github_roster(), strict=False))
+
+
+def _demo_github_roster() -> list[str]:
+    from orgonaut.org.demo_data import DEMO_PEOPLE
+    from orgonaut.org.models import ActorKind
+
     humans = [p for p in DEMO_PEOPLE if p.kind == ActorKind.human and p.left_months_ago is None]
-    roster = [p.address for index, p in enumerate(humans) if index % 3 != 2]
-    return make_users(roster, seed=0, unknown_logins=DEMO_UNKNOWN_GITHUB_LOGINS, now=today)
+    return [p.address for index, p in enumerate(humans) if index % 3 != 2]
 
 
 # The demo's department on Claude Enterprise seats (claude.ai, with Claude Code), and an account deleted
