@@ -36,6 +36,23 @@ CURSOR_ISSUES = [
     ("Cursor: syncs take minutes", "Cursor allows 20 requests a minute per team",
      "Nothing to do: syncs pace themselves below the limit and retry when Cursor says to wait"),
 ]
+# GitHub Copilot's rows: its two 403s mean different things, and its people are logins, not e-mails.
+COPILOT_ISSUES = [
+    ("Copilot: Test connection fails with 401", "Invalid or revoked GitHub token",
+     "Create a new token and enter it again with Replace key"),
+    ("Copilot: 403 saying the Copilot usage metrics policy is off", "The organisation does not allow its Copilot "
+     "usage metrics to be read", "An organisation owner enables the policy under Settings → Copilot → Policies"),
+    ("Copilot: 403 saying the token may not read the metrics", "The token lacks the permission",
+     "Use an owner's token with read:org (or manage_billing:copilot), or a fine-grained token with \"View "
+     "Organization Copilot Metrics\""),
+    ("Copilot: sync completes but a day has no data", "GitHub has no report for the day (HTTP 204), or the day "
+     "is older than its year of history", "Nothing to do for a day without Copilot use; days settle within 3 days"),
+    ("Copilot: logins appear as unmatched", "GitHub names people by login; only SAML single sign-on gives an "
+     "e-mail", "Use for an existing person on the Unmatched list, add the login under Also known as, or upload a "
+     "CSV of identities"),
+    ("Copilot: costs are seat prices only", "The token may not read the billing usage (AI credits)",
+     "Give the token Administration read (fine-grained) or manage_billing:copilot"),
+]
 NO_DATA_NOTE = (
     "Note: the Claude Code analytics report covers first-party API use; users report that claude.ai "
     "subscription seats may be missing from it, or that their analytics lag by days. If a person on a "
@@ -67,7 +84,7 @@ def help_section() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(c)
                                                for c in ("Symptom", "Likely cause", "Resolution")])),
-                rx.table.body(*[_issue_row(*issue) for issue in (*COMMON_ISSUES, *CURSOR_ISSUES)]),
+                rx.table.body(*[_issue_row(*issue) for issue in (*COMMON_ISSUES, *CURSOR_ISSUES, *COPILOT_ISSUES)]),
                 variant="surface",
                 size="1",
                 width="100%",
