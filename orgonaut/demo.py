@@ -71,8 +71,6 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
         return None
     reorg = [s.id for s in org.list_scenarios(session=session, tenant_id=tenant.id) if s.name == REORG_SCENARIO]
     end = sync.last_complete_day()
-    if "copilot" in providers:
-        _github_logins_by_hand(session=session, tenant_id=tenant.id, today=end)
     for provider in providers:
         integration = ai_tooling.connect(
             session=session, tenant_id=tenant.id, provider=provider, credentials=DEMO_CREDENTIALS[provider],
@@ -87,6 +85,8 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
         )
         session.commit()
         sync.run_foreground(log_id=log.id)
+    if "copilot" in providers:
+        _link_github_logins_by_hand(session=session, tenant_id=tenant.id)
     rollups.rebuild(session=session, tenant_id=tenant.id)
     session.commit()
     seats.refresh_all(tenant_id=tenant.id)  # who holds a seat now, for the idle-seats page
@@ -96,25 +96,31 @@ def seed_demo_usage(*, session: Session, tenant: Tenant, days: int = DEMO_BACKFI
 HAND_LINKED_GITHUB_LOGINS = 2
 
 
-def _github_logins_by_hand(*, session: Session, tenant_id: int, today: dt.date) -> None:
-    """Gives a few demo people without a SAML identity their GitHub login by hand, as an admin would on
-    their page, so the demo's Copilot logins map partly through SAML, partly by hand, and the rest wait on
-    the Unmatched list."""
+def _link_github_logins_by_hand(*, session: Session, tenant_id: int) -> None:
+    """As an admin would from the Unmatched list ("Use for an existing person"): the first Copilot logins that
+    plainly name a demo person (the login is their e-mail's name, hyphenated) are linked to them, so the demo's
+    logins map partly through SAML, partly by hand, and the rest (a renamed one among them) wait on the list."""
     from sqlmodel import col, select
 
-    from orgonaut.org import service as org
+    from orgonaut.ai_tooling import service as ai_tooling
     from orgonaut.org.models import Actor
-    from orgonaut.simulator.demo import demo_github_people
 
-    people = {a.email: a for a in session.exec(select(Actor).where(Actor.tenant_id == tenant_id,
-                                                                    col(Actor.scenario_id).is_(None)))}
-    # Not the renamed user: the Unmatched list shows how a renamed login keeps its one source.
-    by_hand = [(user, email) for user, email in demo_github_people(today)
-               if user.saml_email is None and user.former_login is None and email.lower() in people]
-    for user, email in by_hand[:HAND_LINKED_GITHUB_LOGINS]:
-        org.add_identity(session=session, tenant_id=tenant_id, actor_id=people[email.lower()].id,
-                         kind="github_login", value=user.login)
-    session.commit()
+    people = {_login_like(a.email): a for a in session.exec(select(Actor).where(
+        Actor.tenant_id == tenant_id, col(Actor.scenario_id).is_(None))) if a.email}
+    linked = 0
+    for entry in ai_tooling.list_unmatched(session=session, tenant_id=tenant_id, provider="copilot"):
+        person = people.get(entry.label.removeprefix("@").split(" ")[0])
+        if person is None or linked == HAND_LINKED_GITHUB_LOGINS:
+            continue
+        ai_tooling.link_source(session=session, tenant_id=tenant_id, actor_id=person.id, source=entry.source_email)
+        session.commit()
+        linked += 1
+
+
+def _login_like(email: str) -> str:
+    """`ada.lovelace@demo.test` -> `ada-lovelace`, the login a person would likely pick."""
+    local = email.split("@")[0].lower()
+    return "-".join(part for part in "".join(c if c.isalnum() else "-" for c in local).split("-") if part)
 
 
 def seed_demo(*, session: Session, timezone: str = "UTC", with_usage: bool = False,

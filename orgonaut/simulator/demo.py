@@ -50,11 +50,6 @@ def demo_github_users(today: dt.date) -> list[Any]:
     return make_users(_demo_github_roster(), seed=0, unknown_logins=DEMO_UNKNOWN_GITHUB_LOGINS, now=today)
 
 
-def demo_github_people(today: dt.date) -> list[tuple[Any, str]]:
-    """(Copilot user, the demo e-mail of its person) for the demo's roster users (unknown logins have none)."""
-    return list(zip(demo_github_users(today), _demo_github_roster(), strict=False))
-
-
 def _demo_github_roster() -> list[str]:
     from orgonaut.org.demo_data import DEMO_PEOPLE
     from orgonaut.org.models import ActorKind

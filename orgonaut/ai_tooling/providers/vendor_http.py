@@ -16,9 +16,10 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
+import msgspec
 
 from orgonaut.ai_tooling.providers.base import ErrorKind, ProviderError, ProviderRetriableError
 from orgonaut.ai_tooling.providers.http import (
@@ -64,6 +65,21 @@ class VendorWording:
     # 403 is a missing permission, a disabled policy or a rate limit); None: the usual mapping. A
     # `Transient` it returns is retried like a 429.
     refusal: Callable[[int, bytes, httpx.Headers], ProviderError | None] | None = None
+
+
+_T = TypeVar("_T")
+
+
+def decode(body: bytes, shape: type[_T]) -> _T:
+    """A vendor's JSON answer decoded strictly into `shape`; ValueError saying what is wrong (never the body)."""
+    try:
+        return msgspec.json.decode(body, type=shape)
+    except msgspec.ValidationError as error:
+        raise ValueError(str(error)) from None
+    except msgspec.DecodeError:
+        raise ValueError("the body is not JSON") from None
+    except RecursionError:  # nested deeper than a decoder goes: no answer an API sends
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 class Pacer(Protocol):

@@ -144,20 +144,3 @@ def test_usage_roster_is_most_live_humans_plus_unknown_contractors(session):
     assert 0.6 * len(human_emails) <= len(known) < len(human_emails)
     assert unknown == list(demo_data.DEMO_UNKNOWN_USAGE_EMAILS)
     assert 3 <= len(unknown) <= 4
-
-
-def test_the_demos_copilot_logins_map_partly_through_saml_partly_by_hand_and_some_wait(session):
-    from orgonaut import demo
-    from orgonaut.org.models import ActorIdentity
-    from orgonaut.simulator.demo import demo_github_people
-
-    tenant = _seed(session)
-    demo._github_logins_by_hand(session=session, tenant_id=tenant.id, today=TODAY)
-    people = demo_github_people(TODAY)
-    by_hand = set(session.exec(select(ActorIdentity.value).where(
-        ActorIdentity.tenant_id == tenant.id, ActorIdentity.kind == "github_login")))
-    assert len(by_hand) == demo.HAND_LINKED_GITHUB_LOGINS
-    saml = [u for u, _ in people if u.saml_email]
-    waiting = [u for u, _ in people if not u.saml_email and u.login not in by_hand]
-    assert saml and waiting and any(u.former_login for u in waiting)  # the renamed login waits to be linked
-    assert by_hand <= {u.login for u, _ in people if not u.saml_email}

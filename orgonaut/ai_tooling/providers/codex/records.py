@@ -24,9 +24,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated, Any
 
-import msgspec
 from msgspec import Meta, Struct
 
+from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import DailyUsage, DayUsages, SourceHint, vendor_id_source
 from orgonaut.ai_tooling.providers.money import cents_to_json, credits_to_cents, sum_cost_cents
 from orgonaut.emails import normalise_email
@@ -143,14 +143,7 @@ class CodexCounters(Struct, frozen=True):
 
 
 def parse_usage_page(body: bytes) -> UsagePage:
-    try:
-        return msgspec.json.decode(body, type=UsagePage)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except msgspec.DecodeError:
-        raise ValueError("the body is not JSON") from None
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None
+    return vendor_http.decode(body, UsagePage)
 
 
 class _PersonDay:

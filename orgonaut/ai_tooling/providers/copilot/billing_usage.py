@@ -25,9 +25,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
-import msgspec
 from msgspec import Meta, Struct
 
+from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import OrganisationCost
 from orgonaut.ai_tooling.providers.money import exact_cents, sum_cost_cents
 
@@ -73,14 +73,7 @@ class BillingUsage(Struct, frozen=True, gc=False):
 
 
 def parse_billing_usage(body: bytes) -> BillingUsage:
-    try:
-        usage = msgspec.json.decode(body, type=BillingUsage)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except msgspec.DecodeError:
-        raise ValueError("the body is not JSON") from None
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None
+    usage = vendor_http.decode(body, BillingUsage)
     for number, item in enumerate(usage.usageItems):
         try:
             item.day()

@@ -22,12 +22,7 @@ SAML_QUERY = """query($login: String!, $after: String) {
 
 def parse_identities(body: bytes) -> tuple[dict[int, str], str | None, str | None]:
     """(user id -> nameId, the next page's cursor, why there are none) of a GraphQL answer."""
-    try:
-        answer = msgspec.json.decode(body, type=_GraphQl)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except (msgspec.DecodeError, RecursionError):
-        raise ValueError("the body is not JSON") from None
+    answer = vendor_http.decode(body, _GraphQl)
     if answer.errors:
         return {}, None, vendor_http.CONTROL.sub(" ", answer.errors[0].message or "an error").strip()[:200]
     organization = answer.data.organization if answer.data else None

@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
-from orgonaut.ai_tooling.providers import base
+from orgonaut.ai_tooling.providers import base, vendor_http
 from orgonaut.ai_tooling.providers.base import DailyUsage, DayUsages, SourceHint, vendor_id_source
 from orgonaut.ai_tooling.providers.money import exact_cents, sum_cost_cents
 from orgonaut.emails import normalise_email
@@ -360,11 +360,4 @@ def _date(value: str | None, name: str) -> dt.date:
 
 
 def _decode(body: bytes, shape: type[_T]) -> _T:
-    try:
-        return msgspec.json.decode(body, type=shape)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except msgspec.DecodeError:
-        raise ValueError("the body is not JSON") from None
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None
+    return vendor_http.decode(body, shape)

@@ -17,9 +17,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
-import msgspec
 from msgspec import Meta, Struct
 
+from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import SERVICE_ACCOUNT_PREFIX, DailyUsage, DayUsages, Seat
 from orgonaut.ai_tooling.providers.money import cents_to_json, exact_cents, sum_cost_cents
 from orgonaut.emails import normalise_email
@@ -311,11 +311,4 @@ def _amount(value: Decimal) -> Decimal:
 
 
 def _decode(body: bytes, shape: type[_T]) -> _T:
-    try:
-        return msgspec.json.decode(body, type=shape)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except msgspec.DecodeError:
-        raise ValueError("the body is not JSON") from None
-    except RecursionError:  # nested deeper than a decoder goes: no answer the API sends
-        raise ValueError("the JSON is nested too deeply") from None
+    return vendor_http.decode(body, shape)

@@ -20,9 +20,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-import msgspec
 from msgspec import Meta, Struct
 
+from orgonaut.ai_tooling.providers import vendor_http
 from orgonaut.ai_tooling.providers.base import SERVICE_ACCOUNT_PREFIX, OrganisationCost
 from orgonaut.ai_tooling.providers.money import exact_cents, sum_cost_cents
 
@@ -52,14 +52,7 @@ class SpendPage(Struct, frozen=True, gc=False):
 
 
 def parse_spend_page(body: bytes) -> SpendPage:
-    try:
-        page = msgspec.json.decode(body, type=SpendPage)
-    except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
-    except msgspec.DecodeError:
-        raise ValueError("the body is not JSON") from None
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None
+    page = vendor_http.decode(body, SpendPage)
     for number, member in enumerate(page.teamMemberSpend):
         for name, amount in (("spendCents", member.spendCents), ("overallSpendCents", member.overallSpendCents)):
             if amount is not None and (not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT_CENTS):
