@@ -74,7 +74,7 @@ def run(url: str, repeat: int) -> int:
     from orgonaut.migrate import upgrade
     from orgonaut.org import visibility
     from orgonaut.rollups import overview as ov
-    from orgonaut.rollups import periods, service
+    from orgonaut.rollups import periods, service, spend_series
     from orgonaut.tenancy.models import UsageReach
 
     upgrade(url)
@@ -114,7 +114,7 @@ def run(url: str, repeat: int) -> int:
               f"{cpu_s * 1000:.1f} ms (with SQLite all of it; a busy machine stretches the wall time)")
         print(f"  from raw records: {live_s * 1000:8.1f} ms (median of 3)")
         print(f"  rollups are {speedup:.0f}x faster; numbers equal: {ok}")
-        per_range = {r: timed(lambda r=r: ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id,
+        per_range = {r: timed(lambda r=r: spend_series.series_for(session=session, viewer=everyone, tenant_id=tenant.id,
                                                          scenario_id=None, range=r), repeat)
                      for r in periods.Range}
         print("  daily trend per range: " + ", ".join(

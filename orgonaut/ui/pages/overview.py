@@ -25,9 +25,10 @@ from orgonaut.ai_tooling.providers.registry import PROVIDERS, display_name
 from orgonaut.db import session_scope
 from orgonaut.org import visibility
 from orgonaut.org.models import OrgUnitKind
-from orgonaut.rollups import overview, periods, queries
-from orgonaut.rollups.overview import Overview, SpendFigures, SpendSeries, UnitSpend
+from orgonaut.rollups import overview, periods, queries, spend_series
+from orgonaut.rollups.overview import Overview, SpendFigures, UnitSpend
 from orgonaut.rollups.queries import DayPoint
+from orgonaut.rollups.spend_series import SpendSeries
 from orgonaut.spend import anomalies, budgets
 from orgonaut.tenancy.models import Ability, UsageReach
 from orgonaut.ui import layout, routes
@@ -236,7 +237,7 @@ class SpendOverviewState(ProviderMixin, ScopeState):
                 if provider is not None:
                     result = overview.overview_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
                                                    scenario_id=scenario_id, provider=provider)
-                self._series = overview.series_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
+                self._series = spend_series.series_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
                                                    scenario_id=scenario_id, range=periods.Range.all,
                                                    provider=provider)
                 if scenario_id is None:  # anomalies are found in Live usage
