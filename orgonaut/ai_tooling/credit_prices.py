@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -21,7 +22,7 @@ from orgonaut.ai_tooling.changes import owe_refresh
 from orgonaut.ai_tooling.models import AiToolUsageRecord, CreditPrice
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.declaration import CredentialField, FieldKind
-from orgonaut.ai_tooling.providers.money import credits_to_cents, sum_cost_cents
+from orgonaut.ai_tooling.providers.money import cents_to_json, credits_to_cents, sum_cost_cents
 from orgonaut.errors import ValidationFailed
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration
@@ -110,6 +111,20 @@ def price_stored_day(*, session: Session, integration: Integration, day: dt.date
     _reprice(session, integration, period, start=day, end=day, owe=False)
 
 
+def repriced_breakdown(breakdown: list[dict[str, Any]], usd_per_credit: Decimal) -> list[dict[str, Any]]:
+    """A record's per-model entries with the price applied to each one's credits (its `estimated_cost`), so
+    the model mix follows a new price as the record's total does; entries without credits stay as they are."""
+    repriced = []
+    for entry in breakdown or []:
+        credits = entry.get("credits") if isinstance(entry, dict) else None
+        if credits is None:
+            repriced.append(entry)
+            continue
+        amount = credits_to_cents(Decimal(str(credits)), usd_per_credit)
+        repriced.append({**entry, "estimated_cost": {"currency": "USD", "amount": cents_to_json(amount)}})
+    return repriced
+
+
 def _day(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.date):
         day = value
@@ -137,9 +152,11 @@ def _reprice(session: Session, integration: Integration, period: PricePeriod, *,
         cost = credits_to_cents(credits, period.usd_per_credit)
         before.append(row.total_cost_cents or Decimal(0))
         after.append(cost)
-        if row.total_cost_cents == cost:
+        breakdown = repriced_breakdown(row.model_breakdown, period.usd_per_credit)
+        if row.total_cost_cents == cost and breakdown == row.model_breakdown:
             continue
         row.total_cost_cents = cost
+        row.model_breakdown = breakdown
         session.add(row)
         actors, first, last = touched.get(row.scenario_id, (set(), row.usage_date, row.usage_date))
         if row.actor_id is not None:
