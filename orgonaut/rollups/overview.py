@@ -1,8 +1,10 @@
 """The org-wide AI spend overview (`/ai-tooling`): cards, a monthly cost trend and the top units, for
 a tenant, a scope (Live or a scenario) and what the viewer may see (`org.visibility`). The rules are
-here, once; the page and (later) the API present them.
+here, once; the page and the API present them. The overview's other parts are modules of their own:
+the daily trend (`spend_series`), adoption (`adoption`), cost by model (`model_mix`) and output per dollar
+(`output_per_cost`); which usage a viewer covers is decided for all of them in `coverage`.
 
-What a viewer's overview covers:
+What a viewer's overview covers (`coverage.coverage_of`):
 
 - who sees everything (owners, admins): every usage record of the tenant in the scope, read from the
   whole-tenant rollups (`ai_usage_tenant_rollups` per day, provider and matched or not;
