@@ -8,10 +8,10 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Table, event, func
+from sqlalchemy import JSON, BigInteger, Date, Integer, Numeric, String, Table, case, event, func, literal, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session as ModelSession
@@ -188,7 +188,73 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
             _run(rolled_back, "after-rollback")
 
 
+def rows_written(session: Session, statement: Any) -> int:
+    """Runs an INSERT .. SELECT (or a DELETE) and answers how many rows it wrote."""
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    return cast(CursorResult, result).rowcount
+
+
 def micro_cents(column: Any) -> Any:
     """SQL: an amount of cents as whole millionths of a cent (the money columns' scale), NULL as 0. Sums of
     these are exact integers on both databases (SQLite keeps NUMERIC fractions as floats, whose sums drift)."""
     return sql_cast(func.round(func.coalesce(column, 0) * 1_000_000), BigInteger)
+
+
+# --- dialect-aware SQL pieces -----------------------------------------------------------------
+# SQLite and PostgreSQL spell JSON arrays and date truncation differently; these give one expression
+# for both, so set-based statements stay the same on either database.
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def json_objects(dialect: str, column: Any, name: str) -> tuple[Any, Any, list[Any]]:
+    """The objects of a JSON array column, one row each: (the table-valued function to join `ON true`,
+    its `value` column, the conditions that keep only arrays' objects). Anything else (an object, a
+    scalar, NULL) yields no rows rather than an error."""
+    if dialect == "postgresql":
+        array = case((func.json_typeof(column) == "array", column), else_=sql_cast(literal("[]", String()), JSON()))
+        items = func.json_array_elements(array).table_valued("value", name=name)
+        return items, items.c.value, [func.json_typeof(items.c.value) == "object"]
+    items = func.json_each(column).table_valued("value", "type", name=name)
+    return items, items.c.value, [func.json_type(column) == "array", items.c.type == "object"]
+
+
+def json_text(dialect: str, value: Any, *path: str) -> Any:
+    """SQL: the JSON value at `path` in `value` as text (NULL when absent)."""
+    if dialect == "postgresql":
+        for key in path[:-1]:
+            value = value.op("->")(key)
+        return value.op("->>")(path[-1])
+    return sql_cast(func.json_extract(value, "$." + ".".join(path)), String())
+
+
+def json_micro_cents(dialect: str, value: Any, *path: str) -> Any:
+    """SQL: an amount of cents at `path` in `value` (a JSON number or a numeric string) as whole millionths of a
+    cent, as `micro_cents` rounds a column; NULL when absent or not a number."""
+    if dialect == "postgresql":
+        text = json_text(dialect, value, *path)
+        number = case((text.op("~")(r"^\s*-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$"), sql_cast(text, Numeric())))
+        return sql_cast(func.round(number * 1_000_000), BigInteger)
+    location = "$." + ".".join(path)
+    number = case((func.json_type(value, location).in_(["integer", "real"]), func.json_extract(value, location)),
+                  (func.json_type(value, location) == "text",
+                   case((func.trim(func.json_extract(value, location)).op("GLOB")("*[0-9]*"),
+                         sql_cast(func.json_extract(value, location), Numeric())))))
+    return sql_cast(func.round(number * 1_000_000), BigInteger)
+
+
+def week_start(dialect: str, column: Any) -> Any:
+    """SQL: the Monday of a date's week, as a date."""
+    if dialect == "postgresql":
+        return sql_cast(func.date_trunc("week", column), Date())
+    days = sql_cast((sql_cast(func.strftime("%w", column), Integer()) + 6) % 7, String())
+    return type_coerce(func.date(column, "-" + days + " days"), Date())
+
+
+def month_start(dialect: str, column: Any) -> Any:
+    """SQL: the first of a date's month, as a date."""
+    if dialect == "postgresql":
+        return sql_cast(func.date_trunc("month", column), Date())
+    return type_coerce(func.date(column, "start of month"), Date())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -21,7 +22,7 @@ from orgonaut.ai_tooling.models import AiToolUsageRecord, CreditPrice
 from orgonaut.ai_tooling.price_schedule import PricePeriod, Repriced, price_on
 from orgonaut.ai_tooling.providers import registry
 from orgonaut.ai_tooling.providers.declaration import CredentialField, FieldKind
-from orgonaut.ai_tooling.providers.money import credits_to_cents
+from orgonaut.ai_tooling.providers.money import cents_to_json, credits_to_cents
 from orgonaut.errors import ValidationFailed
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration
@@ -80,6 +81,20 @@ def price_stored_day(*, session: Session, integration: Integration, day: dt.date
     _reprice(session, integration, period, start=day, end=day, owe=False)
 
 
+def repriced_breakdown(breakdown: list[dict[str, Any]], usd_per_credit: Decimal) -> list[dict[str, Any]]:
+    """A record's per-model entries with the price applied to each one's credits (its `estimated_cost`), so
+    the model mix follows a new price as the record's total does; entries without credits stay as they are."""
+    repriced = []
+    for entry in breakdown or []:
+        credits = entry.get("credits") if isinstance(entry, dict) else None
+        if credits is None:
+            repriced.append(entry)
+            continue
+        amount = credits_to_cents(Decimal(str(credits)), usd_per_credit)
+        repriced.append({**entry, "estimated_cost": {"currency": "USD", "amount": cents_to_json(amount)}})
+    return repriced
+
+
 def _reprice(session: Session, integration: Integration, period: PricePeriod, *, start: dt.date,
              end: dt.date | None, owe: bool = True) -> Repriced:
     record = AiToolUsageRecord
@@ -87,9 +102,10 @@ def _reprice(session: Session, integration: Integration, period: PricePeriod, *,
     if end is not None:
         statement = statement.where(record.usage_date <= end)
 
-    def cost(row: AiToolUsageRecord) -> tuple[Decimal, None]:
+    def cost(row: AiToolUsageRecord) -> tuple[Decimal, dict[str, Any]]:
         credits = Decimal(str((row.provider_metrics or {}).get("credits", "0")))
-        return credits_to_cents(credits, period.price), None
+        return credits_to_cents(credits, period.price), {
+            "model_breakdown": repriced_breakdown(row.model_breakdown, period.price)}
 
     return price_schedule.reprice(session, integration, session.exec(statement.order_by(col(record.id))), cost,
                                   owe=owe)

@@ -70,11 +70,11 @@ def parse_day(value: dt.date | str) -> dt.date:
 
 
 def reprice(session: Session, integration: Integration, rows: Iterable[AiToolUsageRecord],
-            new_cost: Callable[[AiToolUsageRecord], tuple[Decimal, dict[str, Any] | None] | None], *,
+            new_cost: Callable[[AiToolUsageRecord], tuple[Decimal, dict[str, Any]] | None], *,
             owe: bool = True) -> Repriced:
-    """Gives each row the cost `new_cost` says ((cost, new provider_metrics or None to keep them), or None: not
-    a row this price covers), flushed, and owes the refresh of what changed (unless `owe` is False: a day
-    being stored, whose refresh is owed already)."""
+    """Gives each row the cost `new_cost` says ((cost, other fields to set with it, such as the counters or the
+    per-model costs), or None: not a row this price covers), flushed, and owes the refresh of what changed
+    (unless `owe` is False: a day being stored, whose refresh is owed already)."""
     before: list[Decimal] = []
     after: list[Decimal] = []
     touched: dict[int | None, tuple[set[int], dt.date, dt.date]] = {}
@@ -82,14 +82,14 @@ def reprice(session: Session, integration: Integration, rows: Iterable[AiToolUsa
         priced = new_cost(row)
         if priced is None:
             continue
-        cost, metrics = priced
+        cost, fields = priced
         before.append(row.total_cost_cents or Decimal(0))
         after.append(cost)
-        if row.total_cost_cents == cost and (metrics is None or metrics == row.provider_metrics):
+        if row.total_cost_cents == cost and all(getattr(row, name) == value for name, value in fields.items()):
             continue
         row.total_cost_cents = cost
-        if metrics is not None:
-            row.provider_metrics = metrics
+        for name, value in fields.items():
+            setattr(row, name, value)
         session.add(row)
         actors, first, last = touched.get(row.scenario_id, (set(), row.usage_date, row.usage_date))
         if row.actor_id is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -95,8 +96,9 @@ def _reprice(session: Session, integration: Integration, plan: str, period: Pric
     if end is not None:
         statement = statement.where(record.usage_date <= end)
 
-    def cost(row: AiToolUsageRecord) -> tuple[Decimal, dict | None] | None:
-        return reprice_day(dict(row.provider_metrics or {}), period.price, row.usage_date, plan)
+    def cost(row: AiToolUsageRecord) -> tuple[Decimal, dict[str, Any]] | None:
+        priced = reprice_day(dict(row.provider_metrics or {}), period.price, row.usage_date, plan)
+        return None if priced is None else (priced[0], {"provider_metrics": priced[1]})
 
     return price_schedule.reprice(session, integration, session.exec(statement.order_by(col(record.id))), cost,
                                   owe=owe)

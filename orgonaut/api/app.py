@@ -29,6 +29,7 @@ from orgonaut.api.routers import (
     chargeback,
     idle_seats,
     overview,
+    overview_details,
     reconciliation,
     units,
     usage,
@@ -77,6 +78,7 @@ def create_api() -> FastAPI:
     api.include_router(units.teams_router)
     api.include_router(units.departments_router)
     api.include_router(overview.router)
+    api.include_router(overview_details.router)
     api.include_router(budgets.router)
     api.include_router(anomalies.router)
     api.include_router(chargeback.router)

@@ -1,7 +1,7 @@
 """A department's spend by the units right below it: which team drives it.
 
 Each child unit's row is its subtree, as its own page and the team and department lists show it
-(`overview.unit_costs`); the months are each child's subtree cost per calendar month, from the same stored
+(`unit_costs.unit_costs`); the months are each child's subtree cost per calendar month, from the same stored
 rollups. A person placed in two of the children counts in each (as on their pages), so the rows can add
 up to more than the department's own subtree total; people placed in the department itself count in no
 child and are said apart (`direct_*`).
@@ -21,7 +21,7 @@ from orgonaut.ai_tooling.models import scope_key
 from orgonaut.db import micro_cents, table_of
 from orgonaut.org import units as org_units
 from orgonaut.org.models import OrgUnit, OrgUnitKind
-from orgonaut.rollups import overview
+from orgonaut.rollups import unit_costs
 from orgonaut.rollups.models import AiUsageRollup, Breadth
 from orgonaut.rollups.periods import minus_months, month_to_date, previous_month, tenant_today
 
@@ -35,7 +35,7 @@ class ChildSpend:
     org_unit_id: int
     name: str
     kind: OrgUnitKind
-    costs: overview.UnitCosts
+    costs: unit_costs.UnitCosts
     months: tuple[Decimal, ...]  # cost per month of `Breakdown.months`
 
 
@@ -55,7 +55,7 @@ def breakdown(*, session: Session, department: OrgUnit, provider: str | None = N
     children = [c for c in org_units.list_org_units(session=session, tenant_id=tenant_id, scenario_id=scenario_id)
                 if c.parent_id == department.id]
     ids = [c.id for c in children]
-    costs = overview.unit_costs(session=session, tenant_id=tenant_id, scenario_id=scenario_id, org_unit_ids=ids,
+    costs = unit_costs.unit_costs(session=session, tenant_id=tenant_id, scenario_id=scenario_id, org_unit_ids=ids,
                                 provider=provider)
     r = ROLLUPS.c
     month = func.strftime("%Y-%m", r.usage_date) if session.get_bind().dialect.name == "sqlite" \

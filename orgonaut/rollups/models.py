@@ -1,6 +1,6 @@
 """The stored aggregates that team and department pages read instead of raw usage records.
 
-Three tables, all derived from `ai_tool_usage_records` and the org tree, and rebuilt from them at any
+The tables, all derived from `ai_tool_usage_records` and the org tree, and rebuilt from them at any
 time (`orgonaut rollups rebuild`):
 
 - `ai_usage_rollups`: per (tenant, scope, org unit, breadth, day, provider) the summed metrics and the
@@ -18,6 +18,13 @@ time (`orgonaut rollups rebuild`):
   of the actor's usage in that month: the overview's distinct active users this month without reading
   the records; `ai_usage_tenant_actors`: per (tenant, scope, provider, actor) the first day of all,
   for "people with usage ever".
+- `ai_usage_tenant_model_costs`: per (tenant, scope, day, provider, model) the whole tenant's cost by
+  the model its records name (`model_breakdown`); model "" holds what no model accounts for (a provider
+  that splits no cost by model, or a record whose models do not add up to its cost), so a day's rows add
+  up to its cost: the overview's model mix (`rollups.model_mix`).
+- `ai_usage_tenant_active_users`: per (tenant, scope, grain, period, provider) the distinct people with
+  usage in a day, a Monday-to-Sunday week or a calendar month; provider "" counts every provider
+  together, each person once: the overview's daily, weekly and monthly active users (`rollups.adoption`).
 
 No foreign keys: these are bulk-written derived rows (a foreign-key check per inserted row would
 dominate a rebuild), and a refresh or rebuild removes rows of units, actors or scenarios that are gone.
@@ -34,6 +41,8 @@ from sqlalchemy import BigInteger, Column, Date, Integer, Numeric, String
 from sqlmodel import Field, SQLModel
 
 from orgonaut.clock import utcnow
+
+MODEL_NAME_LENGTH = 200  # a model name longer than this is cut to it
 
 
 class Breadth(StrEnum):
@@ -143,3 +152,43 @@ class AiUsageTenantActor(SQLModel, table=True):
     actor_id: int = Field(sa_column=_key(Integer))
     scenario_id: int | None = None
     first_day: dt.date = Field(sa_column=Column(Date, nullable=False))
+
+
+class AiUsageTenantModelCost(SQLModel, table=True):
+    """Per (tenant, scope, day, provider, model) the cost the records name for that model; model "" the rest
+    of the records' cost. Whole millionths of a cent (`db.micro_cents`), exact on both databases."""
+
+    __tablename__ = "ai_usage_tenant_model_costs"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    usage_date: dt.date = Field(sa_column=_key(Date))
+    provider: str = Field(sa_column=_key(String(40)))
+    model: str = Field(sa_column=_key(String(MODEL_NAME_LENGTH)))  # "": cost no model accounts for
+    scenario_id: int | None = None
+    cost_micro_cents: int = Field(default=0, sa_column=_count(BigInteger))
+    computed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ActiveGrain(StrEnum):
+    day = "day"
+    week = "week"  # Monday to Sunday
+    month = "month"
+
+
+ANY_PROVIDER = ""  # the provider key of active-user rows that count every provider together
+
+
+class AiUsageTenantActiveUsers(SQLModel, table=True):
+    """Per (tenant, scope, grain, period, provider) the distinct people with usage (matched records) in the
+    period; provider `ANY_PROVIDER` counts each person once whatever the provider."""
+
+    __tablename__ = "ai_usage_tenant_active_users"
+
+    tenant_id: int = Field(sa_column=_key(Integer))
+    scope_key: int = Field(sa_column=_key(Integer))
+    grain: str = Field(sa_column=_key(String(8)))
+    period_start: dt.date = Field(sa_column=_key(Date))
+    provider: str = Field(sa_column=_key(String(40)))
+    scenario_id: int | None = None
+    users: int = Field(default=0, sa_column=_count())

@@ -1,8 +1,10 @@
 """The org-wide AI spend overview (`/ai-tooling`): cards, a monthly cost trend and the top units, for
 a tenant, a scope (Live or a scenario) and what the viewer may see (`org.visibility`). The rules are
-here, once; the page and (later) the API present them.
+here, once; the page and the API present them. The overview's other parts are modules of their own:
+the daily trend (`spend_series`), adoption (`adoption`), cost by model (`model_mix`) and output per dollar
+(`output_per_cost`); which usage a viewer covers is decided for all of them in `coverage`.
 
-What a viewer's overview covers:
+What a viewer's overview covers (`coverage.coverage_of`):
 
 - who sees everything (owners, admins): every usage record of the tenant in the scope, read from the
   whole-tenant rollups (`ai_usage_tenant_rollups` per day, provider and matched or not;
@@ -44,7 +46,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -57,8 +59,8 @@ from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.db import micro_cents, table_of
 from orgonaut.org.models import Actor, ActorKind, ActorStatus, OrgUnit, OrgUnitKind
 from orgonaut.org.visibility import UsageViewer
+from orgonaut.rollups.coverage import cents, coverage_of, member_usage
 from orgonaut.rollups.models import (
-    AiUsageMemberRollup,
     AiUsageRollup,
     AiUsageTenantActor,
     AiUsageTenantActorMonth,
@@ -67,18 +69,15 @@ from orgonaut.rollups.models import (
 )
 from orgonaut.rollups.periods import (
     Period,
-    Range,
     minus_months,
     month_to_date,
-    parse_range,
-    period_for,
     previous_month,
+    same_days_last_month,
     tenant_today,
 )
-from orgonaut.tenancy.models import UsageReach
+from orgonaut.rollups.spend_series import MonthCost
 
 ROLLUPS = table_of(AiUsageRollup)
-MEMBERS = table_of(AiUsageMemberRollup)
 TENANT_ROLLUPS = table_of(AiUsageTenantRollup)
 ACTOR_MONTHS = table_of(AiUsageTenantActorMonth)
 TENANT_ACTORS = table_of(AiUsageTenantActor)
@@ -132,16 +131,6 @@ class UnmatchedSpend:
 
 
 @dataclass(frozen=True)
-class MonthCost:
-    month: dt.date  # the first of the month
-    cost_by_provider: tuple[tuple[str, Decimal], ...]  # providers with cost that month, by key
-
-    @property
-    def cost_cents(self) -> Decimal:
-        return sum_cost_cents(c for _, c in self.cost_by_provider)
-
-
-@dataclass(frozen=True)
 class UnitSpend:
     org_unit_id: int
     name: str
@@ -189,26 +178,18 @@ def forecast_cents(mtd_cost_cents: Decimal, today: dt.date) -> Decimal:
     return (mtd_cost_cents * days_in_month / today.day).quantize(_SCALE)
 
 
-def same_days_last_month(today: dt.date) -> Period:
-    """Last month from its 1st to today's day of the month (clamped to its length)."""
-    last = previous_month(today)
-    return Period(last.start, last.start.replace(day=min(today.day, last.end.day)))
-
-
 def overview_for(
     *, session: Session, viewer: UsageViewer, tenant_id: int, scenario_id: int | None, top: int = 10,
     provider: str | None = None,
 ) -> Overview | None:
     """The overview `viewer` may see in the scope; None for members and viewers (no overview for them)
     and for a manager without a scope."""
-    if viewer.reach == UsageReach.everyone:
-        return overview(session=session, tenant_id=tenant_id, scenario_id=scenario_id, unit_ids=None, top=top,
-                        provider=provider)
-    if viewer.reach == UsageReach.scope and viewer.scope_unit_ids:
-        return overview(session=session, tenant_id=tenant_id, scenario_id=scenario_id,
-                        unit_ids=viewer.scope_unit_ids, headcount_actor_ids=viewer.scope_actor_ids, top=top,
-                        provider=provider)
-    return None
+    coverage = coverage_of(viewer)
+    if coverage is None:
+        return None
+    return overview(session=session, tenant_id=tenant_id, scenario_id=scenario_id, unit_ids=coverage.unit_ids,
+                    headcount_actor_ids=viewer.scope_actor_ids if coverage.unit_ids is not None else (), top=top,
+                    provider=provider)
 
 
 def overview(
@@ -239,15 +220,15 @@ def overview(
     unmatched: list[list[Decimal]] = [[], [], [], []]
     by_month: dict[dt.date, dict[str, list[Decimal]]] = {m: defaultdict(list) for m in month_starts}
     for key, is_matched, *amounts in sums:
-        cents = [_cents(a) for a in amounts]
+        amounts_cents = [cents(a) for a in amounts]
         for i in range(5):
-            costs[key][i].append(cents[i])
+            costs[key][i].append(amounts_cents[i])
         if is_matched:
-            costs[key][5].append(cents[0])
+            costs[key][5].append(amounts_cents[0])
         else:
             for i in range(4):
-                unmatched[i].append(cents[i])
-        for month, amount in zip(month_starts, cents[5:], strict=True):
+                unmatched[i].append(amounts_cents[i])
+        for month, amount in zip(month_starts, amounts_cents[5:], strict=True):
             by_month[month][key].append(amount)
 
     users_by_provider, users_total = _user_counts(session, tenant_id, scenario_id, unit_ids, provider, today)
@@ -288,192 +269,6 @@ def overview(
     )
 
 
-@dataclass(frozen=True)
-class DayCost:
-    date: dt.date
-    cost_by_provider: tuple[tuple[str, Decimal], ...]  # providers with usage that day, by key
-
-    @property
-    def cost_cents(self) -> Decimal:
-        return sum_cost_cents(c for _, c in self.cost_by_provider)
-
-
-@dataclass(frozen=True)
-class SpendSeries:
-    """The overview's cost trend over a range: one point per day (zero days included) and the same
-    days summed per calendar month (a month the range cuts holds only its days in the range)."""
-
-    period: Period
-    days: tuple[DayCost, ...]
-    months: tuple[MonthCost, ...]
-
-    def within(self, period: Period) -> SpendSeries:
-        """Every day of `period` (zero where this series has none, e.g. before the first usage) and
-        their months: a range switch on a page that loaded "all" once, with no query."""
-        by_day = {d.date: d for d in self.days}
-        days = tuple(by_day.get(day) or DayCost(date=day, cost_by_provider=()) for day in period.days)
-        return SpendSeries(period=period, days=days, months=months_of(days, period))
-
-
-def months_of(days: Iterable[DayCost], period: Period) -> tuple[MonthCost, ...]:
-    """The days summed per calendar month, one entry per month the period touches, oldest first."""
-    first = period.start.replace(day=1)
-    count = (period.end.year - first.year) * 12 + period.end.month - first.month + 1
-    return _months(((d.date, key, cost) for d in days for key, cost in d.cost_by_provider), first, count,
-                   exact=True)
-
-
-def series_for(
-    *, session: Session, viewer: UsageViewer, tenant_id: int, scenario_id: int | None,
-    range: Range | str | None = Range.mtd, start: dt.date | None = None, end: dt.date | None = None,
-    provider: str | None = None,
-) -> SpendSeries | None:
-    """The cost trend `viewer` may see (None where `overview_for` is None), stacked by provider, for
-    one of the five ranges or explicit dates (`periods.period_for`), from the same rollups as the cards."""
-    if viewer.reach == UsageReach.everyone:
-        unit_ids: Collection[int] | None = None
-    elif viewer.reach == UsageReach.scope and viewer.scope_unit_ids:
-        unit_ids = viewer.scope_unit_ids
-    else:
-        return None
-    today = tenant_today(session=session, tenant_id=tenant_id)
-    explicit = start is not None or end is not None
-    chosen = None if explicit else parse_range(range or Range.mtd)
-    if chosen == Range.all:
-        bounds: Period | None = None  # read up to today, then start at the first day with usage
-    else:
-        bounds = period_for(chosen, today=today, start=start, end=end)
-    rows = _day_costs(session, tenant_id, scenario_id, unit_ids, provider, today, bounds)
-    if bounds is None:
-        bounds = period_for(Range.all, today=today, first_usage=min((row[0] for row in rows), default=None))
-    by_day: dict[dt.date, list[tuple[str, Decimal]]] = defaultdict(list)
-    for day, key, cost in rows:
-        by_day[day].append((key, _cents(cost)))
-    days = tuple(DayCost(date=day, cost_by_provider=tuple(sorted(by_day.get(day, ())))) for day in bounds.days)
-    return SpendSeries(period=bounds, days=days, months=months_of(days, bounds))
-
-
-def _day_costs(
-    session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
-    provider: str | None, today: dt.date, period: Period | None,
-) -> list[Any]:
-    """(day, provider, `micro_cents` cost) with usage, in the period (None: up to today)."""
-    start, end = (None, today) if period is None else (period.start, period.end)
-    key = scope_key(scenario_id)
-    if unit_ids is None:
-        t = TENANT_ROLLUPS.c
-        conditions = [t.tenant_id == tenant_id, t.scope_key == key, t.usage_date <= end]
-        if start is not None:
-            conditions.append(t.usage_date >= start)
-        if provider is not None:
-            conditions.append(t.provider == provider)
-        return list(session.execute(
-            select(t.usage_date, t.provider, func.sum(micro_cents(t.cost_cents))).where(*conditions)
-            .group_by(t.usage_date, t.provider).order_by(t.usage_date, t.provider)
-        ).all())
-    m = MEMBERS.c
-    conditions = [m.tenant_id == tenant_id, m.scope_key == key, m.usage_date <= end,
-                  m.org_unit_id.in_(sorted(unit_ids) or [-1])]
-    if start is not None:
-        conditions.append(m.usage_date >= start)
-    if provider is not None:
-        conditions.append(m.provider == provider)
-    # Each (person, day, provider) once, however many of the units the person was placed in.
-    usage = (
-        select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
-               micro_cents(m.cost_cents).label("cost"))
-        .where(*conditions).distinct().subquery("usage")
-    )
-    u = usage.c
-    return list(session.execute(
-        select(u.usage_date, u.provider, func.sum(u.cost)).group_by(u.usage_date, u.provider)
-        .order_by(u.usage_date, u.provider)
-    ).all())
-
-
-@dataclass(frozen=True)
-class UnitCosts:
-    """One row of the team and department lists: the unit's subtree, as its own page's cards show it."""
-
-    org_unit_id: int
-    last_month_cost_cents: Decimal
-    mtd_cost_cents: Decimal
-    last_month_same_days_cost_cents: Decimal  # last month, 1 .. today's day (what the change compares with)
-    mtd_active_users: int
-
-    @property
-    def change_cents(self) -> Decimal:
-        return self.mtd_cost_cents - self.last_month_same_days_cost_cents
-
-    @property
-    def change_pct(self) -> Decimal | None:
-        if not self.last_month_same_days_cost_cents:
-            return None
-        return self.change_cents * 100 / self.last_month_same_days_cost_cents
-
-
-def unit_costs(
-    *, session: Session, tenant_id: int, scenario_id: int | None, org_unit_ids: Collection[int],
-    provider: str | None = None,
-) -> dict[int, UnitCosts]:
-    """Each unit's subtree costs (last month, month to date, last month's same days) and distinct active
-    users this month, in two statements over the stored rollups for any number of units: the numbers of
-    each unit's own page (`queries.unit_summary(breadth="subtree")`). Units without usage get zeros."""
-    today = tenant_today(session=session, tenant_id=tenant_id)
-    mtd, last, same = month_to_date(today), previous_month(today), same_days_last_month(today)
-    ids = sorted(set(org_unit_ids))
-    found = {i: UnitCosts(i, _ZERO, _ZERO, _ZERO, 0) for i in ids}
-    if not ids:
-        return found
-    key = scope_key(scenario_id)
-    ro = ROLLUPS.c
-
-    def period_sum(period: Period) -> Any:
-        return func.sum(case((ro.usage_date.between(period.start, period.end), micro_cents(ro.cost_cents)), else_=0))
-
-    conditions = [ro.tenant_id == tenant_id, ro.scope_key == key, ro.org_unit_id.in_(ids),
-                  ro.breadth == Breadth.subtree.value, ro.usage_date.between(last.start, today)]
-    if provider is not None:
-        conditions.append(ro.provider == provider)
-    costs = {row[0]: row[1:] for row in session.execute(
-        select(ro.org_unit_id, period_sum(last), period_sum(mtd), period_sum(same))
-        .where(*conditions).group_by(ro.org_unit_id))}
-    # Active users: each unit's subtree is its own direct members' rows and its descendants' (the tree
-    # is small; the member rows of the month are read once for every unit).
-    un = UNITS.c
-    in_scope = un.scenario_id.is_(None) if scenario_id is None else un.scenario_id == scenario_id
-    tree = session.execute(select(un.id, un.parent_id).where(un.tenant_id == tenant_id, in_scope)).all()
-    children: dict[int, list[int]] = defaultdict(list)
-    for unit_id, parent_id in tree:
-        if parent_id is not None:
-            children[parent_id].append(unit_id)
-    m = MEMBERS.c
-    # A literal id list: the primary key (tenant, scope, unit, day, ...) is sought per unit.
-    member_conditions = [m.tenant_id == tenant_id, m.scope_key == key, m.org_unit_id.in_([u for u, _ in tree]),
-                         m.usage_date.between(mtd.start, today)]
-    if provider is not None:
-        member_conditions.append(m.provider == provider)
-    actors: dict[int, set[int]] = defaultdict(set)
-    for unit_id, actor_id in session.execute(select(m.org_unit_id, m.actor_id).where(*member_conditions).distinct()):
-        actors[unit_id].add(actor_id)
-    for unit_id in ids:
-        seen, stack, people = {unit_id}, [unit_id], set()
-        while stack:  # `seen` stops a corrupt cyclic tree
-            current = stack.pop()
-            people |= actors.get(current, set())
-            for child in children.get(current, ()):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        row = costs.get(unit_id)
-        found[unit_id] = UnitCosts(
-            org_unit_id=unit_id, last_month_cost_cents=_cents(row[0]) if row else _ZERO,
-            mtd_cost_cents=_cents(row[1]) if row else _ZERO,
-            last_month_same_days_cost_cents=_cents(row[2]) if row else _ZERO, mtd_active_users=len(people),
-        )
-    return found
-
-
 # --- pieces -------------------------------------------------------------------------------------
 
 
@@ -492,27 +287,8 @@ def _sources(
             days.append(t.provider == provider)
         return select(t.usage_date.label("usage_date"), t.provider.label("provider"), (t.matched == 1).label("matched"),
                       micro_cents(t.cost_cents).label("cost")).where(*days).subquery()
-    u = _member_usage(tenant_id, scenario_id, unit_ids, provider, today).c
+    u = member_usage(tenant_id, scenario_id, unit_ids, provider, end=today).c
     return select(u.usage_date, u.provider, u.actor_id.is_not(None).label("matched"), u.cost).subquery("costs")
-
-
-def _member_usage(tenant_id: int, scenario_id: int | None, unit_ids: Collection[int], provider: str | None,
-                  today: dt.date) -> Any:
-    """SQL: (actor_id, usage_date, provider, cost) attributed to the units, each person-day-provider once."""
-    m = MEMBERS.c
-    conditions = [m.tenant_id == tenant_id, m.scope_key == scope_key(scenario_id), m.usage_date <= today,
-                  m.org_unit_id.in_(sorted(unit_ids) or [-1])]
-    if provider is not None:
-        conditions.append(m.provider == provider)
-    # A person placed in two of the units has one member row per unit for the day, each with their whole
-    # cost: DISTINCT keeps one (the same rule as a subtree's total).
-    return (
-        select(m.actor_id.label("actor_id"), m.usage_date.label("usage_date"), m.provider.label("provider"),
-               micro_cents(m.cost_cents).label("cost"))
-        .where(*conditions)
-        .distinct()
-        .subquery("usage")
-    )
 
 
 def _user_counts(
@@ -536,27 +312,11 @@ def _user_counts(
         total_active = session.execute(select(func.count(distinct(am.actor_id))).where(*this_month)).scalar_one()
         total_ever = session.execute(select(func.count(distinct(ta.actor_id))).where(*ever)).scalar_one()
         return users, (total_active, total_ever)
-    u = _member_usage(tenant_id, scenario_id, unit_ids, provider, today).c
+    u = member_usage(tenant_id, scenario_id, unit_ids, provider, end=today).c
     counts = [func.count(distinct(case((u.usage_date >= mtd.start, u.actor_id)))), func.count(distinct(u.actor_id))]
     users = {row[0]: (row[1], row[2]) for row in session.execute(select(u.provider, *counts).group_by(u.provider))}
     total_active, total_ever = session.execute(select(*counts)).one()
     return users, (total_active, total_ever)
-
-
-def _months(day_rows: Iterable[Any], first: dt.date, count: int, *, exact: bool = False) -> tuple[MonthCost, ...]:
-    """(day, provider, cost) summed per month; costs are `micro_cents` sums, or cents with `exact`."""
-    starts = [minus_months(first, -i) for i in range(count)]
-    by_month: dict[dt.date, dict[str, list[Decimal]]] = {s: defaultdict(list) for s in starts}
-    for day, key, cost in day_rows:
-        month = by_month.get(day.replace(day=1))
-        if month is not None:
-            month[key].append(cost if exact else _cents(cost))
-    return tuple(
-        MonthCost(month=s, cost_by_provider=tuple(
-            (key, total) for key in sorted(by_month[s]) if (total := sum_cost_cents(by_month[s][key]))
-        ))
-        for s in starts
-    )
 
 
 def _headcount(session: Session, tenant_id: int, scenario_id: int | None, unit_ids: Collection[int] | None,
@@ -605,16 +365,11 @@ def _top_units(
         .group_by(ro.org_unit_id)
     ).all()
     spends = [
-        UnitSpend(org_unit_id=row[0], name=units[row[0]][0], kind=units[row[0]][1], mtd_cost_cents=_cents(row[1]),
-                  last_month_same_days_cost_cents=_cents(row[2]), last_month_cost_cents=_cents(row[3]))
+        UnitSpend(org_unit_id=row[0], name=units[row[0]][0], kind=units[row[0]][1], mtd_cost_cents=cents(row[1]),
+                  last_month_same_days_cost_cents=cents(row[2]), last_month_cost_cents=cents(row[3]))
         for row in rows
     ]
     spends.sort(key=lambda s: (-s.mtd_cost_cents, -s.last_month_cost_cents, s.name.lower(), s.org_unit_id))
     departments = tuple(s for s in spends if s.kind == OrgUnitKind.department)[:top]
     teams = tuple(s for s in spends if s.kind == OrgUnitKind.team)[:top]
     return departments, teams
-
-
-def _cents(value: Any) -> Decimal:
-    """A sum of `micro_cents` amounts back to exact cents."""
-    return (Decimal(int(value)) / 1_000_000).quantize(_SCALE) if value is not None else _ZERO

@@ -100,6 +100,12 @@ def previous_month(today: dt.date) -> Period:
     return Period(end.replace(day=1), end)
 
 
+def same_days_last_month(today: dt.date) -> Period:
+    """Last month from its 1st to today's day of the month (clamped to its length)."""
+    last = previous_month(today)
+    return Period(last.start, last.start.replace(day=min(today.day, last.end.day)))
+
+
 def period_for(
     range: Range | str | None = Range.mtd, *, today: dt.date, first_usage: dt.date | None = None,
     start: dt.date | None = None, end: dt.date | None = None,

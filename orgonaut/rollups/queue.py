@@ -33,8 +33,10 @@ from orgonaut.rollups import service
 from orgonaut.rollups.models import (
     AiUsageMemberRollup,
     AiUsageRollup,
+    AiUsageTenantActiveUsers,
     AiUsageTenantActor,
     AiUsageTenantActorMonth,
+    AiUsageTenantModelCost,
     AiUsageTenantRollup,
 )
 
@@ -168,12 +170,15 @@ class Repair:
 def _stored(session: Session, tenant_id: int, key: int, start: dt.date, end: dt.date) -> set[tuple]:
     rows: set[tuple] = set()
     for model in (AiUsageRollup, AiUsageMemberRollup, AiUsageTenantRollup, AiUsageTenantActorMonth,
-                  AiUsageTenantActor):
+                  AiUsageTenantActor, AiUsageTenantModelCost, AiUsageTenantActiveUsers):
         table = table_of(model)
         columns = [c for c in table.c if c.name != "computed_at"]
-        # Actor-month rows are recomputed for every month the window touches, first days for everyone.
+        # Actor-month rows are recomputed for every month the window touches, active users for every
+        # week, first days for everyone.
         if "month" in table.c:
             days = table.c.month.between(start.replace(day=1), end)
+        elif "period_start" in table.c:
+            days = table.c.period_start.between(start - dt.timedelta(days=start.weekday()), end)
         elif "usage_date" in table.c:
             days = table.c.usage_date.between(start, end)
         else:

@@ -28,13 +28,16 @@ from orgonaut.clock import utcnow
 from orgonaut.db import table_of, upsert
 from orgonaut.errors import NotFound, ValidationFailed
 from orgonaut.org.models import OrgUnit, Placement
+from orgonaut.rollups import adoption, model_mix
 from orgonaut.rollups.counters import PROVIDER_METRICS, record_counter
 from orgonaut.rollups.models import (
     AiUsageMemberRollup,
     AiUsageRollup,
     AiUsageRollupScope,
+    AiUsageTenantActiveUsers,
     AiUsageTenantActor,
     AiUsageTenantActorMonth,
+    AiUsageTenantModelCost,
     AiUsageTenantRollup,
     Breadth,
 )
@@ -49,6 +52,8 @@ MEMBERS = table_of(AiUsageMemberRollup)
 TENANT_ROLLUPS = table_of(AiUsageTenantRollup)
 ACTOR_MONTHS = table_of(AiUsageTenantActorMonth)
 TENANT_ACTORS = table_of(AiUsageTenantActor)
+MODEL_COSTS = table_of(AiUsageTenantModelCost)
+ACTIVE_USERS = table_of(AiUsageTenantActiveUsers)
 
 # Metric columns of both rollup tables and the raw record column each one sums.
 METRICS: dict[str, str] = {
@@ -176,9 +181,10 @@ def refresh_tenant(
     *, session: Session, tenant_id: int, scenario_id: int | None, start: dt.date | None, end: dt.date | None,
     actor_ids: Iterable[int] | None = None, cleared: bool = False,
 ) -> int:
-    """Recomputes the whole-tenant rollups of the scope: the day rows of start..end (None: every day)
-    and the actor-month rows of every month those days touch (of `actor_ids` only, when given: an
-    actor-month depends on that actor's records alone). Returns the rows written. The caller holds
+    """Recomputes the whole-tenant rollups of the scope: the day rows of start..end (None: every day) with
+    their cost per model and distinct people per day and week (whole weeks), and the actor-month rows of
+    every month those days touch (of `actor_ids` only, when given: an actor-month depends on that actor's
+    records alone). Returns the rows written. The caller holds
     the scope lock (`lock_scope`) and commits.
 
     Every record counts once, matched or not, placed or not: these rows are the tenant's totals,
@@ -208,6 +214,8 @@ def refresh_tenant(
             .group_by(f.usage_date, f.provider, f.matched),
         )
     ).rowcount
+    rows += _refresh_by_day(session, tenant_id=tenant_id, scenario_id=scenario_id, start=start, end=end,
+                            cleared=cleared)
 
     actors = None if actor_ids is None else sorted(set(actor_ids))
     if actors == []:
@@ -267,6 +275,14 @@ def refresh_tenant(
     return rows
 
 
+def _refresh_by_day(session: Session, *, tenant_id: int, scenario_id: int | None, start: dt.date | None,
+                    end: dt.date | None, cleared: bool) -> int:
+    """The whole-tenant rollups kept per day of the records, whoever they name: cost per model, and the
+    distinct people per day and week (`rollups.model_mix`, `rollups.adoption`)."""
+    return sum(refresh(session=session, tenant_id=tenant_id, scenario_id=scenario_id, start=start, end=end,
+                       cleared=cleared) for refresh in (model_mix.refresh, adoption.refresh))
+
+
 _MANY_ACTORS = 500
 
 
@@ -289,7 +305,7 @@ def rebuild(*, session: Session, tenant_id: int | None = None) -> RebuildResult:
         for _key, scenario_id in scopes:
             lock_scope(session, tenant_id=tid, scenario_id=scenario_id)
         # Scopes without records any more (a deleted scenario) lose their rows here too.
-        for table in (MEMBERS, ROLLUPS, TENANT_ROLLUPS, ACTOR_MONTHS, TENANT_ACTORS):
+        for table in (MEMBERS, ROLLUPS, TENANT_ROLLUPS, ACTOR_MONTHS, TENANT_ACTORS, MODEL_COSTS, ACTIVE_USERS):
             session.execute(delete(table).where(table.c.tenant_id == tid))
         for _key, scenario_id in scopes:
             result = _recompute(session, tenant_id=tid, scenario_id=scenario_id, targets=None, start=None,

@@ -26,8 +26,10 @@ from orgonaut.rollups import service as rollups
 from orgonaut.rollups.models import (
     AiUsageMemberRollup,
     AiUsageRollup,
+    AiUsageTenantActiveUsers,
     AiUsageTenantActor,
     AiUsageTenantActorMonth,
+    AiUsageTenantModelCost,
     AiUsageTenantRollup,
 )
 
@@ -72,7 +74,7 @@ def _rows(session: Session, model: Any, tenant_id: int) -> list[tuple]:
 
 # The unit, member and whole-tenant rollup tables: all must equal a rebuild.
 ROLLUP_MODELS = (AiUsageRollup, AiUsageMemberRollup, AiUsageTenantRollup, AiUsageTenantActorMonth,
-                 AiUsageTenantActor)
+                 AiUsageTenantActor, AiUsageTenantModelCost, AiUsageTenantActiveUsers)
 
 
 def rollup_rows(tenant_id: int) -> tuple[list[tuple], ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from orgonaut.rollups.overview import MonthCost
+from orgonaut.rollups.spend_series import MonthCost
 from orgonaut.ui.components.charts import monthly_cost_figure
 
 JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)

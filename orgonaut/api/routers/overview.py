@@ -38,6 +38,8 @@ from orgonaut.api.schemas import (
 from orgonaut.org import visibility
 from orgonaut.org.visibility import UsageViewer
 from orgonaut.rollups import overview as ov
+from orgonaut.rollups import spend_series
+from orgonaut.rollups.periods import same_days_last_month
 from orgonaut.tenancy.models import Tenant
 
 router = APIRouter(
@@ -126,7 +128,7 @@ def overview_series(
     choice = params.choose_period(session=session, tenant=tenant, range=range, start=start, end=end)
     scenario_id, viewer = _viewer(session, tenant, token, scenario)
     key = provider.value if provider is not None else None
-    series = ov.series_for(session=session, viewer=viewer, tenant_id=tenant.id, scenario_id=scenario_id,
+    series = spend_series.series_for(session=session, viewer=viewer, tenant_id=tenant.id, scenario_id=scenario_id,
                            range=choice.range, start=choice.start, end=choice.end, provider=key)
     if series is None:
         raise _refused()
@@ -165,6 +167,6 @@ def overview_top_units(
         raise _refused()
     return TopUnitsOut(
         scenario_id=scenario_id, provider=key, currency=USD, mtd=PeriodOut.of(result.mtd),
-        previous=PeriodOut.of(ov.same_days_last_month(result.today)),
+        previous=PeriodOut.of(same_days_last_month(result.today)),
         departments=[_unit(u) for u in result.top_departments], teams=[_unit(u) for u in result.top_teams],
     )

@@ -27,9 +27,9 @@ import reflex as rx
 
 from orgonaut.ai_tooling.providers.money import sum_cost_cents
 from orgonaut.ai_tooling.providers.registry import PROVIDERS
-from orgonaut.rollups.overview import MonthCost
 from orgonaut.rollups.periods import RANGE_LABELS, Period
 from orgonaut.rollups.queries import DayPoint
+from orgonaut.rollups.spend_series import MonthCost
 from orgonaut.ui import layout
 from orgonaut.ui.components.usage_cards import period_text
 from orgonaut.ui.format import format_usd

@@ -21,14 +21,16 @@ from decimal import Decimal
 
 import reflex as rx
 
-from orgonaut.ai_tooling.providers.registry import PROVIDERS, display_name
+from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import session_scope
 from orgonaut.org import visibility
 from orgonaut.org.models import OrgUnitKind
-from orgonaut.rollups import overview, periods, queries
-from orgonaut.rollups.overview import Overview, SpendFigures, SpendSeries, UnitSpend
+from orgonaut.rollups import overview, periods, queries, spend_series
+from orgonaut.rollups.overview import Overview, SpendFigures, UnitSpend
 from orgonaut.rollups.queries import DayPoint
+from orgonaut.rollups.spend_series import SpendSeries
 from orgonaut.spend import anomalies, budgets
+from orgonaut.spend.anomalies import AnomalyView
 from orgonaut.tenancy.models import Ability, UsageReach
 from orgonaut.ui import layout, routes
 from orgonaut.ui.components import charts
@@ -37,9 +39,18 @@ from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
+from orgonaut.ui.pages.overview_anomalies import AnomalyRowView, anomalies_section, anomaly_row
+from orgonaut.ui.pages.overview_details import (
+    OverviewDetailsMixin,
+    adoption_section,
+    download_button,
+    model_mix_section,
+    output_section,
+)
+from orgonaut.ui.pages.overview_text import anomalies_csv, months_csv, providers_csv
 from orgonaut.ui.pages.spend_text import pct_text, signed_usd, trend_csv, units_csv
 from orgonaut.ui.pages.spend_views import budget_sentence
-from orgonaut.ui.pages.usage_filters import ALL_PROVIDERS, ProviderMixin
+from orgonaut.ui.pages.usage_filters import DEFAULT_RANGE, RANGE_PARAM, ProviderMixin, page_url, replace_url_script
 from orgonaut.ui.scope import LIVE, ScopeState
 
 TITLE = "AI spend"
@@ -60,24 +71,6 @@ class UnitRowView:
     last_same_days: str = ""
     change: str = ""
     last_month: str = ""
-
-
-@dataclasses.dataclass
-class AnomalyRowView:
-    name: str = ""
-    url: str = ""
-    day: str = ""
-    provider: str = ""
-    cost: str = ""
-    usual: str = ""
-    ratio: str = ""
-    model: str = ""
-
-
-def anomaly_row(a: anomalies.AnomalyView) -> AnomalyRowView:
-    return AnomalyRowView(name=a.name, url=routes.person_url(a.actor_id), day=f"{a.day:%-d %b %Y}",
-                          provider=display_name(a.provider), cost=format_usd(a.cost_cents),
-                          usual=format_usd(a.baseline_cents), ratio=f"{a.ratio}x", model=a.model or "—")
 
 
 @dataclasses.dataclass
@@ -145,7 +138,7 @@ def day_points(series: SpendSeries) -> list[DayPoint]:
                      cost_by_provider=d.cost_by_provider) for d in series.days]
 
 
-class SpendOverviewState(ProviderMixin, ScopeState):
+class SpendOverviewState(ProviderMixin, OverviewDetailsMixin, ScopeState):
     loaded: bool = False
     # Why there is no overview for this user ("" when there is one).
     note: str = ""
@@ -163,19 +156,20 @@ class SpendOverviewState(ProviderMixin, ScopeState):
     budget_figure: dict = {}
     csv_filename: str = ""
     _units: list[UnitSpend] = []
-    # The daily trend: "all" loaded once; the chosen range is cut from it.
-    chosen_range: str = periods.Range.three_months.value
+    _result: Overview | None = None
+    _anomalies: list[AnomalyView] = []
+    # The daily trend: "all" loaded once; the chosen range (`chosen_range`, the page's `?range=`) is cut from it.
     _series: SpendSeries | None = None
-    _today: dt.date | None = None
 
     def _clear(self) -> None:
         """State is sent to the browser: nothing of an earlier load (or login) stays there."""
         self.loaded, self.note, self.has_usage, self.scope_text = False, "", False, ""
         self.cards, self.providers, self.unmatched_text, self.trend_figure = [], [], "", {}
         self.units, self.csv_filename, self._units, self.anomalies = [], "", [], []
-        self.budget_text, self.budget_figure = "", {}
-        self._series, self._today = None, None
+        self.budget_text, self.budget_figure, self._result, self._anomalies = "", {}, None, []
+        self._series = None
         self._clear_provider()
+        self._clear_details()
 
     @rx.var
     def _ranged(self) -> SpendSeries | None:
@@ -212,10 +206,15 @@ class SpendOverviewState(ProviderMixin, ScopeState):
 
     @rx.event
     def choose_range(self, value: str | list[str]):
+        """Every section below the cards follows the range; the address keeps it (`?range=`) for a reload."""
         if isinstance(value, list):
             value = value[0] if value else ""
-        if value in {r.value for r in periods.Range}:
+        if value in {r.value for r in periods.Range} and value != self.chosen_range:
             self.chosen_range = value
+            url = self.router.url
+            return rx.call_script(replace_url_script(page_url(
+                url.path, url.query_parameters, provider=self.chosen_provider, range=value)))
+        return None
 
     @rx.event
     def load(self):
@@ -225,6 +224,8 @@ class SpendOverviewState(ProviderMixin, ScopeState):
             self.loaded = True
             return None
         scenario_id = self._scope_for(user)
+        self.chosen_range = periods.range_or_default(self.router.url.query_parameters.get(RANGE_PARAM),
+                                                     DEFAULT_RANGE).value
         with session_scope() as session:
             viewer = visibility.viewer_for(session=session, user=user, scenario_id=scenario_id)
             result = overview.overview_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
@@ -236,13 +237,17 @@ class SpendOverviewState(ProviderMixin, ScopeState):
                 if provider is not None:
                     result = overview.overview_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
                                                    scenario_id=scenario_id, provider=provider)
-                self._series = overview.series_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
-                                                   scenario_id=scenario_id, range=periods.Range.all,
-                                                   provider=provider)
+                self._series = spend_series.series_for(session=session, viewer=viewer, tenant_id=user.tenant_id,
+                                                       scenario_id=scenario_id, range=periods.Range.all,
+                                                       provider=provider)
+                first = next((d.date for d in self._series.days if d.cost_by_provider), None) if self._series else None
+                self._load_details(session, viewer, tenant_id=user.tenant_id, scenario_id=scenario_id,
+                                   provider=provider, today=result.today, first_usage=first)
                 if scenario_id is None:  # anomalies are found in Live usage
                     found = anomalies.list_recent(session=session, tenant_id=user.tenant_id, viewer=viewer,
                                                   today=result.today)
-                    self.anomalies = [anomaly_row(a) for a in found if provider is None or a.provider == provider]
+                    self._anomalies = [a for a in found if provider is None or a.provider == provider]
+                    self.anomalies = [anomaly_row(a) for a in self._anomalies]
                     status = budgets.status_for_unit(session=session, tenant_id=user.tenant_id, viewer=viewer,
                                                      org_unit_id=None, provider=provider, today=result.today)
                     if status is not None:
@@ -253,7 +258,6 @@ class SpendOverviewState(ProviderMixin, ScopeState):
                 return rx.redirect(routes.person_url(min(viewer.own_actor_ids)))
             self.note = viewer.plan_refusal or (NO_SCOPE if viewer.reach == UsageReach.scope else NO_PERSON)
             return None
-        self._today = result.today
         self._show(result)
         return None
 
@@ -263,6 +267,7 @@ class SpendOverviewState(ProviderMixin, ScopeState):
         self.has_usage = result.has_usage
         if not result.has_usage:
             return
+        self._result = result
         self.cards = overview_cards(result)
         self.providers = provider_rows(result)
         if result.everything and result.unmatched.all_time_cost_cents:
@@ -274,9 +279,7 @@ class SpendOverviewState(ProviderMixin, ScopeState):
         self.trend_figure = charts.monthly_cost_figure(result.months)
         self._units = [*result.top_departments, *result.top_teams]
         self.units = [_unit_view(s) for s in self._units]
-        scope = "live" if self.scope_value == LIVE else f"scenario-{self.scope_value}"
-        tool = "" if self.chosen_provider == ALL_PROVIDERS else f"-{self.chosen_provider}"
-        self.csv_filename = f"ai-spend-top-units-{scope}{tool}-{result.mtd.start}-to-{result.today}.csv"
+        self.csv_filename = self._file_name("top-units", result.mtd.start, result.today)
 
     @rx.event
     def download_trend(self):
@@ -284,10 +287,35 @@ class SpendOverviewState(ProviderMixin, ScopeState):
         series = self._ranged
         if series is None:
             return None
-        scope = "live" if self.scope_value == LIVE else f"scenario-{self.scope_value}"
-        tool = "" if self.chosen_provider == ALL_PROVIDERS else f"-{self.chosen_provider}"
-        name = f"ai-spend-by-day-{scope}{tool}-{series.period.start}-to-{series.period.end}.csv"
+        name = self._file_name("by-day", series.period.start, series.period.end)
         return rx.download(data=trend_csv(series), filename=name, mime_type="text/csv")
+
+    @rx.event
+    def download_months(self):
+        """The last 12 months' cost per provider as CSV."""
+        result = self._result
+        if result is None:
+            return None
+        return rx.download(data=months_csv(result.months), mime_type="text/csv",
+                           filename=self._file_name("by-month", result.months[0].month, result.today))
+
+    @rx.event
+    def download_providers(self):
+        """The by-provider table as CSV."""
+        result = self._result
+        if result is None:
+            return None
+        return rx.download(data=providers_csv(result), mime_type="text/csv",
+                           filename=self._file_name("by-provider", result.mtd.start, result.today))
+
+    @rx.event
+    def download_anomalies(self):
+        """The unusual days as CSV."""
+        if not self._anomalies or self._result is None:
+            return None
+        return rx.download(data=anomalies_csv(self._anomalies), mime_type="text/csv",
+                           filename=self._file_name("unusual-days", self._result.today - dt.timedelta(days=29),
+                                                    self._result.today))
 
     @rx.event
     def download_units(self):
@@ -313,31 +341,6 @@ def _unit_row(u: rx.Var) -> rx.Component:
         rx.table.row_header_cell(rx.link(u.name, href=u.url)),
         rx.table.cell(u.kind), rx.table.cell(u.mtd), rx.table.cell(u.last_same_days), rx.table.cell(u.change),
         rx.table.cell(u.last_month),
-    )
-
-
-def _anomaly_row(a: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(rx.link(a.name, href=a.url)),
-        rx.table.cell(a.day), rx.table.cell(a.provider), rx.table.cell(a.cost), rx.table.cell(a.usual),
-        rx.table.cell(a.ratio), rx.table.cell(a.model),
-    )
-
-
-def _anomalies() -> rx.Component:
-    state = SpendOverviewState
-    return rx.vstack(
-        rx.heading("Unusual spend, last 30 days", size="3"),
-        rx.text("A person's day far above their own usual day (the median of the 28 days before) and their team's "
-                "that day.", size="1", color_scheme="gray"),
-        rx.cond(
-            state.anomalies.length() > 0,
-            data_table("Unusual spend", ["Person", "Day", "Provider", "Cost", "Usual day", "Ratio", "Model"],
-                       state.anomalies, _anomaly_row),
-            rx.text("No unusual days in the last 30 days.", size="2", color_scheme="gray"),
-        ),
-        width="100%",
-        spacing="2",
     )
 
 
@@ -370,9 +373,7 @@ def _trend() -> rx.Component:
                 rx.heading("Cost trend", size="3"),
                 rx.text(state.range_total, size="2", color_scheme="gray"),
                 rx.spacer(),
-                charts.range_selector(state.chosen_range, state.choose_range, "Cost trend range"),
-                rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1",
-                          on_click=state.download_trend, aria_label="Download the cost trend as CSV"),
+                download_button(state.download_trend, "Download the cost trend as CSV"),
                 width="100%", align="center", wrap="wrap",
             ),
             charts.chart(state.daily_figure, state.range_has_cost, chart_id="spend-by-day", label="Cost by day",
@@ -401,14 +402,24 @@ def _overview() -> rx.Component:
                          label="Budget burn-down", empty_title="", empty_body=""),
             width="100%"), width="100%")),
         rx.cond(state.unmatched_text != "", rx.text(state.unmatched_text, size="1", color_scheme="gray")),
-        rx.heading("By provider", size="3"),
+        rx.hstack(rx.heading("By provider", size="3"), rx.spacer(),
+                  download_button(state.download_providers, "Download spend by provider as CSV"),
+                  width="100%", align="center"),
         data_table("Spend by provider", ["Provider", "Month to date", "Last month", "Change vs the month before",
                                          "Forecast", "Active users", "Ever", "Per active user"],
                    state.providers, _provider_row),
+        rx.hstack(rx.heading("Over time", size="4"), rx.text(state.range_text, size="2", color_scheme="gray"),
+                  rx.spacer(), charts.range_selector(state.chosen_range, state.choose_range, "Range"),
+                  width="100%", align="center", wrap="wrap"),
         _trend(),
+        adoption_section(state),
+        model_mix_section(state),
+        output_section(state),
         rx.card(
             rx.vstack(
-                rx.heading("Cost by month, last 12 months", size="3"),
+                rx.hstack(rx.heading("Cost by month, last 12 months", size="3"), rx.spacer(),
+                          download_button(state.download_months, "Download cost by month as CSV"),
+                          width="100%", align="center"),
                 charts.chart(state.trend_figure, state.has_usage, chart_id="spend-by-month",
                              label="Cost by month", empty_title="No usage", empty_body="Nothing was spent yet."),
                 width="100%",
@@ -430,7 +441,7 @@ def _overview() -> rx.Component:
             data_table("Top departments and teams", UNIT_COLUMNS, state.units, _unit_row),
             rx.text("No team or department had usage this month or last.", size="2", color_scheme="gray"),
         ),
-        rx.cond(state.scope_value == LIVE, _anomalies()),
+        rx.cond(state.scope_value == LIVE, anomalies_section(state)),
         width="100%",
         spacing="3",
     )

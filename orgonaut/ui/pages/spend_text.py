@@ -9,7 +9,8 @@ import io
 from decimal import Decimal
 
 from orgonaut.org.models import OrgUnitKind
-from orgonaut.rollups.overview import SpendSeries, UnitSpend
+from orgonaut.rollups.overview import UnitSpend
+from orgonaut.rollups.spend_series import SpendSeries
 from orgonaut.ui.format import format_usd
 
 CSV_HEADER = ["kind", "unit", "month_to_date_usd", "last_month_same_days_usd", "change_usd", "change_pct",

@@ -1,7 +1,7 @@
 """The cost columns of the team and department lists: last month, month to date, the change against
 last month's same days and this month's active users per unit, sortable, with a totals row.
 
-Numbers come from the rollups (`rollups.overview.unit_costs`: each unit's subtree, as its own page's
+Numbers come from the rollups (`rollups.unit_costs.unit_costs`: each unit's subtree, as its own page's
 cards) and only for the units whose usage the signed-in user may see (`org.visibility`); other rows show
 "—" and count in no total. The totals row is the listed units' usage with each person-day once
 (`rollups.overview.overview`): a person in two teams, or a department inside another, is not counted
@@ -17,7 +17,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from orgonaut.org import visibility
-from orgonaut.rollups import overview
+from orgonaut.rollups import overview, unit_costs
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User
 from orgonaut.ui.components import rows
@@ -38,7 +38,7 @@ class CostCells:
     active: str = ""
 
 
-def cells(costs: overview.UnitCosts | None) -> CostCells:
+def cells(costs: unit_costs.UnitCosts | None) -> CostCells:
     if costs is None:
         return CostCells(HIDDEN, HIDDEN, HIDDEN, HIDDEN)
     return CostCells(
@@ -49,7 +49,7 @@ def cells(costs: overview.UnitCosts | None) -> CostCells:
 
 def visible_costs(
     session: Session, user: User, scenario_id: int | None, unit_ids: list[int],
-) -> tuple[dict[int, overview.UnitCosts], CostCells | None]:
+) -> tuple[dict[int, unit_costs.UnitCosts], CostCells | None]:
     """Costs of the listed units the user may see, and the totals row (None: the user sees no costs)."""
     if not tenancy.can(user, Ability.costs_read):
         return {}, None
@@ -57,7 +57,7 @@ def visible_costs(
     shown = [i for i in unit_ids if viewer.may_see_unit(i)]
     if not shown:
         return {}, None
-    costs = overview.unit_costs(session=session, tenant_id=user.tenant_id, scenario_id=scenario_id,
+    costs = unit_costs.unit_costs(session=session, tenant_id=user.tenant_id, scenario_id=scenario_id,
                                 org_unit_ids=shown)
     union = overview.overview(session=session, tenant_id=user.tenant_id, scenario_id=scenario_id, unit_ids=shown,
                               top=0).total
@@ -74,7 +74,7 @@ def _pct(now: Decimal, before: Decimal) -> Decimal | None:
     return None if not before else (now - before) * 100 / before
 
 
-def sort_value(key: str, name: str, costs: overview.UnitCosts | None) -> tuple:
+def sort_value(key: str, name: str, costs: unit_costs.UnitCosts | None) -> tuple:
     """Rows sort by the column's number; rows the user may not see last; ties by name."""
     if costs is None:
         return (1, Decimal(0), name.lower())
@@ -98,11 +98,11 @@ class CostedUnitRow(rows.UnitRow):
     active: str = ""
 
 
-def costed(row: rows.UnitRow, costs: overview.UnitCosts | None) -> CostedUnitRow:
+def costed(row: rows.UnitRow, costs: unit_costs.UnitCosts | None) -> CostedUnitRow:
     return CostedUnitRow(**dataclasses.asdict(row), **dataclasses.asdict(cells(costs)))
 
 
-def sorted_rows(found: list[CostedUnitRow], costs: dict[int, overview.UnitCosts], key: str,
+def sorted_rows(found: list[CostedUnitRow], costs: dict[int, unit_costs.UnitCosts], key: str,
                 descending: bool) -> list[CostedUnitRow]:
     """By name, or by a cost column (rows the user may not see stay last either way)."""
     if key not in COST_COLUMNS:
@@ -119,7 +119,7 @@ class UnitCostsMixin(rx.State, mixin=True):
     totals: CostCells = CostCells()
     sort_key: str = "name"
     sort_desc: bool = False
-    _costs: dict[int, overview.UnitCosts] = {}
+    _costs: dict[int, unit_costs.UnitCosts] = {}
 
     def _rows(self) -> list[CostedUnitRow]:
         raise NotImplementedError

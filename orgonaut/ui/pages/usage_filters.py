@@ -54,7 +54,7 @@ def page_url(path: str, query: Mapping[str, str], *, provider: str, range: str) 
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def _replace_url_script(url: str) -> str:
+def replace_url_script(url: str) -> str:
     """Browser script: show `url` in the address bar without navigating (the numbers of every range are
     loaded already). The router's own history entry state (React Router's key and index) is kept, so
     Back and Forward still work and return to the address with its range."""
@@ -127,7 +127,7 @@ class RangeMixin(rx.State, mixin=True):
     def _range_url_event(self):
         url = self.router.url
         chosen = getattr(self, "chosen_provider", ALL_PROVIDERS)
-        return rx.call_script(_replace_url_script(
+        return rx.call_script(replace_url_script(
             page_url(url.path, url.query_parameters, provider=chosen, range=self.chosen_range)))
 
     @rx.event

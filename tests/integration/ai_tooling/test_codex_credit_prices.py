@@ -44,6 +44,18 @@ def _stored(session, integration) -> dict[tuple[str, dt.date], Decimal]:
     return {(r.source_email, r.usage_date): r.total_cost_cents for r in records(session, integration)}
 
 
+def _models_priced(session, integration, prices: list[tuple[dt.date, str]]) -> None:
+    """Each record's per-model cost is its model's credits at the day's price (the model mix follows a price)."""
+    entries = 0
+    for r in records(session, integration):
+        price = Decimal(next(p for since, p in reversed(prices) if since <= r.usage_date))
+        for entry in r.model_breakdown:
+            want = (Decimal(entry["credits"]) * price * 100).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
+            assert Decimal(entry["estimated_cost"]["amount"]) == want, (r.usage_date, entry)
+            entries += 1
+    assert entries
+
+
 def _tenant_rollup_cost(session, tenant_id: int) -> Decimal:
     while rollup_queue.run_owed(tenant_id=tenant_id, scenario_id=None).intents:
         pass
@@ -72,6 +84,7 @@ def test_a_price_change_re_prices_exactly_the_days_it_covers(session, tenant, co
     session.commit()
     prices = [*start, (D5, "0.05")]
     assert _stored(session, codex) == _expected(session, codex, prices)
+    _models_priced(session, codex, prices)
     assert done.records == sum(1 for r in records(session, codex) if r.usage_date >= D5)
     assert _tenant_rollup_cost(session, tenant.id) == sum(_expected(session, codex, prices).values())
 
@@ -91,6 +104,7 @@ def test_a_price_change_re_prices_exactly_the_days_it_covers(session, tenant, co
     # A day synced again later (the nightly look-back) takes its day's price, not the connection's.
     assert backfill(session, codex, D8, D8 + dt.timedelta(days=1)).status == "succeeded"
     assert _stored(session, codex) == _expected(session, codex, prices)
+    _models_priced(session, codex, prices)
 
 
 @pytest.mark.parametrize(("day", "price", "message"), [

@@ -97,9 +97,16 @@ def usage_row(
     *, tenant_id: int, scenario_id: int | None, email: str, actor_id: int | None, day: dt.date,
     provider: str = "claude_code",
 ) -> dict:
-    """One deterministic record: small counts and a cost with fractions of a cent."""
+    """One deterministic record: small counts and a cost with fractions of a cent, most of it split over one or two
+    models (the model mix), some days none of it."""
     n = _numbers(tenant_id, scenario_id, email, day, provider)
     cost = Decimal(n[0] * 97 + n[1]) + Decimal(n[2] * 256 + n[3]) / Decimal(65536)
+    sonnet = (cost * 3 / 4).quantize(Decimal("0.000001"))
+    models: list[dict] = [{"model": "claude-sonnet", "input_tokens": n[9] * 1000}]
+    if n[14] % 3:
+        models[0]["estimated_cost"] = {"currency": "USD", "amount": str(sonnet)}
+        models.append({"model": "claude-opus" if n[14] % 3 == 1 else "claude-haiku",
+                       "estimated_cost": {"currency": "USD", "amount": str(Decimal(n[15]) / 8)}})
     return {
         "tenant_id": tenant_id, "provider": provider, "scope_key": scope_key(scenario_id), "scenario_id": scenario_id,
         "source_email": email, "usage_date": day, "actor_id": actor_id, "sessions_count": n[4] % 9,
@@ -107,7 +114,7 @@ def usage_row(
         "pull_requests_count": n[8] % 3, "total_input_tokens": n[9] * 1000, "total_output_tokens": n[10] * 400,
         "total_cache_read_tokens": n[11] * 900, "total_cache_creation_tokens": n[12] * 50,
         "total_cost_cents": cost.quantize(Decimal("0.000001")), "tool_actions": {"edit_tool": {"accepted": n[13] % 5}},
-        "model_breakdown": [{"model": "claude-sonnet", "input_tokens": n[9] * 1000}], "fetched_at": NOW,
+        "model_breakdown": models, "fetched_at": NOW,
         "updated_at": NOW,
     }
 
@@ -205,11 +212,16 @@ def routes_for(org: SmallOrg) -> list[str]:
         "/api/v1/ai-tooling/overview",
         "/api/v1/ai-tooling/overview/series",
         "/api/v1/ai-tooling/overview/top-units",
+        "/api/v1/ai-tooling/overview/active-users",
+        "/api/v1/ai-tooling/overview/cohorts",
+        "/api/v1/ai-tooling/overview/model-mix",
+        "/api/v1/ai-tooling/overview/output-per-cost",
     ]
 
 
 ROUTE_NAMES = ["usage", "actor-summary", "actor-series", "team-summary", "department-summary", "overview",
-               "overview-series", "overview-top-units"]
+               "overview-series", "overview-top-units", "overview-active-users", "overview-cohorts",
+               "overview-model-mix", "overview-output-per-cost"]
 
 
 @pytest.fixture

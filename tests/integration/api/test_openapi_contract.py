@@ -66,7 +66,9 @@ def test_the_document_describes_every_route(client):
     assert set(document["paths"]) == {
         "/ai-tooling/usage", "/ai-tooling/actors/{id}/summary", "/ai-tooling/actors/{id}/series",
         "/ai-tooling/teams/{id}/summary", "/ai-tooling/departments/{id}/summary", "/ai-tooling/overview",
-        "/ai-tooling/overview/series", "/ai-tooling/overview/top-units", "/ai-tooling/budgets",
+        "/ai-tooling/overview/series", "/ai-tooling/overview/top-units", "/ai-tooling/overview/active-users",
+        "/ai-tooling/overview/cohorts", "/ai-tooling/overview/model-mix", "/ai-tooling/overview/output-per-cost",
+        "/ai-tooling/budgets",
         "/ai-tooling/anomalies", "/ai-tooling/chargeback", "/ai-tooling/idle-seats",
         "/ai-tooling/reconciliation",
     }

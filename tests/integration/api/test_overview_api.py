@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from orgonaut.org import visibility
 from orgonaut.rollups import overview as ov
+from orgonaut.rollups import spend_series
 from orgonaut.tenancy import tokens
 from orgonaut.tenancy.models import Ability, Role, Tenant, UsageReach, User
 from tests.integration.api.conftest import bearer
@@ -75,7 +76,7 @@ def test_the_series_equals_the_pages_trend(client, session, world, query):
     assert answer.status_code == 200, answer.text
     body = answer.json()
     args = dict(part.split("=") for part in query.lstrip("?").split("&") if part)
-    want = ov.series_for(session=session, viewer=EVERYONE, tenant_id=acme.tenant.id, scenario_id=None,
+    want = spend_series.series_for(session=session, viewer=EVERYONE, tenant_id=acme.tenant.id, scenario_id=None,
                          range=args.get("range") if "from" not in args else None,
                          start=dt.date.fromisoformat(args["from"]) if "from" in args else None,
                          end=dt.date.fromisoformat(args["to"]) if "to" in args else None,

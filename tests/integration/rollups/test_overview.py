@@ -24,7 +24,8 @@ from orgonaut import clock
 from orgonaut.org import visibility
 from orgonaut.org.models import ActorStatus, OrgUnitKind
 from orgonaut.rollups import overview as ov
-from orgonaut.rollups import service
+from orgonaut.rollups import service, spend_series, unit_costs
+from orgonaut.rollups.periods import same_days_last_month
 from orgonaut.tenancy.models import UsageReach
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
@@ -258,7 +259,7 @@ def test_the_forecast_is_the_run_rate():
     assert ov.forecast_cents(Decimal("1000"), dt.date(2026, 4, 10)) == Decimal("3000")  # 30-day month
     assert ov.forecast_cents(Decimal("100"), dt.date(2026, 2, 28)) == Decimal("100")  # the last day
     assert ov.forecast_cents(Decimal("1"), dt.date(2026, 1, 3)) == Decimal("10.333333")
-    assert ov.same_days_last_month(dt.date(2026, 3, 30)).end == dt.date(2026, 2, 28)
+    assert same_days_last_month(dt.date(2026, 3, 30)).end == dt.date(2026, 2, 28)
 
 
 def _expected_days(records: list[Rec], start: dt.date, end: dt.date) -> list:
@@ -283,7 +284,8 @@ def test_the_cost_trend_by_day_and_by_month_for_every_range(session, world):
     ranges = {"mtd": MTD, "last_month": LAST, "3m": (dt.date(2025, 12, 31), TODAY),
               "6m": (dt.date(2025, 10, 1), TODAY), "all": (first, TODAY)}
     for name, (start, end) in ranges.items():
-        series = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None, range=name)
+        series = spend_series.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None,
+                                         range=name)
         assert series is not None and (series.period.start, series.period.end) == (start, end), name
         assert [(p.date, p.cost_by_provider) for p in series.days] == _expected_days(records, start, end), name
         in_range = [r for r in records if start <= r.day <= end]
@@ -295,12 +297,13 @@ def test_the_cost_trend_by_day_and_by_month_for_every_range(session, world):
             for month in sorted({d.replace(day=1) for d in (start, end)} | set(by_month))], name
         assert sum((m.cost_cents for m in series.months), Decimal(0)) == sum((r.cost for r in in_range), Decimal(0))
         # The page loads "all" once and switches ranges from it, with the same numbers.
-        everything = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None,
+        everything = spend_series.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None,
                                    range="all")
         assert everything is not None and everything.within(series.period) == series, name
     # Explicit dates and one provider.
     start, end = dt.date(2026, 1, 20), dt.date(2026, 2, 10)
-    series = ov.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None, start=start,
+    series = spend_series.series_for(session=session, viewer=everyone, tenant_id=tenant.id, scenario_id=None,
+                                     start=start,
                            end=end, provider="cursor")
     assert series is not None
     assert [(p.date, p.cost_by_provider) for p in series.days] == _expected_days(
@@ -308,12 +311,12 @@ def test_the_cost_trend_by_day_and_by_month_for_every_range(session, world):
     # A manager's trend: each person-day of their units once; members and viewers get none.
     scope = {"Engineering", "Web", "API"}
     viewer = visibility.UsageViewer(reach=UsageReach.scope, scope_unit_ids=frozenset(units[u].id for u in scope))
-    series = ov.series_for(session=session, viewer=viewer, tenant_id=tenant.id, scenario_id=None, range="3m")
+    series = spend_series.series_for(session=session, viewer=viewer, tenant_id=tenant.id, scenario_id=None, range="3m")
     assert series is not None
     in_scope = [r for r in records if _units_of(r.person, r.day) & scope]
     assert [(p.date, p.cost_by_provider) for p in series.days] == _expected_days(in_scope, *ranges["3m"])
     for reach in (UsageReach.own, UsageReach.nobody):
-        assert ov.series_for(session=session, viewer=visibility.UsageViewer(reach=reach), tenant_id=tenant.id,
+        assert spend_series.series_for(session=session, viewer=visibility.UsageViewer(reach=reach), tenant_id=tenant.id,
                              scenario_id=None) is None
 
 
@@ -326,7 +329,7 @@ def test_the_unit_lists_numbers_equal_each_units_page(session, world, provider):
 
     tenant, units, actors, records = world
     records = [r for r in records if r.day <= TODAY and (provider is None or r.provider == provider)]
-    got = ov.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None,
+    got = unit_costs.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None,
                         org_unit_ids=[u.id for u in units.values()], provider=provider)
     assert set(got) == {u.id for u in units.values()}
     for name, unit in units.items():
@@ -338,4 +341,4 @@ def test_the_unit_lists_numbers_equal_each_units_page(session, world, provider):
                    Decimal(0))
         assert row.last_month_same_days_cost_cents == same and row.change_cents == row.mtd_cost_cents - same
     assert got[units["Engineering"].id].mtd_cost_cents > 0 and got[units["Engineering"].id].mtd_active_users > 0
-    assert ov.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None, org_unit_ids=[]) == {}
+    assert unit_costs.unit_costs(session=session, tenant_id=tenant.id, scenario_id=None, org_unit_ids=[]) == {}

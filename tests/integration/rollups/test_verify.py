@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from orgonaut import clock
 from orgonaut.ai_tooling import changes
 from orgonaut.org.models import OrgUnitKind
 from orgonaut.rollups import queue
 from orgonaut.rollups import service as rollups
-from orgonaut.rollups.models import AiUsageRollup
+from orgonaut.rollups.models import AiUsageRollup, AiUsageTenantActiveUsers, AiUsageTenantModelCost
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
 from tests.support import oracle
@@ -64,3 +64,22 @@ def test_a_scope_that_owes_a_refresh_is_left_to_it(session, redis_client):
     session.commit()
     with clock.frozen_at(NOW):
         assert queue.verify_recent() == []
+
+
+def test_drifted_model_costs_and_active_users_are_repaired_too(session):
+    """The overview's model mix and active users are compared as well: a lost row and a wrong count come back."""
+    tenant, _ = small_org(session)
+    day = NOW.date() - dt.timedelta(days=1)
+    week = day - dt.timedelta(days=day.weekday())
+    session.execute(delete(AiUsageTenantModelCost).where(AiUsageTenantModelCost.tenant_id == tenant.id,
+                                                         AiUsageTenantModelCost.usage_date == day))
+    session.execute(update(AiUsageTenantActiveUsers).where(
+        AiUsageTenantActiveUsers.tenant_id == tenant.id, AiUsageTenantActiveUsers.grain == "week",
+        AiUsageTenantActiveUsers.period_start == week).values(users=7))
+    session.commit()
+    assert oracle.rollup_rows(tenant.id) != oracle.rebuilt_rollup_rows(tenant.id)
+    with clock.frozen_at(NOW):
+        [repair] = queue.verify_recent()
+    # The day's model row back; the week's two counts (Claude Code, every provider) corrected.
+    assert repair.rows_changed == 1 + 2 * 2
+    assert oracle.rollup_rows(tenant.id) == oracle.rebuilt_rollup_rows(tenant.id)

@@ -52,8 +52,9 @@ def test_empty_database_upgrades_to_head_and_back_down(run_dir):
         upgrade(url)
         assert _tables(url) == set(metadata.tables)
         # 0010 rebuilds three tables on SQLite: their API data-version triggers must be there again;
-        # 0016 adds the three whole-tenant rollup tables' (9 tables x 3 operations, then 12 x 3).
-        assert _api_version_triggers(url) == 36
+        # 0016 adds the three whole-tenant rollup tables' (9 tables x 3 operations, then 12 x 3), 0023 the
+        # model costs' and active users' (14 x 3).
+        assert _api_version_triggers(url) == 42
         assert _nullable_metrics(url) == {
             "ai_tool_usage_records.sessions_count": True, "ai_tool_usage_records.total_cost_cents": True,
             "ai_usage_rollups.cost_cents": True, "ai_usage_rollups.sessions": True,
