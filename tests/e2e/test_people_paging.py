@@ -40,17 +40,17 @@ def test_search_go_to_page_two_and_reload_keeps_that_page(page: Page, base_url: 
     page.get_by_label("Search people").fill(SEARCH)
     expect(page).to_have_url(re.compile(r"/people\?q=DEMO\.TEST$"))
     pages = page.get_by_role("navigation", name="People pages")
-    expect(pages.get_by_role("status")).to_have_text(f"1–50 of {len(expected)}")
+    expect(pages).to_contain_text(f"1–50 of {len(expected)}")
     expect(people).to_have_text(expected[:50])
 
     pages.get_by_role("link", name="People: page 2").click()
     expect(page).to_have_url(re.compile(r"/people\?q=DEMO\.TEST&page=2$"))
-    expect(pages.get_by_role("status")).to_have_text(summary)
+    expect(pages).to_contain_text(summary)
     expect(people).to_have_text(expected[50:])
     expect(pages.get_by_text("2", exact=True)).to_have_attribute("aria-current", "page")
 
     page.reload()
-    expect(pages.get_by_role("status")).to_have_text(summary, timeout=20_000)
+    expect(pages).to_contain_text(summary, timeout=20_000)
     expect(people).to_have_text(expected[50:])
     expect(page.get_by_label("Search people")).to_have_value(SEARCH)
 

@@ -101,7 +101,8 @@ def pager(view: rx.Var, label: str) -> rx.Component:
     """The pager of the list named `label` (its links are named "People: page 3", "People: next page")."""
     return rx.el.nav(
         rx.hstack(
-            rx.text(view.summary, size="2", color_scheme="gray", role="status"),
+            # Announced when it changes, but no role="status": a page can hold several pagers beside its own status.
+            rx.text(view.summary, size="2", color_scheme="gray", aria_live="polite"),
             rx.spacer(),
             rx.cond(
                 view.links.length() > 0,
