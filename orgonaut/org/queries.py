@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, literal_column, or_, select
+from sqlalchemy import Integer, and_, cast, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -133,6 +133,28 @@ def actors_in_unit(*, session: Session, org_unit_id: int, on: dt.date) -> list[t
         .order_by(func.lower(Actor.name), Actor.id, Placement.id)
     )
     return [(actor, placement) for actor, placement in rows]
+
+
+@dataclass(frozen=True)
+class UnitMembersPage:
+    members: Page[tuple[Actor, Placement]]
+    effective_fte: Decimal  # every member's on every page: the unit's capacity (`members_effective_fte`)
+
+
+def unit_members_page(*, session: Session, org_unit_id: int, on: dt.date, request: PageRequest) -> UnitMembersPage:
+    """One page of `actors_in_unit` (by name), with the count of all and their effective FTE summed in SQL:
+    each member's rounded half-up to hundredths first, as `effective_fte` does, in whole hundredths so
+    both databases sum exactly."""
+    placed = (select(Actor, Placement).join(Placement, Placement.actor_id == Actor.id)
+              .where(Placement.org_unit_id == org_unit_id, effective_on(on)))
+    hundredths = (cast(func.round(Actor.fte * 100), Integer) * Placement.allocation_pct + 50) // 100
+    count, fte = session.execute(
+        select(func.count(), func.sum(hundredths)).select_from(Actor)
+        .join(Placement, Placement.actor_id == Actor.id).where(Placement.org_unit_id == org_unit_id, effective_on(on))
+    ).one()
+    page = fetch(session, placed.order_by(func.lower(Actor.name), Actor.id, Placement.id), request, total=count)
+    return UnitMembersPage(members=page.map(lambda row: (row[0], row[1])),
+                           effective_fte=(Decimal(int(fte or 0)) / 100).quantize(_CENTS))
 
 
 def actors_in_subtree(*, session: Session, org_unit_id: int, on: dt.date) -> list[Actor]:

@@ -78,3 +78,21 @@ def test_a_new_sort_or_range_shows_page_one_and_the_address_follows(session, usa
     assert usage.member_totals.name == f"Total ({len(everyone)} people)"
     assert _ids(usage) == [m.actor_id for m in sorted(everyone, key=lambda m: (m.name.lower(), m.actor_id))][:2]
     assert usage.sort_by("email") is None  # not a column: nothing changes
+
+
+def test_the_direct_members_table_pages_too_and_keeps_the_rest_of_the_address(session, usage_demo):  # noqa: F811
+    tab = Tab(login_token(session, "member@demo.test"))
+    core = _unit(session, usage_demo.id, "Core Platform")
+    url = routes.team_url(core.id)
+    everyone = tab.open(TeamState, routes.TEAM, url, team_id=str(core.id))
+    names, capacity = [m.name for m in everyone.members], everyone.members_fte
+    assert len(names) >= 5 and names == sorted(names, key=str.lower)
+    assert everyone.members_pager.links == []  # all on one page
+
+    page = tab.open(TeamState, routes.TEAM, f"{url}?range=all&placed_page=2&placed_size=2", team_id=str(core.id))
+    assert [m.name for m in page.members] == names[2:4]
+    assert (page.members_text, page.members_fte) == (f"{len(names)} members", capacity)  # all, not the page
+    assert page.members_pager.next_href == f"{url}?range=all&placed_page=3&placed_size=2"
+    assert page.members_pager.previous_href == f"{url}?range=all&placed_size=2"
+    past = tab.open(TeamState, routes.TEAM, f"{url}?placed_page=99&placed_size=2", team_id=str(core.id))
+    assert [m.name for m in past.members] == names[(len(names) - 1) // 2 * 2:]
