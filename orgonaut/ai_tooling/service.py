@@ -57,6 +57,8 @@ from orgonaut.ai_tooling.run_control import (
     validate_backfill_range,
 )
 from orgonaut.ai_tooling.unmatched import (
+    UNMATCHED_DEFAULT_SORT,
+    UNMATCHED_SORTS,
     UnmatchedEmail,
     add_person,
     ignore,
@@ -64,6 +66,7 @@ from orgonaut.ai_tooling.unmatched import (
     list_ignored,
     list_unmatched,
     unignore,
+    unmatched_page,
 )
 
 # The Backfill form reads the last complete day here, as it did before the split.
@@ -78,6 +81,8 @@ __all__ = [
     "ConnectionTest",
     "MAX_BACKFILL_DAYS",
     "NOT_ALLOWED",
+    "UNMATCHED_DEFAULT_SORT",
+    "UNMATCHED_SORTS",
     "UnmatchedEmail",
     "active_target_scenario_ids",
     "add_person",
@@ -103,6 +108,7 @@ __all__ = [
     "test_connection",
     "test_credentials",
     "unignore",
+    "unmatched_page",
     "update_targeting",
     "validate_backfill_range",
     "validate_targets",

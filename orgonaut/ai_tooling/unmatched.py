@@ -14,17 +14,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from orgonaut.ai_tooling import aliases
 from orgonaut.ai_tooling.matching import normalise_source
-from orgonaut.ai_tooling.models import AiToolUsageRecord, IgnoredUsageSource, scope_key
+from orgonaut.ai_tooling.models import AiToolUsageRecord, IgnoredUsageSource, UsageSourceAlias, scope_key
 from orgonaut.ai_tooling.providers.base import MACHINE_SOURCES, not_a_person, vendor_id_of
+from orgonaut.db import micro_cents
 from orgonaut.errors import Conflict, NotFound, ValidationFailed
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
 from orgonaut.org.models import Actor, ActorKind, IdentityKind, OrgUnitKind, Scenario
+from orgonaut.paging import Page, PageRequest, Sort, fetch, matches_search, search_term
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,34 +43,52 @@ class UnmatchedEmail:
     suggested_email: str = ""  # for a vendor id, an e-mail its vendor gave it (SAML): "Add person" offers it
 
 
-def list_unmatched(
-    *, session: Session, tenant_id: int, scenario_id: int | None = None, provider: str | None = None,
-    limit: int = 200, ignored: bool = False,
-) -> list[UnmatchedEmail]:
-    """Distinct unmatched e-mails (and API keys, service accounts) of one scope, most recently seen first;
-    the ignored ones left out (`ignored=True`: only those)."""
+# The list's sortable columns (`unmatched_page`); ties go by source, then provider.
+UNMATCHED_SORTS = ("email", "provider", "records", "last_seen", "cost")
+UNMATCHED_DEFAULT_SORT = Sort("last_seen", descending=True)
+
+
+def _grouped(
+    session: Session, tenant_id: int, scenario_id: int | None, provider: str | None, ignored: bool, search: str,
+) -> tuple[Any, dict[str, Any]]:
+    """SQL: the scope's unmatched usage grouped by (source, provider), the ignored sources left out (or only
+    those), matching `search` in the source or a name its vendor gave it; and each sort key's expression."""
     if scenario_id is not None:
         scenario = session.get(Scenario, scenario_id)
         if scenario is None or scenario.tenant_id != tenant_id:
             raise NotFound(f"Scenario {scenario_id} was not found.")
     record = AiToolUsageRecord
-    last_seen = func.max(record.usage_date)
+    # Cost in whole millionths of a cent: exact sums on both databases, and an order that cannot drift.
+    count, last_seen, cost = func.count(), func.max(record.usage_date), func.sum(micro_cents(record.total_cost_cents))
     statement = (
         select(  # type: ignore[call-overload]  # sqlmodel.select is typed for up to four columns
-            record.source_email, record.provider, func.count(), last_seen, func.sum(record.total_cost_cents)
+            record.source_email, record.provider, count, last_seen, cost
         )
         .where(record.tenant_id == tenant_id, record.scope_key == scope_key(scenario_id),
                col(record.actor_id).is_(None))
         .group_by(record.source_email, record.provider)
-        .order_by(last_seen.desc(), record.source_email)
-        .limit(max(1, min(limit, 1000)))
     )
     if provider is not None:
         statement = statement.where(record.provider == provider)
     ignored_sources = select(IgnoredUsageSource.source_email).where(IgnoredUsageSource.tenant_id == tenant_id)
     source = col(record.source_email)
     statement = statement.where(source.in_(ignored_sources) if ignored else source.not_in(ignored_sources))
-    rows = list(session.exec(statement))
+    if search:
+        # A vendor id is listed by its login or name ("@octocat"): those match too, without the "@".
+        named = select(UsageSourceAlias.source).where(
+            UsageSourceAlias.tenant_id == tenant_id, matches_search(search.removeprefix("@"), UsageSourceAlias.value))
+        statement = statement.where(or_(matches_search(search, record.source_email), source.in_(named)))
+    sorts = {"email": source, "provider": col(record.provider), "records": count, "last_seen": last_seen,
+             "cost": cost}
+    return statement, sorts
+
+
+def _ordered(statement: Any, sorts: dict[str, Any], sort: Sort) -> Any:
+    column = sorts.get(sort.key, sorts[UNMATCHED_DEFAULT_SORT.key])
+    return statement.order_by(column.desc() if sort.descending else column.asc(), sorts["email"], sorts["provider"])
+
+
+def _entries(session: Session, tenant_id: int, rows: list[Any]) -> list[UnmatchedEmail]:
     names = aliases.names_of(session=session, tenant_id=tenant_id, sources=[row[0] for row in rows])
     listed = []
     for source, provider_key, count, seen, cost in rows:
@@ -74,10 +96,33 @@ def list_unmatched(
         named = names.get(source)
         listed.append(UnmatchedEmail(
             source_email=source, provider=provider_key, not_a_person=kind, record_count=count, last_seen=seen,
-            total_cost_cents=Decimal(str(cost or 0)), label=named.label if named else name,
+            total_cost_cents=Decimal(int(cost or 0)) / 1_000_000, label=named.label if named else name,
             suggested_email=named.email if named else "",
         ))
     return listed
+
+
+def list_unmatched(
+    *, session: Session, tenant_id: int, scenario_id: int | None = None, provider: str | None = None,
+    limit: int = 200, ignored: bool = False,
+) -> list[UnmatchedEmail]:
+    """Distinct unmatched e-mails (and API keys, service accounts) of one scope, most recently seen first;
+    the ignored ones left out (`ignored=True`: only those)."""
+    statement, sorts = _grouped(session, tenant_id, scenario_id, provider, ignored, "")
+    rows = list(session.execute(_ordered(statement, sorts, UNMATCHED_DEFAULT_SORT).limit(max(1, min(limit, 1000)))))
+    return _entries(session, tenant_id, rows)
+
+
+def unmatched_page(
+    *, session: Session, tenant_id: int, scenario_id: int | None = None, request: PageRequest, search: str = "",
+    sort: Sort = UNMATCHED_DEFAULT_SORT, provider: str | None = None, ignored: bool = False,
+) -> Page[UnmatchedEmail]:
+    """One page of the list `list_unmatched` gives, searched (case-insensitive, in the source and the names
+    its vendor gave it) and sorted by one of `UNMATCHED_SORTS` (another key: the default), with the count
+    of every (source, provider) that matches."""
+    statement, sorts = _grouped(session, tenant_id, scenario_id, provider, ignored, search_term(search))
+    page = fetch(session, _ordered(statement, sorts, sort), request)
+    return Page(items=_entries(session, tenant_id, page.items), total=page.total, page=page.page, size=page.size)
 
 
 def identity_of_source(source: str) -> tuple[IdentityKind, str]:

@@ -19,7 +19,9 @@ from orgonaut.integrations.models import (
     IntegrationCategory,
     IntegrationStatus,
     IntegrationSyncLog,
+    SyncStatus,
 )
+from orgonaut.paging import Page, PageRequest, fetch
 
 
 def get(*, session: Session, tenant_id: int, integration_id: int) -> Integration | None:
@@ -128,6 +130,37 @@ def list_sync_logs(
         statement = statement.where(IntegrationSyncLog.integration_id == integration_id)
     statement = statement.order_by(col(IntegrationSyncLog.created_at).desc(), col(IntegrationSyncLog.id).desc())
     return list(session.exec(statement.limit(max(1, min(limit, 500)))))
+
+
+def sync_log_page(
+    *, session: Session, tenant_id: int, request: PageRequest, category: IntegrationCategory | str | None = None,
+    integration_id: int | None = None, status: SyncStatus | str | None = None,
+) -> Page[IntegrationSyncLog]:
+    """One page of the tenant's logs, newest first, with the count of all that match: of one category's
+    integrations, of one integration (another tenant's is NotFound), in one status."""
+    statement = select(IntegrationSyncLog).where(IntegrationSyncLog.tenant_id == tenant_id)
+    if category is not None:
+        of_category = select(Integration.id).where(Integration.tenant_id == tenant_id,
+                                                   Integration.category == IntegrationCategory(category))
+        statement = statement.where(col(IntegrationSyncLog.integration_id).in_(of_category))
+    if integration_id is not None:
+        get_or_raise(session=session, tenant_id=tenant_id, integration_id=integration_id)
+        statement = statement.where(IntegrationSyncLog.integration_id == integration_id)
+    if status is not None:
+        try:
+            statement = statement.where(IntegrationSyncLog.status == SyncStatus(status))
+        except ValueError:
+            raise ValidationFailed(f"Unknown run status '{status}'. Valid: {', '.join(SyncStatus)}.") from None
+    statement = statement.order_by(col(IntegrationSyncLog.created_at).desc(), col(IntegrationSyncLog.id).desc())
+    return fetch(session, statement, request)
+
+
+def has_unfinished_runs(*, session: Session, tenant_id: int) -> bool:
+    """Whether any of the tenant's runs is queued or running (whatever page or filter a list shows)."""
+    return session.exec(select(IntegrationSyncLog.id).where(
+        IntegrationSyncLog.tenant_id == tenant_id,
+        col(IntegrationSyncLog.status).in_((SyncStatus.queued, SyncStatus.running)),
+    ).limit(1)).first() is not None
 
 
 def get_sync_log_or_raise(*, session: Session, tenant_id: int, log_id: int) -> IntegrationSyncLog:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, literal_column, or_, select
+from sqlalchemy import Integer, and_, cast, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from orgonaut import clock
 from orgonaut.errors import ValidationFailed
 from orgonaut.org.models import Actor, ActorKind, OrgUnit, OrgUnitKind, Placement
+from orgonaut.paging import Page, PageRequest, Sort, fetch, matches_search, search_term
 from orgonaut.tenancy.models import Tenant
 
 # A guard against a corrupt tree; the services never let a cycle in, and no real org is this deep.
@@ -134,6 +135,28 @@ def actors_in_unit(*, session: Session, org_unit_id: int, on: dt.date) -> list[t
     return [(actor, placement) for actor, placement in rows]
 
 
+@dataclass(frozen=True)
+class UnitMembersPage:
+    members: Page[tuple[Actor, Placement]]
+    effective_fte: Decimal  # every member's on every page: the unit's capacity (`members_effective_fte`)
+
+
+def unit_members_page(*, session: Session, org_unit_id: int, on: dt.date, request: PageRequest) -> UnitMembersPage:
+    """One page of `actors_in_unit` (by name), with the count of all and their effective FTE summed in SQL:
+    each member's rounded half-up to hundredths first, as `effective_fte` does, in whole hundredths so
+    both databases sum exactly."""
+    placed = (select(Actor, Placement).join(Placement, Placement.actor_id == Actor.id)
+              .where(Placement.org_unit_id == org_unit_id, effective_on(on)))
+    hundredths = (cast(func.round(Actor.fte * 100), Integer) * Placement.allocation_pct + 50) // 100
+    count, fte = session.execute(
+        select(func.count(), func.sum(hundredths)).select_from(Actor)
+        .join(Placement, Placement.actor_id == Actor.id).where(Placement.org_unit_id == org_unit_id, effective_on(on))
+    ).one()
+    page = fetch(session, placed.order_by(func.lower(Actor.name), Actor.id, Placement.id), request, total=count)
+    return UnitMembersPage(members=page.map(lambda row: (row[0], row[1])),
+                           effective_fte=(Decimal(int(fte or 0)) / 100).quantize(_CENTS))
+
+
 def actors_in_subtree(*, session: Session, org_unit_id: int, on: dt.date) -> list[Actor]:
     """Distinct actors placed anywhere in the unit's subtree on `on`; by name."""
     tree = _subtree_cte(org_unit_id)
@@ -238,14 +261,16 @@ def placements_of_actor(*, session: Session, actor_id: int) -> list[tuple[Placem
     return [(placement, unit) for placement, unit in rows]
 
 
-def list_people(
-    *, session: Session, tenant_id: int, scenario_id: int | None, search: str | None = None,
-    kind: ActorKind | str | None = None, on: dt.date | None = None,
-) -> list[PersonRow]:
-    """Actors of a scope by name; `search` matches name or e-mail (case-insensitive), `kind` filters.
+# The people list's sortable columns (`people_page`); ties go by name, then id.
+PEOPLE_SORTS = ("name", "email", "kind", "fte", "home_unit", "status")
+PEOPLE_DEFAULT_SORT = Sort("name")
 
-    Each row carries the actor's primary unit on `on` (default: today in the tenant's time zone).
-    """
+
+def _people_statement(
+    session: Session, tenant_id: int, scenario_id: int | None, search: str | None, kind: ActorKind | str | None,
+    on: dt.date | None,
+) -> tuple[Any, Any]:
+    """The scope's actors with their primary unit on `on`, filtered; and that unit's alias (for sorting)."""
     day = on if on is not None else tenant_today(session=session, tenant_id=tenant_id)
     primary = aliased(Placement)
     home = aliased(OrgUnit)
@@ -265,16 +290,38 @@ def list_people(
             raise ValidationFailed(
                 f"Unknown actor kind '{kind}'. Valid: {', '.join(k.value for k in ActorKind)}."
             ) from None
-    term = (search or "").strip().lower()
+    term = search_term(search)
     if term:
-        statement = statement.where(
-            or_(
-                func.lower(Actor.name).contains(term, autoescape=True),
-                Actor.email.contains(term, autoescape=True),
-            )
-        )
+        statement = statement.where(matches_search(term, Actor.name, Actor.email))
+    return statement, home
+
+
+def list_people(
+    *, session: Session, tenant_id: int, scenario_id: int | None, search: str | None = None,
+    kind: ActorKind | str | None = None, on: dt.date | None = None,
+) -> list[PersonRow]:
+    """Actors of a scope by name; `search` matches name or e-mail (case-insensitive), `kind` filters.
+
+    Each row carries the actor's primary unit on `on` (default: today in the tenant's time zone).
+    """
+    statement, _home = _people_statement(session, tenant_id, scenario_id, search, kind, on)
     rows = session.execute(statement.order_by(func.lower(Actor.name), Actor.id))
     return [PersonRow(actor=actor, primary_unit=unit) for actor, unit in rows]
+
+
+def people_page(
+    *, session: Session, tenant_id: int, scenario_id: int | None, request: PageRequest, search: str | None = None,
+    kind: ActorKind | str | None = None, sort: Sort = PEOPLE_DEFAULT_SORT, on: dt.date | None = None,
+) -> Page[PersonRow]:
+    """One page of `list_people`, sorted by one of `PEOPLE_SORTS` (another key: by name), with the count of
+    everyone who matches. People without a home unit sort as an empty name."""
+    statement, home = _people_statement(session, tenant_id, scenario_id, search, kind, on)
+    column = {
+        "name": func.lower(Actor.name), "email": Actor.email, "kind": Actor.kind, "fte": Actor.fte,
+        "home_unit": func.lower(func.coalesce(home.name, "")), "status": Actor.status,
+    }.get(sort.key, func.lower(Actor.name))
+    ordered = statement.order_by(column.desc() if sort.descending else column.asc(), func.lower(Actor.name), Actor.id)
+    return fetch(session, ordered, request).map(lambda row: PersonRow(actor=row[0], primary_unit=row[1]))
 
 
 def subtree_unit_ids(*, session: Session, unit_ids: list[int]) -> set[int]:

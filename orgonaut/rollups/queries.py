@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select, union
+from sqlalchemy import and_, case, distinct, func, select
 from sqlmodel import Session
 
 from orgonaut.ai_tooling.models import AiToolUsageRecord, scope_key
@@ -35,8 +35,10 @@ from orgonaut.ai_tooling.providers.registry import PROVIDERS
 from orgonaut.db import table_of
 from orgonaut.errors import ValidationFailed
 from orgonaut.integrations.models import Integration, IntegrationCategory
-from orgonaut.org.models import Actor, OrgUnit, Placement
+from orgonaut.org.models import Actor, OrgUnit
 from orgonaut.rollups.counters import PROVIDER_METRICS, record_counter, reports_provider_metric
+from orgonaut.rollups.members import MemberRow as MemberRow  # the member table's rows live in members.py
+from orgonaut.rollups.members import team_member_breakdown as team_member_breakdown
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, AiUsageRollupScope, Breadth
 from orgonaut.rollups.periods import Period, Range, month_to_date, parse_range, period_for, previous_month, tenant_today
 
@@ -45,7 +47,6 @@ ROLLUPS = table_of(AiUsageRollup)
 MEMBERS = table_of(AiUsageMemberRollup)
 SCOPES = table_of(AiUsageRollupScope)
 UNITS = table_of(OrgUnit)
-PLACEMENTS = table_of(Placement)
 ACTORS = table_of(Actor)
 INTEGRATIONS = table_of(Integration)
 
@@ -128,17 +129,6 @@ class UnitSummary:
 
     def provider_metric(self, key: str) -> int | None:
         return dict(self.provider_metrics).get(key)
-
-
-@dataclass(frozen=True)
-class MemberRow:
-    actor_id: int
-    name: str
-    cost_cents: Decimal
-    sessions: int | None
-    commits: int | None
-    pull_requests: int | None
-    lines_added: int | None
 
 
 def parse_breadth(value: Breadth | str) -> Breadth:
@@ -382,56 +372,6 @@ def unit_series(
                  *[u[key] for key, _ in PROVIDER_METRICS]),
         provider_column=u.provider, conditions=_unit_rollups(org_unit, chosen, provider),
     )
-
-
-def team_member_breakdown(
-    *, session: Session, org_unit: OrgUnit, range: Range | str | None = Range.mtd, start: dt.date | None = None,
-    end: dt.date | None = None, provider: str | None = None,
-) -> list[MemberRow]:
-    """One row per actor placed directly in the unit during the range (zero when they had no usage),
-    with their cost and activity in the range; highest cost first. From the member rollups."""
-    today = tenant_today(session=session, tenant_id=org_unit.tenant_id)
-    m = MEMBERS.c
-    own_rows = [*_members_of(org_unit, provider), m.org_unit_id == org_unit.id]
-    first = None
-    if start is None and end is None and parse_range(range or Range.mtd) == Range.all:
-        first = session.execute(select(func.min(m.usage_date)).where(*own_rows)).scalar_one()
-    period = period_for(range, today=today, first_usage=first, start=start, end=end)
-    in_period = m.usage_date.between(period.start, period.end)
-    usage = (
-        select(
-            m.actor_id.label("actor_id"), func.sum(m.cost_cents).label("cost_cents"),
-            func.sum(m.sessions).label("sessions"), func.sum(m.commits).label("commits"),
-            func.sum(m.pull_requests).label("pull_requests"), func.sum(m.lines_added).label("lines_added"),
-            func.count().label("days"),
-        )
-        .where(*own_rows, in_period)
-        .group_by(m.actor_id)
-        .subquery("usage")
-    )
-    p = PLACEMENTS.c
-    placed = select(p.actor_id.label("actor_id")).where(
-        p.org_unit_id == org_unit.id, p.start_date <= period.end, or_(p.end_date.is_(None), p.end_date >= period.start)
-    )
-    members = union(placed, select(m.actor_id).where(*own_rows, in_period)).subquery("members")
-    cost = func.coalesce(usage.c.cost_cents, _ZERO)
-    rows = session.execute(
-        select(
-            ACTORS.c.id, ACTORS.c.name, cost, usage.c.sessions, usage.c.commits, usage.c.pull_requests,
-            usage.c.lines_added, usage.c.days,
-        )
-        .join_from(members, ACTORS, ACTORS.c.id == members.c.actor_id)
-        .outerjoin(usage, usage.c.actor_id == members.c.actor_id)
-        .order_by(cost.desc(), func.lower(ACTORS.c.name), ACTORS.c.id)
-    ).all()
-    return [
-        MemberRow(
-            actor_id=row[0], name=row[1], cost_cents=_cents(row[2]), sessions=_count(row[3], row[7] is not None),
-            commits=_count(row[4], row[7] is not None), pull_requests=_count(row[5], row[7] is not None),
-            lines_added=_count(row[6], row[7] is not None),
-        )
-        for row in rows
-    ]
 
 
 def last_computed_at(

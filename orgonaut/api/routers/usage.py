@@ -10,8 +10,9 @@ import csv
 import io
 from collections.abc import Iterator
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -88,16 +89,30 @@ def _csv_text(filters: usage.UsageFilters) -> Iterator[str]:
     yield flush()
 
 
+def _next_link(request: Request, cursor: str) -> str:
+    """RFC 8288 `Link` to the next page: this request's address with the next cursor, relative to the API's
+    host (a proxy in front may rename the host, never the path)."""
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "cursor"]
+    return f'<{request.url.path}?{urlencode([*query, ("cursor", cursor)])}>; rel="next"'
+
+
 @router.get(
     "",
     response_model=UsagePage,
     summary="List daily usage records",
-    description="Daily records of the scope (Live by default), newest first (by usage date, then id). "
-    "`format=csv` streams every matching record as CSV (limit and cursor do not apply).",
+    description=f"Daily records of the scope (Live by default), newest first (by usage date, then id), in "
+    f"pages of `limit` records (default 50, at most {MAX_LIMIT}). Follow `next_cursor` (or the `Link` header's "
+    "`rel=\"next\"` address) until it is null: pages are keyset pages, so records stored meanwhile never "
+    "shift them. `format=csv` streams every matching record as CSV (limit and cursor do not apply).",
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                     "description": "A page of records (JSON), or every matching record (CSV)."}},
+                     "description": "A page of records (JSON), or every matching record (CSV).",
+                     "headers": {"Link": {"description": 'The next page, as `<address>; rel="next"` '
+                                          "(RFC 8288); absent on the last page and for CSV.",
+                                          "schema": {"type": "string"}}}}},
 )
 def list_usage_records(
+    request: Request,
+    response: Response,
     session: SessionDep,
     tenant: CurrentTenant,
     token: CurrentToken,
@@ -109,7 +124,7 @@ def list_usage_records(
         bool | None, Query(description="true: only records whose e-mail matched no actor; false: only matched.")
     ] = None,
     scenario: ScenarioQuery = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page.")] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Records per page, at most {MAX_LIMIT}.")] = 50,
     cursor: Annotated[
         str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,100}$", description="next_cursor of the previous page.")
     ] = None,
@@ -141,7 +156,7 @@ def list_usage_records(
             headers={"Content-Disposition": 'attachment; filename="ai-tooling-usage.csv"'},
         )
     rows, next_cursor = usage.list_usage(session=session, filters=filters, limit=limit, after=after)
-    return UsagePage(
-        data=[record_out(row) for row in rows],
-        next_cursor=usage.encode_cursor(next_cursor) if next_cursor is not None else None,
-    )
+    encoded = usage.encode_cursor(next_cursor) if next_cursor is not None else None
+    if encoded is not None:
+        response.headers["Link"] = _next_link(request, encoded)
+    return UsagePage(data=[record_out(row) for row in rows], next_cursor=encoded)

@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from orgonaut.org.models import Actor, OrgUnit, OrgUnitKind, Placement
 from orgonaut.org.queries import PersonRow, UnitSummary, effective_fte
-from orgonaut.org.queries import members_effective_fte as members_effective_fte_of
 from orgonaut.ui import routes
 
 _CENTS = Decimal("0.01")
@@ -130,11 +129,6 @@ def member_row(actor: Actor, placement: Placement) -> MemberRow:
         kind=str(actor.kind), allocation_pct=placement.allocation_pct,
         effective_fte=fte_text(effective_fte(actor.fte, placement.allocation_pct)), is_primary=placement.is_primary,
     )
-
-
-def members_effective_fte(members: list[tuple[Actor, Placement]]) -> str:
-    """The unit's capacity (`org.queries.members_effective_fte`) as text."""
-    return fte_text(members_effective_fte_of(members))
 
 
 @dataclasses.dataclass

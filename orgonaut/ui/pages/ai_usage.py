@@ -9,6 +9,7 @@ import reflex as rx
 
 from orgonaut.ui import routes
 from orgonaut.ui.components import charts
+from orgonaut.ui.components.pager import pager
 from orgonaut.ui.components.usage_cards import attribution_note, card_grid, freshness
 from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState, UnitMixin
 from orgonaut.ui.pages.usage_filters import ProviderMixin, RangeMixin
@@ -209,6 +210,7 @@ def _members_table_rows() -> rx.Component:
             ),
             rx.text("Nobody was placed in this team in these days.", size="2", color_scheme="gray"),
         ),
+        rx.cond(state.member_rows.length() > 0, pager(state.members_pager, "Usage by member")),
         rx.cond(state.members_left_out_text != "",
                 rx.text(state.members_left_out_text, size="1", color_scheme="gray")),
         width="100%",

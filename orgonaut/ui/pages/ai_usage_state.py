@@ -13,11 +13,12 @@ page's `?provider=` query parameter: choosing one navigates there and the page l
 card, chart and table is read for that provider (`queries.*(provider=...)`) and a reload keeps it. A
 provider the link names that is unknown or not offered falls back to all tools, with a notice.
 
-The chosen range is the page's `?range=` (a bad value is the default). Switching it never goes back to
-the database and does not navigate (the address is rewritten in place): the load keeps the widest series
+The chosen range is the page's `?range=` (a bad value is the default). Switching it does not navigate (the
+address is rewritten in place) and reads nothing for the cards and charts: the load keeps the widest series
 ("All", one point per day) in a backend-only var and each range's cards, points, figures and totals are
-cached vars derived from it (so the cards and the chart cannot disagree); the team's member table keeps
-one breakdown per range, and the active users of every range and the period before it, all read at load.
+cached vars derived from it (so the cards and the chart cannot disagree), and the active users of every
+range and the period before it are read at load. The team's member table is paged on the server
+(`member_table.py`), so a new range reads its first page of members, one query.
 
 While a refresh of the scope's rollups is queued or running the section says "updating…", and a
 background event polls until it is done, then reloads the numbers.
@@ -45,7 +46,7 @@ from orgonaut.rollups import periods, queries
 from orgonaut.rollups import queue as refresh
 from orgonaut.rollups.models import Breadth
 from orgonaut.rollups.periods import Range
-from orgonaut.rollups.queries import DayPoint, MemberRow
+from orgonaut.rollups.queries import DayPoint
 from orgonaut.spend import anomalies, budgets
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Ability, User
@@ -55,6 +56,7 @@ from orgonaut.ui.components.usage_cards import (
     UsageCard,
 )
 from orgonaut.ui.format import updated_text
+from orgonaut.ui.pages.member_table import MemberSource, MemberTableMixin
 from orgonaut.ui.pages.scope_notes import scope_note
 from orgonaut.ui.pages.spend_views import anomaly_note, budget_sentence
 from orgonaut.ui.pages.usage_filters import (
@@ -63,17 +65,11 @@ from orgonaut.ui.pages.usage_filters import (
     _plain,
 )
 from orgonaut.ui.pages.usage_views import (
-    MEMBER_COLUMNS,
-    SORT_FIELDS,
-    MemberView,
     Providers,
     card_range,
     department_range_cards,
-    member_view,
     person_range_cards,
-    sort_members,
     team_range_cards,
-    total_of,
 )
 from orgonaut.ui.scope import ScopeState
 
@@ -315,29 +311,23 @@ def _users_by_range(session, unit: OrgUnit, series: list[DayPoint], today: dt.da
     return users
 
 
-class TeamUsageState(UnitMixin, ScopeState):
-    sort_key: str = "cost"
-    sort_descending: bool = True
-    # The member table: shown only to those who may see this team's people (`may_see_people_of_unit`);
-    # otherwise `members_note` says why.
+class TeamUsageState(MemberTableMixin, UnitMixin, ScopeState):
+    # The member table (`member_table.py`): shown only to those who may see this team's people
+    # (`may_see_people_of_unit`); otherwise `members_note` says why.
     show_members: bool = False
     members_note: str = ""
-    # Per range: how many people of the breakdown are outside what the user may see (not listed).
-    _left_out: dict[str, int] = {}
-    # One breakdown per range value, read at load.
-    _members: dict[str, list[MemberRow]] = {}
 
     @rx.event
     def load(self):
         self._start_load(self.team_id)
-        self.sort_key, self.sort_descending = "cost", True
+        self._pick_member_page()
         self._reload()
         return self._watch_if_pending()
 
     def _clear_unit(self) -> None:
         super()._clear_unit()
-        self._members = {}
-        self.show_members, self.members_note, self._left_out = False, "", {}
+        self._clear_members()
+        self.show_members, self.members_note = False, ""
 
     def _reload(self) -> None:
         self._clear_unit()
@@ -354,13 +344,8 @@ class TeamUsageState(UnitMixin, ScopeState):
             provider, providers = self._provider_for(session, unit)
             series = queries.unit_series(session=session, org_unit=unit, breadth=Breadth.subtree, range=Range.all,
                                          provider=provider)
-            members: dict[str, list[MemberRow]] = {}
-            left_out: dict[str, int] = {}
             if viewer.may_see_people_of_unit(unit.id):
-                for r in Range:
-                    rows = queries.team_member_breakdown(session=session, org_unit=unit, range=r, provider=provider)
-                    members[r.value] = [row for row in rows if viewer.may_see_actor(row.actor_id)]
-                    left_out[r.value] = len(rows) - len(members[r.value])
+                self._member_source = MemberSource(unit.id, provider, viewer.visible_actor_ids())
                 self.show_members = True
             else:
                 self.members_note = visibility.TOTALS_ONLY
@@ -368,9 +353,8 @@ class TeamUsageState(UnitMixin, ScopeState):
             users = _users_by_range(session, unit, series, today, provider)
             computed_at = _computed_at(session, unit)
             self._budget(session, unit, viewer, provider)
-        self._members = members
-        self._left_out = left_out
         self._loaded(unit, series, today, computed_at, providers, users)
+        self._load_members()
 
     @rx.var
     def cards(self) -> list[UsageCard]:
@@ -380,41 +364,6 @@ class TeamUsageState(UnitMixin, ScopeState):
             return []
         return team_range_cards(_plain(self._series), chosen, _plain(self._providers),
                                 _plain(self._users).get(self.chosen_range, {}))
-
-    @rx.var
-    def member_rows(self) -> list[MemberView]:
-        rows = self._members.get(self.chosen_range, [])
-        return [member_view(r) for r in sort_members(rows, self.sort_key, self.sort_descending)]
-
-    @rx.var
-    def member_totals(self) -> MemberView:
-        """The table's totals row: exact sums rounded once, like the range total (not a sum of rounded rows)."""
-        return member_view(total_of(self._members.get(self.chosen_range, [])))
-
-    @rx.var
-    def members_left_out_text(self) -> str:
-        """Said under the member table when people placed here in the range are outside the user's scope."""
-        n = self._left_out.get(self.chosen_range, 0)
-        if not n:
-            return ""
-        who = "1 person" if n == 1 else f"{n} people"
-        return (f"{who} placed here in these days {'is' if n == 1 else 'are'} outside your scope today: "
-                "counted in the team's totals, not listed.")
-
-    @rx.var
-    def aria_sorts(self) -> dict[str, str]:
-        """Each column header's aria-sort."""
-        direction = "descending" if self.sort_descending else "ascending"
-        return {key: direction if key == self.sort_key else "none" for key, _ in MEMBER_COLUMNS}
-
-    @rx.event
-    def sort_by(self, key: str):
-        if key not in SORT_FIELDS:
-            return
-        if key == self.sort_key:
-            self.sort_descending = not self.sort_descending
-        else:  # names A→Z first, numbers largest first
-            self.sort_key, self.sort_descending = key, key != "name"
 
 
 class DepartmentUsageState(UnitMixin, ScopeState):

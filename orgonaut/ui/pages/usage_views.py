@@ -255,32 +255,6 @@ MEMBER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Name"), ("cost", "Cost"), ("sessions", "Sessions"), ("commits", "Commits"),
     ("pull_requests", "PRs"), ("lines_added", "Lines added"),
 )
-SORT_FIELDS = {"name": "name", "cost": "cost_cents", "sessions": "sessions", "commits": "commits",
-               "pull_requests": "pull_requests", "lines_added": "lines_added"}
-
-
-def sort_members(rows: list[MemberRow], key: str, descending: bool) -> list[MemberRow]:
-    """Sorted by one column; ties by name, then id, always ascending."""
-    field = SORT_FIELDS[key]
-    ordered = sorted(rows, key=lambda r: (r.name.lower(), r.actor_id))
-    # A metric not reported (None) sorts below every reported value, zero included.
-    value = (lambda r: r.name.lower()) if key == "name" else (lambda r: (getattr(r, field) is not None,
-                                                                          getattr(r, field) or 0))
-    return sorted(ordered, key=value, reverse=descending)
-
-
-def total_of(rows: Sequence[MemberRow]) -> MemberRow:
-    """The rows summed exactly; a metric stays "not reported" (None) only when no row reports it."""
-    def reported(field: str) -> int | None:
-        values = [getattr(r, field) for r in rows if getattr(r, field) is not None]
-        return sum(values) if values else None
-
-    return MemberRow(actor_id=0, name=f"Total ({len(rows)} {'person' if len(rows) == 1 else 'people'})",
-                     cost_cents=sum_cost_cents(r.cost_cents for r in rows), sessions=reported("sessions"),
-                     commits=reported("commits"), pull_requests=reported("pull_requests"),
-                     lines_added=reported("lines_added"))
-
-
 def member_view(row: MemberRow) -> MemberView:
     return MemberView(
         actor_id=row.actor_id, name=row.name, url=routes.person_url(row.actor_id), cost=format_usd(row.cost_cents),

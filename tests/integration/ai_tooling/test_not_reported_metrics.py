@@ -23,10 +23,12 @@ from orgonaut.ai_tooling.providers.declaration import Metric
 from orgonaut.api.routers.usage import record_out
 from orgonaut.integrations.models import Integration
 from orgonaut.org.models import OrgUnitKind
+from orgonaut.paging import PageRequest, Sort
 from orgonaut.rollups import queries, service
+from orgonaut.rollups.members import team_member_page
 from orgonaut.rollups.models import AiUsageMemberRollup, AiUsageRollup, Breadth
 from orgonaut.ui.components.usage_cards import NOT_REPORTED
-from orgonaut.ui.pages.usage_views import Providers, card_range, person_range_cards, sort_members
+from orgonaut.ui.pages.usage_views import Providers, card_range, person_range_cards
 from tests.factories import make_tenant
 from tests.integration.rollups import builders as b
 
@@ -145,9 +147,12 @@ def test_rollups_and_cards_say_not_reported_and_mix_with_a_provider_that_reports
         by_name = {row.name: row for row in rows}
         assert (by_name["Ada"].sessions, by_name["Ada"].lines_added) == (None, 10)
         assert (by_name["Ben"].sessions, by_name["Ben"].lines_added) == (3, 10)
-        # Not reported sorts below every reported value, zero included.
-        assert [row.name for row in sort_members(rows, "sessions", descending=True)] == ["Ben", "Ada"]
-        assert [row.name for row in sort_members(rows, "sessions", descending=False)] == ["Ada", "Ben"]
+        # Not reported sorts below every reported value, zero included (the page's SQL order).
+        for descending, names in ((True, ["Ben", "Ada"]), (False, ["Ada", "Ben"])):
+            page = team_member_page(session=session, org_unit=web, range="all", request=PageRequest(),
+                                    sort=Sort("sessions", descending))
+            assert [row.name for row in page.rows.items] == names
+            assert (page.totals.sessions, page.totals.lines_added) == (3, 20)
 
 
 def test_a_unit_without_usage_shows_zero_not_not_reported(session, team):

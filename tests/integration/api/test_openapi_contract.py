@@ -86,7 +86,11 @@ def test_the_document_describes_every_route(client):
     usage = {p["name"]: p for p in document["paths"]["/ai-tooling/usage"]["get"]["parameters"]}
     assert set(usage) >= {"actor_id", "provider", "from", "to", "unmatched", "scenario", "limit", "cursor", "format"}
     assert usage["limit"]["schema"] == {"type": "integer", "maximum": 500, "minimum": 1, "default": 50,
-                                        "description": "Records per page.", "title": "Limit"}
+                                        "description": "Records per page, at most 500.", "title": "Limit"}
+    listed = document["paths"]["/ai-tooling/usage"]["get"]["responses"]["200"]
+    assert "Link" in listed["headers"] and "at most 500" in document["paths"]["/ai-tooling/usage"]["get"][
+        "description"]
+    assert "next_cursor" in document["components"]["schemas"]["UsagePage"]["properties"]
     scope = document["paths"]["/ai-tooling/departments/{id}/summary"]["get"]["parameters"]
     assert next(p for p in scope if p["name"] == "scope")["schema"]["default"] == "subtree"
     assert "text/csv" in document["paths"]["/ai-tooling/usage"]["get"]["responses"]["200"]["content"]

@@ -58,6 +58,25 @@ def test_pages_walk_every_record_once_in_order(client, session, acme):
         ((r.usage_date.isoformat(), r.id) for r in records), reverse=True)
 
 
+def test_the_link_header_names_the_next_page_with_the_same_filters(client, session, acme):
+    tenant, _org = acme
+    records = _all(session, tenant.tenant.id)
+    url, seen, pages = f"{URL}?limit=40&scenario=live", [], 0
+    while url:
+        response = client.get(url, headers=bearer(tenant.admin_secret))
+        body = response.json()
+        seen.extend(row["id"] for row in body["data"])
+        pages += 1
+        link = response.headers.get("link")
+        if body["next_cursor"] is None:
+            assert link is None  # the last page has no next
+            break
+        # <path?query>; rel="next": the same filters, the body's cursor.
+        assert link == f'<{URL}?limit=40&scenario=live&cursor={body["next_cursor"]}>; rel="next"'
+        url = link[1:link.index(">")]
+    assert pages == -(-len(records) // 40) and sorted(seen) == sorted(r.id for r in records)
+
+
 def test_a_page_does_not_move_when_older_days_arrive(client, session, acme):
     tenant, org_ = acme
     first = client.get(f"{URL}?limit=5", headers=bearer(tenant.admin_secret)).json()

@@ -216,6 +216,9 @@ def test_pages_keep_nothing_of_an_earlier_login_when_the_session_is_gone(session
     assert (tab.scope.active_scopes, tab.scope.read_only_scopes) == ([], [])
 
 
+ALL_ON_ONE_PAGE = f"{routes.PEOPLE}?size=100"  # the demo's 61 people on one page (50 by default)
+
+
 # --- scopes -----------------------------------------------------------------------------------
 
 
@@ -255,10 +258,10 @@ def test_snapshot_scope_is_read_only_and_the_server_refuses_an_edit_there(sessio
 def test_people_pages_load_the_chosen_scope(session, demo):
     tab = Tab(login_token(session, "member@demo.test"))
     reorg = _scenario(session, demo.id, REORG_SCENARIO)
-    live_people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    live_people = tab.open(PeopleState, routes.PEOPLE, ALL_ON_ONE_PAGE, size="100")
     live_ids = {p.id for p in live_people.people}
     tab.scope.choose_scope(str(reorg.id))
-    people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    people = tab.open(PeopleState, routes.PEOPLE, ALL_ON_ONE_PAGE, size="100")
     assert (people.scope_name, people.scope_read_only) == (REORG_SCENARIO, False)
     assert len(people.people) == len(DEMO_PEOPLE)
     assert not live_ids & {p.id for p in people.people}
@@ -290,7 +293,7 @@ def test_a_foreign_or_unknown_scope_falls_back_to_live(session, demo):
     tab = Tab(login_token(session, "admin@demo.test"))
     for value in (str(foreign.id), "424242", "live", "junk"):
         tab.scope.choose_scope(value)
-        people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+        people = tab.open(PeopleState, routes.PEOPLE, ALL_ON_ONE_PAGE, size="100")
         assert (people.scope_value, people.scope_name) == (LIVE, "Live")
         assert {p.name for p in people.people} == {p.name for p in DEMO_PEOPLE}
 
@@ -351,7 +354,7 @@ def test_a_unit_page_says_what_its_scope_means_for_its_numbers(session, demo):
 
 def test_people_search_by_name_or_email_and_kind_filter(session, demo):
     tab = Tab(login_token(session, "member@demo.test"))
-    people = tab.open(PeopleState, routes.PEOPLE, routes.PEOPLE)
+    people = tab.open(PeopleState, routes.PEOPLE, ALL_ON_ONE_PAGE, size="100")
     assert people.count_text == f"{len(DEMO_PEOPLE)} people"
 
     people.search_people("SOUZA")

@@ -62,7 +62,7 @@ def _sees_person(tab: Tab, session: Session, tenant: Tenant, name: str) -> tuple
 def _sees_team(tab: Tab, session: Session, tenant: Tenant, name: str):
     usage = _open_team(tab, _unit(session, tenant.id, name).id)
     if not usage.found_unit:
-        assert usage.cards == [] and usage.member_rows == [] and usage._series == [] and usage._members == {}
+        assert usage.cards == [] and usage.member_rows == [] and usage._series == [] and usage._member_source is None
     return usage
 
 
@@ -138,7 +138,7 @@ def test_with_unit_totals_only_a_manager_sees_totals_of_their_units_and_no_perso
 
     core = _sees_team(tab, session, people, "Core Platform")
     assert core.found_unit and core.cards and core.has_cost
-    assert not core.show_members and core.member_rows == [] and core._members == {}
+    assert not core.show_members and core.member_rows == [] and core._member_source is None
     assert core.members_note == visibility.TOTALS_ONLY
     assert not _sees_team(tab, session, people, "Checkout").found_unit
     assert _sees_department(tab, session, people, "Platform Engineering").found_unit

@@ -34,8 +34,10 @@ from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.integrations import service as integrations
 from orgonaut.integrations.models import Integration
+from orgonaut.paging import Page
 from orgonaut.tenancy.models import Ability, Tenant, User
 from orgonaut.ui.pages.ai_tooling import run_rows, views
+from orgonaut.ui.pages.ai_tooling.lists import ListChoices, ListsMixin
 from orgonaut.ui.scope import ScopeState
 
 NOT_ALLOWED = ai_tooling.NOT_ALLOWED
@@ -54,20 +56,23 @@ def as_id(value: object) -> int:
         return 0
 
 
-def _poll(tenant_id: int, run_id: int) -> tuple[list[views.LogRow], run_rows.RunDetail | None]:
-    """The run watcher's tick: the logs, and the run whose details are open."""
+def _poll(tenant_id: int, run_id: int, choices: ListChoices) -> tuple[Page[views.LogRow], bool,
+                                                                      run_rows.RunDetail | None]:
+    """The run watcher's tick: the page of logs shown, whether any run is still unfinished, and the run whose
+    details are open."""
     with session_scope() as session:
-        rows = views.logs(session, tenant_id)
+        rows = views.logs(session, tenant_id, choices)
+        active = integrations.has_unfinished_runs(session=session, tenant_id=tenant_id)
         detail = None
         if run_id:
             try:
                 detail = run_rows.run_detail(session, tenant_id, run_id)
             except DomainError:
                 detail = None
-    return rows, detail
+    return rows, active, detail
 
 
-class AiToolingSettingsState(ScopeState):
+class AiToolingSettingsState(ListsMixin, ScopeState):
     plan_ok: bool = True
     plan_name: str = ""
     plans_text: str = ""
@@ -76,6 +81,7 @@ class AiToolingSettingsState(ScopeState):
     unmatched: list[views.UnmatchedRow] = []
     ignored: list[views.UnmatchedRow] = []
     scenario_options: list[views.Option] = []
+    log_integrations: list[views.Option] = []  # the log filter's choices
     # "" or the open dialog: wizard | backfill | targeting | disconnect | run | cancel | add | link.
     open_dialog: str = ""
     _dialog_integration_id: int = 0
@@ -170,10 +176,11 @@ class AiToolingSettingsState(ScopeState):
         """Fills the page; True while a run is queued or running."""
         scenario_id = self._scope_for(user)
         with session_scope() as session:
-            data = views.page_data(session, user.tenant_id, scenario_id)
-        self.providers, self.logs = data.providers, data.logs
-        self.unmatched, self.scenario_options = data.unmatched, data.scenario_options
-        self.ignored = data.ignored
+            data = views.page_data(session, user.tenant_id, scenario_id, self._lists)
+        self.providers, self.logs = data.providers, data.logs.items
+        self.unmatched, self.scenario_options = data.unmatched.items, data.scenario_options
+        self.ignored, self.log_integrations = data.ignored, data.log_integrations
+        self._show_lists(data.choices, data.unmatched, data.logs)
         return data.runs_active
 
     @rx.event
@@ -181,7 +188,9 @@ class AiToolingSettingsState(ScopeState):
         # State is sent to the browser: nothing from an earlier visit or login stays there. The page's
         # own event loads every dialog substate with it.
         self.providers, self.logs, self.unmatched, self.scenario_options = [], [], [], []
-        self.ignored = []
+        self.ignored, self.log_integrations = [], []
+        self._clear_lists()
+        self._lists = ListChoices.from_query(self.router.url.query_parameters)
         self.open_dialog, self._dialog_integration_id = "", 0
         for dialog in self.substates.values():
             dialog._reset_dialog()
@@ -238,13 +247,16 @@ class AiToolingSettingsState(ScopeState):
                     self._watch_beat = time.time()
                     run_state = await self.get_state(RunDetailState)
                     open_run = run_state.run.id if self.open_dialog == "run" else 0
-                rows, detail = await asyncio.to_thread(_poll, user.tenant_id, open_run)
+                    choices = self._lists
+                rows, active, detail = await asyncio.to_thread(_poll, user.tenant_id, open_run, choices)
                 async with self:
-                    self.logs = rows
+                    if self._lists == choices:  # the list was not filtered or paged meanwhile
+                        self.logs = rows.items
+                        self._show_logs(rows)
                     run_state = await self.get_state(RunDetailState)
                     if detail is not None and self.open_dialog == "run" and run_state.run.id == detail.view.id:
                         run_state._set_run(detail)
-                    if not any(row.active for row in rows):
+                    if not active:
                         self._reload(user)
                         return
         finally:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from orgonaut.integrations.models import SyncStatus
 from orgonaut.ui import layout
+from orgonaut.ui.components.pager import pager
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.pages.ai_tooling.cancel_run import CancelRunState, cancel_dialog
+from orgonaut.ui.pages.ai_tooling.lists import ALL
 from orgonaut.ui.pages.ai_tooling.run_detail import RunDetailState, run_status
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 
@@ -57,15 +60,44 @@ def _log_row(log: rx.Var) -> rx.Component:
     )
 
 
+def _filters() -> rx.Component:
+    """Which integration's runs and in which status (`?logs_integration=`, `?logs_status=`)."""
+    S = AiToolingSettingsState
+    integration = rx.select.root(
+        rx.select.trigger(aria_label="Integration of the runs", width="200px"),
+        rx.select.content(rx.select.item("All integrations", value=ALL),
+                          rx.foreach(S.log_integrations, lambda o: rx.select.item(o.label, value=o.value))),
+        value=S.logs_integration,
+        on_change=S.filter_logs_integration,
+    )
+    status = rx.select.root(
+        rx.select.trigger(aria_label="Status of the runs", width="160px"),
+        rx.select.content(rx.select.item("All statuses", value=ALL),
+                          *[rx.select.item(s.value.capitalize(), value=s.value) for s in SyncStatus]),
+        value=S.logs_status,
+        on_change=S.filter_logs_status,
+    )
+    return rx.hstack(integration, status, rx.spacer(),
+                     rx.text(S.logs_total.to(str) + " runs", size="2", color_scheme="gray", role="status"),
+                     width="100%", align="center", wrap="wrap")
+
+
 def sync_logs() -> rx.Component:
     S = AiToolingSettingsState
+    filtered = (S.logs_integration != ALL) | (S.logs_status != ALL)
     return rx.vstack(
         rx.heading("Recent sync logs", size="4"),
+        rx.cond(S.log_integrations.length() > 0, _filters()),
         rx.cond(
             S.logs.length() > 0,
-            data_table("Recent sync logs", COLUMNS, S.logs, _log_row),
-            layout.empty_state("history", "No sync runs yet",
-                               "Runs appear here after the first nightly sync, a Sync now or a backfill."),
+            rx.vstack(data_table("Recent sync logs", COLUMNS, S.logs, _log_row), pager(S.logs_pager, "Sync logs"),
+                      spacing="2", width="100%"),
+            rx.cond(
+                filtered,
+                layout.empty_state("search-x", "No runs match", "No run of this integration is in this status."),
+                layout.empty_state("history", "No sync runs yet",
+                                   "Runs appear here after the first nightly sync, a Sync now or a backfill."),
+            ),
         ),
         cancel_dialog(),
         spacing="2",

@@ -17,7 +17,8 @@ from orgonaut.tenancy.models import User
 from orgonaut.ui import layout
 from orgonaut.ui.components.actor_edit import person_fields
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
-from orgonaut.ui.components.tables import data_table
+from orgonaut.ui.components.pager import pager
+from orgonaut.ui.components.tables import data_table, sorted_table
 from orgonaut.ui.pages.ai_tooling import views
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState, as_id
 
@@ -222,6 +223,49 @@ def _unmatched_row(u: rx.Var) -> rx.Component:
     )
 
 
+UNMATCHED_COLUMNS = [("email", "E-mail"), ("provider", "Provider"), ("records", "Records"),
+                     ("last_seen", "Last seen"), ("cost", "Total cost"), ("", "")]
+
+
+def _unmatched_search() -> rx.Component:
+    S = AiToolingSettingsState
+    return rx.hstack(
+        rx.debounce_input(
+            rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder="E-mail, key or login",
+                     aria_label="Search unmatched e-mails", value=S.unmatched_search, on_change=S.search_unmatched,
+                     width="280px"),
+            debounce_timeout=300,
+        ),
+        rx.spacer(),
+        rx.text(S.unmatched_total.to(str) + " unmatched", size="2", color_scheme="gray", role="status"),
+        width="100%",
+        align="center",
+    )
+
+
+def _unmatched_list() -> rx.Component:
+    """One page of the list (server-side, `lists.py`); the empty state says whether the search found nothing."""
+    S = AiToolingSettingsState
+    return rx.cond(
+        S.unmatched.length() > 0,
+        rx.vstack(
+            sorted_table("Unmatched e-mails", UNMATCHED_COLUMNS, S.unmatched_sort, S.sort_unmatched, S.unmatched,
+                         _unmatched_row),
+            pager(S.unmatched_pager, "Unmatched e-mails"),
+            spacing="2",
+            width="100%",
+        ),
+        rx.cond(
+            S.unmatched_search != "",
+            layout.empty_state("search-x", "No unmatched e-mail matches",
+                               "Nothing unmatched in this scope matches the search.",
+                               rx.button("Clear search", variant="soft", on_click=S.clear_unmatched_search)),
+            layout.empty_state("user-check", "No unmatched e-mails",
+                               "Every usage record in this scope belongs to a person."),
+        ),
+    )
+
+
 def unmatched_emails() -> rx.Component:
     S = AiToolingSettingsState
     return rx.vstack(
@@ -229,13 +273,8 @@ def unmatched_emails() -> rx.Component:
                   rx.badge(S.scope_name, color_scheme="gray", variant="soft"), align="center"),
         rx.text("Usage whose e-mail matches no person in this scope. It matches by itself once a person has the "
                 "e-mail: add the person, or give the e-mail to an existing one.", size="2", color_scheme="gray"),
-        rx.cond(
-            S.unmatched.length() > 0,
-            data_table("Unmatched e-mails", ["E-mail", "Provider", "Records", "Last seen", "Total cost", ""],
-                       S.unmatched, _unmatched_row),
-            layout.empty_state("user-check", "No unmatched e-mails",
-                               "Every usage record in this scope belongs to a person."),
-        ),
+        _unmatched_search(),
+        _unmatched_list(),
         rx.cond(
             S.ignored.length() > 0,
             rx.vstack(

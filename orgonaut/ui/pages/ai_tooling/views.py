@@ -28,11 +28,13 @@ from orgonaut.integrations.models import Integration, IntegrationStatus, Integra
 from orgonaut.org import queries as org_queries
 from orgonaut.org import service as org
 from orgonaut.org.models import OrgUnitKind, ScenarioKind, ScenarioStatus
+from orgonaut.paging import Page
 from orgonaut.settings import get_settings
 from orgonaut.tenancy import service as tenancy
 from orgonaut.tenancy.models import Feature, Tenant
 from orgonaut.tenancy.service import plans_sentence
 from orgonaut.ui.format import ago, format_usd
+from orgonaut.ui.pages.ai_tooling.lists import ListChoices
 
 # The spec's "Connection health": one colour and one line per status.
 STATUS_MEANING = {
@@ -57,7 +59,6 @@ RUN_STATUS_COLOR = {
 }
 TRIGGER_LABEL = {TriggeredBy.schedule: "Nightly schedule", TriggeredBy.cli: "Command line"}
 ACTIVE_RUN = (SyncStatus.queued, SyncStatus.running)
-LOG_LIMIT = 20
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -137,14 +138,13 @@ class Option:
 @dataclasses.dataclass
 class PageData:
     providers: list[ProviderCard]
-    logs: list[LogRow]
-    unmatched: list[UnmatchedRow]
+    logs: Page[LogRow]
+    unmatched: Page[UnmatchedRow]
     scenario_options: list[Option]
-    ignored: list[UnmatchedRow] = dataclasses.field(default_factory=list)
-
-    @property
-    def runs_active(self) -> bool:
-        return any(log.active for log in self.logs)
+    ignored: list[UnmatchedRow]
+    log_integrations: list[Option]  # the log filter's choices: every AI Tooling integration, disconnected too
+    runs_active: bool  # a run is queued or running, whether or not the logs shown include it
+    choices: ListChoices  # what the lists show: the pages shown, an integration not the tenant's left out
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -308,22 +308,32 @@ def tenant_of(session: Session, tenant_id: int) -> Tenant:
     return tenant
 
 
-def logs(session: Session, tenant_id: int) -> list[LogRow]:
+def logs(session: Session, tenant_id: int, choices: ListChoices) -> Page[LogRow]:
+    """The page of logs the choices ask for (an integration that is not the tenant's: all of them)."""
     tenant = tenant_of(session, tenant_id)
     now = clock.utcnow()
     providers = {
         i.id: i.provider
         for i in ai_tooling.list_integrations(session=session, tenant_id=tenant_id, include_disconnected=True)
     }
-    return [
-        log_row(session, log, providers[log.integration_id], tenant.timezone, now)
-        for log in integrations.list_sync_logs(session=session, tenant_id=tenant_id, limit=LOG_LIMIT)
-        if log.integration_id in providers
-    ]
+    page = integrations.sync_log_page(
+        session=session, tenant_id=tenant_id, request=choices.logs_page, category=ai_tooling.CATEGORY,
+        integration_id=choices.logs_integration_id if choices.logs_integration_id in providers else None,
+        status=choices.logs_status or None,
+    )
+    return page.map(lambda log: log_row(session, log, providers[log.integration_id], tenant.timezone, now))
 
 
-def page_data(session: Session, tenant_id: int, scenario_id: int | None) -> PageData:
-    """Everything the page shows for one tenant; unmatched e-mails of the chosen scope."""
+def unmatched(session: Session, tenant_id: int, scenario_id: int | None, choices: ListChoices) -> Page[UnmatchedRow]:
+    return ai_tooling.unmatched_page(
+        session=session, tenant_id=tenant_id, scenario_id=scenario_id, request=choices.unmatched_page,
+        search=choices.unmatched_search, sort=choices.unmatched_sort,
+    ).map(unmatched_row)
+
+
+def page_data(session: Session, tenant_id: int, scenario_id: int | None, choices: ListChoices) -> PageData:
+    """Everything the page shows for one tenant; unmatched e-mails of the chosen scope; the lists' pages
+    as `choices` ask."""
     tenant = tenant_of(session, tenant_id)
     now = clock.utcnow()
     by_provider = ai_tooling.current_integrations(session=session, tenant_id=tenant_id)
@@ -334,12 +344,22 @@ def page_data(session: Session, tenant_id: int, scenario_id: int | None) -> Page
         for s in org.list_scenarios(session=session, tenant_id=tenant_id, kind=ScenarioKind.scenario,
                                     status=ScenarioStatus.active)
     ]
-    unmatched = [unmatched_row(entry) for entry in
-                 ai_tooling.list_unmatched(session=session, tenant_id=tenant_id, scenario_id=scenario_id)]
     ignored = [unmatched_row(entry) for entry in
                ai_tooling.list_ignored(session=session, tenant_id=tenant_id, scenario_id=scenario_id)]
-    return PageData(providers=cards, logs=logs(session, tenant_id), unmatched=unmatched, scenario_options=scenarios,
-                    ignored=ignored)
+    records = ai_tooling.list_integrations(session=session, tenant_id=tenant_id, include_disconnected=True)
+    log_integrations = [
+        Option(value=str(i.id), label=registry.display_name(i.provider)
+               + (" (disconnected)" if i.status == IntegrationStatus.disconnected else ""))
+        for i in records
+    ]
+    if choices.logs_integration_id not in {i.id for i in records}:
+        choices = dataclasses.replace(choices, logs_integration_id=None)
+    shown_logs, shown_unmatched = logs(session, tenant_id, choices), unmatched(session, tenant_id, scenario_id, choices)
+    return PageData(
+        providers=cards, logs=shown_logs, unmatched=shown_unmatched, scenario_options=scenarios, ignored=ignored,
+        log_integrations=log_integrations, choices=choices.shown(shown_unmatched, shown_logs),
+        runs_active=integrations.has_unfinished_runs(session=session, tenant_id=tenant_id),
+    )
 
 
 def team_options(session: Session, tenant_id: int, scenario_id: int | None) -> list[Option]:
