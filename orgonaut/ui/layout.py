@@ -32,8 +32,9 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 def sidebar() -> rx.Component:
     return rx.vstack(
         rx.link(
-            rx.hstack(rx.image(src=LOGO, alt="", width="20px", height="20px"), rx.heading("Orgonaut", size="4"),
-                      align="center"),
+            # The brand is no heading: the page title in the top bar is the one <h1>.
+            rx.hstack(rx.image(src=LOGO, alt="", width="20px", height="20px"),
+                      rx.text("Orgonaut", size="4", weight="bold"), align="center"),
             href=routes.PEOPLE,
             underline="none",
             color_scheme="gray",
@@ -101,7 +102,7 @@ def user_menu() -> rx.Component:
 
 
 def top_bar(title: rx.Component | str) -> rx.Component:
-    heading = rx.heading(title, size="6") if isinstance(title, str) else title
+    heading = rx.heading(title, size="6", as_="h1") if isinstance(title, str) else title
     return rx.hstack(
         heading,
         rx.spacer(),
@@ -140,7 +141,7 @@ def access_denied() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("shield-x", size=40, color=rx.color("red", 9)),
-            rx.heading("You don't have access to this page", size="5"),
+            rx.heading("You don't have access to this page", size="5", as_="h2"),
             rx.text(
                 "Your role does not include the permission this page needs. "
                 "Ask an owner or admin of your organisation if you need it.",
@@ -167,7 +168,7 @@ def guarded(content: rx.Component) -> rx.Component:
 def not_found() -> rx.Component:
     return rx.center(
         rx.vstack(
-            rx.heading("Page not found", size="7"),
+            rx.heading("Page not found", size="7", as_="h1"),
             rx.text("We could not find that page. It may have moved, or the link may be wrong.",
                     color_scheme="gray"),
             rx.link("Go to People", href=routes.PEOPLE),

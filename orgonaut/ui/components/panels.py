@@ -9,7 +9,7 @@ from orgonaut.ui.scope import scope_badge
 
 def page_title(title: str) -> rx.Component:
     """The top bar's title: the page's name and the scope it shows."""
-    return rx.hstack(rx.heading(title, size="6"), scope_badge(), align="center", spacing="3")
+    return rx.hstack(rx.heading(title, size="6", as_="h1"), scope_badge(), align="center", spacing="3")
 
 
 def not_found_panel(what: str, back_label: str, back_href: str) -> rx.Component:
@@ -18,7 +18,7 @@ def not_found_panel(what: str, back_label: str, back_href: str) -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("search-x", size=36, color=rx.color("gray", 9)),
-            rx.heading(f"{what} not found", size="5"),
+            rx.heading(f"{what} not found", size="5", as_="h2"),
             rx.text(
                 f"There is no such {what.lower()} in the scope you are looking at. The link may be wrong, "
                 "or it may point into another scope: pick that scope above, then open the list again.",

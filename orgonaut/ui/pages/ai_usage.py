@@ -22,7 +22,7 @@ def _trend(state: type[RangeMixin], chart_id: str, title: str, extra: rx.Compone
         rx.vstack(
             rx.hstack(
                 rx.vstack(
-                    rx.heading(title, size="3"),
+                    rx.heading(title, size="3", as_="h3"),
                     rx.text(state.range_period, " · ", state.range_total, size="1", color_scheme="gray",
                             aria_label="Range total"),
                     spacing="0",
@@ -80,7 +80,7 @@ def _section(state: type[ProviderMixin] | None, title_extra: rx.Component, *chil
     """The section with its heading; with the provider filter of `state` (None: no numbers, no filter)."""
     return rx.el.section(
         rx.vstack(
-            rx.hstack(rx.heading(SECTION, size="4"), title_extra, rx.spacer(),
+            rx.hstack(rx.heading(SECTION, size="4", as_="h2"), title_extra, rx.spacer(),
                       _provider_filter(state) if state is not None else rx.fragment(),
                       align="center", spacing="3", width="100%", wrap="wrap"),
             _provider_notice(state) if state is not None else rx.fragment(),
@@ -106,7 +106,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
     """Hidden when the person has no usage, and busy (showing nothing) until it is loaded for `person_id`."""
     state = PersonUsageState
     activity = rx.vstack(
-        rx.heading("Activity", size="3"),
+        rx.heading("Activity", size="3", as_="h3"),
         charts.chart(
             state.activity_figure, state.has_activity, chart_id="person-activity", label="Activity",
             empty_title=rx.cond(state.activity_reported, "No activity in this range", "Activity not reported"),
@@ -190,7 +190,7 @@ def _members_table() -> rx.Component:
 def _members_table_rows() -> rx.Component:
     state = TeamUsageState
     return rx.vstack(
-        rx.heading("Usage by member", size="3"),
+        rx.heading("Usage by member", size="3", as_="h3"),
         rx.text("People placed directly in this team during ", state.range_period, ".", size="1",
                 color_scheme="gray"),
         rx.cond(
@@ -238,7 +238,7 @@ def _budget(state: type[UnitMixin], chart_id: str) -> rx.Component:
     """This month's budget of the unit: the sentence and the burn-down (spent, forecast, budget line)."""
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading("Budget this month", size="3"), rx.spacer(),
+            rx.hstack(rx.heading("Budget this month", size="3", as_="h3"), rx.spacer(),
                       rx.link("All budgets", href=routes.AI_BUDGETS, size="2"), width="100%"),
             rx.text(state.budget_text, size="2"),
             charts.chart(state.budget_figure, state.budget_text != "", chart_id=chart_id, label="Budget burn-down",

@@ -320,7 +320,7 @@ def _budgets() -> rx.Component:
                 data_table("Budgets this month", COLUMNS, state.rows, _row),
                 rx.card(
                     rx.vstack(
-                        rx.heading(state.burn_title, size="3", id="burn-down"),
+                        rx.heading(state.burn_title, size="3", id="burn-down", as_="h2"),
                         rx.text("Spend so far (solid), the forecast to month end (dashed) and the budget (red).",
                                 size="1", color_scheme="gray"),
                         chart(state.burn_figure, state.chosen != "", chart_id="budget-burn-down",

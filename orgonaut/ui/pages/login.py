@@ -12,7 +12,7 @@ def login_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.hstack(rx.icon("orbit", size=24), rx.heading("Sign in to Orgonaut", size="5"),
+                    rx.hstack(rx.icon("orbit", size=24), rx.heading("Sign in to Orgonaut", size="5", as_="h1"),
                               align="center"),
                     rx.el.label("Email", html_for="email", font_size="14px"),
                     rx.input(id="email", name="email", type="email", required=True, width="100%",

@@ -327,7 +327,7 @@ def _anomaly_row(a: rx.Var) -> rx.Component:
 def _anomalies() -> rx.Component:
     state = SpendOverviewState
     return rx.vstack(
-        rx.heading("Unusual spend, last 30 days", size="3"),
+        rx.heading("Unusual spend, last 30 days", size="3", as_="h2"),
         rx.text("A person's day far above their own usual day (the median of the 28 days before) and their team's "
                 "that day.", size="1", color_scheme="gray"),
         rx.cond(
@@ -367,7 +367,7 @@ def _trend() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Cost trend", size="3"),
+                rx.heading("Cost trend", size="3", as_="h2"),
                 rx.text(state.range_total, size="2", color_scheme="gray"),
                 rx.spacer(),
                 charts.range_selector(state.chosen_range, state.choose_range, "Cost trend range"),
@@ -394,21 +394,21 @@ def _overview() -> rx.Component:
                   width="100%", align="center", wrap="wrap"),
         card_grid(state.cards, "AI spend summary"),
         rx.cond(state.budget_text != "", rx.card(rx.vstack(
-            rx.hstack(rx.heading("Budget this month", size="3"), rx.spacer(),
+            rx.hstack(rx.heading("Budget this month", size="3", as_="h2"), rx.spacer(),
                       rx.link("All budgets", href=routes.AI_BUDGETS, size="2"), width="100%"),
             rx.text(state.budget_text, size="2"),
             charts.chart(state.budget_figure, state.budget_text != "", chart_id="overview-budget",
                          label="Budget burn-down", empty_title="", empty_body=""),
             width="100%"), width="100%")),
         rx.cond(state.unmatched_text != "", rx.text(state.unmatched_text, size="1", color_scheme="gray")),
-        rx.heading("By provider", size="3"),
+        rx.heading("By provider", size="3", as_="h2"),
         data_table("Spend by provider", ["Provider", "Month to date", "Last month", "Change vs the month before",
                                          "Forecast", "Active users", "Ever", "Per active user"],
                    state.providers, _provider_row),
         _trend(),
         rx.card(
             rx.vstack(
-                rx.heading("Cost by month, last 12 months", size="3"),
+                rx.heading("Cost by month, last 12 months", size="3", as_="h2"),
                 charts.chart(state.trend_figure, state.has_usage, chart_id="spend-by-month",
                              label="Cost by month", empty_title="No usage", empty_body="Nothing was spent yet."),
                 width="100%",
@@ -416,7 +416,7 @@ def _overview() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.heading("Top departments and teams this month", size="3"),
+            rx.heading("Top departments and teams this month", size="3", as_="h2"),
             rx.spacer(),
             rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1",
                       on_click=state.download_units, disabled=state.units.length() == 0),

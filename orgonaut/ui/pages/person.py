@@ -91,7 +91,7 @@ def _header() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(person.name, size="5"),
+                rx.heading(person.name, size="5", as_="h2"),
                 rx.spacer(),
                 rx.cond(
                     PersonState.can_edit_scope,
@@ -119,7 +119,7 @@ def _header() -> rx.Component:
 
 def _placements() -> rx.Component:
     return rx.vstack(
-        rx.heading("Placements", size="4"),
+        rx.heading("Placements", size="4", as_="h2"),
         rx.cond(
             PersonState.placements.length() > 0,
             data_table(

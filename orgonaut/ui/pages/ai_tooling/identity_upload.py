@@ -134,7 +134,7 @@ def _row(r: rx.Var) -> rx.Component:
 def identity_upload_card() -> rx.Component:
     S = IdentityUploadState
     return rx.cond(AiToolingSettingsState.can_edit_scope, rx.card(rx.vstack(
-        rx.heading("Import identities from a CSV", size="3"),
+        rx.heading("Import identities from a CSV", size="3", as_="h2"),
         rx.text("One row per identity: the person's e-mail, the kind (email, github_login, github_user_id, "
                 "cursor_user_id, codex_user_id, claude_user_id, api_key, service_account) and the value. "
                 "You see what each row would do before anything changes.", size="2", color_scheme="gray"),

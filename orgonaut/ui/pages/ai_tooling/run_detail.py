@@ -114,7 +114,7 @@ def _problems(run: rx.Var) -> rx.Component:
         rx.cond(
             S.run_errors.length() > 0,
             rx.vstack(
-                rx.heading("Errors", size="3"),
+                rx.heading("Errors", size="3", as_="h3"),
                 data_table("Run errors", ["Day", "Kind", "Message", "HTTP", "Request id", "Attempt", "At"],
                            S.run_errors, _error_row),
                 width="100%",
@@ -123,7 +123,7 @@ def _problems(run: rx.Var) -> rx.Component:
         rx.cond(
             (S.run_affected_dates.length() > 0) | (S.run_affected_emails.length() > 0),
             rx.vstack(
-                rx.heading("Affected records", size="3"),
+                rx.heading("Affected records", size="3", as_="h3"),
                 rx.text("Days not synced (", run.affected_dates_total, "):", size="2"),
                 _chips(S.run_affected_dates),
                 rx.cond(S.run_affected_emails.length() > 0,
@@ -153,7 +153,7 @@ def run_dialog() -> rx.Component:
                     rx.cond(run.rematched != "", rx.text("Re-matched afterwards: ", run.rematched, size="2")),
                     rx.cond(run.data_note != "", rx.text(run.data_note, size="2", color_scheme="gray")),
                     _problems(run),
-                    rx.heading("Day by day", size="3"),
+                    rx.heading("Day by day", size="3", as_="h3"),
                     data_table("Day by day", ["Day", "Result", "Errors", "Last error"], S.run_days, _day_row),
                     rx.cond(run.days_not_listed > 0,
                             rx.text(run.days_not_listed, " more days are not listed.", size="1",

@@ -60,7 +60,7 @@ def _log_row(log: rx.Var) -> rx.Component:
 def sync_logs() -> rx.Component:
     S = AiToolingSettingsState
     return rx.vstack(
-        rx.heading("Recent sync logs", size="4"),
+        rx.heading("Recent sync logs", size="4", as_="h2"),
         rx.cond(
             S.logs.length() > 0,
             data_table("Recent sync logs", COLUMNS, S.logs, _log_row),

@@ -225,7 +225,7 @@ def _unmatched_row(u: rx.Var) -> rx.Component:
 def unmatched_emails() -> rx.Component:
     S = AiToolingSettingsState
     return rx.vstack(
-        rx.hstack(rx.heading("Unmatched e-mails", size="4"),
+        rx.hstack(rx.heading("Unmatched e-mails", size="4", as_="h2"),
                   rx.badge(S.scope_name, color_scheme="gray", variant="soft"), align="center"),
         rx.text("Usage whose e-mail matches no person in this scope. It matches by itself once a person has the "
                 "e-mail: add the person, or give the e-mail to an existing one.", size="2", color_scheme="gray"),
@@ -239,7 +239,7 @@ def unmatched_emails() -> rx.Component:
         rx.cond(
             S.ignored.length() > 0,
             rx.vstack(
-                rx.heading("Ignored (not employees)", size="3"),
+                rx.heading("Ignored (not employees)", size="3", as_="h3"),
                 rx.text("Hidden from the list above in every scope; their usage stays unmatched and counts in no "
                         "team.", size="2", color_scheme="gray"),
                 data_table("Ignored e-mails", ["E-mail", "Provider", "Records", "Last seen", "Total cost", ""],

@@ -97,7 +97,7 @@ def _saved_step() -> rx.Component:
                     ". Nightly sync is on; the key is stored encrypted and will not be shown again."),
             icon="circle-check", color_scheme="green", role="status", width="100%",
         ),
-        rx.heading("Import history now?", size="3"),
+        rx.heading("Import history now?", size="3", as_="h3"),
         rx.text("A backfill imports usage from before today. You can also start one later.", size="2"),
         backfill_form(rx.button("Not now", type="button", variant="soft", color_scheme="gray",
                                 on_click=S.skip_backfill), "wizard-backfill"),
