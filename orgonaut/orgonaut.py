@@ -35,6 +35,8 @@ wiring.install()
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
+    # Contrast fixes over Radix Themes and the skip link's style (assets/a11y.css).
+    stylesheets=["/a11y.css"],
     # The REST API: its routes (/api/v1/...) are matched before Reflex's own; then security headers on
     # every answer, pages and API alike.
     api_transformer=[api_app, with_security_headers, with_session_reference],
