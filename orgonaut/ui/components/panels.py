@@ -46,5 +46,7 @@ def fact(label: str, *value: rx.Component | rx.Var | str) -> rx.Component:
 
 
 def facts(*items: rx.Component) -> rx.Component:
-    return rx.el.dl(rx.hstack(*items, spacing="6", wrap="wrap"), margin="0")
+    # The <dl> itself lays the pairs out: a <dl> may hold only <dt>/<dd> and <div>s of them, so no
+    # flex wrapper in between (axe: definition-list, dlitem).
+    return rx.el.dl(*items, display="flex", flex_wrap="wrap", column_gap="24px", row_gap="12px", margin="0")
 
