@@ -8,6 +8,7 @@ import reflex as rx
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button
 from orgonaut.ui.components.panels import fact, facts
 from orgonaut.ui.components.tables import data_table
@@ -140,7 +141,7 @@ def run_dialog() -> rx.Component:
     S = RunDetailState
     run = S.run
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Run ", run.id.to(str), ": ", run.kind, " ", run.window),
             rx.dialog.description(run.provider_name, " · triggered by ", run.triggered_by, size="2",
                                   color_scheme="gray"),

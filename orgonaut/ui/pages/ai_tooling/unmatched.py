@@ -16,6 +16,7 @@ from orgonaut.org.models import ActorKind
 from orgonaut.tenancy.models import User
 from orgonaut.ui import layout
 from orgonaut.ui.components.actor_edit import person_fields
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.pages.ai_tooling import views
@@ -256,7 +257,7 @@ def unmatched_emails() -> rx.Component:
 def _dialog(dialog: str, title: str, description: rx.Component, form: rx.Component, on_open_change,
             max_width: str) -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(rx.dialog.title(title), description, form, max_width=max_width),
+        dialog_content(rx.dialog.title(title), description, form, max_width=max_width),
         open=AiToolingSettingsState.open_dialog == dialog,
         on_open_change=on_open_change,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.pages.ai_tooling.backfill import backfill_form
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
@@ -108,7 +109,7 @@ def _saved_step() -> rx.Component:
 
 def wizard_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title(rx.cond(S.wizard_mode == "replace", "Replace the API key of ",
                                     "Connect "), S.wizard_provider_name),
             rx.dialog.description(S.wizard_step_text, size="2", color_scheme="gray"),
