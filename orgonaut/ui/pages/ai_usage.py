@@ -9,6 +9,7 @@ import reflex as rx
 
 from orgonaut.ui import routes
 from orgonaut.ui.components import charts
+from orgonaut.ui.components.segmented import segmented_item
 from orgonaut.ui.components.usage_cards import attribution_note, card_grid, freshness
 from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState, UnitMixin
 from orgonaut.ui.pages.usage_filters import ProviderMixin, RangeMixin
@@ -59,7 +60,7 @@ def _provider_filter(state: type[ProviderMixin]) -> rx.Component:
             state.provider_choices.length() > 2,
             rx.segmented_control.root(
                 rx.foreach(state.provider_choices,
-                           lambda choice: rx.segmented_control.item(choice.label, value=choice.value)),
+                           lambda choice: segmented_item(choice.label, choice.value)),
                 value=state.chosen_provider,
                 on_change=state.choose_provider,
                 aria_label="AI tool",

@@ -34,6 +34,7 @@ from orgonaut.ui import layout, routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.burn_down import burn_down_figure
 from orgonaut.ui.components.panels import page_title
+from orgonaut.ui.components.segmented import segmented_item
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
@@ -350,7 +351,7 @@ def _provider_filter() -> rx.Component:
             state.provider_choices.length() > 2,
             rx.segmented_control.root(
                 rx.foreach(state.provider_choices,
-                           lambda choice: rx.segmented_control.item(choice.label, value=choice.value)),
+                           lambda choice: segmented_item(choice.label, choice.value)),
                 value=state.chosen_provider, on_change=state.choose_provider, aria_label="AI tool", size="1",
             ),
         ),
