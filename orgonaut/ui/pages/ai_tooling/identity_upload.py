@@ -15,7 +15,7 @@ from orgonaut.ai_tooling import identity_import
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.tenancy.models import User
-from orgonaut.ui.components.forms import error_callout
+from orgonaut.ui.components.forms import error_callout, labelled_upload
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 
@@ -140,7 +140,8 @@ def identity_upload_card() -> rx.Component:
                 "You see what each row would do before anything changes.", size="2", color_scheme="gray"),
         rx.el.pre(EXAMPLE, font_size="12px", padding="8px", background=rx.color("gray", 3), width="100%",
                   overflow_x="auto"),
-        rx.upload(
+        labelled_upload(
+            "CSV file of identities",
             rx.vstack(rx.icon("upload", size=18), rx.text("Drop a CSV here or click to choose one", size="2"),
                       align="center"),
             id="identities-csv", accept={"text/csv": [".csv"], "text/plain": [".txt"]}, max_files=1,
