@@ -12,6 +12,12 @@ def page_title(title: str) -> rx.Component:
     return rx.hstack(rx.heading(title, size="6", as_="h1"), scope_badge(), align="center", spacing="3")
 
 
+def detail_tab_title(subject: str, fallback: str) -> str:
+    """A detail page's browser-tab title: who or what it shows ("Ana Souza · Orgonaut"), so several open
+    tabs can be told apart; `fallback` ("Person") while nothing is loaded or the id is not found."""
+    return f"{subject or fallback} · Orgonaut"
+
+
 def not_found_panel(what: str, back_label: str, back_href: str) -> rx.Component:
     """For an id that is not in the chosen scope of the user's tenant (unknown, other scope, other tenant
     alike), so nothing about other scopes or tenants leaks."""

@@ -15,7 +15,7 @@ from orgonaut.ui.components import rows
 from orgonaut.ui.components.actor_edit import ActorEditMixin, actor_edit_dialog
 from orgonaut.ui.components.badges import allocation_text, kind_badge, primary_badge, status_badge, timing_badge
 from orgonaut.ui.components.identities import IdentitiesMixin, identities_section
-from orgonaut.ui.components.panels import fact, facts, not_found_panel, page_title
+from orgonaut.ui.components.panels import detail_tab_title, fact, facts, not_found_panel, page_title
 from orgonaut.ui.components.tables import data_table, link_or_text
 from orgonaut.ui.pages.ai_usage import person_usage_section
 from orgonaut.ui.pages.ai_usage_state import PersonUsageState
@@ -62,6 +62,10 @@ class PersonState(ActorEditMixin, IdentitiesMixin, ScopeState):
         """The identities list, and the usage section: the change re-matched usage (after its commit)."""
         self._load(user)
         return PersonUsageState.load
+
+    @rx.var
+    def tab_title(self) -> str:
+        return detail_tab_title(self.person.name if self.found else "", "Person")
 
     @rx.var
     def over_allocated(self) -> bool:
