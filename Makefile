@@ -7,7 +7,7 @@ BUN_VERSION := 1.4.5
 BUN := .tools/node_modules/.bin/bun
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 
-.PHONY: run test test-unit test-sqlite test-postgres test-e2e failover bench lint setup clean-demo
+.PHONY: run test test-unit test-sqlite test-postgres test-e2e screenshots failover bench lint setup clean-demo
 
 setup: $(STAMP) $(BUN)
 
@@ -54,6 +54,12 @@ test-postgres: setup
 test-e2e: setup
 	@$(PY) -m orgonaut.devstack prepare-tests
 	$(PY) -m pytest tests/e2e -q
+
+# A PNG of every page at 1400 px and 390 px (a phone) in var/screenshots/, from the app on the seeded demo as
+# the browser tests run it (tests/e2e/screenshots.py); not part of `make test`.
+screenshots: setup
+	@$(PY) -m orgonaut.devstack prepare-tests
+	$(PY) -m tests.e2e.screenshots
 
 # The failover suite on both backends, its kill tests on a year-long backfill (FAILOVER_DAYS), the
 # random-kill test with ten kills (FAILOVER_KILLS) and a simulated roster of 1,000 (FAILOVER_PEOPLE),

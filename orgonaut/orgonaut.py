@@ -35,6 +35,8 @@ wiring.install()
 
 app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", appearance="light"),
+    # Contrast fixes over Radix Themes and the skip link's style (assets/a11y.css).
+    stylesheets=["/a11y.css"],
     # The REST API: its routes (/api/v1/...) are matched before Reflex's own; then security headers on
     # every answer, pages and API alike.
     api_transformer=[api_app, with_security_headers, with_session_reference],
@@ -50,15 +52,15 @@ app.add_page(lambda: layout.shell("Access denied", layout.access_denied()), rout
 app.add_page(layout.not_found, route="404", title="Page not found · Orgonaut")
 app.add_page(people_page, route=routes.PEOPLE, title="People · Orgonaut",
              on_load=[AuthState.require_login, PeopleState.load])
-app.add_page(person_page, route=routes.PERSON, title="Person · Orgonaut",
+app.add_page(person_page, route=routes.PERSON, title=PersonState.tab_title,
              on_load=[AuthState.require_login, PersonState.load, PersonUsageState.load])
 app.add_page(teams_page, route=routes.TEAMS, title="Teams · Orgonaut",
              on_load=[AuthState.require_login, TeamsState.load])
-app.add_page(team_page, route=routes.TEAM, title="Team · Orgonaut",
+app.add_page(team_page, route=routes.TEAM, title=TeamState.tab_title,
              on_load=[AuthState.require_login, TeamState.load, TeamUsageState.load])
 app.add_page(departments_page, route=routes.DEPARTMENTS, title="Departments · Orgonaut",
              on_load=[AuthState.require_login, DepartmentsState.load])
-app.add_page(department_page, route=routes.DEPARTMENT, title="Department · Orgonaut",
+app.add_page(department_page, route=routes.DEPARTMENT, title=DepartmentState.tab_title,
              on_load=[AuthState.require_login, DepartmentState.load, DepartmentUsageState.load,
                       DepartmentBreakdownState.load])
 app.add_page(spend_overview_page, route=routes.AI_SPEND, title="AI spend · Orgonaut",

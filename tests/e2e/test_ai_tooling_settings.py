@@ -223,9 +223,13 @@ def test_admin_connects_backfills_watches_progress_matches_pauses_resumes_and_di
     key_field = dialog.get_by_label("Admin API key")
     expect(key_field).to_have_attribute("type", "password")
     expect(dialog).to_contain_text("Anthropic Console under Settings → Admin API keys")
+    expect(key_field).to_have_attribute("aria-invalid", "false")
     key_field.fill("sk-ant-api03-this-is-not-an-admin-key")
     dialog.get_by_role("button", name="Next").click()
     expect(dialog.get_by_role("alert")).to_contain_text("That is an Anthropic API key (sk-ant-api…)")
+    # The field says it was refused, and why, to a screen reader on the field itself.
+    expect(key_field).to_have_attribute("aria-invalid", "true")
+    expect(key_field).to_have_accessible_description(re.compile("That is an Anthropic API key"))
     expect(dialog.get_by_role("alert")).to_contain_text("needs an Admin API key (sk-ant-admin…)")
     expect(key_field).to_have_value("sk-ant-api03-this-is-not-an-admin-key")  # kept, to be corrected
     key_field.fill("sk-wrong")

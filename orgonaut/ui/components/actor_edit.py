@@ -15,6 +15,7 @@ from orgonaut.errors import DomainError
 from orgonaut.org import service as org
 from orgonaut.org.models import ActorKind
 from orgonaut.tenancy.models import Ability, User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 
 NOT_ALLOWED = "Your role cannot change people. Ask an owner, admin or manager."
@@ -108,7 +109,7 @@ def person_fields(prefix: str, *, name: rx.Var[str] | str = "", email: rx.Var[st
 def actor_edit_dialog(state: type[ActorEditMixin]) -> rx.Component:
     """The modal for `state` (a page state with `ActorEditMixin`); open it with `state.open_actor_edit(id)`."""
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Edit person"),
             rx.dialog.description("Name, e-mail, kind and FTE. Placements are edited elsewhere.", size="2",
                                   color_scheme="gray"),

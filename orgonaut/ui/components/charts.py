@@ -31,6 +31,7 @@ from orgonaut.rollups.periods import RANGE_LABELS, Period
 from orgonaut.rollups.queries import DayPoint
 from orgonaut.rollups.spend_series import MonthCost
 from orgonaut.ui import layout
+from orgonaut.ui.components.segmented import segmented_item
 from orgonaut.ui.components.usage_cards import period_text
 from orgonaut.ui.format import format_usd
 
@@ -362,7 +363,7 @@ def has_activity(points: Sequence[DayPoint]) -> bool:
 def range_selector(value: rx.Var[str], on_change: Any, label: str) -> rx.Component:
     """MTD / Last Month / 3M / 6M / All as a segmented control (radio items named by their text)."""
     return rx.segmented_control.root(
-        *[rx.segmented_control.item(text, value=choice.value) for choice, text in RANGE_LABELS.items()],
+        *[segmented_item(text, choice.value) for choice, text in RANGE_LABELS.items()],
         value=value,
         on_change=on_change,
         aria_label=label,

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from orgonaut.ui.components.dialogs import alert_dialog_content
+
 
 def confirm_dialog(
     *, title: rx.Component | str, description: rx.Component | str, keep: str, confirm: str,
@@ -13,7 +15,7 @@ def confirm_dialog(
 ) -> rx.Component:
     """An alert dialog: `keep` closes it, `confirm` (red) runs `on_confirm`; `on_open_change` hears closes."""
     return rx.alert_dialog.root(
-        rx.alert_dialog.content(
+        alert_dialog_content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description, size="2"),
             rx.hstack(

@@ -170,7 +170,7 @@ def identities_section(state: type[IdentitiesMixin], can_edit: rx.Var[bool]) -> 
         reset_on_submit=False,
     )
     return rx.vstack(
-        rx.heading("Also known as", size="4"),
+        rx.heading("Also known as", size="4", as_="h2"),
         rx.text("Other e-mails and tool accounts of this person: their usage is matched to them too.", size="2",
                 color_scheme="gray"),
         rx.cond(

@@ -9,7 +9,13 @@ from orgonaut.ui.scope import scope_badge
 
 def page_title(title: str) -> rx.Component:
     """The top bar's title: the page's name and the scope it shows."""
-    return rx.hstack(rx.heading(title, size="6"), scope_badge(), align="center", spacing="3")
+    return rx.hstack(rx.heading(title, size="6", as_="h1"), scope_badge(), align="center", spacing="3")
+
+
+def detail_tab_title(subject: str, fallback: str) -> str:
+    """A detail page's browser-tab title: who or what it shows ("Ana Souza · Orgonaut"), so several open
+    tabs can be told apart; `fallback` ("Person") while nothing is loaded or the id is not found."""
+    return f"{subject or fallback} · Orgonaut"
 
 
 def not_found_panel(what: str, back_label: str, back_href: str) -> rx.Component:
@@ -18,7 +24,7 @@ def not_found_panel(what: str, back_label: str, back_href: str) -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("search-x", size=36, color=rx.color("gray", 9)),
-            rx.heading(f"{what} not found", size="5"),
+            rx.heading(f"{what} not found", size="5", as_="h2"),
             rx.text(
                 f"There is no such {what.lower()} in the scope you are looking at. The link may be wrong, "
                 "or it may point into another scope: pick that scope above, then open the list again.",
@@ -46,5 +52,7 @@ def fact(label: str, *value: rx.Component | rx.Var | str) -> rx.Component:
 
 
 def facts(*items: rx.Component) -> rx.Component:
-    return rx.el.dl(rx.hstack(*items, spacing="6", wrap="wrap"), margin="0")
+    # The <dl> itself lays the pairs out: a <dl> may hold only <dt>/<dd> and <div>s of them, so no
+    # flex wrapper in between (axe: definition-list, dlitem).
+    return rx.el.dl(*items, display="flex", flex_wrap="wrap", column_gap="24px", row_gap="12px", margin="0")
 

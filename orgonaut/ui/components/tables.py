@@ -11,6 +11,9 @@ import reflex as rx
 def data_table(
     label: str, columns: list[str], rows: rx.Var, render_row: Callable[[rx.Var], rx.Component]
 ) -> rx.Component:
+    """On a narrow screen the table scrolls sideways in its own box, never the page. The box, not Radix's
+    scroll area inside the table, does the scrolling (the table is at least as wide as its content), so it
+    can take keyboard focus and be scrolled with the arrow keys (axe: scrollable-region-focusable)."""
     return rx.el.section(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in columns])),
@@ -18,9 +21,13 @@ def data_table(
             variant="surface",
             size="2",
             width="100%",
+            min_width="max-content",
         ),
         aria_label=label,
+        tab_index=0,
+        overflow_x="auto",
         width="100%",
+        max_width="100%",
     )
 
 

@@ -80,7 +80,7 @@ def unit_header(state: type[UnitPageMixin], extra_facts: list[rx.Component]) -> 
     unit = state.unit
     return rx.card(
         rx.vstack(
-            rx.heading(unit.name, size="5"),
+            rx.heading(unit.name, size="5", as_="h2"),
             rx.cond(unit.purpose != "", rx.text(unit.purpose, color_scheme="gray", size="2")),
             facts(
                 fact("Parent unit", link_or_text(unit.parent_name, unit.parent_url)),
@@ -107,7 +107,7 @@ def _child_row(u: rx.Var) -> rx.Component:
 
 def child_units_table(state: type[UnitPageMixin], empty_text: str) -> rx.Component:
     return rx.vstack(
-        rx.heading("Units below", size="4"),
+        rx.heading("Units below", size="4", as_="h2"),
         rx.cond(
             state.child_units.length() > 0,
             data_table("Units below", ["Unit", "Kind", "Direct members", "Members in subtree"], state.child_units,
@@ -132,7 +132,7 @@ def _member_row(m: rx.Var) -> rx.Component:
 
 def members_table(state: type[UnitPageMixin], heading: str) -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading(heading, size="4"), rx.text(state.members_text, size="2", color_scheme="gray"),
+        rx.hstack(rx.heading(heading, size="4", as_="h2"), rx.text(state.members_text, size="2", color_scheme="gray"),
                   align="baseline"),
         rx.cond(
             state.members.length() > 0,

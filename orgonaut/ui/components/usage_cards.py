@@ -41,14 +41,16 @@ def period_text(period: Period) -> str:
 
 
 def card_grid(cards: rx.Var[list[UsageCard]], label: str) -> rx.Component:
-    """Cards as a labelled definition list: each label a term, its value the definition."""
+    """Cards as a labelled definition list: each label a term, its value the definition. The <dl> is the
+    grid and each card a <div> of one <dt> and its <dd>s (all a <dl> may hold); on a phone they stack."""
     return rx.el.dl(
-        rx.grid(
-            rx.foreach(cards, _card),
-            columns=rx.breakpoints(initial="2", sm="3", md="4"),
-            spacing="3",
-            width="100%",
+        rx.foreach(cards, _card),
+        display="grid",
+        grid_template_columns=rx.breakpoints(
+            initial="minmax(0, 1fr)", xs="repeat(2, minmax(0, 1fr))", sm="repeat(3, minmax(0, 1fr))",
+            md="repeat(4, minmax(0, 1fr))",
         ),
+        gap="12px",
         aria_label=label,
         margin="0",
         width="100%",
@@ -57,14 +59,17 @@ def card_grid(cards: rx.Var[list[UsageCard]], label: str) -> rx.Component:
 
 def _card(card: rx.Var[UsageCard]) -> rx.Component:
     return rx.card(
-        rx.vstack(
-            rx.el.dt(rx.text(card.label, size="1", color_scheme="gray", weight="medium")),
-            rx.el.dd(rx.text(card.value, size="5", weight="bold"), margin="0"),
-            rx.cond(card.hint != "", rx.text(card.hint, size="1", color_scheme="gray")),
-            rx.cond(card.change != "", rx.text(card.change, size="1", color_scheme="gray", class_name="card-change")),
-            spacing="1",
-        ),
+        rx.el.dt(rx.text(card.label, size="1", color_scheme="gray", weight="medium")),
+        rx.el.dd(rx.text(card.value, size="5", weight="bold"), margin="0"),
+        # The period and the change describe the value too: more definitions of the same term (a <p> beside
+        # them would break the list), after the value, so the first <dd> after a term is its value.
+        rx.cond(card.hint != "", rx.el.dd(rx.text(card.hint, size="1", color_scheme="gray"), margin="0")),
+        rx.cond(card.change != "", rx.el.dd(rx.text(card.change, size="1", color_scheme="gray"), margin="0",
+                                            class_name="card-change")),
         size="1",
+        display="flex",
+        flex_direction="column",
+        gap="4px",
     )
 
 

@@ -10,6 +10,7 @@ import reflex as rx
 from orgonaut.ui import routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.pager import pager
+from orgonaut.ui.components.segmented import segmented_item
 from orgonaut.ui.components.usage_cards import attribution_note, card_grid, freshness
 from orgonaut.ui.pages.ai_usage_state import DepartmentUsageState, PersonUsageState, TeamUsageState, UnitMixin
 from orgonaut.ui.pages.usage_filters import ProviderMixin, RangeMixin
@@ -23,7 +24,7 @@ def _trend(state: type[RangeMixin], chart_id: str, title: str, extra: rx.Compone
         rx.vstack(
             rx.hstack(
                 rx.vstack(
-                    rx.heading(title, size="3"),
+                    rx.heading(title, size="3", as_="h3"),
                     rx.text(state.range_period, " · ", state.range_total, size="1", color_scheme="gray",
                             aria_label="Range total"),
                     spacing="0",
@@ -60,7 +61,7 @@ def _provider_filter(state: type[ProviderMixin]) -> rx.Component:
             state.provider_choices.length() > 2,
             rx.segmented_control.root(
                 rx.foreach(state.provider_choices,
-                           lambda choice: rx.segmented_control.item(choice.label, value=choice.value)),
+                           lambda choice: segmented_item(choice.label, choice.value)),
                 value=state.chosen_provider,
                 on_change=state.choose_provider,
                 aria_label="AI tool",
@@ -81,7 +82,7 @@ def _section(state: type[ProviderMixin] | None, title_extra: rx.Component, *chil
     """The section with its heading; with the provider filter of `state` (None: no numbers, no filter)."""
     return rx.el.section(
         rx.vstack(
-            rx.hstack(rx.heading(SECTION, size="4"), title_extra, rx.spacer(),
+            rx.hstack(rx.heading(SECTION, size="4", as_="h2"), title_extra, rx.spacer(),
                       _provider_filter(state) if state is not None else rx.fragment(),
                       align="center", spacing="3", width="100%", wrap="wrap"),
             _provider_notice(state) if state is not None else rx.fragment(),
@@ -107,7 +108,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
     """Hidden when the person has no usage, and busy (showing nothing) until it is loaded for `person_id`."""
     state = PersonUsageState
     activity = rx.vstack(
-        rx.heading("Activity", size="3"),
+        rx.heading("Activity", size="3", as_="h3"),
         charts.chart(
             state.activity_figure, state.has_activity, chart_id="person-activity", label="Activity",
             empty_title=rx.cond(state.activity_reported, "No activity in this range", "Activity not reported"),
@@ -191,7 +192,7 @@ def _members_table() -> rx.Component:
 def _members_table_rows() -> rx.Component:
     state = TeamUsageState
     return rx.vstack(
-        rx.heading("Usage by member", size="3"),
+        rx.heading("Usage by member", size="3", as_="h3"),
         rx.text("People placed directly in this team during ", state.range_period, ".", size="1",
                 color_scheme="gray"),
         rx.cond(
@@ -242,7 +243,7 @@ def _budget(state: type[UnitMixin], chart_id: str) -> rx.Component:
     """This month's budget of the unit: the sentence and the burn-down (spent, forecast, budget line)."""
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading("Budget this month", size="3"), rx.spacer(),
+            rx.hstack(rx.heading("Budget this month", size="3", as_="h3"), rx.spacer(),
                       rx.link("All budgets", href=routes.AI_BUDGETS, size="2"), width="100%"),
             rx.text(state.budget_text, size="2"),
             charts.chart(state.budget_figure, state.budget_text != "", chart_id=chart_id, label="Budget burn-down",

@@ -32,6 +32,7 @@ from orgonaut.ui.auth import AuthState
 from orgonaut.ui.components.burn_down import burn_down_figure
 from orgonaut.ui.components.charts import chart
 from orgonaut.ui.components.confirm import confirm_dialog
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.components.panels import page_title
 from orgonaut.ui.components.tables import data_table
@@ -269,7 +270,7 @@ def _form() -> rx.Component:
     state = BudgetsState
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("plus", size=14), "Set a budget", size="2")),
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Set a monthly budget"),
             rx.dialog.description("For the whole organization or a unit (its teams below included), all providers "
                                   "or one, from a month on. Setting it again for the same month replaces it.",
@@ -320,7 +321,7 @@ def _budgets() -> rx.Component:
                 data_table("Budgets this month", COLUMNS, state.rows, _row),
                 rx.card(
                     rx.vstack(
-                        rx.heading(state.burn_title, size="3", id="burn-down"),
+                        rx.heading(state.burn_title, size="3", id="burn-down", as_="h2"),
                         rx.text("Spend so far (solid), the forecast to month end (dashed) and the budget (red).",
                                 size="1", color_scheme="gray"),
                         chart(state.burn_figure, state.chosen != "", chart_id="budget-burn-down",

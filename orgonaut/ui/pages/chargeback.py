@@ -311,7 +311,7 @@ def _amount_row(r: rx.Var) -> rx.Component:
 def _reconciliation() -> rx.Component:
     state = ChargebackState
     return rx.vstack(
-        rx.heading("Invoice reconciliation", size="3"),
+        rx.heading("Invoice reconciliation", size="3", as_="h2"),
         rx.text("The vendor's own bill for the organisation in this month's days, beside our per-person report, "
                 "with what explains the difference. Cursor reports only its current billing cycle to date: it "
                 "reconciles in the current month, over the cycle's days.", size="1", color_scheme="gray"),
@@ -355,12 +355,12 @@ def _report() -> rx.Component:
                     rx.text("adjustments for closed months ", state.adjustment_total, size="2", color_scheme="amber")),
             spacing="4", align="baseline", wrap="wrap",
         ),
-        rx.heading("By cost centre", size="3"),
+        rx.heading("By cost centre", size="3", as_="h2"),
         data_table("Chargeback by cost centre", ["Cost centre", "Amount"], state.by_cost_centre, _total_row),
-        rx.heading("By department", size="3"),
+        rx.heading("By department", size="3", as_="h2"),
         data_table("Chargeback by department", ["Department", "Cost centre", "Amount"], state.by_department,
                    _department_row),
-        rx.heading("Per person", size="3"),
+        rx.heading("Per person", size="3", as_="h2"),
         rx.text("A person placed in several units is split by their placements' allocation on each day.", size="1",
                 color_scheme="gray"),
         data_table("Chargeback lines", ["Person", "Cost centre", "Department", "Unit", "Provider", "Kind", "Amount"],

@@ -8,7 +8,7 @@ import reflex as rx
 from orgonaut.org.models import OrgUnitKind
 from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout, routes
-from orgonaut.ui.components.panels import not_found_panel, page_title
+from orgonaut.ui.components.panels import detail_tab_title, not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
 from orgonaut.ui.pages.ai_usage import department_usage_section
 from orgonaut.ui.pages.department_breakdown import breakdown_section
@@ -22,6 +22,10 @@ class DepartmentState(UnitPageMixin, ScopeState):
         user = self._guard(Ability.org_units_read)
         if user is not None:
             self._load_unit(user, self._scope_for(user), self.department_id, OrgUnitKind.department)
+
+    @rx.var
+    def tab_title(self) -> str:
+        return detail_tab_title(self.unit.name if self.found else "", "Department")
 
 
 def ai_tooling_metrics() -> rx.Component:

@@ -151,7 +151,7 @@ def breakdown_section(department_id: rx.Var) -> rx.Component:
         (state.rows.length() > 0) & (state.loaded_for == department_id.to_string()),
         rx.vstack(
             rx.hstack(
-                rx.heading("By unit below", size="4"),
+                rx.heading("By unit below", size="4", as_="h2"),
                 rx.text(state.provider_label, size="2", color_scheme="gray"),
                 rx.spacer(),
                 rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1",

@@ -145,7 +145,7 @@ def _content() -> rx.Component:
                                                     size="1", on_click=state.read_seats)),
             rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1", on_click=state.download,
                       disabled=state.rows.length() == 0),
-            width="100%", align="center",
+            width="100%", align="center", wrap="wrap",
         ),
         rx.text("People who hold a seat, have had it the whole window, and used it on none of its days. Seats are "
                 "known for GitHub Copilot (its daily report lists every seat holder), Cursor (the team's members) and "

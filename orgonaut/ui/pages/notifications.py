@@ -19,6 +19,7 @@ from orgonaut.notify.models import CATEGORIES, Category, NotificationPublic
 from orgonaut.tenancy.models import User
 from orgonaut.ui import layout, routes
 from orgonaut.ui.components.bell import BellState
+from orgonaut.ui.components.segmented import segmented_item
 
 PAGE_SIZE = 20
 ALL = "all"
@@ -225,8 +226,8 @@ def _item(n: rx.Var) -> rx.Component:
 def _toolbar() -> rx.Component:
     return rx.hstack(
         rx.segmented_control.root(
-            rx.segmented_control.item("All", value=ALL),
-            rx.segmented_control.item("Unread", value=UNREAD),
+            segmented_item("All", ALL),
+            segmented_item("Unread", UNREAD),
             value=NotificationsState.show,
             on_change=NotificationsState.choose_show,
             aria_label="Show",

@@ -36,6 +36,7 @@ from orgonaut.ui import layout, routes
 from orgonaut.ui.components import charts
 from orgonaut.ui.components.burn_down import burn_down_figure
 from orgonaut.ui.components.panels import page_title
+from orgonaut.ui.components.segmented import segmented_item
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.components.usage_cards import UsageCard, card_grid, count, period_text
 from orgonaut.ui.format import format_usd
@@ -353,7 +354,7 @@ def _provider_filter() -> rx.Component:
             state.provider_choices.length() > 2,
             rx.segmented_control.root(
                 rx.foreach(state.provider_choices,
-                           lambda choice: rx.segmented_control.item(choice.label, value=choice.value)),
+                           lambda choice: segmented_item(choice.label, choice.value)),
                 value=state.chosen_provider, on_change=state.choose_provider, aria_label="AI tool", size="1",
             ),
         ),
@@ -370,7 +371,7 @@ def _trend() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Cost trend", size="3"),
+                rx.heading("Cost trend", size="3", as_="h2"),
                 rx.text(state.range_total, size="2", color_scheme="gray"),
                 rx.spacer(),
                 download_button(state.download_trend, "Download the cost trend as CSV"),
@@ -395,20 +396,20 @@ def _overview() -> rx.Component:
                   width="100%", align="center", wrap="wrap"),
         card_grid(state.cards, "AI spend summary"),
         rx.cond(state.budget_text != "", rx.card(rx.vstack(
-            rx.hstack(rx.heading("Budget this month", size="3"), rx.spacer(),
+            rx.hstack(rx.heading("Budget this month", size="3", as_="h2"), rx.spacer(),
                       rx.link("All budgets", href=routes.AI_BUDGETS, size="2"), width="100%"),
             rx.text(state.budget_text, size="2"),
             charts.chart(state.budget_figure, state.budget_text != "", chart_id="overview-budget",
                          label="Budget burn-down", empty_title="", empty_body=""),
             width="100%"), width="100%")),
         rx.cond(state.unmatched_text != "", rx.text(state.unmatched_text, size="1", color_scheme="gray")),
-        rx.hstack(rx.heading("By provider", size="3"), rx.spacer(),
+        rx.hstack(rx.heading("By provider", size="3", as_="h2"), rx.spacer(),
                   download_button(state.download_providers, "Download spend by provider as CSV"),
                   width="100%", align="center"),
         data_table("Spend by provider", ["Provider", "Month to date", "Last month", "Change vs the month before",
                                          "Forecast", "Active users", "Ever", "Per active user"],
                    state.providers, _provider_row),
-        rx.hstack(rx.heading("Over time", size="4"), rx.text(state.range_text, size="2", color_scheme="gray"),
+        rx.hstack(rx.heading("Over time", size="4", as_="h2"), rx.text(state.range_text, size="2", color_scheme="gray"),
                   rx.spacer(), charts.range_selector(state.chosen_range, state.choose_range, "Range"),
                   width="100%", align="center", wrap="wrap"),
         _trend(),
@@ -417,7 +418,7 @@ def _overview() -> rx.Component:
         output_section(state),
         rx.card(
             rx.vstack(
-                rx.hstack(rx.heading("Cost by month, last 12 months", size="3"), rx.spacer(),
+                rx.hstack(rx.heading("Cost by month, last 12 months", size="3", as_="h2"), rx.spacer(),
                           download_button(state.download_months, "Download cost by month as CSV"),
                           width="100%", align="center"),
                 charts.chart(state.trend_figure, state.has_usage, chart_id="spend-by-month",
@@ -427,7 +428,7 @@ def _overview() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.heading("Top departments and teams this month", size="3"),
+            rx.heading("Top departments and teams this month", size="3", as_="h2"),
             rx.spacer(),
             rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="1",
                       on_click=state.download_units, disabled=state.units.length() == 0),

@@ -44,7 +44,7 @@ def _anomaly_row(a: rx.Var) -> rx.Component:
 def anomalies_section(state) -> rx.Component:
     """The unusual days of the last 30 days, with their CSV."""
     return rx.vstack(
-        rx.hstack(rx.heading("Unusual spend, last 30 days", size="3"), rx.spacer(),
+        rx.hstack(rx.heading("Unusual spend, last 30 days", size="3", as_="h2"), rx.spacer(),
                   rx.cond(state.anomalies.length() > 0,
                           download_button(state.download_anomalies, "Download unusual spend as CSV")),
                   width="100%", align="center"),

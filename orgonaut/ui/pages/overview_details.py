@@ -187,7 +187,7 @@ def download_button(on_click, label: str) -> rx.Component:
 
 def _heading(title: str, on_download, label: str, note: str | rx.Var[str] = "") -> rx.Component:
     return rx.hstack(
-        rx.heading(title, size="3"),
+        rx.heading(title, size="3", as_="h2"),
         rx.text(note, size="2", color_scheme="gray"),
         rx.spacer(),
         download_button(on_download, label),

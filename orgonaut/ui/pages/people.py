@@ -22,6 +22,7 @@ from orgonaut.ui.components import rows
 from orgonaut.ui.components.badges import kind_badge, status_badge
 from orgonaut.ui.components.pager import PagerView, address, pager, pager_view, replace_address
 from orgonaut.ui.components.panels import page_title
+from orgonaut.ui.components.segmented import segmented_item
 from orgonaut.ui.components.tables import link_or_text, sorted_table
 from orgonaut.ui.scope import ScopeState
 
@@ -155,8 +156,8 @@ def _filters() -> rx.Component:
             debounce_timeout=300,
         ),
         rx.segmented_control.root(
-            rx.segmented_control.item("All", value=ALL_KINDS),
-            *[rx.segmented_control.item(f"{k.value.capitalize()}s", value=k.value) for k in ActorKind],
+            segmented_item("All", ALL_KINDS),
+            *[segmented_item(f"{k.value.capitalize()}s", k.value) for k in ActorKind],
             value=PeopleState.kind_filter,
             on_change=PeopleState.filter_kind,
             aria_label="Kind",

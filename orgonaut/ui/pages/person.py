@@ -15,7 +15,7 @@ from orgonaut.ui.components import rows
 from orgonaut.ui.components.actor_edit import ActorEditMixin, actor_edit_dialog
 from orgonaut.ui.components.badges import allocation_text, kind_badge, primary_badge, status_badge, timing_badge
 from orgonaut.ui.components.identities import IdentitiesMixin, identities_section
-from orgonaut.ui.components.panels import fact, facts, not_found_panel, page_title
+from orgonaut.ui.components.panels import detail_tab_title, fact, facts, not_found_panel, page_title
 from orgonaut.ui.components.tables import data_table, link_or_text
 from orgonaut.ui.pages.ai_usage import person_usage_section
 from orgonaut.ui.pages.ai_usage_state import PersonUsageState
@@ -64,6 +64,10 @@ class PersonState(ActorEditMixin, IdentitiesMixin, ScopeState):
         return PersonUsageState.load
 
     @rx.var
+    def tab_title(self) -> str:
+        return detail_tab_title(self.person.name if self.found else "", "Person")
+
+    @rx.var
     def over_allocated(self) -> bool:
         return self.person.current_allocation_pct > 100
 
@@ -91,7 +95,7 @@ def _header() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(person.name, size="5"),
+                rx.heading(person.name, size="5", as_="h2"),
                 rx.spacer(),
                 rx.cond(
                     PersonState.can_edit_scope,
@@ -119,7 +123,7 @@ def _header() -> rx.Component:
 
 def _placements() -> rx.Component:
     return rx.vstack(
-        rx.heading("Placements", size="4"),
+        rx.heading("Placements", size="4", as_="h2"),
         rx.cond(
             PersonState.placements.length() > 0,
             data_table(

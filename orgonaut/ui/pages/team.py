@@ -7,7 +7,7 @@ import reflex as rx
 from orgonaut.org.models import OrgUnitKind
 from orgonaut.tenancy.models import Ability
 from orgonaut.ui import layout, routes
-from orgonaut.ui.components.panels import fact, not_found_panel, page_title
+from orgonaut.ui.components.panels import detail_tab_title, fact, not_found_panel, page_title
 from orgonaut.ui.components.unit_detail import UnitPageMixin, child_units_table, members_table, unit_header
 from orgonaut.ui.pages.ai_usage import team_usage_section
 from orgonaut.ui.scope import ScopeState
@@ -20,6 +20,10 @@ class TeamState(UnitPageMixin, ScopeState):
         user = self._guard(Ability.teams_read)
         if user is not None:
             self._load_unit(user, self._scope_for(user), self.team_id, OrgUnitKind.team)
+
+    @rx.var
+    def tab_title(self) -> str:
+        return detail_tab_title(self.unit.name if self.found else "", "Team")
 
 
 def ai_tooling_metrics() -> rx.Component:

@@ -76,6 +76,7 @@ def test_person_page_shows_placements_effective_fte_and_over_allocation(session,
     assert page.found
     assert (page.person.name, page.person.kind, page.person.email, page.person.fte) == (
         "Claude Review Agent", "agent", "review.agent@demo.test", "2.00")
+    assert page.tab_title == "Claude Review Agent · Orgonaut"  # tells open tabs apart
     [placement] = page.placements
     assert (placement.unit_name, placement.allocation_pct, placement.effective_fte, placement.is_primary) == (
         "Developer Experience", 150, "3.00", True)
@@ -114,6 +115,7 @@ def test_ids_from_another_scope_or_tenant_show_not_found_and_no_data(session, de
         assert page.page_allowed
         assert not page.found
         assert page.person.name == "" and page.placements == []
+        assert page.tab_title == "Person · Orgonaut"
 
     other_team = org.create_org_unit(session=session, tenant_id=other.id, scenario_id=None, kind="company",
                                      name="Other Co")
@@ -122,6 +124,7 @@ def test_ids_from_another_scope_or_tenant_show_not_found_and_no_data(session, de
     for raw in (str(other_team.id), str(department.id)):  # another tenant's unit; a department is no team
         team = tab.open(TeamState, routes.TEAM, f"/teams/{raw}", team_id=raw)
         assert not team.found and team.members == [] and team.unit.name == ""
+        assert team.tab_title == "Team · Orgonaut"
 
 
 def test_edit_saves_through_the_service_and_reloads_the_page(session, demo):
@@ -392,6 +395,7 @@ def test_teams_list_and_team_page_show_members_with_allocation(session, demo):
     assert page.found
     assert (page.unit.name, page.unit.parent_name, page.unit.team_type) == (
         "Core Platform", "Platform Engineering", "platform")
+    assert page.tab_title == "Core Platform · Orgonaut"
     assert page.unit.parent_url == routes.department_url(_unit(session, demo.id, "Platform Engineering").id)
     assert {m.name for m in page.members} == demo_members({"Core Platform"})
     [chloe] = [m for m in page.members if m.name == "Chloe Nguyen"]
@@ -428,6 +432,7 @@ def test_departments_list_and_department_page_count_direct_and_subtree_members(s
                     department_id=str(platform.id))
     assert page.found
     assert page.unit.parent_name == "Engineering"
+    assert page.tab_title == "Platform Engineering · Orgonaut"
     assert [(c.name, c.kind) for c in page.child_units] == [
         ("Core Platform", OrgUnitKind.team.value), ("Developer Experience", OrgUnitKind.team.value)]
     assert [c.direct_count for c in page.child_units] == [
@@ -438,6 +443,7 @@ def test_departments_list_and_department_page_count_direct_and_subtree_members(s
     team = _unit(session, demo.id, "Checkout")
     page = tab.open(DepartmentState, routes.DEPARTMENT, routes.department_url(team.id), department_id=str(team.id))
     assert not page.found and page.child_units == []
+    assert page.tab_title == "Department · Orgonaut"
 
 
 # --- person page: also known as -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.errors import ValidationFailed
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 
@@ -171,7 +172,7 @@ def backfill_form(cancel: rx.Component, prefix: str) -> rx.Component:
 
 def backfill_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Backfill"),
             rx.dialog.description("Import usage for a historical date range. Re-running a range is safe: "
                                   "records are updated, never duplicated.", size="2", color_scheme="gray"),

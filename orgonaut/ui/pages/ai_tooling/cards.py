@@ -92,7 +92,7 @@ def _provider_card(p: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(p.name, size="4"),
+                rx.heading(p.name, size="4", as_="h3"),
                 rx.cond(~p.available, rx.badge("Coming soon", color_scheme="gray", variant="soft")),
                 align="center",
                 spacing="2",
@@ -122,7 +122,7 @@ def _provider_card(p: rx.Var) -> rx.Component:
 
 def provider_cards() -> rx.Component:
     return rx.vstack(
-        rx.heading("Providers", size="4"),
+        rx.heading("Providers", size="4", as_="h2"),
         rx.text("Several providers can be active at once. Usage is matched to people by e-mail address.",
                 size="2", color_scheme="gray"),
         rx.grid(rx.foreach(S.providers, _provider_card), columns=rx.breakpoints(initial="1", lg="2"), spacing="3",

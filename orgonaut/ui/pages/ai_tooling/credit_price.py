@@ -9,6 +9,7 @@ from sqlmodel import Session
 from orgonaut.ai_tooling import credit_prices
 from orgonaut.ai_tooling.price_schedule import Repriced
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.format import format_usd
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
@@ -57,7 +58,7 @@ def repriced_text(result: Repriced) -> str:
 def credit_price_dialog() -> rx.Component:
     S = CreditPriceState
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Change the price per credit"),
             rx.dialog.description("From the day you choose until the next price you set, every stored day is "
                                   "re-priced from its credits, and days synced later take this price. Days before "

@@ -70,7 +70,7 @@ def _issue_row(symptom: str, cause: str, resolution: str) -> rx.Component:
 
 def help_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("When a sync fails", size="4"),
+        rx.heading("When a sync fails", size="4", as_="h2"),
         rx.el.ol(
             rx.el.li("Review the connection status badge and the last sync time above."),
             rx.el.li("Check Recent sync logs for failed entries."),

@@ -15,7 +15,7 @@ from orgonaut.ai_tooling import identity_import
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.tenancy.models import User
-from orgonaut.ui.components.forms import error_callout
+from orgonaut.ui.components.forms import error_callout, labelled_upload
 from orgonaut.ui.components.tables import data_table
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 
@@ -134,13 +134,14 @@ def _row(r: rx.Var) -> rx.Component:
 def identity_upload_card() -> rx.Component:
     S = IdentityUploadState
     return rx.cond(AiToolingSettingsState.can_edit_scope, rx.card(rx.vstack(
-        rx.heading("Import identities from a CSV", size="3"),
+        rx.heading("Import identities from a CSV", size="3", as_="h2"),
         rx.text("One row per identity: the person's e-mail, the kind (email, github_login, github_user_id, "
                 "cursor_user_id, codex_user_id, claude_user_id, api_key, service_account) and the value. "
                 "You see what each row would do before anything changes.", size="2", color_scheme="gray"),
         rx.el.pre(EXAMPLE, font_size="12px", padding="8px", background=rx.color("gray", 3), width="100%",
                   overflow_x="auto"),
-        rx.upload(
+        labelled_upload(
+            "CSV file of identities",
             rx.vstack(rx.icon("upload", size=18), rx.text("Drop a CSV here or click to choose one", size="2"),
                       align="center"),
             id="identities-csv", accept={"text/csv": [".csv"], "text/plain": [".txt"]}, max_files=1,

@@ -8,6 +8,7 @@ import reflex as rx
 from orgonaut.db import session_scope
 from orgonaut.errors import DomainError
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button
 from orgonaut.ui.components.panels import fact, facts
 from orgonaut.ui.components.tables import data_table
@@ -116,7 +117,7 @@ def _problems(run: rx.Var) -> rx.Component:
         rx.cond(
             S.run_errors.length() > 0,
             rx.vstack(
-                rx.heading("Errors", size="3"),
+                rx.heading("Errors", size="3", as_="h3"),
                 data_table("Run errors", ["Day", "Kind", "Message", "HTTP", "Request id", "Attempt", "At"],
                            S.run_errors, _error_row),
                 width="100%",
@@ -125,7 +126,7 @@ def _problems(run: rx.Var) -> rx.Component:
         rx.cond(
             (S.run_affected_dates.length() > 0) | (S.run_affected_emails.length() > 0),
             rx.vstack(
-                rx.heading("Affected records", size="3"),
+                rx.heading("Affected records", size="3", as_="h3"),
                 rx.text("Days not synced (", run.affected_dates_total, "):", size="2"),
                 _chips(S.run_affected_dates),
                 rx.cond(S.run_affected_emails.length() > 0,
@@ -142,7 +143,7 @@ def run_dialog() -> rx.Component:
     S = RunDetailState
     run = S.run
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Run ", run.id.to(str), ": ", run.kind, " ", run.window),
             rx.dialog.description(run.provider_name, " · triggered by ", run.triggered_by, size="2",
                                   color_scheme="gray"),
@@ -155,7 +156,7 @@ def run_dialog() -> rx.Component:
                     rx.cond(run.rematched != "", rx.text("Re-matched afterwards: ", run.rematched, size="2")),
                     rx.cond(run.data_note != "", rx.text(run.data_note, size="2", color_scheme="gray")),
                     _problems(run),
-                    rx.heading("Day by day", size="3"),
+                    rx.heading("Day by day", size="3", as_="h3"),
                     data_table("Day by day", ["Day", "Result", "Records", "Cost", "Errors", "Last error"], S.run_days,
                                _day_row),
                     rx.cond(run.days_not_listed > 0,

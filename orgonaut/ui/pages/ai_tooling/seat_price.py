@@ -9,6 +9,7 @@ from sqlmodel import Session
 from orgonaut.ai_tooling import seat_prices
 from orgonaut.ai_tooling.price_schedule import Repriced
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.pages.ai_tooling.credit_price import repriced_text
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
@@ -51,7 +52,7 @@ class SeatPriceState(AiToolingSettingsState):
 def seat_price_dialog() -> rx.Component:
     S = SeatPriceState
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Change a seat price"),
             rx.dialog.description("From the day you choose until that plan's next price, every stored day of a "
                                   "seat of the plan is re-priced (its share of the monthly price; usage-based cost "

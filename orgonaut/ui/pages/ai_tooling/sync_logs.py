@@ -86,7 +86,7 @@ def sync_logs() -> rx.Component:
     S = AiToolingSettingsState
     filtered = (S.logs_integration != ALL) | (S.logs_status != ALL)
     return rx.vstack(
-        rx.heading("Recent sync logs", size="4"),
+        rx.heading("Recent sync logs", size="4", as_="h2"),
         rx.cond(S.log_integrations.length() > 0, _filters()),
         rx.cond(
             S.logs.length() > 0,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from orgonaut.ai_tooling import service as ai_tooling
 from orgonaut.db import session_scope
 from orgonaut.tenancy.models import User
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 
@@ -113,7 +114,7 @@ def targets_fields(state: type[TargetsMixin]) -> rx.Component:
 
 def targeting_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title("Edit targeting"),
             rx.dialog.description("Where incoming usage data applies, from the next sync on.", size="2",
                                   color_scheme="gray"),

@@ -16,6 +16,7 @@ from orgonaut.org.models import ActorKind
 from orgonaut.tenancy.models import User
 from orgonaut.ui import layout
 from orgonaut.ui.components.actor_edit import person_fields
+from orgonaut.ui.components.dialogs import dialog_content
 from orgonaut.ui.components.forms import cancel_button, error_callout, field
 from orgonaut.ui.components.pager import pager
 from orgonaut.ui.components.tables import data_table, sorted_table
@@ -269,7 +270,7 @@ def _unmatched_list() -> rx.Component:
 def unmatched_emails() -> rx.Component:
     S = AiToolingSettingsState
     return rx.vstack(
-        rx.hstack(rx.heading("Unmatched e-mails", size="4"),
+        rx.hstack(rx.heading("Unmatched e-mails", size="4", as_="h2"),
                   rx.badge(S.scope_name, color_scheme="gray", variant="soft"), align="center"),
         rx.text("Usage whose e-mail matches no person in this scope. It matches by itself once a person has the "
                 "e-mail: add the person, or give the e-mail to an existing one.", size="2", color_scheme="gray"),
@@ -278,7 +279,7 @@ def unmatched_emails() -> rx.Component:
         rx.cond(
             S.ignored.length() > 0,
             rx.vstack(
-                rx.heading("Ignored (not employees)", size="3"),
+                rx.heading("Ignored (not employees)", size="3", as_="h3"),
                 rx.text("Hidden from the list above in every scope; their usage stays unmatched and counts in no "
                         "team.", size="2", color_scheme="gray"),
                 data_table("Ignored e-mails", ["E-mail", "Provider", "Records", "Last seen", "Total cost", ""],
@@ -295,7 +296,7 @@ def unmatched_emails() -> rx.Component:
 def _dialog(dialog: str, title: str, description: rx.Component, form: rx.Component, on_open_change,
             max_width: str) -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(rx.dialog.title(title), description, form, max_width=max_width),
+        dialog_content(rx.dialog.title(title), description, form, max_width=max_width),
         open=AiToolingSettingsState.open_dialog == dialog,
         on_open_change=on_open_change,
     )

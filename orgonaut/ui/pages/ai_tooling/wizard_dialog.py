@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from orgonaut.ui.components.forms import cancel_button, error_callout, field
+from orgonaut.ui.components.dialogs import dialog_content
+from orgonaut.ui.components.forms import cancel_button, error_callout, field, invalid_when
 from orgonaut.ui.pages.ai_tooling.backfill import backfill_form
 from orgonaut.ui.pages.ai_tooling.state import AiToolingSettingsState
 from orgonaut.ui.pages.ai_tooling.targets import targets_fields
 from orgonaut.ui.pages.ai_tooling.wizard import ConnectWizardState as S
 from orgonaut.ui.pages.ai_tooling.wizard import CredentialInput
+
+# The refusal of the credentials step: each credential field is described by it.
+KEY_ERROR_ID = "ai-tooling-credentials-error"
 
 
 def _credential_input(spec: CredentialInput) -> rx.Component:
@@ -19,7 +23,7 @@ def _credential_input(spec: CredentialInput) -> rx.Component:
             spec.label, field_id,
             # Uncontrolled: bound to no state var (a secret never reaches the state); read from the submit data.
             rx.input(id=field_id, name=spec.name, type=spec.input_type, auto_complete="off", spell_check=False,
-                     placeholder=spec.placeholder, width="100%"),
+                     placeholder=spec.placeholder, width="100%", **invalid_when(S.key_error, KEY_ERROR_ID)),
         ),
         rx.text(spec.hint, size="1", color_scheme="gray"),
         spacing="1",
@@ -31,7 +35,7 @@ def _key_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.foreach(S.wizard_inputs, _credential_input),
-            error_callout(S.key_error),
+            error_callout(S.key_error, KEY_ERROR_ID),
             rx.hstack(cancel_button(), rx.button("Next", type="submit"), justify="end", width="100%"),
             spacing="3",
             width="100%",
@@ -97,7 +101,7 @@ def _saved_step() -> rx.Component:
                     ". Nightly sync is on; the key is stored encrypted and will not be shown again."),
             icon="circle-check", color_scheme="green", role="status", width="100%",
         ),
-        rx.heading("Import history now?", size="3"),
+        rx.heading("Import history now?", size="3", as_="h3"),
         rx.text("A backfill imports usage from before today. You can also start one later.", size="2"),
         backfill_form(rx.button("Not now", type="button", variant="soft", color_scheme="gray",
                                 on_click=S.skip_backfill), "wizard-backfill"),
@@ -108,7 +112,7 @@ def _saved_step() -> rx.Component:
 
 def wizard_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
+        dialog_content(
             rx.dialog.title(rx.cond(S.wizard_mode == "replace", "Replace the API key of ",
                                     "Connect "), S.wizard_provider_name),
             rx.dialog.description(S.wizard_step_text, size="2", color_scheme="gray"),
