@@ -88,9 +88,15 @@ def help_section() -> rx.Component:
                 variant="surface",
                 size="1",
                 width="100%",
+                min_width="640px",  # three readable columns; narrower, the box below scrolls
             ),
             aria_label="Common issues",
+            # On a phone the box scrolls sideways, not Radix's area inside the table, so it can take keyboard
+            # focus (axe: scrollable-region-focusable), as `tables.data_table` does.
+            tab_index=0,
+            overflow_x="auto",
             width="100%",
+            max_width="100%",
         ),
         spacing="2",
         width="100%",
