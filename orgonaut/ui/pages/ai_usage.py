@@ -143,7 +143,7 @@ def person_usage_section(person_id: rx.Var) -> rx.Component:
 
 def _sort_header(key: str, label: str) -> rx.Component:
     state = TeamUsageState
-    active = state.sort_key == key
+    active = state.sort_column == key
     icon = rx.cond(active, rx.cond(state.sort_descending, "arrow-down", "arrow-up"), "chevrons-up-down")
     return rx.table.column_header_cell(
         rx.button(

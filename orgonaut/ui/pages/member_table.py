@@ -35,7 +35,7 @@ class MemberSource:
 
 
 class MemberTableMixin(rx.State, mixin=True):
-    sort_key: str = members.MEMBER_DEFAULT_SORT.key
+    sort_column: str = members.MEMBER_DEFAULT_SORT.key
     sort_descending: bool = members.MEMBER_DEFAULT_SORT.descending
     member_rows: list[MemberView] = []
     member_totals: MemberView = MemberView()  # every member listed, on every page
@@ -53,7 +53,7 @@ class MemberTableMixin(rx.State, mixin=True):
         """The sort and page the address names (a bad value: the default)."""
         params = self.router.url.query_parameters
         sort = parse_sort(params.get("members_sort"), members.MEMBER_SORTS, members.MEMBER_DEFAULT_SORT)
-        self.sort_key, self.sort_descending = sort.key, sort.descending
+        self.sort_column, self.sort_descending = sort.key, sort.descending
         self._members_page = parse_page(params.get("members_page"), params.get("members_size"))
 
     def _load_members(self) -> None:
@@ -68,7 +68,7 @@ class MemberTableMixin(rx.State, mixin=True):
                 return
             found = members.team_member_page(
                 session=session, org_unit=unit, request=self._members_page, range=self.chosen_range,
-                sort=Sort(self.sort_key, self.sort_descending), provider=source.provider,
+                sort=Sort(self.sort_column, self.sort_descending), provider=source.provider,
                 visible_actor_ids=source.visible_actor_ids,
             )
         rows = found.rows
@@ -83,9 +83,9 @@ class MemberTableMixin(rx.State, mixin=True):
         """The team page's address showing member page `page`, its range, provider and sort kept."""
         url = self.router.url
         query = {key: value for key, value in url.query_parameters.items() if key not in MEMBER_PARAMS}
-        if (self.sort_key, self.sort_descending) != (members.MEMBER_DEFAULT_SORT.key,
+        if (self.sort_column, self.sort_descending) != (members.MEMBER_DEFAULT_SORT.key,
                                                      members.MEMBER_DEFAULT_SORT.descending):
-            query["members_sort"] = Sort(self.sort_key, self.sort_descending).value
+            query["members_sort"] = Sort(self.sort_column, self.sort_descending).value
         if page > 1:
             query["members_page"] = str(page)
         if self._members_page.size != PageRequest().size:
@@ -116,14 +116,14 @@ class MemberTableMixin(rx.State, mixin=True):
     def aria_sorts(self) -> dict[str, str]:
         """Each column header's aria-sort."""
         direction = "descending" if self.sort_descending else "ascending"
-        return {key: direction if key == self.sort_key else "none" for key, _ in MEMBER_COLUMNS}
+        return {key: direction if key == self.sort_column else "none" for key, _ in MEMBER_COLUMNS}
 
     @rx.event
     def sort_by(self, key: str):
         if key not in members.MEMBER_SORTS or self._member_source is None:
             return None
-        if key == self.sort_key:
+        if key == self.sort_column:
             self.sort_descending = not self.sort_descending
         else:  # names A→Z first, numbers largest first
-            self.sort_key, self.sort_descending = key, key != "name"
+            self.sort_column, self.sort_descending = key, key != "name"
         return self._first_member_page()

@@ -83,8 +83,8 @@ def sort_value(key: str, name: str, costs: unit_costs.UnitCosts | None) -> tuple
     return (0, number if number is not None else Decimal(0), name.lower())
 
 
-def sortable_header(label: str, key: str, sort_key: rx.Var[str], descending: rx.Var[bool], on_sort) -> rx.Component:
-    arrow = rx.cond(sort_key == key, rx.cond(descending, " ↓", " ↑"), "")
+def sortable_header(label: str, key: str, sort_column: rx.Var[str], descending: rx.Var[bool], on_sort) -> rx.Component:
+    arrow = rx.cond(sort_column == key, rx.cond(descending, " ↓", " ↑"), "")
     return rx.table.column_header_cell(
         rx.button(label, arrow, variant="ghost", size="1", on_click=on_sort(key), aria_label=f"Sort by {label}"),
     )
@@ -117,7 +117,7 @@ class UnitCostsMixin(rx.State, mixin=True):
 
     show_costs: bool = False
     totals: CostCells = CostCells()
-    sort_key: str = "name"
+    sort_column: str = "name"
     sort_desc: bool = False
     _costs: dict[int, unit_costs.UnitCosts] = {}
 
@@ -131,7 +131,7 @@ class UnitCostsMixin(rx.State, mixin=True):
                     found: list[rows.UnitRow]) -> list[CostedUnitRow]:
         self._costs, totals = visible_costs(session, user, scenario_id, [r.id for r in found])
         self.show_costs, self.totals = totals is not None, totals or CostCells()
-        return sorted_rows([costed(r, self._costs.get(r.id)) for r in found], self._costs, self.sort_key,
+        return sorted_rows([costed(r, self._costs.get(r.id)) for r in found], self._costs, self.sort_column,
                            self.sort_desc)
 
     def _clear_costs(self) -> None:
@@ -142,11 +142,11 @@ class UnitCostsMixin(rx.State, mixin=True):
         """Click a header: sort by it (numbers highest first), click again to reverse."""
         if key not in COST_COLUMNS and key != "name":
             return
-        if key == self.sort_key:
+        if key == self.sort_column:
             self.sort_desc = not self.sort_desc
         else:
-            self.sort_key, self.sort_desc = key, key != "name"
-        self._set_rows(sorted_rows(self._rows(), self._costs, self.sort_key, self.sort_desc))
+            self.sort_column, self.sort_desc = key, key != "name"
+        self._set_rows(sorted_rows(self._rows(), self._costs, self.sort_column, self.sort_desc))
 
 
 def cost_cells(r: rx.Var) -> list[rx.Component]:
@@ -154,7 +154,7 @@ def cost_cells(r: rx.Var) -> list[rx.Component]:
 
 
 def cost_headers(state) -> list[rx.Component]:
-    return [sortable_header(label, key, state.sort_key, state.sort_desc, state.sort_by)
+    return [sortable_header(label, key, state.sort_column, state.sort_desc, state.sort_by)
             for key, label in COST_COLUMNS.items()]
 
 
@@ -171,7 +171,7 @@ def costed_table(state, label: str, name_header: str, other_headers: list[str], 
                  render_row, totals_label: str) -> rx.Component:
     """The list's table: sortable name and cost headers (costs only for users who see some), the rows,
     and the totals row."""
-    name = sortable_header(name_header, "name", state.sort_key, state.sort_desc, state.sort_by)
+    name = sortable_header(name_header, "name", state.sort_column, state.sort_desc, state.sort_by)
     plain = [rx.table.column_header_cell(h) for h in other_headers]
     return rx.el.section(
         rx.table.root(

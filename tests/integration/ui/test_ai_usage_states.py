@@ -353,7 +353,7 @@ def test_member_table_sorts_by_any_column_both_ways(session, usage_demo):
         ordered = sorted(rows, key=lambda r: (r.name.lower(), r.actor_id))
         return [r.actor_id for r in sorted(ordered, key=key, reverse=reverse)]
 
-    assert (usage.sort_key, usage.sort_descending) == ("cost", True)
+    assert (usage.sort_column, usage.sort_descending) == ("cost", True)
     assert shown() == by(lambda r: r.cost_cents, True)
     assert usage.aria_sorts["cost"] == "descending" and usage.aria_sorts["name"] == "none"
     usage.sort_by("cost")
@@ -368,7 +368,7 @@ def test_member_table_sorts_by_any_column_both_ways(session, usage_demo):
         assert shown() == by(lambda r, key=key: getattr(r, key), True), key
         assert usage.aria_sorts[key] == "descending"
     usage.sort_by("email")  # not a column: nothing changes
-    assert usage.sort_key == "lines_added"
+    assert usage.sort_column == "lines_added"
     # The sort stays when the range changes.
     usage.choose_range("mtd")
     mtd = sorted(sorted(queries.team_member_breakdown(session=session, org_unit=checkout, range="mtd"),
