@@ -22,15 +22,15 @@ from msgspec import Meta, Struct
 
 from orgonaut.ai_tooling.providers.base import OrganisationCost
 from orgonaut.ai_tooling.providers.claude_enterprise.records import (
-    MAX_AMOUNT_CENTS,
     Amount,
     CostRow,
     Count,
     Text,
+    amount_cents,
     convert,
     to_plain,
 )
-from orgonaut.ai_tooling.providers.money import exact_cents, sum_cost_cents
+from orgonaut.ai_tooling.providers.money import sum_cost_cents
 
 NO_USER_ACCOUNT = ("Cost the vendor gives no user account (Claude in Slack channels, Code Review): outside the "
                    "per-person report")
@@ -45,10 +45,7 @@ class BucketResult(Struct, frozen=True, gc=False):
     requests: Count | None = None
 
     def cents(self) -> Decimal:
-        amount = exact_cents(Decimal(self.amount))
-        if amount < 0 or amount > MAX_AMOUNT_CENTS:
-            raise ValueError(f"a cost of {self.amount[:40]} cents is out of range")
-        return amount
+        return amount_cents(self.amount)
 
 
 class CostBucket(Struct, frozen=True, gc=False):

@@ -99,6 +99,14 @@ class UserActivity(Struct, frozen=True, gc=False):
                     or (cowork is not None and (cowork.message_count or cowork.action_count)))
 
 
+def amount_cents(amount: str) -> Decimal:
+    """A cost report's `amount` (a decimal string of cents) as exact cents; ValueError when out of range."""
+    cents = exact_cents(Decimal(amount))
+    if cents < 0 or cents > MAX_AMOUNT_CENTS:
+        raise ValueError(f"a cost of {amount[:40]} cents is out of range")
+    return cents
+
+
 class Actor(Struct, frozen=True, gc=False):
     user_id: Annotated[str, Meta(min_length=1, max_length=200)]
     type: Literal["user_actor"] = "user_actor"
@@ -117,10 +125,7 @@ class CostRow(Struct, frozen=True, gc=False):
     requests: Count | None = None
 
     def cents(self) -> Decimal:
-        amount = exact_cents(Decimal(self.amount))
-        if amount < 0 or amount > MAX_AMOUNT_CENTS:
-            raise ValueError(f"a cost of {self.amount[:40]} cents is out of range")
-        return amount
+        return amount_cents(self.amount)
 
     def day(self) -> dt.date:
         start = self.starting_at
